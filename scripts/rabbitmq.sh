@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Installs (Debian package rabbitmq-server) and starts a local RabbitMQ node bound to 127.0.0.1.
+# Idempotent: does nothing that is already done. Used by scripts/demo.sh and scripts/test.sh.
+set -euo pipefail
+
+NODE=rabbit@localhost
+log() { printf '[rabbitmq] %s\n' "$*"; }
+
+apt_install() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "[rabbitmq] need root to install $* (apt-get); run as root or install it yourself" >&2
+    exit 1
+  fi
+  if [ ! -f /var/lib/apt/periodic/taskflow-apt-updated ] || [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v lock | head -1)" ]; then
+    log "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/taskflow-apt-updated
+  fi
+  log "apt-get install $*"
+  # The package's own service start fails without systemd; policy-rc.d keeps it from trying.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || {
+    rm -f /usr/sbin/policy-rc.d; return 1; }
+  rm -f /usr/sbin/policy-rc.d
+}
+
+if ! command -v rabbitmq-server >/dev/null 2>&1; then
+  apt_install rabbitmq-server
+fi
+
+# Loopback only: AMQP, management, epmd and Erlang distribution.
+mkdir -p /etc/rabbitmq
+cat > /etc/rabbitmq/rabbitmq-env.conf <<'CONF'
+NODENAME=rabbit@localhost
+NODE_IP_ADDRESS=127.0.0.1
+SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+CONF
+cat > /etc/rabbitmq/rabbitmq.conf <<'CONF'
+listeners.tcp.default = 127.0.0.1:5672
+management.tcp.ip = 127.0.0.1
+management.tcp.port = 15672
+# Long tasks: TaskFlow acks after the task finishes; see docs/reliability.md.
+consumer_timeout = 3600000
+CONF
+export ERL_EPMD_ADDRESS=127.0.0.1
+
+if rabbitmqctl -n "$NODE" -q status >/dev/null 2>&1; then
+  log "node $NODE already running"
+else
+  if [ ! -f /etc/rabbitmq/enabled_plugins ] || ! grep -q rabbitmq_management /etc/rabbitmq/enabled_plugins; then
+    rabbitmq-plugins -n "$NODE" --offline enable rabbitmq_management >/dev/null
+  fi
+  log "starting node $NODE on 127.0.0.1:5672"
+  mkdir -p /var/log/rabbitmq && chown rabbitmq:rabbitmq /var/log/rabbitmq 2>/dev/null || true
+  RABBITMQ_NODENAME=$NODE RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
+    setsid nohup rabbitmq-server >/var/log/rabbitmq/taskflow-start.log 2>&1 < /dev/null &
+  started=no
+  for _ in $(seq 1 60); do
+    # await_startup fails at once until the node has registered with epmd: retry it.
+    if rabbitmqctl -n "$NODE" await_startup --timeout 10 >/dev/null 2>&1; then started=yes; break; fi
+    sleep 2
+  done
+  if [ "$started" != yes ]; then
+    echo "[rabbitmq] node did not start; see /var/log/rabbitmq/" >&2
+    tail -n 40 /var/log/rabbitmq/*.log >&2 || true
+    exit 1
+  fi
+  log "node $NODE ready"
+fi
