@@ -1,0 +1,55 @@
+using System;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TaskFlow.Protocol;
+
+namespace TaskFlow.Internal;
+
+/// <summary>
+/// Eager mode: runs the task inline when it is enqueued, after a real round trip of the message
+/// (arguments serialized to the same JSON body the broker would carry, then decoded and bound), so that
+/// what would fail over the wire fails here too. Task exceptions propagate to the caller.
+/// </summary>
+internal sealed class EagerTaskClient : ITaskClient
+{
+    private readonly TaskExecutor _executor;
+    private readonly TaskFlowOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<EagerTaskClient> _logger;
+
+    public EagerTaskClient(TaskExecutor executor, IOptions<TaskFlowOptions> options, TimeProvider time, ILogger<EagerTaskClient> logger)
+    {
+        _executor = executor;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    public async ValueTask<TaskHandle> EnqueueAsync<TArguments>(TaskDescriptor task, TArguments arguments, TaskOptions? options = null, CancellationToken cancellationToken = default)
+        where TArguments : ITaskArguments
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        DelaySupport.ThrowIfDelayed(task, options);
+        var envelope = TaskEnvelope.Create(task, arguments, options, _options, _time.GetUtcNow(), Origin.Value);
+        using var message = TaskMessage.TryDecode(envelope.Headers!, "application/json", "utf-8", envelope.Body, out var reason, out var detail)
+            ?? throw new InvalidOperationException($"TaskFlow eager mode: task '{task.Name}' produced a message the worker would dead-letter ({reason}): {detail}");
+        Log.TaskRunningEagerly(_logger, task.Name, envelope.Id);
+        var outcome = await _executor.ExecuteAsync(message, envelope.Queue, cancellationToken).ConfigureAwait(false);
+        switch (outcome.Kind)
+        {
+            case TaskOutcomeKind.Failed:
+                ExceptionDispatchInfo.Throw(outcome.Exception!);
+                break;
+            case TaskOutcomeKind.Rejected when outcome.Exception is not null:
+                ExceptionDispatchInfo.Throw(outcome.Exception);
+                break;
+            case TaskOutcomeKind.Rejected:
+                throw new InvalidOperationException($"TaskFlow eager mode: a worker would dead-letter task '{task.Name}' ({outcome.Reason}): {outcome.Detail}");
+        }
+
+        return new TaskHandle(envelope.Id, envelope.TaskName, envelope.Queue);
+    }
+}

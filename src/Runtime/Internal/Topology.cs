@@ -1,0 +1,77 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+
+namespace TaskFlow.Internal;
+
+/// <summary>
+/// Declares TaskFlow's durable topology, idempotently: the task exchange (direct), the dead-letter
+/// exchange (direct), and per TaskFlow queue a queue bound by its name plus a dead-letter queue
+/// <c>{queue}.dead</c>. Names and arguments are documented in docs/topology.md.
+/// </summary>
+internal sealed class Topology
+{
+    private readonly TaskFlowOptions _options;
+    private readonly ConcurrentDictionary<string, bool> _declared = new(StringComparer.Ordinal);
+
+    public Topology(IOptions<TaskFlowOptions> options)
+    {
+        _options = options.Value;
+    }
+
+    public bool IsDeclared(string queue) => _declared.ContainsKey(queue);
+
+    /// <summary>Forgets what was declared (after a broker restart a non-durable cache could lie; queues are durable, so this is only for tests).</summary>
+    public void Reset() => _declared.Clear();
+
+    public async Task DeclareQueueAsync(IChannel channel, string queue, CancellationToken cancellationToken)
+    {
+        if (_declared.ContainsKey(queue))
+        {
+            return;
+        }
+
+        await channel.ExchangeDeclareAsync(_options.ExchangeName, ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await channel.ExchangeDeclareAsync(_options.DeadLetterExchangeName, ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        var type = _options.GetQueueType(queue);
+        var deadLetterQueue = _options.DeadLetterQueueOf(queue);
+        await channel.QueueDeclareAsync(deadLetterQueue, durable: true, exclusive: false, autoDelete: false, arguments: DeadLetterQueueArguments(type), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await channel.QueueBindAsync(deadLetterQueue, _options.DeadLetterExchangeName, routingKey: queue, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: QueueArguments(queue, type), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await channel.QueueBindAsync(queue, _options.ExchangeName, routingKey: queue, cancellationToken: cancellationToken).ConfigureAwait(false);
+        _declared[queue] = true;
+    }
+
+    internal Dictionary<string, object?> QueueArguments(string queue, QueueType type)
+    {
+        var arguments = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["x-dead-letter-exchange"] = _options.DeadLetterExchangeName,
+            ["x-dead-letter-routing-key"] = queue,
+        };
+        if (type == QueueType.Quorum)
+        {
+            arguments["x-queue-type"] = "quorum";
+            arguments["x-delivery-limit"] = _options.DeliveryLimit;
+            arguments["x-dead-letter-strategy"] = "at-least-once";
+            arguments["x-overflow"] = "reject-publish";
+        }
+        else
+        {
+            arguments["x-queue-type"] = "classic";
+        }
+
+        return arguments;
+    }
+
+    private static Dictionary<string, object?> DeadLetterQueueArguments(QueueType type) => new(StringComparer.Ordinal)
+    {
+        ["x-queue-type"] = type == QueueType.Quorum ? "quorum" : "classic",
+    };
+}

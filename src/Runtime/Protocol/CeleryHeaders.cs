@@ -1,0 +1,60 @@
+namespace TaskFlow.Protocol;
+
+/// <summary>
+/// Header names of Celery's message protocol version 2 and the ones TaskFlow adds. TaskFlow's own
+/// headers start with <c>x-taskflow-</c>; Celery workers pass unknown headers through untouched.
+/// See docs/protocol.md.
+/// </summary>
+public static class CeleryHeaders
+{
+#pragma warning disable CS1591 // names are self-describing; docs/protocol.md documents each
+    public const string Lang = "lang";
+    public const string Task = "task";
+    public const string Id = "id";
+    public const string RootId = "root_id";
+    public const string ParentId = "parent_id";
+    public const string Group = "group";
+    public const string GroupIndex = "group_index";
+    public const string Shadow = "shadow";
+    public const string Eta = "eta";
+    public const string Expires = "expires";
+    public const string Retries = "retries";
+    public const string TimeLimit = "timelimit";
+    public const string ArgsRepr = "argsrepr";
+    public const string KwargsRepr = "kwargsrepr";
+    public const string Origin = "origin";
+    public const string IgnoreResult = "ignore_result";
+
+    /// <summary>Why TaskFlow dead-lettered a message (a <see cref="DeadLetterReason"/> value).</summary>
+    public const string DeadLetterReason = "x-taskflow-reason";
+    public const string ExceptionType = "x-taskflow-exception-type";
+    public const string ExceptionMessage = "x-taskflow-exception-message";
+    public const string StackTrace = "x-taskflow-stack-trace";
+    public const string FailedAt = "x-taskflow-failed-at";
+    public const string Worker = "x-taskflow-worker";
+    public const string OriginalQueue = "x-taskflow-original-queue";
+    public const string Attempts = "x-taskflow-attempts";
+#pragma warning restore CS1591
+}
+
+/// <summary>Values of the <c>x-taskflow-reason</c> header on dead-lettered messages.</summary>
+public static class DeadLetterReason
+{
+    /// <summary>The task threw and has no retries left.</summary>
+    public const string TaskFailed = "task-failed";
+
+    /// <summary>The body is not valid JSON or not Celery's <c>[args, kwargs, embed]</c> shape.</summary>
+    public const string MalformedBody = "malformed-body";
+
+    /// <summary>The <c>task</c> header names no task this worker knows.</summary>
+    public const string UnknownTask = "unknown-task";
+
+    /// <summary>The arguments do not fit the task's parameters (count, names, types, nulls).</summary>
+    public const string InvalidArguments = "invalid-arguments";
+
+    /// <summary>Required headers are missing or the message is not protocol version 2 (e.g. Celery protocol 1).</summary>
+    public const string UnsupportedEnvelope = "unsupported-envelope";
+
+    /// <summary>The content type or encoding is not JSON in UTF-8.</summary>
+    public const string UnsupportedContentType = "unsupported-content-type";
+}

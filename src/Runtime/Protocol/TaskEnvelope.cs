@@ -1,0 +1,132 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace TaskFlow.Protocol;
+
+/// <summary>An outgoing task message in Celery protocol v2: headers and the JSON body <c>[args, kwargs, embed]</c>.</summary>
+internal sealed class TaskEnvelope
+{
+    private const int MaxReprLength = 1024;
+    private static readonly byte[] EmbedJson = "{\"callbacks\":null,\"errbacks\":null,\"chain\":null,\"chord\":null}"u8.ToArray();
+
+    private TaskEnvelope(string id, string taskName, string queue, Dictionary<string, object?> headers, ReadOnlyMemory<byte> body, byte? priority)
+    {
+        Id = id;
+        TaskName = taskName;
+        Queue = queue;
+        Headers = headers;
+        Body = body;
+        Priority = priority;
+    }
+
+    public string Id { get; }
+
+    public string TaskName { get; }
+
+    public string Queue { get; }
+
+    public Dictionary<string, object?> Headers { get; }
+
+    public ReadOnlyMemory<byte> Body { get; }
+
+    public byte? Priority { get; }
+
+    public static string NewTaskId() => Guid.NewGuid().ToString("D", CultureInfo.InvariantCulture);
+
+    public static TaskEnvelope Create<TArguments>(
+        TaskDescriptor task,
+        TArguments arguments,
+        TaskOptions? options,
+        TaskFlowOptions flow,
+        DateTimeOffset now,
+        string origin)
+        where TArguments : ITaskArguments
+    {
+        var id = options?.TaskId ?? NewTaskId();
+        var queue = options?.Queue ?? task.Queue ?? flow.DefaultQueue;
+
+        var buffer = new ArrayBufferWriter<byte>(256);
+        string argsRepr;
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = false }))
+        {
+            writer.WriteStartArray();
+            writer.Flush();
+            var argsStart = buffer.WrittenCount;
+            writer.WriteStartArray();
+            try
+            {
+                arguments.WriteTo(writer, flow.SerializerOptions);
+            }
+            catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+            {
+                throw new TaskArgumentException(task.Name, "the arguments cannot be serialized to JSON: " + ex.Message, ex);
+            }
+
+            writer.WriteEndArray();
+            writer.Flush();
+            argsRepr = Repr(buffer.WrittenSpan[argsStart..]);
+            writer.WriteStartObject();
+            writer.WriteEndObject();
+            writer.WriteRawValue(EmbedJson, skipInputValidation: true);
+            writer.WriteEndArray();
+        }
+
+        DateTimeOffset? eta = options?.Eta ?? (options?.Countdown is { } countdown ? now + countdown : null);
+        DateTimeOffset? expires = options?.ExpiresAt ?? (options?.ExpiresIn is { } expiresIn ? now + expiresIn : null);
+        var headers = new Dictionary<string, object?>(20, StringComparer.Ordinal)
+        {
+            [CeleryHeaders.Lang] = "py",
+            [CeleryHeaders.Task] = task.Name,
+            [CeleryHeaders.Id] = id,
+            [CeleryHeaders.Shadow] = null,
+            [CeleryHeaders.Eta] = eta is { } e ? FormatTime(e) : null,
+            [CeleryHeaders.Expires] = expires is { } x ? FormatTime(x) : null,
+            [CeleryHeaders.Group] = null,
+            [CeleryHeaders.GroupIndex] = null,
+            [CeleryHeaders.Retries] = 0,
+            [CeleryHeaders.TimeLimit] = new List<object?> { Seconds(options?.SoftTimeLimit), Seconds(options?.TimeLimit) },
+            [CeleryHeaders.RootId] = options?.RootId ?? options?.ParentId ?? id,
+            [CeleryHeaders.ParentId] = options?.ParentId,
+            [CeleryHeaders.ArgsRepr] = argsRepr,
+            [CeleryHeaders.KwargsRepr] = "{}",
+            [CeleryHeaders.Origin] = origin,
+            [CeleryHeaders.IgnoreResult] = false,
+        };
+
+        if (options?.Headers is { } extra)
+        {
+            foreach (var (key, value) in extra)
+            {
+                if (headers.ContainsKey(key))
+                {
+                    throw new ArgumentException($"TaskFlow: header '{key}' is set by the protocol and cannot be overridden through TaskOptions.Headers.", nameof(options));
+                }
+
+                headers[key] = value;
+            }
+        }
+
+        return new TaskEnvelope(id, task.Name, queue, headers, buffer.WrittenMemory, options?.Priority);
+    }
+
+    internal static string FormatTime(DateTimeOffset time) =>
+        time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture);
+
+    private static double? Seconds(TimeSpan? span) => span?.TotalSeconds;
+
+    private static string Repr(ReadOnlySpan<byte> json)
+    {
+        if (json.Length <= MaxReprLength)
+        {
+            return Encoding.UTF8.GetString(json);
+        }
+
+        // Truncate on a character boundary.
+        var text = Encoding.UTF8.GetString(json[..MaxReprLength]);
+        return text.TrimEnd('\uFFFD') + "...";
+    }
+}

@@ -1,0 +1,34 @@
+using System;
+
+namespace TaskFlow;
+
+/// <summary>
+/// Marks a method as a TaskFlow task. The source generator emits a typed enqueue proxy
+/// (<c>DelayAsync</c>/<c>ApplyAsync</c>) in the containing type's nested <c>Client</c> class and a
+/// reflection-free dispatcher that the worker uses to run the method.
+/// </summary>
+/// <remarks>
+/// The containing type must be <c>partial</c> and not nested inside a generic type. Parameters that are
+/// not message arguments are injected at run time: <see cref="System.Threading.CancellationToken"/>,
+/// <see cref="TaskContext"/>, parameters marked <see cref="FromServicesAttribute"/>, and parameters whose
+/// type is an interface or abstract class other than a collection interface (resolved from DI).
+/// </remarks>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class TaskAttribute : Attribute
+{
+    /// <summary>
+    /// The task name on the wire. Defaults to <c>{Namespace}.{Type}.{Method}</c> converted to lower
+    /// snake case segments (e.g. <c>signup.signup_tasks.send_welcome_email</c>). Set it explicitly to keep
+    /// it stable when the type or namespace is renamed, or to match a Celery task name.
+    /// </summary>
+    public string? Name { get; set; }
+
+    /// <summary>The TaskFlow queue the task is sent to. Defaults to <see cref="TaskFlowOptions.DefaultQueue"/>.</summary>
+    public string? Queue { get; set; }
+}
+
+/// <summary>Marks a task parameter as a service resolved from the task's DI scope rather than a message argument.</summary>
+[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+public sealed class FromServicesAttribute : Attribute
+{
+}

@@ -1,0 +1,72 @@
+using System;
+using System.Collections.Generic;
+using System.Threading.Tasks;
+
+namespace TaskFlow;
+
+/// <summary>Runs one task from its deserialized invocation. Generated; no reflection.</summary>
+public delegate ValueTask<object?> TaskInvoker(TaskInvocation invocation);
+
+/// <summary>
+/// Describes one <c>[Task]</c> method to the runtime: its wire name, queue, message arguments and the
+/// generated invoker. Instances are emitted by the source generator; hand-written ones are allowed.
+/// </summary>
+public sealed class TaskDescriptor
+{
+    /// <summary>Creates a descriptor.</summary>
+    /// <param name="name">The task name on the wire.</param>
+    /// <param name="queue">The configured queue, or <c>null</c> for <see cref="TaskFlowOptions.DefaultQueue"/>.</param>
+    /// <param name="method">The method, for logs and errors (e.g. <c>Signup.SignupTasks.SendSms(int)</c>).</param>
+    /// <param name="arguments">The message arguments in positional order.</param>
+    /// <param name="invoker">Runs the method.</param>
+    public TaskDescriptor(string name, string? queue, string method, IReadOnlyList<TaskArgumentDescriptor> arguments, TaskInvoker invoker)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(invoker);
+        Name = name;
+        Queue = string.IsNullOrWhiteSpace(queue) ? null : queue;
+        Method = method;
+        Arguments = arguments;
+        Invoker = invoker;
+        var required = 0;
+        foreach (var argument in arguments)
+        {
+            if (!argument.HasDefault)
+            {
+                required++;
+            }
+        }
+
+        RequiredArgumentCount = required;
+    }
+
+    /// <summary>The task name on the wire (Celery <c>task</c> header).</summary>
+    public string Name { get; }
+
+    /// <summary>The configured queue, or <c>null</c> for the default queue.</summary>
+    public string? Queue { get; }
+
+    /// <summary>The method, for logs and errors.</summary>
+    public string Method { get; }
+
+    /// <summary>The message arguments in positional order.</summary>
+    public IReadOnlyList<TaskArgumentDescriptor> Arguments { get; }
+
+    /// <summary>How many arguments have no default value.</summary>
+    public int RequiredArgumentCount { get; }
+
+    /// <summary>Runs the method.</summary>
+    public TaskInvoker Invoker { get; }
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+}
+
+/// <summary>One message argument of a task.</summary>
+/// <param name="Name">The parameter name (camelCase, as declared).</param>
+/// <param name="WireName">The keyword name accepted from Celery clients (snake_case).</param>
+/// <param name="TypeName">The parameter type, for error messages.</param>
+/// <param name="HasDefault">Whether the argument may be omitted.</param>
+public sealed record TaskArgumentDescriptor(string Name, string WireName, string TypeName, bool HasDefault);

@@ -1,0 +1,44 @@
+using System;
+using System.Collections.Generic;
+
+namespace TaskFlow;
+
+/// <summary>Per-call options for <c>ApplyAsync</c>. Every property is optional.</summary>
+public sealed class TaskOptions
+{
+    /// <summary>Use this task id instead of a new one (e.g. to make an enqueue idempotent).</summary>
+    public string? TaskId { get; init; }
+
+    /// <summary>Send to this queue instead of the task's configured queue.</summary>
+    public string? Queue { get; init; }
+
+    /// <summary>Run no earlier than this long from now.</summary>
+    public TimeSpan? Countdown { get; init; }
+
+    /// <summary>Run no earlier than this instant.</summary>
+    public DateTimeOffset? Eta { get; init; }
+
+    /// <summary>Do not run the task if it has not started this long after it was sent.</summary>
+    public TimeSpan? ExpiresIn { get; init; }
+
+    /// <summary>Do not run the task if it has not started by this instant.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>AMQP message priority (0-255). Queues honour it only when declared with a maximum priority.</summary>
+    public byte? Priority { get; init; }
+
+    /// <summary>Soft time limit (the task's cancellation token is cancelled), carried in Celery's <c>timelimit</c> header.</summary>
+    public TimeSpan? SoftTimeLimit { get; init; }
+
+    /// <summary>Hard time limit, carried in Celery's <c>timelimit</c> header.</summary>
+    public TimeSpan? TimeLimit { get; init; }
+
+    /// <summary>Extra application headers sent with the message (string, number or boolean values).</summary>
+    public IReadOnlyDictionary<string, object?>? Headers { get; init; }
+
+    /// <summary>The task that caused this one (Celery <c>parent_id</c>); the root id is inherited from it when known.</summary>
+    public string? ParentId { get; init; }
+
+    /// <summary>The first task of the workflow this one belongs to (Celery <c>root_id</c>). Defaults to the task id.</summary>
+    public string? RootId { get; init; }
+}
