@@ -6,27 +6,10 @@ set -euo pipefail
 NODE=rabbit@localhost
 log() { printf '[rabbitmq] %s\n' "$*"; }
 
-apt_install() {
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "[rabbitmq] need root to install $* (apt-get); run as root or install it yourself" >&2
-    exit 1
-  fi
-  if [ ! -f /var/lib/apt/periodic/taskflow-apt-updated ] || [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v lock | head -1)" ]; then
-    log "apt-get update"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/taskflow-apt-updated
-  fi
-  log "apt-get install $*"
-  # The package's own service start fails without systemd; policy-rc.d keeps it from trying.
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || {
-    rm -f /usr/sbin/policy-rc.d; return 1; }
-  rm -f /usr/sbin/policy-rc.d
-}
+# shellcheck source=apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
-if ! command -v rabbitmq-server >/dev/null 2>&1; then
-  apt_install rabbitmq-server
-fi
+apt_ensure rabbitmq-server
 
 # Loopback only: AMQP, management, epmd and Erlang distribution.
 mkdir -p /etc/rabbitmq

@@ -1,0 +1,169 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+using Shouldly;
+using Xunit;
+
+namespace TaskFlow.Runtime.Tests;
+
+/// <summary>Publishing guarantees, eager mode and start-up validation.</summary>
+public sealed class ClientTests
+{
+    [Fact]
+    public async Task Unroutable_publish_throws_instead_of_being_dropped()
+    {
+        // Topology managed by an operator: the exchange exists but no queue is bound for this routing key.
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false, configure: o => o.DeclareTopology = false);
+        await using (var connection = await Broker.ConnectAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            await channel.ExchangeDeclareAsync(host.Options.ExchangeName, ExchangeType.Direct, durable: true);
+            await channel.QueueDeclareAsync(host.Queue, durable: true, exclusive: false, autoDelete: false);
+        }
+
+        var error = await Should.ThrowAsync<TaskUnroutableException>(async () =>
+            await host.Tasks.Record.ApplyAsync("lost?", 1, new TaskOptions { Queue = "nobody-listens-here" }));
+
+        error.Queue.ShouldBe("nobody-listens-here");
+        error.Message.ShouldContain("could not be routed");
+    }
+
+    [Fact]
+    public async Task Publisher_declares_the_topology_so_tasks_sent_before_any_worker_wait_in_the_queue()
+    {
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false);
+
+        await host.Tasks.Record.DelayAsync("early", 1);
+        await host.Tasks.Record.DelayAsync("early", 2);
+
+        await using var connection = await Broker.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        (await channel.QueueDeclarePassiveAsync(host.Queue)).MessageCount.ShouldBe(2u);
+        (await channel.QueueDeclarePassiveAsync(host.Options.DeadLetterQueueOf(host.Queue))).MessageCount.ShouldBe(0u);
+    }
+
+    [Fact]
+    public async Task Concurrent_publishes_are_all_confirmed()
+    {
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false);
+
+        var sends = new Task<TaskHandle>[2000];
+        for (var i = 0; i < sends.Length; i++)
+        {
+            sends[i] = host.Tasks.Record.DelayAsync("bulk", i).AsTask();
+        }
+
+        await Task.WhenAll(sends);
+
+        await using var connection = await Broker.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        (await channel.QueueDeclarePassiveAsync(host.Queue)).MessageCount.ShouldBe(2000u);
+    }
+
+    [Fact]
+    public async Task Eager_mode_runs_the_task_inline_after_a_json_round_trip()
+    {
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false, eager: true);
+
+        var handle = await host.Tasks.Greet.DelayAsync("Barbara", 42, ["x"]);
+
+        host.Recorder.Records.Single().Value.ShouldBe($"Barbara|42|x|{handle.Id}|1|{host.Queue}");
+        await host.Tasks.StoreProfile.DelayAsync(new Profile("Edsger", 72));
+        host.Recorder.Records[1].ShouldBe(("profile", "Edsger"));
+    }
+
+    [Fact]
+    public async Task Eager_mode_fails_on_an_argument_that_cannot_be_serialized()
+    {
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false, eager: true);
+
+        var error = await Should.ThrowAsync<TaskArgumentException>(async () =>
+            await host.Tasks.StoreCallback.DelayAsync(new CallbackHolder { Name = "x", OnDone = () => { } }));
+
+        error.Message.ShouldContain("cannot be serialized");
+        host.Recorder.Records.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Eager_mode_fails_on_an_argument_that_cannot_be_rebuilt_from_json()
+    {
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false, eager: true);
+
+        var error = await Should.ThrowAsync<TaskArgumentException>(async () =>
+            await host.Tasks.StoreSealed.DelayAsync(new ReadOnlyThing(21)));
+
+        error.Message.ShouldContain("could not be read as");
+        host.Recorder.Records.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Eager_mode_propagates_the_task_exception()
+    {
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false, eager: true);
+
+        var error = await Should.ThrowAsync<InvalidOperationException>(async () => await host.Tasks.Fail.DelayAsync("eager boom"));
+
+        error.Message.ShouldBe("eager boom");
+    }
+
+    [Theory]
+    [InlineData("DeliveryLimit", "DeliveryLimit must be at least 1")]
+    [InlineData("ConnectionUri", "must be an absolute amqp:// or amqps:// URI")]
+    [InlineData("SameExchanges", "give the dead-letter exchange its own name")]
+    public void Invalid_options_fail_at_start_up_with_a_message_that_says_what_to_change(string problem, string expected)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddTaskFlow(o =>
+        {
+            switch (problem)
+            {
+                case "DeliveryLimit": o.DeliveryLimit = 0; break;
+                case "ConnectionUri": o.ConnectionUri = new Uri("http://localhost/"); break;
+                default: o.DeadLetterExchangeName = o.ExchangeName; break;
+            }
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var error = Should.Throw<OptionsValidationException>(() => provider.GetRequiredService<ITaskClient>());
+
+        error.Message.ShouldContain(expected);
+    }
+
+    [Fact]
+    public async Task Invalid_worker_options_stop_the_host_at_start_up()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddTaskFlow(o => o.ConnectionUri = Broker.Uri);
+        builder.Services.AddTaskFlowWorker(w => w.AddQueue("q", concurrency: 8, prefetch: 2));
+        using var host = builder.Build();
+
+        var error = await Should.ThrowAsync<OptionsValidationException>(() => host.StartAsync());
+
+        error.Message.ShouldContain("Prefetch (2) is lower than Concurrency (8)");
+    }
+
+    [Fact]
+    public async Task Existing_queue_with_other_arguments_fails_with_an_explanation()
+    {
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false);
+        await using (var connection = await Broker.ConnectAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            await channel.QueueDeclareAsync("tf-test-mismatch-" + host.Queue[^8..], durable: true, exclusive: false, autoDelete: false);
+        }
+
+        var error = await Should.ThrowAsync<InvalidOperationException>(async () =>
+            await host.Tasks.Record.ApplyAsync("x", 1, new TaskOptions { Queue = "tf-test-mismatch-" + host.Queue[^8..] }));
+
+        error.Message.ShouldContain("exists with other arguments");
+        await using var cleanup = await Broker.ConnectAsync();
+        await using var c = await cleanup.CreateChannelAsync();
+        await c.QueueDeleteAsync("tf-test-mismatch-" + host.Queue[^8..]);
+        await c.QueueDeleteAsync("tf-test-mismatch-" + host.Queue[^8..] + ".dead");
+    }
+}

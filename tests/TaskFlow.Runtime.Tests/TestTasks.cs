@@ -1,0 +1,69 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace TaskFlow.Runtime.Tests;
+
+/// <summary>Tasks the runtime tests send through a real broker. Each test uses its own queues.</summary>
+public static partial class TestTasks
+{
+    [Task(Name = "tests.record")]
+    public static void Record(string key, int value, [FromServices] Recorder recorder) =>
+        recorder.Add(key, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    [Task(Name = "tests.fail")]
+    public static Task Fail(string message) => throw new InvalidOperationException(message);
+
+    [Task(Name = "tests.slow")]
+    public static async Task Slow(string key, int milliseconds, [FromServices] Recorder recorder, CancellationToken cancellationToken)
+    {
+        using (recorder.Enter())
+        {
+            await Task.Delay(milliseconds, cancellationToken);
+        }
+
+        recorder.Add(key, "done");
+    }
+
+    [Task(Name = "tests.greet")]
+    public static string Greet(string firstName, int? age, List<string> tags, [FromServices] Recorder recorder, TaskContext context)
+    {
+        var text = $"{firstName}|{age?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"}|{string.Join(",", tags)}|{context.TaskId}|{context.Attempt}|{context.Queue}";
+        recorder.Add("greet", text);
+        return text;
+    }
+
+    [Task(Name = "tests.store_profile")]
+    public static void StoreProfile(Profile profile, [FromServices] Recorder recorder) => recorder.Add("profile", profile.Name);
+
+    [Task(Name = "tests.store_callback")]
+    public static void StoreCallback(CallbackHolder holder, [FromServices] Recorder recorder) => recorder.Add("callback", holder.Name);
+
+    [Task(Name = "tests.store_sealed")]
+    public static void StoreSealed(ReadOnlyThing thing, [FromServices] Recorder recorder) => recorder.Add("sealed", thing.ToString());
+}
+
+/// <summary>A plain DTO: serializes fine.</summary>
+public sealed record Profile(string Name, int Age);
+
+/// <summary>Holds a delegate: System.Text.Json cannot serialize it.</summary>
+public sealed class CallbackHolder
+{
+    public string Name { get; set; } = string.Empty;
+
+    public Action? OnDone { get; set; }
+}
+
+/// <summary>Serializes (public getter) but cannot be rebuilt: its only constructor's parameter matches no property.</summary>
+public sealed class ReadOnlyThing
+{
+    public ReadOnlyThing(int seed)
+    {
+        Value = seed * 2;
+    }
+
+    public int Value { get; }
+
+    public override string ToString() => Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
