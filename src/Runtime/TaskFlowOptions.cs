@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace TaskFlow;
 
@@ -63,7 +64,7 @@ public sealed class TaskFlowOptions
     /// source-generated <c>JsonSerializerContext</c> to <see cref="JsonSerializerOptions.TypeInfoResolverChain"/>
     /// for reflection-free serialization of your argument types.
     /// </summary>
-    public JsonSerializerOptions SerializerOptions { get; set; } = new(JsonSerializerDefaults.Web);
+    public JsonSerializerOptions SerializerOptions { get; set; } = new(JsonSerializerDefaults.Web) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
 
     internal QueueType GetQueueType(string queue) => QueueTypes.TryGetValue(queue, out var type) ? type : QueueType;
 

@@ -74,7 +74,17 @@ public static class TaskFlowServiceCollectionExtensions
         // The host must wait at least as long as the worker's own shutdown.
         services.AddOptions<HostOptions>().PostConfigure<IOptions<TaskFlowWorkerOptions>>((host, worker) =>
         {
-            var needed = worker.Value.ShutdownGracePeriod + worker.Value.ShutdownCancellationWait + TimeSpan.FromSeconds(5);
+            TaskFlowWorkerOptions value;
+            try
+            {
+                value = worker.Value;
+            }
+            catch (OptionsValidationException)
+            {
+                return; // reported by ValidateOnStart when the host starts
+            }
+
+            var needed = value.ShutdownGracePeriod + value.ShutdownCancellationWait + TimeSpan.FromSeconds(5);
             if (host.ShutdownTimeout < needed)
             {
                 host.ShutdownTimeout = needed;
@@ -90,7 +100,14 @@ public static class TaskFlowServiceCollectionExtensions
         {
             registry = new TaskRegistry();
             services.AddSingleton(registry);
-            services.AddOptions<TaskFlowOptions>().ValidateOnStart();
+            services.AddOptions<TaskFlowOptions>().ValidateOnStart().PostConfigure(options =>
+            {
+                // Options assigned without a resolver get the reflection-based default (STJ's own default).
+                if (options.SerializerOptions is { TypeInfoResolver: null, IsReadOnly: false } serializer)
+                {
+                    serializer.TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver();
+                }
+            });
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TaskFlowOptions>, TaskFlowOptionsValidator>());
             services.TryAddSingleton(TimeProvider.System);
             services.TryAddSingleton<BrokerConnections>();

@@ -88,7 +88,9 @@ public sealed class TaskFlowWorker : BackgroundService
         List<RunningQueue> running;
         lock (_sync)
         {
+            // Idempotent: a second stop finds nothing left to drain.
             running = _running.ToList();
+            _running.Clear();
         }
 
         Log.WorkerStopping(_logger, running.Sum(r => r.Consumer.InFlight), _worker.ShutdownGracePeriod);
@@ -98,7 +100,7 @@ public sealed class TaskFlowWorker : BackgroundService
             {
                 await queue.Channel.BasicCancelAsync(queue.ConsumerTag, noWait: false, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or TimeoutException)
+            catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or TimeoutException or ObjectDisposedException)
             {
                 Log.CancelFailed(_logger, queue.Name, ex.Message);
             }

@@ -75,6 +75,9 @@ internal static partial class Log
     [LoggerMessage(4004, LogLevel.Warning, "Poison message on queue {Queue} ({Reason}): {Detail}; dead-lettered")]
     public static partial void Poison(ILogger logger, string queue, string reason, string detail);
 
+    [LoggerMessage(4006, LogLevel.Warning, "Task {TaskName} [{TaskId}] was cancelled by worker shutdown; returned to the queue")]
+    public static partial void TaskAbandoned(ILogger logger, string taskName, string taskId);
+
     [LoggerMessage(4005, LogLevel.Information, "Task {TaskName} [{TaskId}] not run: {Detail}")]
     public static partial void TaskExpired(ILogger logger, string taskName, string taskId, string detail);
 }

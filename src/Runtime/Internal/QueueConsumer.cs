@@ -107,6 +107,11 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
                 Log.TaskRejected(_logger, message.TaskName, message.Id, outcome.Reason!, outcome.Detail!);
                 await DeadLetterAsync(deliveryTag, properties, body, outcome.Reason!, outcome.Detail, null, message.Retries + 1).ConfigureAwait(false);
                 break;
+            case TaskOutcomeKind.Failed when _abort.IsCancellationRequested && outcome.Exception is OperationCanceledException:
+                // Cancelled by shutdown past the grace period: not the task's fault, so it goes back to the queue.
+                Log.TaskAbandoned(_logger, message.TaskName, message.Id);
+                await Channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true, CancellationToken.None).ConfigureAwait(false);
+                break;
             default:
                 Log.TaskFailed(_logger, outcome.Exception!, message.TaskName, message.Id, message.Retries + 1);
                 await DeadLetterAsync(deliveryTag, properties, body, DeadLetterReason.TaskFailed, null, outcome.Exception, message.Retries + 1).ConfigureAwait(false);
