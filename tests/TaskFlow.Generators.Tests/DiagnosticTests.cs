@@ -1,0 +1,534 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Shouldly;
+using TaskFlow.Generators.Tests.Infrastructure;
+using Xunit;
+
+namespace TaskFlow.Generators.Tests;
+
+/// <summary>Every TF diagnostic: where it is reported, that the task is then not generated, and shapes that must not report it.</summary>
+public class DiagnosticTests
+{
+    private const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using System.Runtime.CompilerServices;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using TaskFlow;
+
+        """;
+
+    [Fact]
+    public void TF0001_containing_type_or_an_enclosing_type_is_not_partial()
+    {
+        var result = Diagnose("""
+            namespace N;
+
+            public static class NotPartial
+            {
+                [Task] public static void Bad() { }
+            }
+
+            public static class Outer
+            {
+                public static partial class Inner
+                {
+                    [Task] public static void AlsoBad() { }
+                }
+            }
+            """);
+
+        result.Found.ShouldBe(new[] { ("TF0001", "Bad"), ("TF0001", "AlsoBad") });
+        result.Messages.ShouldContain(message => message.Contains("'N.Outer'", StringComparison.Ordinal) && message.Contains("N.Outer.Inner.AlsoBad()", StringComparison.Ordinal));
+        result.Run.Sources.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void TF0002_generic_task_method()
+    {
+        var result = Diagnose("""
+            public static partial class Tasks
+            {
+                [Task] public static void Bad<T>(T value) { }
+                [Task] public static void Good(int value) { }
+            }
+            """);
+
+        result.Found.ShouldBe(new[] { ("TF0002", "Bad") });
+        result.ShouldGenerateOnly("Good");
+    }
+
+    [Fact]
+    public void TF0003_by_reference_pointer_and_ref_struct_parameters()
+    {
+        var result = Diagnose(
+            """
+            public static partial class Tasks
+            {
+                [Task] public static void ByRef(ref int a) { }
+                [Task] public static void Out(out int b) { b = 0; }
+                [Task] public static void In(in int c) { }
+                [Task] public static void RefReadonly(ref readonly int d) { }
+                [Task] public static unsafe void Pointer(int* e) { }
+                [Task] public static void SpanArgument(Span<int> f) { }
+                [Task] public static void ReadOnlySpanArgument(ReadOnlySpan<char> g) { }
+                [Task] public static void ServiceSpan([FromServices] Span<byte> h) { }
+                [Task] public static void Good(int[] i, ReadOnlyMemory<byte> j) { }
+            }
+            """,
+            allowUnsafe: true);
+
+        result.Found.ShouldBe(new[]
+        {
+            ("TF0003", "a"), ("TF0003", "b"), ("TF0003", "c"), ("TF0003", "d"), ("TF0003", "e"), ("TF0003", "f"), ("TF0003", "g"), ("TF0003", "h"),
+        });
+        result.Messages.ShouldContain(message => message.StartsWith("Parameter 'f' of task method 'Tasks.SpanArgument(System.Span<int>)' is not supported: ref struct", StringComparison.Ordinal));
+        result.ShouldGenerateOnly("Good");
+    }
+
+    [Fact]
+    public void TF0004_unsupported_return_types()
+    {
+        var result = Diagnose("""
+            public static partial class Tasks
+            {
+                private static int s_value;
+
+                [Task] public static async void AsyncVoid() { await Task.Yield(); }
+                [Task] public static async IAsyncEnumerable<int> Stream() { await Task.Yield(); yield return 1; }
+                [Task] public static ref int RefReturn() => ref s_value;
+                [Task] public static Span<int> SpanReturn() => default;
+                [Task] public static ConfiguredTaskAwaitable Configured() => Task.CompletedTask.ConfigureAwait(false);
+                [Task] public static YieldAwaitable Yield() => Task.Yield();
+                [Task] public static CustomAwaitable Custom() => default;
+                [Task] public static void Good() { }
+            }
+
+            public struct CustomAwaitable
+            {
+                public TaskAwaiter GetAwaiter() => Task.CompletedTask.GetAwaiter();
+            }
+            """);
+
+        result.Found.ShouldBe(new[]
+        {
+            ("TF0004", "void"),
+            ("TF0004", "IAsyncEnumerable<int>"),
+            ("TF0004", "ref int"),
+            ("TF0004", "Span<int>"),
+            ("TF0004", "ConfiguredTaskAwaitable"),
+            ("TF0004", "YieldAwaitable"),
+            ("TF0004", "CustomAwaitable"),
+        });
+        result.Messages[0].ShouldContain("async void");
+        result.ShouldGenerateOnly("Good");
+    }
+
+    [Fact]
+    public void TF0005_generic_containing_type()
+    {
+        var result = Diagnose("""
+            public partial class Generic<T>
+            {
+                [Task] public static void Bad() { }
+
+                public static partial class Nested
+                {
+                    [Task] public static void AlsoBad() { }
+                }
+            }
+            """);
+
+        result.Found.ShouldBe(new[] { ("TF0005", "Bad"), ("TF0005", "AlsoBad") });
+        result.Run.Sources.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void TF0006_two_tasks_with_one_wire_name_are_both_reported_and_neither_is_generated()
+    {
+        var result = Diagnose("""
+            namespace A
+            {
+                public static partial class Tasks
+                {
+                    [Task(Name = "shared")] public static void First() { }
+                    [Task] public static void Good() { }
+                }
+            }
+
+            namespace B
+            {
+                public static partial class Tasks
+                {
+                    [Task(Name = "shared")] public static void Second() { }
+                    [Task(Name = "a.tasks.good")] public static void DefaultNameClash() { }
+                }
+            }
+            """);
+
+        result.Found.ShouldBe(new[] { ("TF0006", "First"), ("TF0006", "Good"), ("TF0006", "Second"), ("TF0006", "DefaultNameClash") });
+        result.Messages.ShouldContain("Task name 'shared' of task method 'A.Tasks.First()' is also used by task method 'B.Tasks.Second()'; give one of them another name with [Task(Name = \"...\")]");
+        result.Messages.ShouldContain("Task name 'shared' of task method 'B.Tasks.Second()' is also used by task method 'A.Tasks.First()'; give one of them another name with [Task(Name = \"...\")]");
+        result.Run.Sources.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void TF0007_containing_type_not_reachable_from_the_registration()
+    {
+        var result = Diagnose("""
+            public partial class Host
+            {
+                private static partial class PrivateTasks { [Task] public static void Private() { } }
+                protected static partial class ProtectedTasks { [Task] public static void Protected() { } }
+                private protected static partial class PrivateProtectedTasks { [Task] public static void PrivateProtected() { } }
+                protected internal static partial class ProtectedInternalTasks { [Task] public static void Good() { } }
+            }
+
+            file static partial class FileTasks { [Task] public static void FileLocal() { } }
+
+            internal static partial class InternalTasks { [Task] private static void PrivateMethodIsFine() { } }
+            """);
+
+        result.Found.ShouldBe(new[] { ("TF0007", "Private"), ("TF0007", "Protected"), ("TF0007", "PrivateProtected"), ("TF0007", "FileLocal") });
+        result.Messages.ShouldContain(message => message.Contains("is private protected;", StringComparison.Ordinal));
+        result.ShouldGenerateOnly("Good", "PrivateMethodIsFine");
+    }
+
+    [Fact]
+    public void TF0008_invalid_name_or_queue()
+    {
+        var longQueue = new string('q', 256);
+        var result = Diagnose($$"""
+            public static partial class Tasks
+            {
+                [Task(Name = "")] public static void EmptyName() { }
+                [Task(Name = "   ")] public static void WhitespaceName() { }
+                [Task(Name = "has space")] public static void SpaceName() { }
+                [Task(Queue = "")] public static void EmptyQueue() { }
+                [Task(Queue = "tab\tqueue")] public static void TabQueue() { }
+                [Task(Queue = "amq.direct")] public static void ReservedQueue() { }
+                [Task(Queue = "{{longQueue}}")] public static void LongQueue() { }
+                [Task(TimeLimitSeconds = -1)] public static void NegativeLimit() { }
+                [Task(SoftTimeLimitSeconds = double.NaN)] public static void NaNLimit() { }
+                [Task(SoftTimeLimitSeconds = 60, TimeLimitSeconds = 30)] public static void SoftAboveHard() { }
+                [Task(Name = "ok.name", Queue = "ok-queue.v2", SoftTimeLimitSeconds = 0.5, TimeLimitSeconds = 0)] public static void Good() { }
+            }
+            """);
+
+        result.Found.ShouldBe(new[]
+        {
+            ("TF0008", "Name = \"\""),
+            ("TF0008", "Name = \"   \""),
+            ("TF0008", "Name = \"has space\""),
+            ("TF0008", "Queue = \"\""),
+            ("TF0008", "Queue = \"tab\\tqueue\""),
+            ("TF0008", "Queue = \"amq.direct\""),
+            ("TF0008", "Queue = \"" + longQueue + "\""),
+            ("TF0008", "TimeLimitSeconds = -1"),
+            ("TF0008", "SoftTimeLimitSeconds = double.NaN"),
+            ("TF0008", "SoftTimeLimitSeconds = 60"),
+        });
+        result.Messages.ShouldContain("[Task] SoftTimeLimitSeconds = 60 of task method 'Tasks.SoftAboveHard()' is invalid: the soft time limit must not be longer than the hard time limit");
+        result.Messages.ShouldContain("[Task] Queue = \"amq.direct\" of task method 'Tasks.ReservedQueue()' is invalid: queue names starting with 'amq.' are reserved by the broker");
+        result.ShouldGenerateOnly("Good");
+    }
+
+    [Fact]
+    public void TF0009_overloads_and_colliding_generated_member_names()
+    {
+        var result = Diagnose("""
+            public static partial class Tasks
+            {
+                [Task(Name = "run.int")] public static void Run(int a) { }
+                [Task(Name = "run.string")] public static void Run(string a) { }
+                [Task] public static void Send() { }
+                [Task] public static void SendProxy() { }
+                [Task] public static void _client() { }
+                [Task] public static void Good() { }
+
+                // Not a task: overloading it is fine.
+                public static void Good(int a) { }
+            }
+            """);
+
+        result.Found.ShouldBe(new[] { ("TF0009", "Run"), ("TF0009", "Run"), ("TF0009", "Send"), ("TF0009", "SendProxy"), ("TF0009", "_client") });
+        result.Messages.ShouldContain("Task method 'Tasks._client()' and the Client class's own field both generate a member named '_client' in the Client class of 'Tasks'; give tasks in one type distinct method names (overloads are not supported)");
+        result.Messages.ShouldContain("Task method 'Tasks.Send()' and task method 'Tasks.SendProxy()' both generate a member named 'SendProxy' in the Client class of 'Tasks'; give tasks in one type distinct method names (overloads are not supported)");
+        result.ShouldGenerateOnly("Good");
+    }
+
+    [Fact]
+    public void TF0010_task_methods_the_invoker_cannot_call()
+    {
+        var result = Diagnose("""
+            public abstract partial class AbstractTasks
+            {
+                [Task] public void OnAbstract() { }
+                [Task] public static void StaticOnAbstractIsFine() { }
+            }
+
+            public partial interface IInterfaceTasks
+            {
+                [Task] void OnInterface() { }
+                [Task] static abstract void AbstractStatic();
+                [Task] static void StaticOnInterfaceIsFine() { }
+            }
+
+            public partial struct StructTasks
+            {
+                [Task] public void OnStruct() { }
+            }
+
+            public interface IRunner { void Run(); }
+
+            public partial class Explicit : IRunner
+            {
+                [Task] void IRunner.Run() { }
+                [Task] public void InstanceOnClassIsFine() { }
+            }
+            """);
+
+        result.Found.ShouldBe(new[] { ("TF0010", "OnAbstract"), ("TF0010", "OnInterface"), ("TF0010", "AbstractStatic"), ("TF0010", "OnStruct"), ("TF0010", "Run") });
+        result.ShouldGenerateOnly("InstanceOnClassIsFine", "StaticOnAbstractIsFine", "StaticOnInterfaceIsFine");
+    }
+
+    [Fact]
+    public void TF0011_container_already_has_a_member_named_Client()
+    {
+        var result = Diagnose("""
+            public partial class WithProperty
+            {
+                public int Client => 0;
+                [Task] public static void Property() { }
+            }
+
+            public partial class WithMethod
+            {
+                [Task] public static void Client() { }
+            }
+
+            public partial class WithClass
+            {
+                public sealed class Client { }
+                [Task] public static void NonPartialClass() { }
+            }
+
+            public partial class WithStruct
+            {
+                public partial struct Client { }
+                [Task] public static void PartialStruct() { }
+            }
+
+            public partial class WithPartialClient
+            {
+                public sealed partial class Client { public int Extra => 1; }
+                [Task] public static void Good() { }
+            }
+            """);
+
+        result.Found.ShouldBe(new[] { ("TF0011", "Property"), ("TF0011", "Client"), ("TF0011", "NonPartialClass"), ("TF0011", "PartialStruct") });
+        result.ShouldGenerateOnly("Good");
+    }
+
+    [Fact]
+    public void TF0012_argument_or_result_type_not_reachable_from_the_client()
+    {
+        var result = Diagnose("""
+            public partial class Tasks
+            {
+                private sealed record Secret(int Value);
+                protected sealed record Guarded(int Value);
+
+                [Task] private static void TakesPrivate(Secret secret) { }
+                [Task] private static void TakesPrivateList(List<Secret> secrets) { }
+                [Task] protected static void TakesProtected(Guarded guarded) { }
+                [Task] private static Task<Secret> ReturnsPrivate() => Task.FromResult(new Secret(1));
+                [Task] private static void UsesPrivateService([FromServices] Secret secret) { }
+            }
+            """);
+
+        result.Found.ShouldBe(new[] { ("TF0012", "secret"), ("TF0012", "secrets"), ("TF0012", "guarded"), ("TF0012", "Task<Secret>") });
+        result.ShouldGenerateOnly("UsesPrivateService");
+    }
+
+    [Fact]
+    public void TF0013_invalid_retry_attribute_values()
+    {
+        var result = Diagnose("""
+            public static partial class Tasks
+            {
+                [Task, Retry(-1)] public static void NegativeRetries() { }
+                [Task, Retry(5000)] public static void TooManyRetries() { }
+                [Task, Retry(3, DelaySeconds = -1)] public static void NegativeDelay() { }
+                [Task, Retry(3, MaxDelaySeconds = double.PositiveInfinity)] public static void InfiniteMaxDelay() { }
+                [Task, Retry(3, ScheduleSeconds = new[] { 1, -5.0 })] public static void NegativeSchedule() { }
+                [Task, Retry(3, RetryOn = new[] { typeof(string) })] public static void NotAnException() { }
+                [Task, Retry(3, DoNotRetryOn = new[] { typeof(ArgumentException), typeof(int) })] public static void OneNotAnException() { }
+                [Task, Retry(3, Backoff = RetryBackoff.Fixed, DelaySeconds = 2, MaxDelaySeconds = 60, Jitter = false, ScheduleSeconds = new double[] { 1, 5, 30 }, RetryOn = new[] { typeof(TimeoutException) }, DoNotRetryOn = new[] { typeof(ArgumentException) })]
+                public static void Good() { }
+            }
+            """);
+
+        result.Found.ShouldBe(new[]
+        {
+            ("TF0013", "Retry(-1)"),
+            ("TF0013", "Retry(5000)"),
+            ("TF0013", "DelaySeconds = -1"),
+            ("TF0013", "MaxDelaySeconds = double.PositiveInfinity"),
+            ("TF0013", "ScheduleSeconds = new[] { 1, -5.0 }"),
+            ("TF0013", "RetryOn = new[] { typeof(string) }"),
+            ("TF0013", "DoNotRetryOn = new[] { typeof(ArgumentException), typeof(int) }"),
+        });
+        result.Messages.ShouldContain("[Retry] maxRetries = 5000 of task method 'Tasks.TooManyRetries()' is invalid: it must be between 0 and 1000");
+        result.Messages.ShouldContain("[Retry] RetryOn = typeof(string) of task method 'Tasks.NotAnException()' is invalid: it is not an exception type");
+        result.ShouldGenerateOnly("Good");
+    }
+
+    [Fact]
+    public void A_task_with_an_error_is_neither_generated_nor_registered()
+    {
+        var result = Diagnose("""
+            public static partial class Tasks
+            {
+                [Task] public static void Good() { }
+                [Task] public static void Bad(ref int a) { }
+            }
+            """);
+
+        result.Run.HintNames.ShouldBe(new[] { "TaskFlow.TestAssembly.Registration.g.cs", "Tasks.Good.g.cs", "Tasks.g.cs" });
+        var registration = result.Run.Source("TaskFlow.TestAssembly.Registration.g.cs");
+        registration.ShouldContain("Registers the 1 task of assembly");
+        registration.ShouldNotContain("BadDescriptor");
+    }
+
+    [Fact]
+    public void Shapes_that_must_not_report_anything()
+    {
+        var result = Diagnose("""
+            using System.IO;
+
+            namespace Fine;
+
+            public interface IService { }
+            public sealed record Payload(string Name);
+
+            public abstract partial class AbstractHost
+            {
+                [Task] public static Task StaticOnAbstract(int a) => Task.CompletedTask;
+            }
+
+            public partial class Host
+            {
+                [Task] private void PrivateInstance(IService service, Payload payload, CancellationToken cancellationToken) { }
+                [Task] protected internal static int ProtectedInternal(IEnumerable<int> numbers) => 0;
+                public partial class Client { }
+            }
+
+            public partial record RecordHost(int Id)
+            {
+                [Task] public void OnRecord(IReadOnlyDictionary<string, Payload?> map, Stream stream, TaskContext context) { }
+            }
+
+            internal static partial class InternalHost
+            {
+                internal static partial class Nested
+                {
+                    [Task(Name = "Celery.Compatible:name/v1", Queue = "celery")] internal static void Celery(object? anything, dynamic dyn) { }
+                }
+            }
+
+            public partial interface IHost
+            {
+                [Task] public static Task<int> OnInterface() => Task.FromResult(1);
+            }
+            """);
+
+        result.Found.ShouldBeEmpty();
+        result.Run.ShouldCompileCleanly();
+    }
+
+    [Fact]
+    public void Descriptors_are_errors_with_help_links_to_existing_pages_and_release_notes()
+    {
+        var repository = Path.GetFullPath(Path.Combine(Baseline.Directory, "..", "..", ".."));
+        var unshipped = File.ReadAllText(Path.Combine(repository, "src", "Generators", "AnalyzerReleases.Unshipped.md"));
+        var ids = typeof(DiagnosticIds).GetFields().Select(field => (string)field.GetRawConstantValue()!).ToList();
+        ids.Distinct().Count().ShouldBe(ids.Count);
+        DiagnosticDescriptors.ById.Keys.OrderBy(id => id, StringComparer.Ordinal).ShouldBe(ids.OrderBy(id => id, StringComparer.Ordinal));
+
+        foreach (var descriptor in DiagnosticDescriptors.ById.Values)
+        {
+            descriptor.Id.ShouldMatch(@"^TF\d{4}$");
+            descriptor.DefaultSeverity.ShouldBe(DiagnosticSeverity.Error);
+            descriptor.Category.ShouldBe("TaskFlow.Generator");
+            descriptor.HelpLinkUri.ShouldBe("https://github.com/taskflow-dotnet/taskflow/blob/main/docs/diagnostics/" + descriptor.Id + ".md");
+            File.Exists(Path.Combine(repository, "docs", "diagnostics", descriptor.Id + ".md")).ShouldBeTrue(descriptor.Id + " has no page");
+            unshipped.ShouldContain(descriptor.Id + " | TaskFlow.Generator | Error |");
+        }
+    }
+
+    [Fact]
+    public void Diagnostic_locations_carry_path_and_line()
+    {
+        var result = Diagnose("""
+            public static class NotPartial
+            {
+                [Task] public static void Bad() { }
+            }
+            """);
+
+        var diagnostic = result.Run.Diagnostics.Single();
+        var span = diagnostic.Location.GetLineSpan();
+        span.Path.ShouldBe("Source0.cs");
+        span.StartLinePosition.Line.ShouldBe(Usings.Split('\n').Length + 1);
+    }
+
+    private static DiagnosticResult Diagnose(string source, bool allowUnsafe = false)
+    {
+        var compilation = GeneratorHarness.CreateCompilation(Usings + source);
+        if (allowUnsafe)
+        {
+            compilation = compilation.WithOptions(compilation.Options.WithAllowUnsafe(true));
+        }
+
+        var run = GeneratorHarness.Run(compilation);
+        var text = compilation.SyntaxTrees[0].ToString();
+        var found = run.Diagnostics
+            .OrderBy(diagnostic => diagnostic.Id, StringComparer.Ordinal)
+            .ThenBy(diagnostic => diagnostic.Location.SourceSpan.Start)
+            .Select(diagnostic => (diagnostic.Id, text.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length)))
+            .ToList();
+
+        // Whatever was generated next to the errors compiles.
+        var generatedTrees = run.Output.SyntaxTrees.Except(compilation.SyntaxTrees).ToHashSet();
+        run.Output.GetDiagnostics()
+            .Where(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error && diagnostic.Location.SourceTree is { } tree && generatedTrees.Contains(tree))
+            .ShouldBeEmpty();
+        return new DiagnosticResult(run, found, run.Diagnostics.Select(diagnostic => diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToList());
+    }
+
+    private sealed record DiagnosticResult(GeneratorRun Run, List<(string Id, string Text)> Found, List<string> Messages)
+    {
+        /// <summary>Exactly these task methods got a file (and nothing else but their containers and the registration).</summary>
+        public void ShouldGenerateOnly(params string[] methods)
+        {
+            var taskFiles = Run.Result.GeneratedSources
+                .Select(source => source.HintName)
+                .Where(name => !name.StartsWith("TaskFlow.", StringComparison.Ordinal))
+                .Select(name => name[..^".g.cs".Length])
+                .Where(name => methods.Any(method => name.EndsWith("." + method, StringComparison.Ordinal)))
+                .Select(name => name[(name.LastIndexOf('.') + 1)..])
+                .OrderBy(name => name, StringComparer.Ordinal);
+            taskFiles.ShouldBe(methods.OrderBy(name => name, StringComparer.Ordinal));
+
+            var registration = Run.Result.GeneratedSources.Single(source => source.HintName.StartsWith("TaskFlow.", StringComparison.Ordinal)).SourceText.ToString();
+            Regex.Count(registration, @"builder\.AddTask\(").ShouldBe(methods.Length);
+        }
+    }
+}

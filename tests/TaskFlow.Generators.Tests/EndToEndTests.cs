@@ -1,0 +1,316 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.Loader;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.Extensions.DependencyInjection;
+using Shouldly;
+using TaskFlow.Generators.Tests.Infrastructure;
+using Xunit;
+
+namespace TaskFlow.Generators.Tests;
+
+/// <summary>
+/// Compiles generated code, loads it, and uses it: the registration extension, the typed proxies over a recording
+/// <see cref="ITaskClient"/>, the arguments' JSON, the descriptors, and the invokers running the user's methods.
+/// </summary>
+public sealed class EndToEndTests : IDisposable
+{
+    private const string Source = """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using TaskFlow;
+
+        namespace Signup;
+
+        public sealed class EmailSender { public int Sent; }
+        public interface IClock { DateTimeOffset Now { get; } }
+        public sealed class FixedClock : IClock { public DateTimeOffset Now => new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero); }
+
+        public static partial class SignupTasks
+        {
+            public static string? LastCall;
+
+            [Task(Queue = "emails")]
+            public static async Task SendWelcomeEmail(int userId, [FromServices] EmailSender sender, IClock clock, TaskContext context, CancellationToken cancellationToken)
+            {
+                await Task.Yield();
+                sender.Sent++;
+                LastCall = "welcome " + userId + " at " + clock.Now.Year + " task " + context.TaskName + " cancellable " + cancellationToken.CanBeCanceled;
+            }
+
+            [Task(Name = "scoring.calculate")]
+            public static Task<int> CalculateScore(long userId, string? reason = null)
+            {
+                LastCall = "score " + userId + " " + (reason ?? "<none>");
+                return Task.FromResult((int)userId * 2);
+            }
+        }
+
+        public static partial class PolicyTasks
+        {
+            [Task(SoftTimeLimitSeconds = 1.5, TimeLimitSeconds = 3)]
+            [Retry(4, Backoff = RetryBackoff.Fixed, DelaySeconds = 2, Jitter = false, RetryOn = new[] { typeof(TimeoutException) }, DoNotRetryOn = new[] { typeof(OperationCanceledException) })]
+            public static void Guarded() { }
+        }
+
+        public partial class Counter
+        {
+            private int _count;
+
+            [Task]
+            public int Increment(int by) => _count += by;
+        }
+        """;
+
+    private readonly AssemblyLoadContext _context = new("TaskFlow.Generators.EndToEnd", isCollectible: true);
+    private readonly Assembly _assembly;
+
+    public EndToEndTests()
+    {
+        var run = GeneratorHarness.RunAndCompile(Source, assemblyName: "Signup.Tasks");
+        using var stream = new MemoryStream();
+        var emitted = run.Output.Emit(stream);
+        emitted.Success.ShouldBeTrue(string.Join(Environment.NewLine, emitted.Diagnostics));
+        stream.Position = 0;
+        _assembly = _context.LoadFromStream(stream);
+    }
+
+    public void Dispose() => _context.Unload();
+
+    [Fact]
+    public void Registration_extension_registers_every_task_and_the_clients()
+    {
+        var extensions = _assembly.GetType("TaskFlow.SignupTasksTaskFlowBuilderExtensions", throwOnError: true)!;
+        extensions.IsAbstract.ShouldBeTrue();
+        extensions.IsSealed.ShouldBeTrue();
+        var add = extensions.GetMethod("AddSignupTasks", BindingFlags.Public | BindingFlags.Static)!;
+        add.IsDefined(typeof(ExtensionAttribute)).ShouldBeTrue();
+        add.ReturnType.ShouldBe(typeof(TaskFlowBuilder));
+        add.GetParameters().Single().ParameterType.ShouldBe(typeof(TaskFlowBuilder));
+
+        var services = new ServiceCollection();
+        var registry = new TaskRegistry();
+        var builder = Internals.Create<TaskFlowBuilder>(services, registry);
+        add.Invoke(null, new object[] { builder }).ShouldBeSameAs(builder);
+
+        registry.Tasks.Select(task => task.Name).Order(StringComparer.Ordinal)
+            .ShouldBe(new[] { "scoring.calculate", "signup.counter.increment", "signup.policy_tasks.guarded", "signup.signup_tasks.send_welcome_email" });
+        services.ShouldContain(service => service.ServiceType == _assembly.GetType("Signup.SignupTasks+Client") && service.Lifetime == ServiceLifetime.Singleton);
+        services.ShouldContain(service => service.ServiceType == _assembly.GetType("Signup.Counter+Client") && service.Lifetime == ServiceLifetime.Singleton);
+        services.ShouldContain(service => service.ServiceType == _assembly.GetType("Signup.Counter") && service.Lifetime == ServiceLifetime.Scoped);
+
+        // Registering twice is harmless: the same descriptors, TryAdd for services.
+        add.Invoke(null, new object[] { builder });
+        registry.Tasks.Count.ShouldBe(4);
+        services.Count.ShouldBe(4);
+    }
+
+    [Fact]
+    public void Descriptors_describe_the_tasks()
+    {
+        var welcome = Descriptor("Signup.SignupTasks+Client", "SendWelcomeEmailDescriptor");
+        welcome.Name.ShouldBe("signup.signup_tasks.send_welcome_email");
+        welcome.Queue.ShouldBe("emails");
+        welcome.Method.ShouldBe("Signup.SignupTasks.SendWelcomeEmail(int, Signup.EmailSender, Signup.IClock, TaskFlow.TaskContext, System.Threading.CancellationToken)");
+        welcome.Arguments.ShouldBe(new[] { new TaskArgumentDescriptor("userId", "user_id", "int", false) });
+        welcome.RequiredArgumentCount.ShouldBe(1);
+
+        var score = Descriptor("Signup.SignupTasks+Client", "CalculateScoreDescriptor");
+        score.Name.ShouldBe("scoring.calculate");
+        score.Queue.ShouldBeNull();
+        score.Arguments.ShouldBe(new[] { new TaskArgumentDescriptor("userId", "user_id", "long", false), new TaskArgumentDescriptor("reason", "reason", "string?", true) });
+        score.RequiredArgumentCount.ShouldBe(1);
+    }
+
+    [Fact]
+    public void Time_limits_and_retry_policy_reach_the_descriptor()
+    {
+        var guarded = Descriptor("Signup.PolicyTasks+Client", "GuardedDescriptor");
+        guarded.SoftTimeLimit.ShouldBe(TimeSpan.FromSeconds(1.5));
+        guarded.TimeLimit.ShouldBe(TimeSpan.FromSeconds(3));
+        var policy = guarded.RetryPolicy.ShouldNotBeNull();
+        policy.MaxRetries.ShouldBe(4);
+        policy.Backoff.ShouldBe(RetryBackoff.Fixed);
+        policy.Delay.ShouldBe(TimeSpan.FromSeconds(2));
+        policy.MaxDelay.ShouldBe(new RetryPolicy().MaxDelay);
+        policy.Jitter.ShouldBeFalse();
+        policy.Allows(new TimeoutException(), retries: 0).ShouldBeTrue();
+        policy.Allows(new InvalidOperationException(), retries: 0).ShouldBeFalse();
+        policy.Allows(new TaskCanceledException(), retries: 0).ShouldBeFalse();
+        policy.Allows(new TimeoutException(), retries: 4).ShouldBeFalse();
+
+        var plain = Descriptor("Signup.SignupTasks+Client", "SendWelcomeEmailDescriptor");
+        plain.RetryPolicy.ShouldBeNull();
+        plain.SoftTimeLimit.ShouldBeNull();
+        plain.TimeLimit.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task DelayAsync_enqueues_the_descriptor_with_positional_arguments()
+    {
+        var recorder = new RecordingTaskClient();
+        var proxy = Proxy("Signup.SignupTasks+Client", "SendWelcomeEmail", recorder);
+
+        var pending = (ValueTask<TaskHandle>)proxy.GetType().GetMethod("DelayAsync")!.Invoke(proxy, new object[] { 42, CancellationToken.None })!;
+        var handle = await pending;
+
+        handle.TaskName.ShouldBe("signup.signup_tasks.send_welcome_email");
+        var call = recorder.Calls.Single();
+        call.Task.ShouldBeSameAs(Descriptor("Signup.SignupTasks+Client", "SendWelcomeEmailDescriptor"));
+        call.ArgumentsJson.ShouldBe("[42]");
+        call.Options.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task ApplyAsync_of_a_task_with_a_result_returns_a_typed_handle()
+    {
+        var recorder = new RecordingTaskClient();
+        var proxy = Proxy("Signup.SignupTasks+Client", "CalculateScore", recorder);
+        var apply = proxy.GetType().GetMethod("ApplyAsync")!;
+        apply.GetParameters().Select(parameter => parameter.Name).ShouldBe(new[] { "userId", "options", "reason", "cancellationToken" });
+        apply.ReturnType.ShouldBe(typeof(ValueTask<TaskHandle<int>>));
+
+        var options = new TaskOptions { TaskId = "fixed-id" };
+        var handle = await (ValueTask<TaskHandle<int>>)apply.Invoke(proxy, new object?[] { 7L, options, "why \"not\"", CancellationToken.None })!;
+
+        handle.ShouldBeOfType<TaskHandle<int>>().Id.ShouldBe("fixed-id");
+        var call = recorder.Calls.Single();
+        call.ArgumentsJson.ShouldBe("[7,\"why \\u0022not\\u0022\"]");
+        call.Options.ShouldBeSameAs(options);
+
+        var delay = proxy.GetType().GetMethod("DelayAsync")!;
+        var reason = delay.GetParameters()[1];
+        reason.HasDefaultValue.ShouldBeTrue();
+        reason.DefaultValue.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Invokers_bind_arguments_inject_services_and_run_the_methods()
+    {
+        var sender = Activator.CreateInstance(_assembly.GetType("Signup.EmailSender", throwOnError: true)!)!;
+        var clock = Activator.CreateInstance(_assembly.GetType("Signup.FixedClock", throwOnError: true)!)!;
+        var counterType = _assembly.GetType("Signup.Counter", throwOnError: true)!;
+        var counter = Activator.CreateInstance(counterType)!;
+        var services = new Dictionary<Type, object>
+        {
+            [sender.GetType()] = sender,
+            [_assembly.GetType("Signup.IClock", throwOnError: true)!] = clock,
+            [counterType] = counter,
+        };
+        var provider = new DictionaryServiceProvider(services);
+        var lastCall = _assembly.GetType("Signup.SignupTasks", throwOnError: true)!.GetField("LastCall")!;
+
+        var welcome = Descriptor("Signup.SignupTasks+Client", "SendWelcomeEmailDescriptor");
+        (await welcome.Invoker(Invocation(welcome, "[42]", "{}", provider))).ShouldBeNull();
+        lastCall.GetValue(null).ShouldBe("welcome 42 at 2024 task signup.signup_tasks.send_welcome_email cancellable True");
+        sender.GetType().GetField("Sent")!.GetValue(sender).ShouldBe(1);
+
+        var score = Descriptor("Signup.SignupTasks+Client", "CalculateScoreDescriptor");
+        (await score.Invoker(Invocation(score, "[21]", "{}", provider))).ShouldBe(42);
+        lastCall.GetValue(null).ShouldBe("score 21 <none>");
+        (await score.Invoker(Invocation(score, "[]", "{\"user_id\": 5, \"reason\": \"kw\"}", provider))).ShouldBe(10);
+        lastCall.GetValue(null).ShouldBe("score 5 kw");
+
+        var increment = Descriptor("Signup.Counter+Client", "IncrementDescriptor");
+        (await increment.Invoker(Invocation(increment, "[2]", "{}", provider))).ShouldBe(2);
+        (await increment.Invoker(Invocation(increment, "[3]", "{}", provider))).ShouldBe(5);
+
+        await Should.ThrowAsync<TaskArgumentException>(async () => await score.Invoker(Invocation(score, "[null]", "{}", provider)));
+    }
+
+    private TaskDescriptor Descriptor(string client, string field) =>
+        (TaskDescriptor)_assembly.GetType(client, throwOnError: true)!.GetField(field, BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!;
+
+    private object Proxy(string client, string task, ITaskClient taskClient)
+    {
+        var instance = Activator.CreateInstance(_assembly.GetType(client, throwOnError: true)!, taskClient)!;
+        return instance.GetType().GetProperty(task)!.GetValue(instance)!;
+    }
+
+    private static TaskInvocation Invocation(TaskDescriptor task, string args, string kwargs, IServiceProvider services)
+    {
+        var arguments = Internals.Create<TaskArguments>(task, JsonDocument.Parse(args).RootElement, JsonDocument.Parse(kwargs).RootElement, JsonSerializerOptions.Default);
+        using var cancellation = new CancellationTokenSource();
+        // Strings fill the string parameters in order: task id, task name, queue.
+        var context = Internals.Create<TaskContext>(services, cancellation.Token, "task-id", task.Name, task.Queue ?? "default");
+        return Internals.Create<TaskInvocation>(arguments, context);
+    }
+
+    private sealed class RecordingTaskClient : ITaskClient
+    {
+        public List<(TaskDescriptor Task, string ArgumentsJson, TaskOptions? Options)> Calls { get; } = new();
+
+        public ValueTask<TaskHandle> EnqueueAsync<TArguments>(TaskDescriptor task, TArguments arguments, TaskOptions? options = null, CancellationToken cancellationToken = default)
+            where TArguments : ITaskArguments
+        {
+            using var buffer = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartArray();
+                arguments.WriteTo(writer, JsonSerializerOptions.Default);
+                writer.WriteEndArray();
+            }
+
+            Calls.Add((task, Encoding.UTF8.GetString(buffer.ToArray()), options));
+            return new ValueTask<TaskHandle>(new TaskHandle(options?.TaskId ?? "id-" + Calls.Count, task.Name, task.Queue ?? "default"));
+        }
+    }
+
+    private sealed class DictionaryServiceProvider(Dictionary<Type, object> services) : IServiceProvider
+    {
+        public object? GetService(Type serviceType) => services.GetValueOrDefault(serviceType);
+    }
+}
+
+/// <summary>
+/// Builds runtime objects whose constructors are internal (they are made by the worker): each constructor
+/// parameter takes the first given value of a fitting type (a string goes to the first string parameter), or a
+/// neutral value. Tolerant of parameters being added or reordered.
+/// </summary>
+internal static class Internals
+{
+    public static T Create<T>(params object[] values)
+    {
+        var constructor = typeof(T).GetConstructors(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)
+            .OrderByDescending(candidate => candidate.GetParameters().Length)
+            .First();
+        var remaining = values.ToList();
+        var arguments = constructor.GetParameters().Select(parameter =>
+        {
+            var index = remaining.FindIndex(value => parameter.ParameterType.IsInstanceOfType(value));
+            if (index >= 0)
+            {
+                var value = remaining[index];
+                remaining.RemoveAt(index);
+                return value;
+            }
+
+            return Neutral(parameter.ParameterType);
+        }).ToArray();
+        return (T)constructor.Invoke(arguments);
+    }
+
+    private static object? Neutral(Type type)
+    {
+        if (type == typeof(string))
+        {
+            return "test";
+        }
+
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>))
+        {
+            return Activator.CreateInstance(typeof(Dictionary<,>).MakeGenericType(type.GetGenericArguments()));
+        }
+
+        return type.IsValueType ? Activator.CreateInstance(type) : null;
+    }
+}
