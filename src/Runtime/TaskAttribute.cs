@@ -25,6 +25,16 @@ public sealed class TaskAttribute : Attribute
 
     /// <summary>The TaskFlow queue the task is sent to. Defaults to <see cref="TaskFlowOptions.DefaultQueue"/>.</summary>
     public string? Queue { get; set; }
+
+    /// <summary>Soft time limit in seconds: the task's cancellation token is cancelled after it. 0: none.</summary>
+    public double SoftTimeLimitSeconds { get; set; }
+
+    /// <summary>
+    /// Hard time limit in seconds: the worker stops waiting, fails the attempt (retry or dead-letter per
+    /// policy) and frees the slot. .NET cannot kill the running code: it is abandoned and keeps running
+    /// until it returns or observes its token, which is cancelled too. 0: none.
+    /// </summary>
+    public double TimeLimitSeconds { get; set; }
 }
 
 /// <summary>Marks a task parameter as a service resolved from the task's DI scope rather than a message argument.</summary>

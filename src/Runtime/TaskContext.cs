@@ -71,4 +71,11 @@ public sealed class TaskContext
 
     /// <summary>Cancelled when the worker shuts down past its grace period or a time limit is hit.</summary>
     public CancellationToken CancellationToken { get; }
+
+    /// <summary>
+    /// Asks for this task to be retried: <c>throw context.Retry(TimeSpan.FromSeconds(30));</c>. The retry keeps
+    /// the task id and counts against the retry policy's <see cref="RetryPolicy.MaxRetries"/>; past it the task
+    /// is dead-lettered. Without a countdown the policy's backoff applies.
+    /// </summary>
+    public TaskRetryException Retry(TimeSpan? countdown = null, Exception? reason = null) => new(TaskName, countdown, reason);
 }

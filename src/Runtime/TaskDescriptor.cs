@@ -60,6 +60,15 @@ public sealed class TaskDescriptor
     /// <summary>Runs the method.</summary>
     public TaskInvoker Invoker { get; }
 
+    /// <summary>The task's retry policy from <see cref="RetryAttribute"/>; <c>null</c> uses <see cref="TaskFlowOptions.DefaultRetryPolicy"/>.</summary>
+    public RetryPolicy? RetryPolicy { get; init; }
+
+    /// <summary>Soft time limit: the task's cancellation token is cancelled after it. <c>null</c>: none (or the message's <c>timelimit</c> header).</summary>
+    public TimeSpan? SoftTimeLimit { get; init; }
+
+    /// <summary>Hard time limit: the worker stops waiting after it and fails the attempt. <c>null</c>: none (or the message's <c>timelimit</c> header).</summary>
+    public TimeSpan? TimeLimit { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => Name;
 }

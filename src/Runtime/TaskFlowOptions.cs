@@ -20,6 +20,12 @@ public sealed class TaskFlowOptions
     /// <summary>The durable direct exchange dead letters go to. Default <c>taskflow.dlx</c>.</summary>
     public string DeadLetterExchangeName { get; set; } = "taskflow.dlx";
 
+    /// <summary>
+    /// Prefix of the delay levels (<c>{prefix}.00</c> … <c>{prefix}.27</c>, exchanges and quorum queues) and of the
+    /// delivery exchange <c>{prefix}.delivery</c>. Shared by every TaskFlow queue of the virtual host. Default <c>taskflow.delay</c>.
+    /// </summary>
+    public string DelayExchangePrefix { get; set; } = "taskflow.delay";
+
     /// <summary>The queue of tasks that do not name one. Default <c>default</c>.</summary>
     public string DefaultQueue { get; set; } = "default";
 
@@ -53,6 +59,21 @@ public sealed class TaskFlowOptions
     /// <summary>How long a publish may wait for the broker's confirm. Default 30 s.</summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The retry policy of tasks without <see cref="RetryAttribute"/>. Default <see cref="RetryPolicy.None"/>: failures are dead-lettered at once.</summary>
+    public RetryPolicy DefaultRetryPolicy { get; set; } = RetryPolicy.None;
+
+    /// <summary>Retry policies by task name; they win over <see cref="RetryAttribute"/> and <see cref="DefaultRetryPolicy"/>.</summary>
+    public IDictionary<string, RetryPolicy> RetryPolicies { get; } = new Dictionary<string, RetryPolicy>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// While the broker is unreachable, a publish waits and retries for up to this long before the caller
+    /// gets a <see cref="TaskPublishException"/>. Default 30 s.
+    /// </summary>
+    public TimeSpan PublishRetryTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many publishes may wait for the broker to come back at once; more fail at once. Default 10,000.</summary>
+    public int MaxBufferedPublishes { get; set; } = 10_000;
+
     /// <summary>
     /// Run tasks inline instead of sending them (development and tests). Arguments still make a full
     /// JSON round trip, so whatever would fail on the wire fails here too.
@@ -65,6 +86,9 @@ public sealed class TaskFlowOptions
     /// for reflection-free serialization of your argument types.
     /// </summary>
     public JsonSerializerOptions SerializerOptions { get; set; } = new(JsonSerializerDefaults.Web) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
+
+    internal RetryPolicy RetryPolicyOf(TaskDescriptor task) =>
+        RetryPolicies.TryGetValue(task.Name, out var policy) ? policy : task.RetryPolicy ?? DefaultRetryPolicy;
 
     internal QueueType GetQueueType(string queue) => QueueTypes.TryGetValue(queue, out var type) ? type : QueueType;
 

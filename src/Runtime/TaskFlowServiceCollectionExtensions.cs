@@ -56,11 +56,13 @@ public static class TaskFlowServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TaskFlowWorkerOptions>, TaskFlowWorkerOptionsValidator>());
         services.TryAddSingleton<TaskFlowWorkerStatus>();
         services.TryAddSingleton<DeadLetters>();
+        services.TryAddSingleton<Redelivery>();
         services.TryAddSingleton(sp => new TaskFlowWorker(
             sp.GetRequiredService<BrokerConnections>(),
             sp.GetRequiredService<Topology>(),
             sp.GetRequiredService<TaskExecutor>(),
             sp.GetRequiredService<DeadLetters>(),
+            sp.GetRequiredService<Redelivery>(),
             sp.GetRequiredService<TaskFlowWorkerStatus>(),
             sp.GetRequiredService<TaskRegistry>(),
             sp.GetRequiredService<IOptions<TaskFlowOptions>>(),
@@ -112,7 +114,7 @@ public static class TaskFlowServiceCollectionExtensions
             services.TryAddSingleton(TimeProvider.System);
             services.TryAddSingleton<BrokerConnections>();
             services.TryAddSingleton<Topology>();
-            services.TryAddSingleton<TopologyDeclarer>();
+            services.TryAddSingleton<MessageRouter>();
             services.TryAddSingleton<ConfirmedPublisher>();
             services.TryAddSingleton<TaskExecutor>();
             services.TryAddSingleton<RabbitMqTaskClient>();

@@ -102,7 +102,7 @@ internal sealed class TaskFlowTestHost : IAsyncDisposable
 
     public TestTasks.Client Tasks => Services.GetRequiredService<TestTasks.Client>();
 
-    public static async Task<TaskFlowTestHost> StartAsync(bool worker = true, Action<TaskFlowOptions>? configure = null, Action<TaskFlowWorkerOptions>? configureWorker = null, bool eager = false)
+    public static async Task<TaskFlowTestHost> StartAsync(bool worker = true, Action<TaskFlowOptions>? configure = null, Action<TaskFlowWorkerOptions>? configureWorker = null, bool eager = false, int concurrency = 4, int prefetch = 16)
     {
         var queue = Broker.UniqueName("q");
         var snapshot = new TaskFlowOptions();
@@ -131,7 +131,7 @@ internal sealed class TaskFlowTestHost : IAsyncDisposable
                 configureWorker?.Invoke(w);
                 if (w.Queues.Count == 0)
                 {
-                    w.AddQueue(queue, concurrency: 4, prefetch: 16);
+                    w.AddQueue(queue, concurrency, prefetch);
                 }
             });
         }

@@ -67,3 +67,65 @@ public sealed class ReadOnlyThing
 
     public override string ToString() => Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
+
+/// <summary>Tasks for retries, delays and time limits.</summary>
+public static partial class DeliveryTasks
+{
+    [Task(Name = "tests.flaky")]
+    public static void Flaky(string key, int failures, [FromServices] Recorder recorder, TaskContext context)
+    {
+        recorder.Add(key + ":attempt", $"{context.Attempt}|{context.TaskId}");
+        if (context.Retries < failures)
+        {
+            throw new TimeoutException($"attempt {context.Attempt} of {key} failed");
+        }
+
+        recorder.Add(key, "done");
+    }
+
+    [Task(Name = "tests.not_retryable")]
+    public static void NotRetryable(string key, [FromServices] Recorder recorder)
+    {
+        recorder.Add(key + ":attempt", "x");
+        throw new ArgumentException("bad input never gets better");
+    }
+
+    [Task(Name = "tests.ask_retry")]
+    public static void AskRetry(string key, int times, [FromServices] Recorder recorder, TaskContext context)
+    {
+        recorder.Add(key + ":attempt", context.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (context.Retries < times)
+        {
+            throw context.Retry(TimeSpan.FromMilliseconds(200));
+        }
+
+        recorder.Add(key, "done");
+    }
+
+    [Task(Name = "tests.stamp")]
+    public static void Stamp(string key, [FromServices] Recorder recorder) =>
+        recorder.Add(key, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    [Task(Name = "tests.sleepy")]
+    public static async Task Sleepy(string key, int milliseconds, [FromServices] Recorder recorder, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(milliseconds, cancellationToken);
+            recorder.Add(key, "finished");
+        }
+        catch (OperationCanceledException)
+        {
+            recorder.Add(key, "cancelled");
+            throw;
+        }
+    }
+
+    [Task(Name = "tests.stubborn")]
+    public static async Task Stubborn(string key, int milliseconds, [FromServices] Recorder recorder)
+    {
+        recorder.Add(key + ":started", "x");
+        await Task.Delay(milliseconds); // ignores cancellation on purpose
+        recorder.Add(key + ":finished-late", "x");
+    }
+}

@@ -171,17 +171,6 @@ public sealed class WorkerTests
     }
 
     [Fact]
-    public async Task Countdown_is_refused_rather_than_run_early()
-    {
-        await using var host = await TaskFlowTestHost.StartAsync(worker: false);
-
-        var error = await Should.ThrowAsync<NotSupportedException>(async () =>
-            await host.Tasks.Record.ApplyAsync("later", 1, new TaskOptions { Countdown = TimeSpan.FromMinutes(1) }));
-
-        error.Message.ShouldContain("countdown/ETA");
-    }
-
-    [Fact]
     public async Task Graceful_shutdown_lets_the_running_task_finish_before_stopping()
     {
         var host = await TaskFlowTestHost.StartAsync();

@@ -23,6 +23,7 @@ public sealed class TaskFlowWorker : BackgroundService
     private readonly Topology _topology;
     private readonly TaskExecutor _executor;
     private readonly DeadLetters _deadLetters;
+    private readonly Redelivery _redelivery;
     private readonly TaskFlowWorkerStatus _status;
     private readonly TaskRegistry _registry;
     private readonly TaskFlowOptions _options;
@@ -38,6 +39,7 @@ public sealed class TaskFlowWorker : BackgroundService
         Topology topology,
         TaskExecutor executor,
         DeadLetters deadLetters,
+        Redelivery redelivery,
         TaskFlowWorkerStatus status,
         TaskRegistry registry,
         IOptions<TaskFlowOptions> options,
@@ -48,6 +50,7 @@ public sealed class TaskFlowWorker : BackgroundService
         _topology = topology;
         _executor = executor;
         _deadLetters = deadLetters;
+        _redelivery = redelivery;
         _status = status;
         _registry = registry;
         _options = options.Value;
@@ -188,9 +191,7 @@ public sealed class TaskFlowWorker : BackgroundService
                 }
                 catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 406)
                 {
-                    throw new InvalidOperationException(
-                        $"TaskFlow: queue '{queue.Name}' exists with other arguments than TaskFlow declares ({ex.ShutdownReason.ReplyText}). " +
-                        "Delete it or make TaskFlowOptions (QueueType, QueueTypes, DeliveryLimit, DeadLetterExchangeName) match it.", ex);
+                    throw Topology.Mismatch(queue.Name, ex);
                 }
             }
         }
@@ -199,7 +200,7 @@ public sealed class TaskFlowWorker : BackgroundService
             new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, consumerDispatchConcurrency: (ushort)queue.Concurrency),
             cancellationToken).ConfigureAwait(false);
         await channel.BasicQosAsync(0, (ushort)queue.Prefetch, global: false, cancellationToken).ConfigureAwait(false);
-        var consumer = new QueueConsumer(channel, queue.Name, _executor, _deadLetters, _status, _logger, _abort.Token);
+        var consumer = new QueueConsumer(channel, queue.Name, _executor, _deadLetters, _redelivery, _options, _status, _logger, _abort.Token);
         var tag = await channel.BasicConsumeAsync(queue.Name, autoAck: false, consumerTag: string.Empty, noLocal: false, exclusive: false, arguments: null, consumer, cancellationToken).ConfigureAwait(false);
         _status.Set(queue.Name, true);
         var running = new RunningQueue(queue.Name, channel, consumer, tag);

@@ -20,6 +20,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     private readonly TaskFlowOptions _options;
     private readonly Lane[] _lanes;
     private int _next = -1;
+    private int _waiting;
 
     public ConfirmedPublisher(BrokerConnections connections, IOptions<TaskFlowOptions> options)
     {
@@ -32,16 +33,79 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
         }
     }
 
-    /// <summary>Publishes one message and completes when the broker has confirmed it.</summary>
+    /// <summary>
+    /// Publishes one message and completes when the broker has confirmed it. While the broker is unreachable
+    /// it waits and retries for up to <see cref="TaskFlowOptions.PublishRetryTimeout"/>, with at most
+    /// <see cref="TaskFlowOptions.MaxBufferedPublishes"/> callers waiting at once.
+    /// </summary>
     /// <exception cref="TaskUnroutableException">No queue is bound for the routing key.</exception>
-    /// <exception cref="TaskPublishException">The broker nacked the message, the channel closed or the confirm timed out.</exception>
+    /// <exception cref="TaskPublishException">The broker nacked the message, stayed unreachable past the bound, or the confirm timed out.</exception>
     public async ValueTask PublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken)
+    {
+        long? deadline = null;
+        var pause = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            try
+            {
+                await PublishOnceAsync(exchange, routingKey, properties, body, taskName, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (BrokerUnavailableException ex)
+            {
+                var now = Environment.TickCount64;
+                deadline ??= now + (long)_options.PublishRetryTimeout.TotalMilliseconds;
+                if (now >= deadline)
+                {
+                    throw new TaskPublishException(
+                        $"TaskFlow: RabbitMQ stayed unreachable for {_options.PublishRetryTimeout.TotalSeconds:0.#} s (TaskFlowOptions.PublishRetryTimeout); task '{taskName}' was not enqueued. Last error: {ex.Message}", ex);
+                }
+
+                if (Interlocked.Increment(ref _waiting) > _options.MaxBufferedPublishes)
+                {
+                    Interlocked.Decrement(ref _waiting);
+                    throw new TaskPublishException(
+                        $"TaskFlow: RabbitMQ is unreachable and {_options.MaxBufferedPublishes} publishes are already waiting for it (TaskFlowOptions.MaxBufferedPublishes); task '{taskName}' was not enqueued.", ex);
+                }
+
+                try
+                {
+                    await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _waiting);
+                }
+
+                pause = TimeSpan.FromMilliseconds(Math.Min(1000, pause.TotalMilliseconds * 2));
+            }
+        }
+    }
+
+    /// <summary>How many publishes are waiting for the broker to come back.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
+    private async ValueTask PublishOnceAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken)
     {
         var lane = _lanes[(uint)Interlocked.Increment(ref _next) % (uint)_lanes.Length];
         await lane.Window.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var channel = await lane.GetChannelAsync(_connections, cancellationToken).ConfigureAwait(false);
+            IChannel channel;
+            try
+            {
+                channel = await lane.GetChannelAsync(_connections, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TaskPublishException or AlreadyClosedException or OperationInterruptedException or BrokerUnreachableException or System.IO.IOException or System.Net.Sockets.SocketException)
+            {
+                throw new BrokerUnavailableException(ex.Message, ex);
+            }
+
+            if (!channel.IsOpen)
+            {
+                throw new BrokerUnavailableException("the channel is closed (connection recovering)", null);
+            }
+
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.PublishTimeout);
             try
@@ -60,10 +124,16 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             {
                 throw new TaskPublishException($"TaskFlow: no confirm for task '{taskName}' within {_options.PublishTimeout}; it may not have been enqueued.", ex);
             }
-            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException)
+            catch (OperationInterruptedException ex) when (ex.ShutdownReason is { ReplyCode: not 320 and not 541 } reason && reason.Initiator == ShutdownInitiator.Peer)
             {
-                throw new TaskPublishException(
-                    $"TaskFlow: the channel closed while publishing task '{taskName}' ({(ex as OperationInterruptedException)?.ShutdownReason?.ReplyText ?? ex.Message}); it may not have been enqueued.", ex);
+                // A channel-level error (e.g. 404: the exchange does not exist): retrying cannot help.
+                throw new TaskPublishException($"TaskFlow: the broker closed the channel while publishing task '{taskName}' ({reason.ReplyCode} {reason.ReplyText}); it was not enqueued.", ex);
+            }
+            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or System.IO.IOException or ObjectDisposedException)
+            {
+                // The connection went away: the message may or may not have reached the broker. Publish again
+                // (at-least-once: a duplicate is possible, a loss is not).
+                throw new BrokerUnavailableException(ex.Message, ex);
             }
         }
         finally
@@ -152,5 +222,14 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
         private static bool IsPermanentlyClosed(IChannel channel) =>
             channel.CloseReason is { } reason && reason.ReplyCode is not 320 and not 541 && reason.Initiator != ShutdownInitiator.Library
             || channel.CloseReason?.Initiator == ShutdownInitiator.Application;
+    }
+}
+
+/// <summary>The broker cannot be reached right now; the publish is retried within its bound.</summary>
+internal sealed class BrokerUnavailableException : Exception
+{
+    public BrokerUnavailableException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
     }
 }

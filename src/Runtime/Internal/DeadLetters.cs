@@ -29,8 +29,13 @@ internal sealed class DeadLetters
 
     public ValueTask SendAsync(string queue, IReadOnlyBasicProperties original, ReadOnlyMemory<byte> body, string reason, string? detail, Exception? exception, int attempts, CancellationToken cancellationToken)
     {
-        var headers = original.Headers is { } h ? new Dictionary<string, object?>(h, StringComparer.Ordinal) : new Dictionary<string, object?>(StringComparer.Ordinal);
+        var headers = Redelivery.Copy(original);
         var now = TaskEnvelope.FormatTime(_time.GetUtcNow());
+        if (!headers.ContainsKey(CeleryHeaders.FirstFailedAt))
+        {
+            headers[CeleryHeaders.FirstFailedAt] = now;
+        }
+
         headers[CeleryHeaders.DeadLetterReason] = reason;
         headers[CeleryHeaders.OriginalQueue] = queue;
         headers[CeleryHeaders.Worker] = _worker.WorkerName;
@@ -47,20 +52,7 @@ internal sealed class DeadLetters
             headers[CeleryHeaders.ExceptionMessage] = Truncate(detail ?? reason, 2048);
         }
 
-        var properties = new BasicProperties
-        {
-            ContentType = original.ContentType,
-            ContentEncoding = original.ContentEncoding,
-            CorrelationId = original.CorrelationId,
-            MessageId = original.MessageId,
-            DeliveryMode = DeliveryModes.Persistent,
-            Headers = headers!,
-        };
-        if (original.IsPriorityPresent())
-        {
-            properties.Priority = original.Priority;
-        }
-
+        var properties = Redelivery.CopyProperties(original, headers);
         var taskName = headers.TryGetValue(CeleryHeaders.Task, out var name) && name is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : "(unknown)";
         return _publisher.PublishAsync(_options.DeadLetterExchangeName, queue, properties, body, taskName, cancellationToken);
     }

@@ -11,7 +11,8 @@ namespace TaskFlow.Internal;
 /// <summary>
 /// Eager mode: runs the task inline when it is enqueued, after a real round trip of the message
 /// (arguments serialized to the same JSON body the broker would carry, then decoded and bound), so that
-/// what would fail over the wire fails here too. Task exceptions propagate to the caller.
+/// what would fail over the wire fails here too. Task exceptions propagate to the caller. Countdown/ETA
+/// are ignored (the task runs at once), and there are no retries: the first failure propagates.
 /// </summary>
 internal sealed class EagerTaskClient : ITaskClient
 {
@@ -32,12 +33,11 @@ internal sealed class EagerTaskClient : ITaskClient
         where TArguments : ITaskArguments
     {
         ArgumentNullException.ThrowIfNull(task);
-        DelaySupport.ThrowIfDelayed(task, options);
         var envelope = TaskEnvelope.Create(task, arguments, options, _options, _time.GetUtcNow(), Origin.Value);
         using var message = TaskMessage.TryDecode(envelope.Headers!, "application/json", "utf-8", envelope.Body, out var reason, out var detail)
             ?? throw new InvalidOperationException($"TaskFlow eager mode: task '{task.Name}' produced a message the worker would dead-letter ({reason}): {detail}");
         Log.TaskRunningEagerly(_logger, task.Name, envelope.Id);
-        var outcome = await _executor.ExecuteAsync(message, envelope.Queue, cancellationToken).ConfigureAwait(false);
+        var outcome = await _executor.ExecuteAsync(message, envelope.Queue, honourEta: false, cancellationToken).ConfigureAwait(false);
         switch (outcome.Kind)
         {
             case TaskOutcomeKind.Failed:

@@ -78,6 +78,12 @@ internal static partial class Log
     [LoggerMessage(4006, LogLevel.Warning, "Task {TaskName} [{TaskId}] was cancelled by worker shutdown; returned to the queue")]
     public static partial void TaskAbandoned(ILogger logger, string taskName, string taskId);
 
+    [LoggerMessage(4007, LogLevel.Warning, "Task {TaskName} [{TaskId}] failed; retry {Retry} in {Delay}")]
+    public static partial void TaskRetrying(ILogger logger, Exception exception, string taskName, string taskId, int retry, TimeSpan delay);
+
+    [LoggerMessage(3013, LogLevel.Error, "Could not send a message from queue {Queue} round again (retry or delay); it was requeued")]
+    public static partial void RedeliveryFailed(ILogger logger, Exception exception, string queue);
+
     [LoggerMessage(4005, LogLevel.Information, "Task {TaskName} [{TaskId}] not run: {Detail}")]
     public static partial void TaskExpired(ILogger logger, string taskName, string taskId, string detail);
 }

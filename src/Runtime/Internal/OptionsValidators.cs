@@ -18,6 +18,7 @@ internal sealed class TaskFlowOptionsValidator : IValidateOptions<TaskFlowOption
         RequireName(errors, nameof(options.ExchangeName), options.ExchangeName);
         RequireName(errors, nameof(options.DeadLetterExchangeName), options.DeadLetterExchangeName);
         RequireName(errors, nameof(options.DefaultQueue), options.DefaultQueue);
+        RequireName(errors, nameof(options.DelayExchangePrefix), options.DelayExchangePrefix);
         RequireName(errors, nameof(options.DeadLetterQueueSuffix), options.DeadLetterQueueSuffix);
         if (string.Equals(options.ExchangeName, options.DeadLetterExchangeName, StringComparison.Ordinal))
         {
@@ -42,6 +43,30 @@ internal sealed class TaskFlowOptionsValidator : IValidateOptions<TaskFlowOption
         if (options.PublishTimeout <= TimeSpan.Zero)
         {
             errors.Add($"TaskFlowOptions.PublishTimeout must be positive (got {options.PublishTimeout}).");
+        }
+
+        if (options.PublishRetryTimeout < TimeSpan.Zero)
+        {
+            errors.Add($"TaskFlowOptions.PublishRetryTimeout must not be negative (got {options.PublishRetryTimeout}); use TimeSpan.Zero to fail at once while the broker is down.");
+        }
+
+        if (options.MaxBufferedPublishes < 0)
+        {
+            errors.Add($"TaskFlowOptions.MaxBufferedPublishes must not be negative (got {options.MaxBufferedPublishes}).");
+        }
+
+        if (options.DefaultRetryPolicy is null)
+        {
+            errors.Add("TaskFlowOptions.DefaultRetryPolicy must not be null; use RetryPolicy.None for no retries.");
+        }
+        else
+        {
+            errors.AddRange(options.DefaultRetryPolicy.Validate("TaskFlowOptions.DefaultRetryPolicy"));
+        }
+
+        foreach (var (task, policy) in options.RetryPolicies)
+        {
+            errors.AddRange(policy.Validate($"TaskFlowOptions.RetryPolicies[\"{task}\"]"));
         }
 
         if (options.SerializerOptions is null)

@@ -17,6 +17,8 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
     private readonly string _queue;
     private readonly TaskExecutor _executor;
     private readonly DeadLetters _deadLetters;
+    private readonly Redelivery _redelivery;
+    private readonly TaskFlowOptions _options;
     private readonly TaskFlowWorkerStatus _status;
     private readonly ILogger _logger;
     private readonly CancellationToken _abort;
@@ -25,9 +27,11 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
     private int _inFlight;
     private volatile bool _stopping;
 
-    public QueueConsumer(IChannel channel, string queue, TaskExecutor executor, DeadLetters deadLetters, TaskFlowWorkerStatus status, ILogger logger, CancellationToken abort)
+    public QueueConsumer(IChannel channel, string queue, TaskExecutor executor, DeadLetters deadLetters, Redelivery redelivery, TaskFlowOptions options, TaskFlowWorkerStatus status, ILogger logger, CancellationToken abort)
         : base(channel)
     {
+        _redelivery = redelivery;
+        _options = options;
         _queue = queue;
         _executor = executor;
         _deadLetters = deadLetters;
@@ -92,7 +96,7 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
         }
 
         var started = Environment.TickCount64;
-        var outcome = await _executor.ExecuteAsync(message, _queue, _abort).ConfigureAwait(false);
+        var outcome = await _executor.ExecuteAsync(message, _queue, honourEta: true, _abort).ConfigureAwait(false);
         switch (outcome.Kind)
         {
             case TaskOutcomeKind.Succeeded:
@@ -112,11 +116,73 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
                 Log.TaskAbandoned(_logger, message.TaskName, message.Id);
                 await Channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true, CancellationToken.None).ConfigureAwait(false);
                 break;
+            case TaskOutcomeKind.Deferred:
+                await SendRoundAgainAsync(deliveryTag, () => _redelivery.DeferAsync(_queue, message.TaskName, properties, body, message.Eta!.Value, CancellationToken.None)).ConfigureAwait(false);
+                break;
             default:
-                Log.TaskFailed(_logger, outcome.Exception!, message.TaskName, message.Id, message.Retries + 1);
-                await DeadLetterAsync(deliveryTag, properties, body, DeadLetterReason.TaskFailed, null, outcome.Exception, message.Retries + 1).ConfigureAwait(false);
+                await HandleFailureAsync(deliveryTag, properties, body, message, outcome).ConfigureAwait(false);
                 break;
         }
+    }
+
+    private async Task HandleFailureAsync(ulong deliveryTag, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, TaskMessage message, TaskOutcome outcome)
+    {
+        var exception = outcome.Exception!;
+        var policy = _options.RetryPolicyOf(outcome.Task!);
+        var retries = message.Retries;
+        TimeSpan? delay = null;
+        string reason = DeadLetterReason.TaskFailed;
+        if (exception is TaskRetryException request)
+        {
+            // An explicit retry request counts against the policy; without a policy, Celery's default of 3 applies.
+            var max = policy.MaxRetries > 0 ? policy.MaxRetries : 3;
+            if (retries < max)
+            {
+                delay = request.Countdown ?? policy.DelayFor(retries + 1, Random.Shared);
+            }
+            else
+            {
+                reason = DeadLetterReason.MaxRetriesExceeded;
+            }
+        }
+        else if (policy.Allows(exception, retries))
+        {
+            delay = policy.DelayFor(retries + 1, Random.Shared);
+        }
+        else if (exception is TaskTimeLimitExceededException)
+        {
+            reason = DeadLetterReason.TimeLimitExceeded;
+        }
+        else if (policy.MaxRetries > 0 && retries >= policy.MaxRetries)
+        {
+            reason = DeadLetterReason.MaxRetriesExceeded;
+        }
+
+        if (delay is { } wait)
+        {
+            Log.TaskRetrying(_logger, exception, message.TaskName, message.Id, retries + 1, wait);
+            await SendRoundAgainAsync(deliveryTag, () => _redelivery.RetryAsync(_queue, message.TaskName, properties, body, retries + 1, wait, exception, CancellationToken.None)).ConfigureAwait(false);
+            return;
+        }
+
+        Log.TaskFailed(_logger, exception, message.TaskName, message.Id, retries + 1);
+        await DeadLetterAsync(deliveryTag, properties, body, reason, null, exception is TaskRetryException { InnerException: { } inner } ? inner : exception, retries + 1).ConfigureAwait(false);
+    }
+
+    private async Task SendRoundAgainAsync(ulong deliveryTag, Func<ValueTask> send)
+    {
+        try
+        {
+            await send().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TaskPublishException or InvalidOperationException or ArgumentOutOfRangeException)
+        {
+            Log.RedeliveryFailed(_logger, ex, _queue);
+            await Channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        await Channel.BasicAckAsync(deliveryTag, multiple: false, CancellationToken.None).ConfigureAwait(false);
     }
 
     private async Task DeadLetterAsync(ulong deliveryTag, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, string reason, string? detail, Exception? exception, int attempts)

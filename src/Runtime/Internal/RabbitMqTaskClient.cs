@@ -8,19 +8,17 @@ using TaskFlow.Protocol;
 
 namespace TaskFlow.Internal;
 
-/// <summary>Sends tasks to RabbitMQ: Celery protocol v2 envelope, persistent, mandatory, confirmed.</summary>
+/// <summary>Sends tasks to RabbitMQ: Celery protocol v2 envelope, persistent, mandatory, confirmed; delayed ones through the delay levels.</summary>
 internal sealed class RabbitMqTaskClient : ITaskClient
 {
-    private readonly ConfirmedPublisher _publisher;
-    private readonly TopologyDeclarer _declarer;
+    private readonly MessageRouter _router;
     private readonly TaskFlowOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<RabbitMqTaskClient> _logger;
 
-    public RabbitMqTaskClient(ConfirmedPublisher publisher, TopologyDeclarer declarer, IOptions<TaskFlowOptions> options, TimeProvider time, ILogger<RabbitMqTaskClient> logger)
+    public RabbitMqTaskClient(MessageRouter router, IOptions<TaskFlowOptions> options, TimeProvider time, ILogger<RabbitMqTaskClient> logger)
     {
-        _publisher = publisher;
-        _declarer = declarer;
+        _router = router;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -30,13 +28,7 @@ internal sealed class RabbitMqTaskClient : ITaskClient
         where TArguments : ITaskArguments
     {
         ArgumentNullException.ThrowIfNull(task);
-        DelaySupport.ThrowIfDelayed(task, options);
         var envelope = TaskEnvelope.Create(task, arguments, options, _options, _time.GetUtcNow(), Origin.Value);
-        if (_options.DeclareTopology)
-        {
-            await _declarer.EnsureQueueAsync(envelope.Queue, cancellationToken).ConfigureAwait(false);
-        }
-
         var properties = new BasicProperties
         {
             ContentType = "application/json",
@@ -50,53 +42,87 @@ internal sealed class RabbitMqTaskClient : ITaskClient
             properties.Priority = priority;
         }
 
-        await _publisher.PublishAsync(_options.ExchangeName, envelope.Queue, properties, envelope.Body, task.Name, cancellationToken).ConfigureAwait(false);
+        await _router.SendAsync(envelope.Queue, properties, envelope.Body, envelope.Eta, task.Name, cancellationToken).ConfigureAwait(false);
         Log.TaskSent(_logger, task.Name, envelope.Id, envelope.Queue);
         return new TaskHandle(envelope.Id, envelope.TaskName, envelope.Queue);
     }
 }
 
-/// <summary>Declares a queue's topology once per process on a short-lived channel (declare errors close channels).</summary>
-internal sealed class TopologyDeclarer : IDisposable
+/// <summary>
+/// Routes a message to its queue now, or through the delay levels when it has an ETA in the future.
+/// Declares what it needs once per process when <see cref="TaskFlowOptions.DeclareTopology"/> is on.
+/// Used for new tasks, retries and early-arriving ETA messages alike.
+/// </summary>
+internal sealed class MessageRouter : IDisposable
 {
+    private readonly ConfirmedPublisher _publisher;
     private readonly BrokerConnections _connections;
     private readonly Topology _topology;
+    private readonly TaskFlowOptions _options;
+    private readonly TimeProvider _time;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    public TopologyDeclarer(BrokerConnections connections, Topology topology)
+    public MessageRouter(ConfirmedPublisher publisher, BrokerConnections connections, Topology topology, IOptions<TaskFlowOptions> options, TimeProvider time)
     {
+        _publisher = publisher;
         _connections = connections;
         _topology = topology;
+        _options = options.Value;
+        _time = time;
     }
 
     public void Dispose() => _gate.Dispose();
 
-    public async ValueTask EnsureQueueAsync(string queue, CancellationToken cancellationToken)
+    public async ValueTask SendAsync(string queue, BasicProperties properties, ReadOnlyMemory<byte> body, DateTimeOffset? eta, string taskName, CancellationToken cancellationToken)
     {
-        if (_topology.IsDeclared(queue))
+        var steps = eta is { } due ? DelayLevels.Steps(due - _time.GetUtcNow()) : 0;
+        if (_options.DeclareTopology && (!_topology.IsDeclared(queue) || (steps > 0 && !_topology.DelayLevelsDeclared)))
         {
-            return;
+            await DeclareAsync(queue, steps > 0, cancellationToken).ConfigureAwait(false);
         }
 
+        if (steps == 0)
+        {
+            await _publisher.PublishAsync(_options.ExchangeName, queue, properties, body, taskName, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await _publisher.PublishAsync(
+                DelayLevels.ExchangeName(_options.DelayExchangePrefix, DelayLevels.Count - 1),
+                DelayLevels.RoutingKey(steps, queue),
+                properties,
+                body,
+                taskName,
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DeclareAsync(string queue, bool delayLevels, CancellationToken cancellationToken)
+    {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_topology.IsDeclared(queue))
+            if (_topology.IsDeclared(queue) && (!delayLevels || _topology.DelayLevelsDeclared))
             {
                 return;
             }
 
             var connection = await _connections.GetAsync(ConnectionRole.Publisher, cancellationToken).ConfigureAwait(false);
-            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            try
+            var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using (channel.ConfigureAwait(false))
             {
-                await _topology.DeclareQueueAsync(channel, queue, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 406)
-            {
-                throw new InvalidOperationException(
-                    $"TaskFlow: queue '{queue}' exists with other arguments than TaskFlow declares ({ex.ShutdownReason.ReplyText}). " +
-                    "Delete it or make TaskFlowOptions (QueueType, QueueTypes, DeliveryLimit, DeadLetterExchangeName) match it.", ex);
+                try
+                {
+                    await _topology.DeclareQueueAsync(channel, queue, cancellationToken).ConfigureAwait(false);
+                    if (delayLevels)
+                    {
+                        await _topology.DeclareDelayLevelsAsync(channel, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 406)
+                {
+                    throw Topology.Mismatch(queue, ex);
+                }
             }
         }
         finally
@@ -110,18 +136,4 @@ internal sealed class TopologyDeclarer : IDisposable
 internal static class Origin
 {
     public static readonly string Value = $"gen{Environment.ProcessId}@{Environment.MachineName}";
-}
-
-/// <summary>Delays (countdown/ETA) need the delay levels of the delivery-guarantees work; until then they are refused, never run early.</summary>
-internal static class DelaySupport
-{
-    public static void ThrowIfDelayed(TaskDescriptor task, TaskOptions? options)
-    {
-        if (options is { Countdown: not null } or { Eta: not null })
-        {
-            throw new NotSupportedException(
-                $"TaskFlow: task '{task.Name}' was sent with a countdown/ETA, which this version does not support yet " +
-                "(delays are delivered through broker-side delay levels, not held in worker memory; see docs/architecture.md). Send it without a delay.");
-        }
-    }
 }

@@ -16,6 +16,7 @@ namespace TaskFlow.Internal;
 internal sealed class Topology
 {
     private readonly TaskFlowOptions _options;
+    private const string DelayLevelsKey = "\0delay-levels";
     private readonly ConcurrentDictionary<string, bool> _declared = new(StringComparer.Ordinal);
 
     public Topology(IOptions<TaskFlowOptions> options)
@@ -45,8 +46,52 @@ internal sealed class Topology
 
         await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: QueueArguments(queue, type), cancellationToken: cancellationToken).ConfigureAwait(false);
         await channel.QueueBindAsync(queue, _options.ExchangeName, routingKey: queue, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        // Delayed messages leave the last delay level through the delivery exchange, routed by queue name.
+        var delivery = DelayLevels.DeliveryExchangeName(_options.DelayExchangePrefix);
+        await channel.ExchangeDeclareAsync(delivery, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await channel.QueueBindAsync(queue, delivery, routingKey: DelayLevels.DeliveryBinding(queue), cancellationToken: cancellationToken).ConfigureAwait(false);
         _declared[queue] = true;
     }
+
+    public bool DelayLevelsDeclared => _declared.ContainsKey(DelayLevelsKey);
+
+    /// <summary>Declares the delay levels (see <see cref="DelayLevels"/>), from the delivery exchange up.</summary>
+    public async Task DeclareDelayLevelsAsync(IChannel channel, CancellationToken cancellationToken)
+    {
+        if (DelayLevelsDeclared)
+        {
+            return;
+        }
+
+        var prefix = _options.DelayExchangePrefix;
+        var next = DelayLevels.DeliveryExchangeName(prefix);
+        await channel.ExchangeDeclareAsync(next, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+        for (var level = 0; level < DelayLevels.Count; level++)
+        {
+            var exchange = DelayLevels.ExchangeName(prefix, level);
+            var queue = DelayLevels.QueueName(prefix, level);
+            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var arguments = new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["x-queue-type"] = "quorum",
+                ["x-message-ttl"] = (long)DelayLevels.Ttl(level).TotalMilliseconds,
+                ["x-dead-letter-exchange"] = next,
+                ["x-dead-letter-strategy"] = "at-least-once",
+                ["x-overflow"] = "reject-publish",
+            };
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await channel.QueueBindAsync(queue, exchange, DelayLevels.LevelBinding(level, '1'), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await channel.ExchangeBindAsync(next, exchange, DelayLevels.LevelBinding(level, '0'), cancellationToken: cancellationToken).ConfigureAwait(false);
+            next = exchange;
+        }
+
+        _declared[DelayLevelsKey] = true;
+    }
+
+    internal static InvalidOperationException Mismatch(string queue, RabbitMQ.Client.Exceptions.OperationInterruptedException ex) => new(
+        $"TaskFlow: queue '{queue}' (or a delay level) exists with other arguments than TaskFlow declares ({ex.ShutdownReason?.ReplyText}). " +
+        "Delete it or make TaskFlowOptions (QueueType, QueueTypes, DeliveryLimit, DeadLetterExchangeName) match it.", ex);
 
     internal Dictionary<string, object?> QueueArguments(string queue, QueueType type)
     {

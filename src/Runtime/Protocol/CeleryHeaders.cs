@@ -31,6 +31,8 @@ public static class CeleryHeaders
     public const string ExceptionMessage = "x-taskflow-exception-message";
     public const string StackTrace = "x-taskflow-stack-trace";
     public const string FailedAt = "x-taskflow-failed-at";
+    public const string FirstFailedAt = "x-taskflow-first-failed-at";
+    public const string LastException = "x-taskflow-last-exception";
     public const string Worker = "x-taskflow-worker";
     public const string OriginalQueue = "x-taskflow-original-queue";
     public const string Attempts = "x-taskflow-attempts";
@@ -54,6 +56,12 @@ public static class DeadLetterReason
 
     /// <summary>Required headers are missing or the message is not protocol version 2 (e.g. Celery protocol 1).</summary>
     public const string UnsupportedEnvelope = "unsupported-envelope";
+
+    /// <summary>The task asked to be retried (or failed with a retryable error) more often than its policy allows.</summary>
+    public const string MaxRetriesExceeded = "max-retries-exceeded";
+
+    /// <summary>The task ran past its hard time limit on its last allowed attempt.</summary>
+    public const string TimeLimitExceeded = "time-limit-exceeded";
 
     /// <summary>The content type or encoding is not JSON in UTF-8.</summary>
     public const string UnsupportedContentType = "unsupported-content-type";

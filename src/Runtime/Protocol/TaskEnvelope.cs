@@ -13,7 +13,7 @@ internal sealed class TaskEnvelope
     private const int MaxReprLength = 1024;
     private static readonly byte[] EmbedJson = "{\"callbacks\":null,\"errbacks\":null,\"chain\":null,\"chord\":null}"u8.ToArray();
 
-    private TaskEnvelope(string id, string taskName, string queue, Dictionary<string, object?> headers, ReadOnlyMemory<byte> body, byte? priority)
+    private TaskEnvelope(string id, string taskName, string queue, Dictionary<string, object?> headers, ReadOnlyMemory<byte> body, byte? priority, DateTimeOffset? eta)
     {
         Id = id;
         TaskName = taskName;
@@ -21,7 +21,10 @@ internal sealed class TaskEnvelope
         Headers = headers;
         Body = body;
         Priority = priority;
+        Eta = eta;
     }
+
+    public DateTimeOffset? Eta { get; }
 
     public string Id { get; }
 
@@ -110,7 +113,7 @@ internal sealed class TaskEnvelope
             }
         }
 
-        return new TaskEnvelope(id, task.Name, queue, headers, buffer.WrittenMemory, options?.Priority);
+        return new TaskEnvelope(id, task.Name, queue, headers, buffer.WrittenMemory, options?.Priority, eta);
     }
 
     internal static string FormatTime(DateTimeOffset time) =>

@@ -41,7 +41,36 @@ internal sealed class TaskMessage : IDisposable
 
     public DateTimeOffset? Expires => GetTime(CeleryHeaders.Expires);
 
+    /// <summary>Celery <c>timelimit</c> header <c>[soft, hard]</c> in seconds.</summary>
+    public (TimeSpan? Soft, TimeSpan? Hard) TimeLimits
+    {
+        get
+        {
+            if (!Headers.TryGetValue(CeleryHeaders.TimeLimit, out var value) || value is not IList<object?> { Count: 2 } list)
+            {
+                return (null, null);
+            }
+
+            return (Seconds(list[0]), Seconds(list[1]));
+        }
+    }
+
     public void Dispose() => _document.Dispose();
+
+    private static TimeSpan? Seconds(object? value)
+    {
+        double? seconds = value switch
+        {
+            double d => d,
+            float f => f,
+            int i => i,
+            long l => l,
+            decimal m => (double)m,
+            string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) => parsed,
+            _ => null,
+        };
+        return seconds is > 0 and < 1e9 ? TimeSpan.FromSeconds(seconds.Value) : null;
+    }
 
     /// <summary>Decodes a delivery. Returns a reason from <see cref="DeadLetterReason"/> when it cannot.</summary>
     public static TaskMessage? TryDecode(
