@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using TaskFlow.Hosting;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace TaskFlow.Runtime.Tests;
 
@@ -136,6 +137,7 @@ internal sealed class TaskFlowTestHost : IAsyncDisposable
             });
         }
 
+        builder.Services.AddHealthChecks().AddTaskFlowWorker();
         var host = builder.Build();
         await host.StartAsync();
         if (worker)

@@ -1,0 +1,106 @@
+using System;
+using System.Linq;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using Shouldly;
+using Xunit;
+
+namespace TaskFlow.Runtime.Tests;
+
+/// <summary>Forced connection closes (what `rabbitmqctl close_connection` does): consumers and publishers resume on their own.</summary>
+public sealed class RecoveryTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Worker_resumes_consuming_after_the_broker_closes_its_connection()
+    {
+        var client = Broker.UniqueName("recovery");
+        await using var host = await TaskFlowTestHost.StartAsync(configure: o => o.ClientName = client);
+        var status = host.Services.GetRequiredService<TaskFlowWorkerStatus>();
+        await host.Tasks.Record.DelayAsync("before", 1);
+        await host.Recorder.WaitForAsync(1, Timeout);
+        status.AllConsuming.ShouldBeTrue();
+
+        (await CloseConnectionsAsync(client)).ShouldBe(2, "the publisher's and the consumer's connections");
+        await WaitUntilAsync(() => !status.AllConsuming, TimeSpan.FromSeconds(10));
+        await WaitUntilAsync(() => status.AllConsuming, Timeout);
+
+        var health = await host.Services.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>().CheckHealthAsync();
+        health.Status.ShouldBe(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy);
+        health.Entries["taskflow-worker"].Data[host.Queue].ShouldBe("consuming");
+
+        await host.Tasks.Record.DelayAsync("after", 2);
+        await host.Recorder.WaitForAsync(2, Timeout);
+        host.Recorder.Records.Select(r => r.Key).ShouldBe(new[] { "before", "after" });
+    }
+
+    [Fact]
+    public async Task Publishes_while_the_connection_is_recovering_are_retried_not_lost()
+    {
+        var client = Broker.UniqueName("recovery");
+        await using var host = await TaskFlowTestHost.StartAsync(configure: o => o.ClientName = client);
+        await host.Tasks.Record.DelayAsync("warm-up", 0);
+        await host.Recorder.WaitForAsync(1, Timeout);
+
+        var sends = Enumerable.Range(1, 200).Select(async i =>
+        {
+            await Task.Delay(i * 5);
+            return await host.Tasks.Record.DelayAsync("burst", i);
+        }).ToList();
+        await Task.Delay(200);
+        await CloseConnectionsAsync(client);
+        var handles = await Task.WhenAll(sends);
+
+        handles.Length.ShouldBe(200);
+        await host.Recorder.WaitForAsync(201, Timeout);
+        host.Recorder.Records.Where(r => r.Key == "burst").Select(r => r.Value).Distinct().Count().ShouldBe(200, "every confirmed task ran (duplicates allowed, losses not)");
+    }
+
+    /// <summary>Closes every connection whose client-provided name starts with <paramref name="clientName"/>, through the management API.</summary>
+    private static async Task<int> CloseConnectionsAsync(string clientName)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri("http://127.0.0.1:15672/") };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes("guest:guest")));
+        var names = Array.Empty<string>();
+        for (var i = 0; i < 50 && names.Length < 2; i++)
+        {
+            // The management API's connection list lags a few seconds behind.
+            using var document = JsonDocument.Parse(await http.GetStringAsync("api/connections?columns=name,client_properties"));
+            names = document.RootElement.EnumerateArray()
+                .Where(c => c.TryGetProperty("client_properties", out var p) && p.TryGetProperty("connection_name", out var n) && n.GetString()!.StartsWith(clientName, StringComparison.Ordinal))
+                .Select(c => c.GetProperty("name").GetString()!)
+                .ToArray();
+            if (names.Length < 2)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        foreach (var name in names)
+        {
+            using var response = await http.DeleteAsync("api/connections/" + Uri.EscapeDataString(name));
+            response.EnsureSuccessStatusCode();
+        }
+
+        return names.Length;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("condition not met in time");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+}
