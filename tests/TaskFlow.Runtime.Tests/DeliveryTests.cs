@@ -189,6 +189,25 @@ public sealed class DeliveryTests
         worker.Recorder.Records.Select(r => r.Key).ShouldContain("next");
     }
 
+    [Fact]
+    public async Task Retry_and_time_limit_attributes_are_carried_by_the_generated_descriptor()
+    {
+        await using var host = await TaskFlowTestHost.StartAsync();
+
+        await Tasks(host).AttributeRetry.DelayAsync("retried", false);
+        await Tasks(host).AttributeRetry.DelayAsync("refused", true);
+        await Tasks(host).AttributeSoftLimit.DelayAsync("limited");
+
+        await host.Recorder.WaitForAsync(5, Timeout);
+        var dead = await DeadLettersAsync(host, 2);
+        host.Recorder.Records.ShouldContain(("retried", "done"));
+        host.Recorder.Records.Count(r => r.Key == "retried:attempt").ShouldBe(2);
+        host.Recorder.Records.Count(r => r.Key == "refused:attempt").ShouldBe(1);
+        host.Recorder.Records.ShouldContain(("limited", "cancelled by the soft limit"));
+        dead.Select(d => Broker.Header(d, CeleryHeaders.ExceptionType)).OrderBy(t => t, StringComparer.Ordinal)
+            .ShouldBe(new[] { typeof(ArgumentException).FullName, typeof(TaskCanceledException).FullName });
+    }
+
     internal static async Task PublishRawAsync(TaskFlowTestHost host, string task, string body, Dictionary<string, object?> extraHeaders)
     {
         await using var connection = await Broker.ConnectAsync();

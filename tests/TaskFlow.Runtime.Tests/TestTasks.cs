@@ -121,6 +121,38 @@ public static partial class DeliveryTasks
         }
     }
 
+    [Task(Name = "tests.attribute_retry")]
+    [Retry(2, DelaySeconds = 0.05, Jitter = false, DoNotRetryOn = new[] { typeof(ArgumentException) })]
+    public static void AttributeRetry(string key, bool badInput, [FromServices] Recorder recorder, TaskContext context)
+    {
+        recorder.Add(key + ":attempt", context.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (badInput)
+        {
+            throw new ArgumentException("not retried: listed in DoNotRetryOn");
+        }
+
+        if (context.Retries < 1)
+        {
+            throw new TimeoutException("first attempt fails");
+        }
+
+        recorder.Add(key, "done");
+    }
+
+    [Task(Name = "tests.attribute_soft_limit", SoftTimeLimitSeconds = 0.2)]
+    public static async Task AttributeSoftLimit(string key, [FromServices] Recorder recorder, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(10_000, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            recorder.Add(key, "cancelled by the soft limit");
+            throw;
+        }
+    }
+
     [Task(Name = "tests.stubborn")]
     public static async Task Stubborn(string key, int milliseconds, [FromServices] Recorder recorder)
     {
