@@ -27,7 +27,7 @@ consumer_timeout = 3600000
 CONF
 export ERL_EPMD_ADDRESS=127.0.0.1
 
-if rabbitmqctl -n "$NODE" -q status >/dev/null 2>&1; then
+if timeout 30 rabbitmqctl -n "$NODE" -q status >/dev/null 2>&1; then
   log "node $NODE already running"
 else
   if [ ! -f /etc/rabbitmq/enabled_plugins ] || ! grep -q rabbitmq_management /etc/rabbitmq/enabled_plugins; then
@@ -40,7 +40,7 @@ else
   started=no
   for _ in $(seq 1 60); do
     # await_startup fails at once until the node has registered with epmd: retry it.
-    if rabbitmqctl -n "$NODE" await_startup --timeout 10 >/dev/null 2>&1; then started=yes; break; fi
+    if timeout 20 rabbitmqctl -n "$NODE" await_startup --timeout 10 >/dev/null 2>&1; then started=yes; break; fi
     sleep 2
   done
   if [ "$started" != yes ]; then

@@ -99,6 +99,7 @@ public sealed class TaskFlowWorker : BackgroundService
         Log.WorkerStopping(_logger, running.Sum(r => r.Consumer.InFlight), _worker.ShutdownGracePeriod);
         foreach (var queue in running)
         {
+            queue.Consumer.BeginStop();
             try
             {
                 await queue.Channel.BasicCancelAsync(queue.ConsumerTag, noWait: false, CancellationToken.None).ConfigureAwait(false);

@@ -45,6 +45,9 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>Marks the consumer as stopping: the cancel that follows is ours, not the broker's.</summary>
+    public void BeginStop() => _stopping = true;
+
     /// <summary>Stop taking new messages; completes when no task is running (prefetched ones are requeued).</summary>
     public Task DrainAsync()
     {

@@ -1,0 +1,41 @@
+using System;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Signup;
+using TaskFlow;
+
+// The worker side of the signup example: a generic host whose TaskFlow worker consumes the "emails" and
+// "notifications" queues and runs SignupTasks. Deploy as many copies as needed next to RabbitMQ; each
+// one takes its share of the queues.
+//
+//   dotnet run --project examples/Signup/Signup.Worker
+//
+// Ctrl+C or SIGTERM (docker stop, systemd, Kubernetes) stops it gracefully: it stops taking messages,
+// lets running tasks finish (TaskFlowWorkerOptions.ShutdownGracePeriod, 30 s by default) and acks them;
+// anything not finished is left unacked and the broker hands it to another worker.
+//
+// Configuration (appsettings.json next to the binary, environment, command line): TaskFlow:ConnectionUri
+// (env TaskFlow__ConnectionUri, default amqp://guest:guest@127.0.0.1:5672/), Signup:DataDirectory
+// (env Signup__DataDirectory; must be the web app's).
+// Settings are read next to the binary, whatever the working directory (systemd and friends start in /).
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.Logging.AddSimpleConsole(o =>
+{
+    o.SingleLine = true;
+    o.TimestampFormat = "HH:mm:ss.fff ";
+});
+
+builder.Services.AddSignupStore(builder.Configuration);
+builder.Services.AddTaskFlow(builder.Configuration.GetSection("TaskFlow")).AddSignupTasks();
+builder.Services.AddTaskFlowWorker(w =>
+{
+    // Both queues are I/O-bound (provider API calls): a few tasks at a time each, and separate queues so
+    // that a slow mail provider never holds up SMS and app notifications.
+    w.AddQueue("emails", concurrency: 4);
+    w.AddQueue("notifications", concurrency: 4);
+});
+
+using var host = builder.Build();
+await host.RunAsync();
