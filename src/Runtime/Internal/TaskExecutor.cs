@@ -60,6 +60,11 @@ internal sealed class TaskExecutor
             return new TaskOutcome(TaskOutcomeKind.Expired, task, Detail: $"expired at {TaskEnvelope.FormatTime(expires)}");
         }
 
+        if (honourEta && message.Eta is { } far && far - now > DelayLevels.MaxDelay)
+        {
+            return TaskOutcome.Reject(DeadLetterReason.UnsupportedEnvelope, $"ETA {TaskEnvelope.FormatTime(far)} is further away than the {DelayLevels.MaxDelay.TotalDays:F1} days the delay levels carry", task: task);
+        }
+
         if (honourEta && message.Eta is { } eta && eta - now > EarlyTolerance)
         {
             // E.g. a Celery client's ETA task sent straight to the queue: never held in memory, sent round again.

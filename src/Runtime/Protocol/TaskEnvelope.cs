@@ -11,6 +11,9 @@ namespace TaskFlow.Protocol;
 internal sealed class TaskEnvelope
 {
     private const int MaxReprLength = 1024;
+    // Minimal escaping: non-ASCII text and quotes stay readable in the body and in argsrepr (Flower, Celery
+    // logs). The body is never embedded in HTML, which is what the default encoder guards against.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly byte[] EmbedJson = "{\"callbacks\":null,\"errbacks\":null,\"chain\":null,\"chord\":null}"u8.ToArray();
 
     private TaskEnvelope(string id, string taskName, string queue, Dictionary<string, object?> headers, ReadOnlyMemory<byte> body, byte? priority, DateTimeOffset? eta)
@@ -54,7 +57,7 @@ internal sealed class TaskEnvelope
 
         var buffer = new ArrayBufferWriter<byte>(256);
         string argsRepr;
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = false }))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartArray();
             writer.Flush();
@@ -91,14 +94,25 @@ internal sealed class TaskEnvelope
             [CeleryHeaders.Group] = null,
             [CeleryHeaders.GroupIndex] = null,
             [CeleryHeaders.Retries] = 0,
-            [CeleryHeaders.TimeLimit] = new List<object?> { Seconds(options?.SoftTimeLimit), Seconds(options?.TimeLimit) },
+            [CeleryHeaders.TimeLimit] = new List<object?> { Seconds(options?.TimeLimit), Seconds(options?.SoftTimeLimit) },
             [CeleryHeaders.RootId] = options?.RootId ?? options?.ParentId ?? id,
             [CeleryHeaders.ParentId] = options?.ParentId,
             [CeleryHeaders.ArgsRepr] = argsRepr,
             [CeleryHeaders.KwargsRepr] = "{}",
             [CeleryHeaders.Origin] = origin,
-            [CeleryHeaders.IgnoreResult] = false,
+            [CeleryHeaders.IgnoreResult] = options?.IgnoreResult ?? false,
         };
+
+        if (options?.EntityKey is { } entityKey)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(entityKey, nameof(options));
+            if (entityKey.Length > 255)
+            {
+                throw new ArgumentException("TaskFlow: TaskOptions.EntityKey is longer than 255 characters.", nameof(options));
+            }
+
+            headers[CeleryHeaders.EntityKey] = entityKey;
+        }
 
         if (options?.Headers is { } extra)
         {

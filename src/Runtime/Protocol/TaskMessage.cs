@@ -41,7 +41,7 @@ internal sealed class TaskMessage : IDisposable
 
     public DateTimeOffset? Expires => GetTime(CeleryHeaders.Expires);
 
-    /// <summary>Celery <c>timelimit</c> header <c>[soft, hard]</c> in seconds.</summary>
+    /// <summary>Celery <c>timelimit</c> header, <c>[hard, soft]</c> in seconds on the wire, returned as (soft, hard).</summary>
     public (TimeSpan? Soft, TimeSpan? Hard) TimeLimits
     {
         get
@@ -51,7 +51,7 @@ internal sealed class TaskMessage : IDisposable
                 return (null, null);
             }
 
-            return (Seconds(list[0]), Seconds(list[1]));
+            return (Seconds(list[1]), Seconds(list[0]));
         }
     }
 
