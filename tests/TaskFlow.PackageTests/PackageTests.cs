@@ -1,0 +1,185 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Reflection;
+using System.Threading.Tasks;
+using System.Xml.Linq;
+using Shouldly;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace TaskFlow.PackageTests;
+
+/// <summary>
+/// <c>dotnet pack src/Runtime</c> produces one TaskFlow package with the runtime, the generator, the analyzers and the
+/// code fixes; a project that references only that package (from a local folder, with an empty package cache) gets the
+/// generated proxies and the analyzer warnings.
+/// </summary>
+public sealed class PackageTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly string s_repository = Path.GetFullPath(typeof(PackageTests).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(attribute => attribute.Key == "RepositoryRoot")
+        .Value!);
+
+    private readonly string _work = Directory.CreateTempSubdirectory("taskflow-package-").FullName;
+
+    [Fact]
+    public async Task The_package_carries_everything_and_a_consumer_gets_proxies_and_warnings()
+    {
+        var feed = Path.Combine(_work, "feed");
+        var packages = Path.Combine(_work, "packages");
+
+        // 1. One package.
+        await RunAsync(s_repository, "pack", "src/Runtime", "-c", "Release", "-o", feed, "-nologo");
+        var nupkg = Directory.GetFiles(feed, "*.nupkg").ShouldHaveSingleItem();
+        Path.GetFileName(nupkg).ShouldStartWith("TaskFlow.");
+        string nuspec;
+        using (var archive = ZipFile.OpenRead(nupkg))
+        {
+            var entries = archive.Entries.Select(entry => entry.FullName).ToList();
+            entries.ShouldContain("lib/net10.0/TaskFlow.dll");
+            entries.ShouldContain("analyzers/dotnet/cs/TaskFlow.Generators.dll");
+            entries.ShouldContain("analyzers/dotnet/cs/TaskFlow.Analyzers.dll");
+            entries.ShouldContain("analyzers/dotnet/cs/TaskFlow.CodeFixes.dll");
+            entries.ShouldNotContain(entry => entry.StartsWith("lib/", StringComparison.Ordinal) && entry != "lib/net10.0/TaskFlow.dll");
+            using var reader = new StreamReader(archive.Entries.Single(entry => entry.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+            nuspec = await reader.ReadToEndAsync();
+        }
+
+        var metadata = XDocument.Parse(nuspec).Root!.Elements().Single(element => element.Name.LocalName == "metadata");
+        var dependencies = metadata.Descendants().Where(element => element.Name.LocalName == "dependency").Select(element => (string)element.Attribute("id")! + " " + (string)element.Attribute("version")!).ToList();
+        // The runtime's own package and framework references, and nothing of the generator, analyzers or code fixes.
+        var project = XDocument.Load(Path.Combine(s_repository, "src/Runtime/TaskFlow.csproj"));
+        var versions = XDocument.Load(Path.Combine(s_repository, "Directory.Packages.props")).Descendants("PackageVersion")
+            .ToDictionary(element => (string)element.Attribute("Include")!, element => (string)element.Attribute("Version")!, StringComparer.OrdinalIgnoreCase);
+        var expected = project.Descendants("PackageReference").Select(element => (string)element.Attribute("Include")!)
+            .Select(id => id + " " + versions[id]).Order(StringComparer.Ordinal).ToList();
+        expected.ShouldContain("RabbitMQ.Client 7.1.2");
+        dependencies.Order(StringComparer.Ordinal).ShouldBe(expected);
+        dependencies.ShouldNotContain(dependency => dependency.StartsWith("TaskFlow", StringComparison.Ordinal));
+        metadata.Descendants().Where(element => element.Name.LocalName == "frameworkReference").Select(element => (string)element.Attribute("name")!)
+            .ShouldBe(project.Descendants("FrameworkReference").Select(element => (string)element.Attribute("Include")!), ignoreOrder: true);
+        metadata.Descendants().Where(element => element.Name.LocalName == "frameworkReference").Select(element => (string)element.Attribute("name")!)
+            .ShouldContain("Microsoft.AspNetCore.App");
+        var version = (string)metadata.Elements().Single(element => element.Name.LocalName == "version");
+
+        // 2. A consumer outside the repository (no Directory.Build.props), with the local feed and the usual registry.
+        var consumer = Path.Combine(_work, "consumer");
+        Directory.CreateDirectory(consumer);
+        await File.WriteAllTextAsync(Path.Combine(consumer, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="taskflow-local" value="{feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(consumer, "Shop.Worker.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>disable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="TaskFlow" Version="{version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(consumer, "ShopTasks.cs"), """
+            using System.Threading;
+            using System.Threading.Tasks;
+            using TaskFlow;
+
+            namespace Shop;
+
+            public class Order
+            {
+                public long Id { get; set; }
+            }
+
+            public static partial class ShopTasks
+            {
+                [Task(Queue = "orders")]
+                public static Task Ship(long orderId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+                [Task]
+                public static Task Audit(Order order) => Task.CompletedTask;
+            }
+
+            public static class Checkout
+            {
+                // Compiles only if the generator ran: ShopTasks.Client, its proxies and AddShopWorkerTasks() are generated.
+                public static async Task<TaskHandle> PlaceAsync(ShopTasks.Client tasks, Order order, CancellationToken ct) =>
+                    await tasks.Ship.DelayAsync(order.Id, ct);
+
+                public static TaskFlowBuilder Register(TaskFlowBuilder builder) => builder.AddShopWorkerTasks();
+            }
+            """);
+
+        var build = await RunAsync(consumer, new Dictionary<string, string> { ["NUGET_PACKAGES"] = packages }, "build", "-nologo", "-clp:NoSummary");
+
+        build.ShouldContain("warning TF1001");
+        build.ShouldNotContain("CS8032", Case.Sensitive, "every analyzer assembly loads in the command-line compiler (the code fixes' Workspaces dependency stays out of it)");
+        build.ShouldNotContain("CS9057", Case.Sensitive, "the generator and analyzers are built against a Roslyn the SDK's compiler can load");
+        build.ShouldNotContain("AD0001", Case.Sensitive, "no analyzer throws");
+        build.ShouldContain("Parameter 'order' of task 'ShopTasks.Audit' is the entity 'Order'");
+        File.Exists(Path.Combine(consumer, "bin", "Debug", "net10.0", "Shop.Worker.dll")).ShouldBeTrue();
+        Directory.Exists(Path.Combine(packages, "taskflow")).ShouldBeTrue("the consumer restored TaskFlow into the isolated cache");
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_work, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A build server may still hold a file; the temp folder is cleaned up by the system.
+        }
+    }
+
+    private Task<string> RunAsync(string directory, params string[] arguments) => RunAsync(directory, new Dictionary<string, string>(), arguments);
+
+    private async Task<string> RunAsync(string directory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The test host runs under 'dotnet test': do not hand its MSBuild settings to the child builds.
+        foreach (var key in start.Environment.Keys.Where(key => key.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
+        var text = await stdout + await stderr;
+        output.WriteLine("$ dotnet " + string.Join(' ', arguments) + Environment.NewLine + text);
+        process.ExitCode.ShouldBe(0, "dotnet " + string.Join(' ', arguments) + " failed:" + Environment.NewLine + text);
+        return text;
+    }
+}
