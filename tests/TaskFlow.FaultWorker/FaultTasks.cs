@@ -1,0 +1,59 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Text;
+
+namespace TaskFlow.FaultWorker;
+
+/// <summary>The tasks of the fault tests. Each writes what it did to the out file before it returns, so a line
+/// in the file is a task the worker finished (the ack comes after; a kill in between duplicates the line).</summary>
+public static partial class FaultTasks
+{
+    /// <summary>Appends <c>n</c>.</summary>
+    [Task(Name = "fault.work")]
+    public static void Work(int n, [FromServices] OutFile output) =>
+        output.Append(n.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Appends <c>n dueMs actualMs</c>: when the task was due and when it ran (Unix milliseconds).</summary>
+    [Task(Name = "fault.stamp")]
+    public static void Stamp(int n, long dueUnixMs, [FromServices] OutFile output)
+    {
+        var actual = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        output.Append(string.Create(CultureInfo.InvariantCulture, $"{n} {dueUnixMs} {actual}"));
+    }
+
+    /// <summary>Kills its own process (SIGKILL), every time it is delivered: a crash-looping message.</summary>
+    [Task(Name = "fault.crash")]
+    public static void Crash(int n, [FromServices] OutFile output)
+    {
+        output.Append(string.Create(CultureInfo.InvariantCulture, $"crash {n} pid {Environment.ProcessId}"));
+        Process.GetCurrentProcess().Kill();
+    }
+}
+
+/// <summary>The out file: one line per completed task, appended and flushed to the OS before the task returns
+/// (SIGKILL does not lose what the OS has; a power cut could, which these tests do not model).</summary>
+public sealed class OutFile : IDisposable
+{
+    private readonly object _sync = new();
+    private readonly FileStream _stream;
+
+    public OutFile(string path)
+    {
+        _stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+    }
+
+    public void Append(string line)
+    {
+        var bytes = Encoding.UTF8.GetBytes(line + "\n");
+        lock (_sync)
+        {
+            // One write call per line, flushed at once: a killed process leaves whole lines behind.
+            _stream.Write(bytes);
+            _stream.Flush();
+        }
+    }
+
+    public void Dispose() => _stream.Dispose();
+}
