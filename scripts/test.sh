@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs and starts what the tests need (RabbitMQ, Celery for the interop tests),
-# builds the solution warning-free and runs all test projects. Idempotent; needs only the .NET SDK and root.
+# builds the solution warning-free and runs all test projects, then the fault tests (which restart the
+# broker, so they run alone, after the rest). Idempotent; needs only the .NET SDK and root.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/apt.sh
@@ -10,19 +11,33 @@ bash scripts/rabbitmq.sh
 
 mkdir -p .tmp
 log=.tmp/test-output.txt
-set +e
-dotnet test TaskFlow.sln -c Release --nologo 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-set -e
+: > "$log"
+status=0
 
-# One closing line over all test projects, e.g. "57 passed, 0 failed, 0 skipped".
+run() {
+  echo "==> $*"
+  set +e
+  "$@" 2>&1 | tee -a "$log"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  [ "$rc" -eq 0 ] || status=$rc
+}
+
+# 1. Everything in the solution: generator, analyzers, runtime (real broker), interop (real Celery), package.
+run dotnet test TaskFlow.sln -c Release --nologo
+
+# 2. Fault tests: real worker processes killed with kill -9, broker restarts; each prints its counts.
+bash scripts/rabbitmq.sh
+run dotnet test tests/TaskFlow.FaultTests/TaskFlow.FaultTests.csproj -c Release --nologo --logger "console;verbosity=normal"
+
+# One closing line over all test runs, e.g. "tests: 250 passed, 0 failed, 0 skipped".
 awk '
   /^(Passed|Failed)!/ {
     for (i = 1; i <= NF; i++) {
-      gsub(",", "", $(i+1))
-      if ($i == "Failed:")  failed  += $(i+1)
-      if ($i == "Passed:")  passed  += $(i+1)
-      if ($i == "Skipped:") skipped += $(i+1)
+      v = $(i+1); gsub(",", "", v)
+      if ($i == "Failed:")  failed  += v
+      if ($i == "Passed:")  passed  += v
+      if ($i == "Skipped:") skipped += v
     }
   }
   END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped }
