@@ -28,7 +28,7 @@ run dotnet test TaskFlow.sln -c Release --nologo
 
 # 2. Fault tests: real worker processes killed with kill -9, broker restarts; each prints its counts.
 bash scripts/rabbitmq.sh
-run dotnet test tests/TaskFlow.FaultTests/TaskFlow.FaultTests.csproj -c Release --nologo --logger "console;verbosity=normal"
+run dotnet test tests/TaskFlow.FaultTests/TaskFlow.FaultTests.csproj -c Release --nologo --logger "console;verbosity=detailed"
 
 # One closing line over all test runs, e.g. "tests: 250 passed, 0 failed, 0 skipped".
 awk '
