@@ -32,6 +32,7 @@ run dotnet test tests/TaskFlow.FaultTests/TaskFlow.FaultTests.csproj -c Release 
 
 # One closing line over all test runs, e.g. "tests: 250 passed, 0 failed, 0 skipped".
 awk '
+  # "Passed!  - Failed: 0, Passed: 57, Skipped: 0, Total: 57" (normal verbosity)
   /^(Passed|Failed)!/ {
     for (i = 1; i <= NF; i++) {
       v = $(i+1); gsub(",", "", v)
@@ -40,6 +41,12 @@ awk '
       if ($i == "Skipped:") skipped += v
     }
   }
+  # "Total tests: 4" then "     Passed: 4" lines (detailed verbosity)
+  /^Total tests:/ { block = 1; next }
+  block && /^[[:space:]]+Passed: [0-9]+$/  { passed  += $2 }
+  block && /^[[:space:]]+Failed: [0-9]+$/  { failed  += $2 }
+  block && /^[[:space:]]+Skipped: [0-9]+$/ { skipped += $2 }
+  /Total time:/ { block = 0 }
   END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped }
 ' "$log"
 exit "$status"
