@@ -25,6 +25,12 @@ management.tcp.port = 15672
 # Long tasks: TaskFlow acks after the task finishes; see docs/reliability.md.
 consumer_timeout = 3600000
 CONF
+# At-least-once dead-lettering (delay levels) re-sends messages it could not forward after this long;
+# RabbitMQ's default of 180 s makes a delayed task ~3 min late if a level forwards during boot, before
+# its dead-letter exchange is recovered (docs/reliability.md, known issue 2).
+cat > /etc/rabbitmq/advanced.config <<'CONF'
+[{rabbit, [{dead_letter_worker_publisher_confirm_timeout, 30000}]}].
+CONF
 export ERL_EPMD_ADDRESS=127.0.0.1
 
 if timeout 30 rabbitmqctl -n "$NODE" -q status >/dev/null 2>&1; then
