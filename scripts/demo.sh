@@ -3,19 +3,22 @@
 #
 #   bash scripts/demo.sh
 #
-# 1. starts RabbitMQ (scripts/rabbitmq.sh installs it first if needed),
+# 1. starts RabbitMQ (scripts/rabbitmq.sh installs it first if needed) and PostgreSQL (scripts/postgres.sh),
 # 2. builds the example (Signup.Tasks, Signup.Worker, Signup.Web),
 # 3. starts the worker and the web app in the background,
-# 4. signs a user up with POST /signup: the answer (202) comes back at once, before the welcome email,
-#    the SMS and the app notification are sent,
-# 5. waits until the worker log shows the three tasks done, prints those lines, stops both processes.
+# 4. signs a user up with POST /signup: the user row and its three tasks commit in one PostgreSQL
+#    transaction (TaskFlow's transactional outbox); the answer (202) comes back at once, before the welcome
+#    email, the SMS and the app notification are sent,
+# 5. waits until the worker log shows the three tasks done, prints those lines and a task's state
+#    (GET /tasks/{id}), stops both processes.
 #
 # Exits 0 when the three tasks ran, non-zero with a message otherwise. Nothing is left running.
 # Logs and the example's data: .tmp/demo/ in the repository.
 #
 # Settings (environment): DEMO_PORT (web app port, default 5080), DEMO_TIMEOUT (seconds to wait for the
 # tasks, default 60), DEMO_CONFIGURATION (Release or Debug, default Release), TASKFLOW_URI (broker,
-# default amqp://guest:guest@127.0.0.1:5672/), DEMO_SKIP_RABBITMQ=1 (use a broker that is already running).
+# default amqp://guest:guest@127.0.0.1:5672/), DEMO_SKIP_RABBITMQ=1 (use a broker that is already running),
+# DEMO_SKIP_POSTGRES=1 with Signup__ConnectionString (use a PostgreSQL database that is already running).
 set -euo pipefail
 
 DEMO_STARTED=$(date +%s%3N)
@@ -34,7 +37,6 @@ BUILD_LOG="$LOGS/build.log"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 # Both processes read these (ASP.NET Core / generic host configuration from the environment).
 export TaskFlow__ConnectionUri="${TASKFLOW_URI:-amqp://guest:guest@127.0.0.1:5672/}"
-export Signup__DataDirectory="$WORK/data"
 BROKER=$(printf '%s' "$TaskFlow__ConnectionUri" | sed 's#//[^@/]*@#//#') # for messages: no credentials
 
 if [ -t 1 ]; then BOLD=$'\033[1m'; GREEN=$'\033[32m'; RED=$'\033[31m'; DIM=$'\033[2m'; RESET=$'\033[0m'
@@ -99,7 +101,7 @@ fi
 if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
   fail "port $PORT is already in use (an earlier demo still running?); stop that process or set DEMO_PORT"
 fi
-mkdir -p "$LOGS" "$Signup__DataDirectory"
+mkdir -p "$LOGS"
 rm -f "$WORKER_LOG" "$WEB_LOG" "$BUILD_LOG" "$WORK/response.json"
 
 # --- broker -------------------------------------------------------------------------------------------
@@ -110,6 +112,19 @@ else
   started=$(now_ms)
   bash "$REPO/scripts/rabbitmq.sh" 2>&1 | indent || fail "RabbitMQ could not be installed or started (see the lines above)"
   say "ready after $(secs_since "$started") s"
+fi
+
+# --- database -----------------------------------------------------------------------------------------
+if [ "${DEMO_SKIP_POSTGRES:-0}" = 1 ]; then
+  step "Using the PostgreSQL database that is already running (DEMO_SKIP_POSTGRES=1)"
+  [ -n "${Signup__ConnectionString:-}" ] || fail "DEMO_SKIP_POSTGRES=1 needs Signup__ConnectionString"
+else
+  step "Starting PostgreSQL (scripts/postgres.sh)"
+  started=$(now_ms)
+  PG_OUT=$(bash "$REPO/scripts/postgres.sh" 2>"$LOGS/postgres.log") || { indent <"$LOGS/postgres.log" >&2; fail "PostgreSQL could not be installed or started (see the lines above)"; }
+  indent <"$LOGS/postgres.log"
+  export Signup__ConnectionString="$(printf '%s\n' "$PG_OUT" | tail -n 1)"
+  say "ready after $(secs_since "$started") s: $(printf '%s' "$Signup__ConnectionString" | sed 's/Password=[^;]*/Password=***/')"
 fi
 
 # --- build --------------------------------------------------------------------------------------------
@@ -244,6 +259,10 @@ grep -E "$pattern" "$WORKER_LOG" | indent
 
 step "What a client polling for progress sees: GET /users/$USER_ID"
 curl -sS --max-time 5 "$BASE_URL/users/$USER_ID" | pretty | indent
+step "And per task, from TaskFlow's state store: GET /tasks/${TASK_IDS[0]}"
+task_status=$(curl -sS --max-time 5 "$BASE_URL/tasks/${TASK_IDS[0]}")
+printf '%s' "$task_status" | pretty | indent
+printf '%s' "$task_status" | grep -q '"status":"done"' || fail "GET /tasks/${TASK_IDS[0]} does not say done"
 
 # --- stop ---------------------------------------------------------------------------------------------
 step "Stopping the web app and the worker (SIGTERM: the worker drains gracefully)"
@@ -251,6 +270,6 @@ stop_process "$WEB_PID" "web app"; WEB_PID=''
 stop_process "$WORKER_PID" "worker"; WORKER_PID=''
 grep -E 'Worker stopping|Worker stopped' "$WORKER_LOG" | indent || true
 
-printf '\n%sDemo OK%s: POST /signup answered 202 after %s ms; the worker sent the email, the SMS and the app notification in the background.\n' \
+printf '\n%sDemo OK%s: POST /signup answered 202 after %s ms (user and tasks committed together through the outbox); the worker sent the email, the SMS and the app notification in the background.\n' \
   "$GREEN" "$RESET" "$first_ms"
 say "Whole demo: $(secs_since "$DEMO_STARTED") s. Logs: ${LOGS#"$REPO"/}/ (worker.log, web.log, build.log). Run the pieces yourself: see examples/Signup/README.md."

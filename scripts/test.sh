@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: installs and starts what the tests need (RabbitMQ, Celery for the interop tests),
+# Runs every test: installs and starts what the tests need (RabbitMQ, PostgreSQL, Celery for the interop tests),
 # builds the solution warning-free and runs all test projects, then the fault tests (which restart the
 # broker, so they run alone, after the rest). Idempotent; needs only the .NET SDK and root.
 set -euo pipefail
@@ -8,6 +8,7 @@ source scripts/apt.sh
 
 apt_ensure python3-celery curl
 bash scripts/rabbitmq.sh
+bash scripts/postgres.sh >/dev/null
 
 mkdir -p .tmp
 log=.tmp/test-output.txt
@@ -23,7 +24,8 @@ run() {
   [ "$rc" -eq 0 ] || status=$rc
 }
 
-# 1. Everything in the solution: generator, analyzers, runtime (real broker), interop (real Celery), package.
+# 1. Everything in the solution: generator, analyzers, runtime (real broker), state store (real PostgreSQL),
+#    interop (real Celery), package.
 run dotnet test TaskFlow.sln -c Release --nologo
 
 # 2. Fault tests: real worker processes killed with kill -9, broker restarts; each prints its counts.

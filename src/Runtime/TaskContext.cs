@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Data;
+using System.Data.Common;
 using System.Threading;
+using System.Threading.Tasks;
 
 namespace TaskFlow;
 
@@ -71,6 +74,25 @@ public sealed class TaskContext
 
     /// <summary>Cancelled when the worker shuts down past its grace period or a time limit is hit.</summary>
     public CancellationToken CancellationToken { get; }
+
+    /// <summary>The state store's unit of work for this run; <c>null</c> without a state store or for untracked tasks.</summary>
+    internal State.TaskWork? Work { get; set; }
+
+    /// <summary>
+    /// A transaction on the state store's database in which the task does its own database work: the runtime
+    /// writes the task's completion record in the same transaction and commits it when the task returns (or
+    /// rolls it back when it throws), so the work happens exactly once even if the worker dies before the ack
+    /// (the redelivered message finds the task succeeded and is skipped). The connection is
+    /// <c>transaction.Connection</c>; pass both to Dapper. Do not commit, roll back or dispose them. Repeated calls
+    /// return the same transaction. Needs <c>AddStateStore</c>.
+    /// </summary>
+    public ValueTask<DbTransaction> GetTransactionAsync(CancellationToken cancellationToken = default) =>
+        GetTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+
+    /// <summary>As <see cref="GetTransactionAsync(CancellationToken)"/>, with an isolation level (used when the transaction is first opened).</summary>
+    public ValueTask<DbTransaction> GetTransactionAsync(IsolationLevel isolationLevel, CancellationToken cancellationToken = default) =>
+        (Work ?? throw new InvalidOperationException($"TaskFlow: task {TaskName} asked for a database transaction, but there is no state store (services.AddTaskFlow(...).AddStateStore(...)) or the task is not tracked (TaskStatePolicy.Track)."))
+            .GetTransactionAsync(isolationLevel, cancellationToken);
 
     /// <summary>
     /// Asks for this task to be retried: <c>throw context.Retry(TimeSpan.FromSeconds(30));</c>. The retry keeps

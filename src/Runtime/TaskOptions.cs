@@ -39,6 +39,17 @@ public sealed class TaskOptions
     /// <summary>The task that caused this one (Celery <c>parent_id</c>); the root id is inherited from it when known.</summary>
     public string? ParentId { get; init; }
 
+    /// <summary>
+    /// The entity the task works on, e.g. <c>note:42</c> (state store only). The task is recorded as pending for
+    /// the entity before it is sent, so that <c>TaskStateStore.RevokeEntityAsync</c> can revoke it and
+    /// <c>TaskStateStore.LockEntityAsync</c> refuses (or waits) while it is pending or running; enqueueing it while
+    /// a lease holds the entity throws <see cref="State.EntityLockedException"/>.
+    /// </summary>
+    public string? EntityKey { get; init; }
+
+    /// <summary>Do not keep this call's return value in the state store (Celery <c>ignore_result</c>); its state is still recorded.</summary>
+    public bool? IgnoreResult { get; init; }
+
     /// <summary>The first task of the workflow this one belongs to (Celery <c>root_id</c>). Defaults to the task id.</summary>
     public string? RootId { get; init; }
 }

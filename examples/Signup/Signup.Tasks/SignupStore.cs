@@ -1,12 +1,13 @@
 using System;
-using System.Globalization;
-using System.IO;
-using System.Text.Json;
+using System.Data.Common;
 using System.Threading;
 using System.Threading.Tasks;
+using Dapper;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
+using TaskFlow;
 
 namespace Signup;
 
@@ -33,8 +34,11 @@ public enum NotificationChannel
 /// <summary>Users, looked up by id. The web app creates them; tasks read the current state at run time.</summary>
 public interface IUserDirectory
 {
-    /// <summary>Creates a user with a new id.</summary>
-    ValueTask<User> CreateAsync(string email, string? phone, CancellationToken cancellationToken);
+    /// <summary>
+    /// Creates a user with a new id inside the caller's transaction: the web app enqueues the user's tasks
+    /// in the same transaction through TaskFlow's outbox, so the user and its notifications commit together.
+    /// </summary>
+    ValueTask<User> CreateAsync(string email, string? phone, DbTransaction transaction, CancellationToken cancellationToken);
 
     /// <summary>The user with this id, or <c>null</c> when there is none (e.g. deleted since the task was sent).</summary>
     ValueTask<User?> FindAsync(int userId, CancellationToken cancellationToken);
@@ -58,161 +62,128 @@ public interface INotificationLog
 public sealed class SignupStoreOptions
 {
     /// <summary>
-    /// The directory shared by the web app and the worker. Default: <c>taskflow-signup</c> under the
-    /// system temp directory (<c>$TMPDIR</c> or <c>/tmp</c>). Environment: <c>Signup__DataDirectory</c>.
+    /// The PostgreSQL database shared by the web app and the worker (Npgsql form). Default: the one
+    /// <c>scripts/postgres.sh</c> creates. Environment: <c>Signup__ConnectionString</c>.
     /// </summary>
-    public string DataDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "taskflow-signup");
+    public string ConnectionString { get; set; } = "Host=127.0.0.1;Port=5432;Username=taskflow;Password=taskflow;Database=taskflow";
 }
 
 /// <summary>
-/// A deliberately small user store: one JSON file per user in a directory that the web app and the
-/// worker share (<see cref="SignupStoreOptions.DataDirectory"/>).
+/// The example's store in PostgreSQL (schema <c>signup</c>): users and the notifications sent to them,
+/// through Dapper. TaskFlow's own tables (task states, the outbox) live next to them in schema <c>taskflow</c>.
 /// </summary>
-/// <remarks>
-/// Why files and not a database, for now: the example must run with nothing but RabbitMQ, and what it
-/// shows is the shape of the code, which stays the same with a database. The message carries only the
-/// user id; the worker reads the user when the task runs, so it always sees current data (an address
-/// changed or a user deleted while the task waited in the queue) instead of a stale copy serialized into
-/// the message (the seeds' "outdated data" pitfall). The limits are the reasons to move on: both
-/// processes must see the same directory (one machine, or a shared volume), and creating the user and
-/// enqueueing its tasks are not atomic (a crash in between leaves a user without notifications). A later
-/// issue moves this to PostgreSQL, with the enqueue in the same transaction through TaskFlow's
-/// transactional outbox.
-/// </remarks>
-public sealed class FileSignupStore : IUserDirectory, INotificationLog
+public sealed class PostgresSignupStore : IUserDirectory, INotificationLog
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-    private readonly string _users;
-    private readonly string _sent;
+    private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _time;
-    private int _lastId = -1;
+    private readonly Lazy<Task> _schema;
 
-    /// <summary>Creates the store; the directories are created if needed.</summary>
-    public FileSignupStore(SignupStoreOptions options, TimeProvider time)
+    /// <summary>Creates the store; its tables are created on first use.</summary>
+    public PostgresSignupStore(NpgsqlDataSource dataSource, TimeProvider time)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(time);
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.DataDirectory);
-        DataDirectory = Path.GetFullPath(options.DataDirectory);
-        _users = Path.Combine(DataDirectory, "users");
-        _sent = Path.Combine(DataDirectory, "sent");
+        _dataSource = dataSource;
         _time = time;
-        Directory.CreateDirectory(_users);
-        Directory.CreateDirectory(_sent);
+        _schema = new Lazy<Task>(CreateSchemaAsync);
     }
 
-    /// <summary>The directory the store lives in.</summary>
-    public string DataDirectory { get; }
+    /// <summary>The connections (the web app opens its signup transaction on it).</summary>
+    public NpgsqlDataSource DataSource => _dataSource;
+
+    /// <summary>Creates the example's tables if missing (serialized by an advisory lock: web app and worker start together).</summary>
+    public Task EnsureSchemaAsync() => _schema.Value;
+
+    private async Task CreateSchemaAsync()
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await connection.ExecuteAsync("""
+            SELECT pg_advisory_xact_lock(hashtextextended('signup.schema', 0));
+            CREATE SCHEMA IF NOT EXISTS signup;
+            CREATE TABLE IF NOT EXISTS signup.users (
+                id         serial PRIMARY KEY,
+                email      text NOT NULL,
+                phone      text NULL,
+                created_at timestamptz NOT NULL);
+            CREATE TABLE IF NOT EXISTS signup.notifications_sent (
+                user_id    integer NOT NULL REFERENCES signup.users (id) ON DELETE CASCADE,
+                channel    text NOT NULL,
+                sent_at    timestamptz NOT NULL,
+                PRIMARY KEY (user_id, channel));
+            """, transaction: transaction).ConfigureAwait(false);
+        await transaction.CommitAsync().ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
-    public async ValueTask<User> CreateAsync(string email, string? phone, CancellationToken cancellationToken)
+    public async ValueTask<User> CreateAsync(string email, string? phone, DbTransaction transaction, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
-
-        // Write the whole record to a temp file, then move it to "<id>.json" without overwriting: the move
-        // is atomic (a reader never sees half a file) and fails if another process took that id first.
-        var temp = Path.Combine(_users, $".{Guid.NewGuid():N}.tmp");
-        try
-        {
-            for (var attempt = 0; ; attempt++)
-            {
-                var id = NextId(rescan: attempt > 0);
-                var user = new User(id, email, string.IsNullOrWhiteSpace(phone) ? null : phone, _time.GetUtcNow());
-                await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(user, Json), cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    File.Move(temp, UserPath(id), overwrite: false);
-                    return user;
-                }
-                catch (IOException) when (File.Exists(UserPath(id)) && attempt < 100)
-                {
-                    // Taken meanwhile: rescan and try the next id.
-                }
-            }
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        ArgumentNullException.ThrowIfNull(transaction);
+        await EnsureSchemaAsync().ConfigureAwait(false);
+        var createdAt = _time.GetUtcNow();
+        phone = string.IsNullOrWhiteSpace(phone) ? null : phone;
+        var id = await transaction.Connection!.ExecuteScalarAsync<int>(new CommandDefinition(
+            "INSERT INTO signup.users (email, phone, created_at) VALUES (@email, @phone, @createdAt) RETURNING id",
+            new { email, phone, createdAt },
+            transaction,
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return new User(id, email, phone, createdAt);
     }
 
     /// <inheritdoc />
     public async ValueTask<User?> FindAsync(int userId, CancellationToken cancellationToken)
     {
-        try
-        {
-            var json = await File.ReadAllTextAsync(UserPath(userId), cancellationToken).ConfigureAwait(false);
-            return JsonSerializer.Deserialize<User>(json, Json);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
+        await EnsureSchemaAsync().ConfigureAwait(false);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var row = await connection.QuerySingleOrDefaultAsync<UserRow>(new CommandDefinition(
+            "SELECT id AS Id, email AS Email, phone AS Phone, created_at AS CreatedAt FROM signup.users WHERE id = @userId",
+            new { userId },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row is null ? null : new User(row.Id, row.Email, row.Phone, new DateTimeOffset(DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc)));
     }
 
     /// <inheritdoc />
     public async ValueTask<DateTimeOffset?> SentAtAsync(int userId, NotificationChannel channel, CancellationToken cancellationToken)
     {
-        try
-        {
-            var text = await File.ReadAllTextAsync(SentPath(userId, channel), cancellationToken).ConfigureAwait(false);
-            return DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
+        await EnsureSchemaAsync().ConfigureAwait(false);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var sentAt = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+            "SELECT sent_at FROM signup.notifications_sent WHERE user_id = @userId AND channel = @channel",
+            new { userId, channel = channel.ToString() },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return sentAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null;
     }
 
     /// <inheritdoc />
     public async ValueTask RecordSentAsync(int userId, NotificationChannel channel, CancellationToken cancellationToken)
     {
-        var temp = SentPath(userId, channel) + $".{Guid.NewGuid():N}.tmp";
-        await File.WriteAllTextAsync(temp, _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
-        File.Move(temp, SentPath(userId, channel), overwrite: true);
+        await EnsureSchemaAsync().ConfigureAwait(false);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO signup.notifications_sent (user_id, channel, sent_at) VALUES (@userId, @channel, @sentAt) ON CONFLICT (user_id, channel) DO NOTHING",
+            new { userId, channel = channel.ToString(), sentAt = _time.GetUtcNow() },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
-    private int NextId(bool rescan)
+    private sealed class UserRow
     {
-        if (rescan || Volatile.Read(ref _lastId) < 0)
-        {
-            var max = 0;
-            foreach (var file in Directory.EnumerateFiles(_users, "*.json"))
-            {
-                if (int.TryParse(Path.GetFileNameWithoutExtension(file), NumberStyles.None, CultureInfo.InvariantCulture, out var existing) && existing > max)
-                {
-                    max = existing;
-                }
-            }
+        public int Id { get; set; }
 
-            // Never go backwards: another caller in this process may already be past the scan.
-            int seen;
-            do
-            {
-                seen = Volatile.Read(ref _lastId);
-                if (seen >= max)
-                {
-                    break;
-                }
-            }
-            while (Interlocked.CompareExchange(ref _lastId, max, seen) != seen);
-        }
+        public string Email { get; set; } = "";
 
-        return Interlocked.Increment(ref _lastId);
+        public string? Phone { get; set; }
+
+        public DateTime CreatedAt { get; set; }
     }
-
-    private string UserPath(int userId) => Path.Combine(_users, userId.ToString(CultureInfo.InvariantCulture) + ".json");
-
-    private string SentPath(int userId, NotificationChannel channel) =>
-        Path.Combine(_sent, $"{userId.ToString(CultureInfo.InvariantCulture)}.{channel}");
 }
 
 /// <summary>Registers the example's store.</summary>
 public static class SignupStoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="FileSignupStore"/> as <see cref="IUserDirectory"/> and <see cref="INotificationLog"/>,
-    /// with its directory from the <c>Signup</c> configuration section.
+    /// Registers <see cref="PostgresSignupStore"/> as <see cref="IUserDirectory"/> and <see cref="INotificationLog"/>,
+    /// and its <see cref="NpgsqlDataSource"/>, with the connection string from the <c>Signup</c> configuration section.
     /// </summary>
     public static IServiceCollection AddSignupStore(this IServiceCollection services, IConfiguration configuration)
     {
@@ -221,9 +192,20 @@ public static class SignupStoreServiceCollectionExtensions
         var options = new SignupStoreOptions();
         configuration.GetSection("Signup").Bind(options);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new FileSignupStore(options, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IUserDirectory>(sp => sp.GetRequiredService<FileSignupStore>());
-        services.AddSingleton<INotificationLog>(sp => sp.GetRequiredService<FileSignupStore>());
+        services.AddSingleton(_ => NpgsqlDataSource.Create(options.ConnectionString));
+        services.AddSingleton(sp => new PostgresSignupStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IUserDirectory>(sp => sp.GetRequiredService<PostgresSignupStore>());
+        services.AddSingleton<INotificationLog>(sp => sp.GetRequiredService<PostgresSignupStore>());
         return services;
+    }
+
+    /// <summary>
+    /// TaskFlow's state store on the same database: task states for <c>GET /tasks/{id}</c>, the idempotent
+    /// consumer, and the outbox the web app enqueues through (its relay runs in both processes).
+    /// </summary>
+    public static TaskFlowBuilder AddSignupStateStore(this TaskFlowBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.AddStateStore((o, services) => o.UsePostgreSql(services.GetRequiredService<NpgsqlDataSource>()));
     }
 }

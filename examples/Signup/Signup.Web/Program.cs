@@ -13,10 +13,14 @@ using Microsoft.Extensions.Logging;
 using Signup;
 using Signup.Web;
 using TaskFlow;
+using TaskFlow.State;
 
-// The web side of the signup example. POST /signup creates the user, enqueues the welcome email, the SMS
-// and the app notification, and answers 202 Accepted right away: the request never waits for an email
-// provider. A worker (Signup.Worker) runs the tasks.
+// The web side of the signup example. POST /signup creates the user and enqueues the welcome email, the SMS
+// and the app notification in ONE PostgreSQL transaction (TaskFlow's transactional outbox), and answers
+// 202 Accepted right away: the request never waits for an email provider, and there is never a user without
+// its notifications nor a notification for a user that was rolled back. The outbox relay (a hosted service
+// here and in the worker) publishes the tasks after the commit; a worker (Signup.Worker) runs them.
+// GET /tasks/{id} reports each task's state: processing, done, or failed with the reason.
 //
 //   dotnet run --project examples/Signup/Signup.Web                 # http://127.0.0.1:5080
 //   dotnet run --project examples/Signup/Signup.Web --urls http://127.0.0.1:6000
@@ -24,7 +28,8 @@ using TaskFlow;
 //        -d '{"email":"ada@example.com","phone":"+44 20 7946 0000"}'
 //
 // Configuration (appsettings.json, environment, command line): TaskFlow:ConnectionUri
-// (env TaskFlow__ConnectionUri), Signup:DataDirectory (env Signup__DataDirectory; shared with the worker).
+// (env TaskFlow__ConnectionUri), Signup:ConnectionString (env Signup__ConnectionString; the PostgreSQL database
+// shared with the worker; `bash scripts/postgres.sh` starts one and prints its connection string).
 // Settings are read next to the binary, whatever the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 if (string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.ServerUrlsKey])
@@ -41,7 +46,7 @@ builder.Logging.AddSimpleConsole(o =>
 });
 
 builder.Services.AddSignupStore(builder.Configuration);
-builder.Services.AddTaskFlow(builder.Configuration.GetSection("TaskFlow")).AddSignupTasks();
+builder.Services.AddTaskFlow(builder.Configuration.GetSection("TaskFlow")).AddSignupTasks().AddSignupStateStore();
 builder.Services.AddHealthChecks();
 builder.Services.AddProblemDetails(); // error answers (e.g. malformed JSON) as application/problem+json
 
@@ -54,7 +59,8 @@ app.MapHealthChecks("/health");
 app.MapPost("/signup", async (
     SignupRequest? request,
     IUserDirectory users,
-    SignupTasks.Client tasks,
+    PostgresSignupStore store,
+    TaskStateStore taskStates,
     CancellationToken cancellationToken) =>
 {
     var errors = Validate(request);
@@ -64,27 +70,25 @@ app.MapPost("/signup", async (
     }
 
     var started = Stopwatch.GetTimestamp();
-    var user = await users.CreateAsync(request!.Email!.Trim(), request.Phone?.Trim(), cancellationToken);
 
-    // Only the id goes into the messages; the worker looks the user up when each task runs. Each
-    // DelayAsync returns once RabbitMQ has confirmed the message: nothing waits for the tasks themselves.
-    // From here on the request's token is not passed: a client hanging up must not leave a user with only
-    // some of its notifications queued. (Creating the user and enqueueing are still two steps; the
-    // PostgreSQL version of this example makes them one transaction with TaskFlow's outbox.)
+    // The user row and its three tasks commit together (TaskFlow's transactional outbox): the tasks are
+    // written to the outbox table in this transaction and published by the relay after the commit. A
+    // rollback (or a crash before the commit) leaves neither; RabbitMQ being down delays the tasks, it does
+    // not lose them or fail the signup. Only the id goes into the messages; the worker reads the user when
+    // each task runs.
+    User user;
     TaskHandle email, sms, push;
-    try
+    await using (var connection = await store.DataSource.OpenConnectionAsync(cancellationToken))
+    await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
     {
-        email = await tasks.SendWelcomeEmail.DelayAsync(user.Id, CancellationToken.None);
-        sms = await tasks.SendSms.DelayAsync(user.Id, CancellationToken.None);
-        push = await tasks.SendAppNotification.DelayAsync(user.Id, CancellationToken.None);
-    }
-    catch (TaskPublishException ex)
-    {
-        WebLog.EnqueueFailed(log, ex, user.Id);
-        return Results.Problem(
-            statusCode: StatusCodes.Status503ServiceUnavailable,
-            title: "The notifications could not be queued",
-            detail: $"User {user.Id} was created, but RabbitMQ did not accept its tasks: {ex.Message}");
+        user = await users.CreateAsync(request!.Email!.Trim(), request.Phone?.Trim(), transaction, cancellationToken);
+        var tasks = new SignupTasks.Client(taskStates.Outbox(transaction));
+#pragma warning disable TF1004 // Enqueued through the outbox of this very transaction, which is what TF1004 asks for (it does not recognize TaskStateStore.Outbox yet).
+        email = await tasks.SendWelcomeEmail.DelayAsync(user.Id, cancellationToken);
+        sms = await tasks.SendSms.DelayAsync(user.Id, cancellationToken);
+        push = await tasks.SendAppNotification.DelayAsync(user.Id, cancellationToken);
+#pragma warning restore TF1004
+        await transaction.CommitAsync(cancellationToken);
     }
 
     var elapsed = Stopwatch.GetElapsedTime(started);
@@ -93,9 +97,9 @@ app.MapPost("/signup", async (
         user.Id,
         $"/users/{user.Id}",
         [
-            new QueuedTask("welcome-email", email.Id, email.TaskName, email.Queue),
-            new QueuedTask("sms", sms.Id, sms.TaskName, sms.Queue),
-            new QueuedTask("app-notification", push.Id, push.TaskName, push.Queue),
+            new QueuedTask("welcome-email", email.Id, email.TaskName, email.Queue, $"/tasks/{email.Id}"),
+            new QueuedTask("sms", sms.Id, sms.TaskName, sms.Queue, $"/tasks/{sms.Id}"),
+            new QueuedTask("app-notification", push.Id, push.TaskName, push.Queue, $"/tasks/{push.Id}"),
         ]));
 });
 
@@ -115,6 +119,24 @@ app.MapGet("/users/{id:int}", async (int id, IUserDirectory users, INotification
     }
 
     return Results.Ok(new UserStatus(user.Id, user.Email, user.Phone, user.CreatedAt, sent));
+});
+
+// Error feedback for the request that enqueued the work: "processing", "done" or "failed" with the reason.
+app.MapGet("/tasks/{id}", async (string id, TaskStateStore taskStates, CancellationToken cancellationToken) =>
+{
+    var info = await taskStates.GetAsync(id, cancellationToken);
+    if (info is null)
+    {
+        return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such task", detail: $"The state store has no task {id} (never enqueued, or its record expired).");
+    }
+
+    var status = info.State switch
+    {
+        TaskState.Succeeded => "done",
+        TaskState.Pending or TaskState.Started or TaskState.Retrying => "processing",
+        _ => "failed",
+    };
+    return Results.Ok(new TaskProgress(info.TaskId, info.TaskName, status, info.State.ToWireName(), status == "failed" ? info.Error ?? info.State.ToWireName() : null, info.Attempts, info.CreatedAt, info.CompletedAt));
 });
 
 await app.RunAsync();
@@ -160,18 +182,20 @@ namespace Signup.Web
     /// <summary>The 202 answer to <c>POST /signup</c>: the new user and the tasks queued for it.</summary>
     public sealed record SignupAccepted(int UserId, string StatusUrl, IReadOnlyList<QueuedTask> Tasks);
 
-    /// <summary>One queued task.</summary>
-    public sealed record QueuedTask(string Kind, string Id, string Name, string Queue);
+    /// <summary>One queued task, and where to ask how it is doing.</summary>
+    public sealed record QueuedTask(string Kind, string Id, string Name, string Queue, string StatusUrl);
+
+    /// <summary>The answer to <c>GET /tasks/{id}</c>.</summary>
+    /// <param name="Status"><c>processing</c>, <c>done</c> or <c>failed</c>.</param>
+    /// <param name="Reason">Why it failed (the error, or revoked/expired/dead-lettered).</param>
+    public sealed record TaskProgress(string Id, string? Name, string Status, string State, string? Reason, int Attempts, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
 
     /// <summary>The answer to <c>GET /users/{id}</c>.</summary>
     public sealed record UserStatus(int Id, string Email, string? Phone, DateTimeOffset CreatedAt, IReadOnlyDictionary<string, DateTimeOffset?> Sent);
 
     internal static partial class WebLog
     {
-        [LoggerMessage(1, LogLevel.Information, "[user {UserId}] signed up as {Email}; 3 tasks queued, answered after {ElapsedMs:F1} ms")]
+        [LoggerMessage(1, LogLevel.Information, "[user {UserId}] signed up as {Email}; user and 3 tasks committed together (outbox), answered after {ElapsedMs:F1} ms")]
         public static partial void SignedUp(ILogger logger, int userId, string email, double elapsedMs);
-
-        [LoggerMessage(2, LogLevel.Error, "[user {UserId}] created, but its tasks could not be queued")]
-        public static partial void EnqueueFailed(ILogger logger, Exception exception, int userId);
     }
 }

@@ -17,8 +17,8 @@ using TaskFlow;
 // anything not finished is left unacked and the broker hands it to another worker.
 //
 // Configuration (appsettings.json next to the binary, environment, command line): TaskFlow:ConnectionUri
-// (env TaskFlow__ConnectionUri, default amqp://guest:guest@127.0.0.1:5672/), Signup:DataDirectory
-// (env Signup__DataDirectory; must be the web app's).
+// (env TaskFlow__ConnectionUri, default amqp://guest:guest@127.0.0.1:5672/), Signup:ConnectionString
+// (env Signup__ConnectionString; the web app's PostgreSQL database).
 // Settings are read next to the binary, whatever the working directory (systemd and friends start in /).
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Logging.AddSimpleConsole(o =>
@@ -28,7 +28,9 @@ builder.Logging.AddSimpleConsole(o =>
 });
 
 builder.Services.AddSignupStore(builder.Configuration);
-builder.Services.AddTaskFlow(builder.Configuration.GetSection("TaskFlow")).AddSignupTasks();
+// The state store: task states (GET /tasks/{id} in the web app), the idempotency check before each task,
+// and an outbox relay (the web app runs one too: several relays never publish a row twice).
+builder.Services.AddTaskFlow(builder.Configuration.GetSection("TaskFlow")).AddSignupTasks().AddSignupStateStore();
 builder.Services.AddTaskFlowWorker(w =>
 {
     // Both queues are I/O-bound (provider API calls): a few tasks at a time each, and separate queues so

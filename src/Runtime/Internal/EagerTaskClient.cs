@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskFlow.Protocol;
+using TaskFlow.State;
 
 namespace TaskFlow.Internal;
 
@@ -37,19 +38,43 @@ internal sealed class EagerTaskClient : ITaskClient
         using var message = TaskMessage.TryDecode(envelope.Headers!, "application/json", "utf-8", envelope.Body, out var reason, out var detail)
             ?? throw new InvalidOperationException($"TaskFlow eager mode: task '{task.Name}' produced a message the worker would dead-letter ({reason}): {detail}");
         Log.TaskRunningEagerly(_logger, task.Name, envelope.Id);
+        var store = _executor.Store;
+        if (store is not null && (options?.EntityKey is not null || (store.Options.RecordPending && store.Tracks(task.Name))))
+        {
+            var pending = store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: options?.EntityKey);
+            if (options?.EntityKey is not null)
+            {
+                await store.Database.RecordEntityPendingAsync(pending, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await store.Writer.WriteAsync(pending, durable: false, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         var outcome = await _executor.ExecuteAsync(message, envelope.Queue, honourEta: false, cancellationToken).ConfigureAwait(false);
         switch (outcome.Kind)
         {
+            case TaskOutcomeKind.Succeeded:
+                await _executor.RecordAsync(message, envelope.Queue, outcome, TaskState.Succeeded, null, durable: true).ConfigureAwait(false);
+                break;
+            case TaskOutcomeKind.Expired:
+                await _executor.RecordAsync(message, envelope.Queue, outcome, TaskState.Expired, outcome.Detail, durable: true).ConfigureAwait(false);
+                break;
             case TaskOutcomeKind.Failed:
+                await _executor.RecordAsync(message, envelope.Queue, outcome, TaskState.Failed, TaskFlow.State.TaskStateStore.Summary(outcome.Exception!), durable: true).ConfigureAwait(false);
                 ExceptionDispatchInfo.Throw(outcome.Exception!);
                 break;
             case TaskOutcomeKind.Rejected when outcome.Exception is not null:
+                await _executor.RecordAsync(message, envelope.Queue, outcome, TaskState.DeadLettered, outcome.Reason + ": " + outcome.Detail, durable: true).ConfigureAwait(false);
                 ExceptionDispatchInfo.Throw(outcome.Exception);
                 break;
             case TaskOutcomeKind.Rejected:
+                await _executor.RecordAsync(message, envelope.Queue, outcome, TaskState.DeadLettered, outcome.Reason + ": " + outcome.Detail, durable: true).ConfigureAwait(false);
                 throw new InvalidOperationException($"TaskFlow eager mode: a worker would dead-letter task '{task.Name}' ({outcome.Reason}): {outcome.Detail}");
         }
 
-        return new TaskHandle(envelope.Id, envelope.TaskName, envelope.Queue);
+        var handle = new TaskHandle(envelope.Id, envelope.TaskName, envelope.Queue);
+        return store is null ? handle : store.Attach(handle);
     }
 }

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using TaskFlow.Protocol;
+using TaskFlow.State;
+using TaskFlow.State.Internal;
 
 namespace TaskFlow.Internal;
 
@@ -103,15 +105,30 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
         switch (outcome.Kind)
         {
             case TaskOutcomeKind.Succeeded:
+                // With a state store: the final state is committed before the ack (group commit), so a redelivery finds it.
+                await _executor.RecordAsync(message, _queue, outcome, TaskState.Succeeded, null, durable: true).ConfigureAwait(false);
                 await Channel.BasicAckAsync(deliveryTag, multiple: false, CancellationToken.None).ConfigureAwait(false);
                 Log.TaskSucceeded(_logger, message.TaskName, message.Id, Environment.TickCount64 - started);
                 break;
             case TaskOutcomeKind.Expired:
+                await _executor.RecordAsync(message, _queue, outcome, TaskState.Expired, outcome.Detail, durable: false).ConfigureAwait(false);
                 await Channel.BasicAckAsync(deliveryTag, multiple: false, CancellationToken.None).ConfigureAwait(false);
                 Log.TaskExpired(_logger, message.TaskName, message.Id, outcome.Detail!);
                 break;
+            case TaskOutcomeKind.Skipped:
+                await Channel.BasicAckAsync(deliveryTag, multiple: false, CancellationToken.None).ConfigureAwait(false);
+                if (_executor.Store is { } store)
+                {
+                    StateLog.TaskSkipped(store.Logger, message.TaskName, message.Id, outcome.Detail!);
+                }
+
+                break;
+            case TaskOutcomeKind.Revoked:
+                await Channel.BasicAckAsync(deliveryTag, multiple: false, CancellationToken.None).ConfigureAwait(false);
+                break;
             case TaskOutcomeKind.Rejected:
                 Log.TaskRejected(_logger, message.TaskName, message.Id, outcome.Reason!, outcome.Detail!);
+                await _executor.RecordAsync(message, _queue, outcome, TaskState.DeadLettered, outcome.Reason + ": " + outcome.Detail, durable: false).ConfigureAwait(false);
                 await DeadLetterAsync(deliveryTag, properties, body, outcome.Reason!, outcome.Detail, null, message.Retries + 1).ConfigureAwait(false);
                 break;
             case TaskOutcomeKind.Failed when _abort.IsCancellationRequested && outcome.Exception is OperationCanceledException:
@@ -163,12 +180,14 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
 
         if (delay is { } wait)
         {
+            await _executor.RecordAsync(message, _queue, outcome, TaskState.Retrying, TaskStateStore.Summary(exception), durable: false).ConfigureAwait(false);
             Log.TaskRetrying(_logger, exception, message.TaskName, message.Id, retries + 1, wait);
             await SendRoundAgainAsync(deliveryTag, () => _redelivery.RetryAsync(_queue, message.TaskName, properties, body, retries + 1, wait, exception, CancellationToken.None)).ConfigureAwait(false);
             return;
         }
 
         Log.TaskFailed(_logger, exception, message.TaskName, message.Id, retries + 1);
+        await _executor.RecordAsync(message, _queue, outcome, TaskState.Failed, reason + ": " + TaskStateStore.Summary(exception is TaskRetryException { InnerException: { } cause } ? cause : exception), durable: true).ConfigureAwait(false);
         await DeadLetterAsync(deliveryTag, properties, body, reason, null, exception is TaskRetryException { InnerException: { } inner } ? inner : exception, retries + 1).ConfigureAwait(false);
     }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using TaskFlow.Protocol;
+using TaskFlow.State;
 
 namespace TaskFlow.Internal;
 
@@ -15,13 +16,15 @@ internal sealed class RabbitMqTaskClient : ITaskClient
     private readonly TaskFlowOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<RabbitMqTaskClient> _logger;
+    private readonly TaskStateStore? _store;
 
-    public RabbitMqTaskClient(MessageRouter router, IOptions<TaskFlowOptions> options, TimeProvider time, ILogger<RabbitMqTaskClient> logger)
+    public RabbitMqTaskClient(MessageRouter router, IOptions<TaskFlowOptions> options, TimeProvider time, ILogger<RabbitMqTaskClient> logger, TaskStateStore? store = null)
     {
         _router = router;
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _store = store;
     }
 
     public async ValueTask<TaskHandle> EnqueueAsync<TArguments>(TaskDescriptor task, TArguments arguments, TaskOptions? options = null, CancellationToken cancellationToken = default)
@@ -42,9 +45,42 @@ internal sealed class RabbitMqTaskClient : ITaskClient
             properties.Priority = priority;
         }
 
-        await _router.SendAsync(envelope.Queue, properties, envelope.Body, envelope.Eta, task.Name, cancellationToken).ConfigureAwait(false);
+        if (_store is not { } store)
+        {
+            await _router.SendAsync(envelope.Queue, properties, envelope.Body, envelope.Eta, task.Name, cancellationToken).ConfigureAwait(false);
+            Log.TaskSent(_logger, task.Name, envelope.Id, envelope.Queue);
+            return new TaskHandle(envelope.Id, envelope.TaskName, envelope.Queue);
+        }
+
+        var entityKey = options?.EntityKey;
+        if (entityKey is not null)
+        {
+            // Recorded (and checked against entity leases) before it is sent: revoke-by-key and locks must see it.
+            var pending = store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: entityKey);
+            await store.Database.RecordEntityPendingAsync(pending, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _router.SendAsync(envelope.Queue, properties, envelope.Body, envelope.Eta, task.Name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // Not sent: the pending record must not hold the entity.
+                await store.Writer.WriteAsync(store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Failed, error: "not sent: " + TaskStateStore.Summary(ex)), durable: true, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+        }
+        else
+        {
+            await _router.SendAsync(envelope.Queue, properties, envelope.Body, envelope.Eta, task.Name, cancellationToken).ConfigureAwait(false);
+            if (store.Options.RecordPending && store.Tracks(task.Name))
+            {
+                // Off the caller's path: batched by the state writer (a final state written first is never moved back).
+                await store.Writer.WriteAsync(store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending), durable: false, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
         Log.TaskSent(_logger, task.Name, envelope.Id, envelope.Queue);
-        return new TaskHandle(envelope.Id, envelope.TaskName, envelope.Queue);
+        return store.Attach(new TaskHandle(envelope.Id, envelope.TaskName, envelope.Queue));
     }
 }
 

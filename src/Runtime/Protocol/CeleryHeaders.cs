@@ -36,6 +36,9 @@ public static class CeleryHeaders
     public const string Worker = "x-taskflow-worker";
     public const string OriginalQueue = "x-taskflow-original-queue";
     public const string Attempts = "x-taskflow-attempts";
+
+    /// <summary>The entity the task works on (<c>TaskOptions.EntityKey</c>), for the state store and for people reading queues.</summary>
+    public const string EntityKey = "x-taskflow-entity";
 #pragma warning restore CS1591
 }
 

@@ -100,8 +100,19 @@ internal sealed class TaskEnvelope
             [CeleryHeaders.ArgsRepr] = argsRepr,
             [CeleryHeaders.KwargsRepr] = "{}",
             [CeleryHeaders.Origin] = origin,
-            [CeleryHeaders.IgnoreResult] = false,
+            [CeleryHeaders.IgnoreResult] = options?.IgnoreResult ?? false,
         };
+
+        if (options?.EntityKey is { } entityKey)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(entityKey, nameof(options));
+            if (entityKey.Length > 255)
+            {
+                throw new ArgumentException("TaskFlow: TaskOptions.EntityKey is longer than 255 characters.", nameof(options));
+            }
+
+            headers[CeleryHeaders.EntityKey] = entityKey;
+        }
 
         if (options?.Headers is { } extra)
         {

@@ -1,0 +1,49 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using TaskFlow;
+
+namespace Notes;
+
+/// <summary>The background operation of the seeds' notes example: copy a note N times.</summary>
+public static partial class NotesTasks
+{
+    /// <summary>
+    /// Copies a note. Takes the id, not the note (the note may change or go away while the task waits). The
+    /// copies are written in the task's own transaction, committed together with the task's completion record:
+    /// a redelivery after a crash never makes 20 copies. Slow on purpose (200 ms per copy), so that there is
+    /// time for a conflicting delete.
+    /// </summary>
+    [Task(Queue = "notes")]
+    public static async Task<int> CopyNote(int noteId, int copies, [FromServices] NoteStore notes, ILoggerFactory loggers, TaskContext context, CancellationToken cancellationToken)
+    {
+        var log = loggers.CreateLogger("Notes.CopyNote");
+        var transaction = await context.GetTransactionAsync(cancellationToken);
+        var note = await notes.FindAsync(noteId, transaction, cancellationToken);
+        if (note is null)
+        {
+            // The seeds' failure: the user asked for copies of a note that was deleted before the task ran.
+            NotesLog.NoteGone(log, noteId, copies, context.TaskId);
+            return 0;
+        }
+
+        for (var i = 1; i <= copies; i++)
+        {
+            await NoteStore.CopyAsync(note, i, transaction, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+        }
+
+        NotesLog.Copied(log, noteId, copies, context.TaskId);
+        return copies;
+    }
+}
+
+internal static partial class NotesLog
+{
+    [LoggerMessage(1, LogLevel.Warning, "[note {NoteId}] is gone: none of the {Copies} copies could be made (task {TaskId})")]
+    public static partial void NoteGone(ILogger logger, int noteId, int copies, string taskId);
+
+    [LoggerMessage(2, LogLevel.Information, "[note {NoteId}] copied {Copies} times (task {TaskId})")]
+    public static partial void Copied(ILogger logger, int noteId, int copies, string taskId);
+}

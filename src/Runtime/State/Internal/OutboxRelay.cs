@@ -1,0 +1,162 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Dapper;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+using TaskFlow.Internal;
+
+namespace TaskFlow.State.Internal;
+
+/// <summary>
+/// Publishes committed outbox rows. Each pass claims up to <see cref="TaskStateOptions.OutboxBatchSize"/> due
+/// outbox transactions with row locks that other relays skip (<c>FOR UPDATE SKIP LOCKED</c> / <c>READPAST</c>),
+/// publishes each transaction's messages in order with publisher confirms (transactions in parallel), and in
+/// the same database transaction deletes the published ones and reschedules the failed ones with backoff and
+/// their error (visible in <see cref="TaskStateStore.GetOutboxStatusAsync"/>). A relay that dies mid-pass
+/// releases its locks with its connection; another relay publishes those rows again (at least once: the
+/// consumer's idempotency check turns a repeat into a skip).
+/// </summary>
+internal sealed class OutboxRelay : BackgroundService
+{
+    private readonly TaskStateStore _store;
+    private readonly MessageRouter _router;
+    private readonly TaskFlowOptions _flow;
+
+    public OutboxRelay(TaskStateStore store, MessageRouter router, IOptions<TaskFlowOptions> flow)
+    {
+        _store = store;
+        _router = router;
+        _flow = flow.Value;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_store.Options.RunOutboxRelay || _flow.Eager)
+        {
+            return;
+        }
+
+        var failureDelay = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var published = await RelayOnceAsync(stoppingToken).ConfigureAwait(false);
+                failureDelay = TimeSpan.FromSeconds(1);
+                if (published == 0)
+                {
+                    await Task.Delay(_store.Options.OutboxPollInterval, _store.Database.Time, stoppingToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                StateLog.OutboxRelayFailed(_store.Logger, ex, failureDelay);
+                try
+                {
+                    await Task.Delay(failureDelay, _store.Database.Time, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                failureDelay = TimeSpan.FromTicks(Math.Min(failureDelay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+        }
+    }
+
+    /// <summary>One pass; returns how many outbox transactions it handled (published or rescheduled).</summary>
+    internal async Task<int> RelayOnceAsync(CancellationToken cancellationToken)
+    {
+        var database = _store.Database;
+        var dialect = database.Dialect;
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var now = database.Now;
+                var claimed = (await connection.QueryAsync<ClaimRow>(new CommandDefinition(dialect.ClaimOutbox, new { Now = now, BatchSize = _store.Options.OutboxBatchSize }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+                var ids = claimed.Select(c => Convert.ToInt64(c.Id, CultureInfo.InvariantCulture)).ToArray();
+                var attemptsOf = claimed.ToDictionary(c => Convert.ToInt64(c.Id, CultureInfo.InvariantCulture), c => Convert.ToInt32(c.Attempts, CultureInfo.InvariantCulture));
+                if (ids.Length == 0)
+                {
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return 0;
+                }
+
+                var messages = await connection.QueryAsync<OutboxMessageRead>(new CommandDefinition(dialect.SelectOutboxMessages, new { Ids = ids }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                var byTransaction = messages
+                    .GroupBy(m => Convert.ToInt64(m.TransactionId, CultureInfo.InvariantCulture))
+                    .ToDictionary(g => g.Key, g => g.OrderBy(m => Convert.ToInt32(m.Seq, CultureInfo.InvariantCulture)).ToList());
+                var results = await Task.WhenAll(ids.Select(id => PublishAsync(id, attemptsOf[id], byTransaction.TryGetValue(id, out var list) ? list : [], cancellationToken))).ConfigureAwait(false);
+
+                var published = results.Where(r => r.Error is null).Select(r => r.Id).ToArray();
+                if (published.Length > 0)
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(dialect.DeleteOutboxTransactions, new { Ids = published }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                }
+
+                foreach (var (id, attempts, error) in results.Where(r => r.Error is not null))
+                {
+                    var delay = TimeSpan.FromSeconds(Math.Min(_store.Options.OutboxMaxRetryDelay.TotalSeconds, Math.Pow(2, Math.Min(attempts, 20))));
+                    var next = now + delay;
+                    await connection.ExecuteAsync(new CommandDefinition(dialect.FailOutboxTransaction, new { Id = id, Error = TaskStateStore.Summary(error!), NextAttemptAt = next }, transaction, cancellationToken: CancellationToken.None)).ConfigureAwait(false);
+                    StateLog.OutboxPublishFailed(_store.Logger, error!, id, attempts + 1, next);
+                }
+
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                StateLog.OutboxPublished(_store.Logger, results.Where(r => r.Error is null).Sum(r => byTransaction.TryGetValue(r.Id, out var l) ? l.Count : 0), published.Length);
+                return ids.Length;
+            }
+        }
+    }
+
+    private async Task<(long Id, int Attempts, Exception? Error)> PublishAsync(long id, int attempts, List<OutboxMessageRead> messages, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // In order within the transaction: each publish waits for its confirm before the next.
+            foreach (var message in messages)
+            {
+                var properties = new BasicProperties
+                {
+                    ContentType = "application/json",
+                    ContentEncoding = "utf-8",
+                    DeliveryMode = DeliveryModes.Persistent,
+                    CorrelationId = message.TaskId,
+                    Headers = HeaderJson.Read(message.Headers)!,
+                };
+                if (message.Priority is not null and not DBNull)
+                {
+                    properties.Priority = Convert.ToByte(message.Priority, CultureInfo.InvariantCulture);
+                }
+
+                await _router.SendAsync(message.Queue, properties, message.Body, StateDatabase.ToTime(message.Eta), message.TaskName, cancellationToken).ConfigureAwait(false);
+            }
+
+            return (id, attempts, null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return (id, attempts, ex);
+        }
+    }
+
+    private sealed class ClaimRow
+    {
+        public object? Id { get; set; }
+
+        public object? Attempts { get; set; }
+    }
+}

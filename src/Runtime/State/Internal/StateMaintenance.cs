@@ -1,0 +1,90 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Hosting;
+
+namespace TaskFlow.State.Internal;
+
+/// <summary>
+/// Background upkeep of the state store in every process that runs hosted services: applies the schema at
+/// start, deletes expired records every <see cref="TaskStateOptions.CleanupInterval"/>, and cancels running
+/// tasks that were revoked from another process (checked every <see cref="TaskStateOptions.RevokePollInterval"/>
+/// while tasks run here: one primary-key lookup of the running ids).
+/// </summary>
+internal sealed class StateMaintenance : BackgroundService
+{
+    private readonly TaskStateStore _store;
+
+    public StateMaintenance(TaskStateStore store)
+    {
+        _store = store;
+    }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.Database.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Not fatal at start: every store operation tries again (and reports the error to its caller).
+            StateLog.MaintenanceFailed(_store.Logger, ex, "schema");
+        }
+
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var options = _store.Options;
+        var time = _store.Database.Time;
+        var nextCleanup = time.GetTimestamp();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.RevokePollInterval, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            if (_store.Running.Count > 0)
+            {
+                try
+                {
+                    foreach (var id in await _store.Database.SelectRevokedAmongAsync(_store.Running.Ids(), stoppingToken).ConfigureAwait(false))
+                    {
+                        _store.Running.Revoke(id);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    StateLog.MaintenanceFailed(_store.Logger, ex, "revoke check");
+                }
+            }
+
+            if (options.CleanupInterval > TimeSpan.Zero && time.GetTimestamp() >= nextCleanup)
+            {
+                nextCleanup = time.GetTimestamp() + (long)(options.CleanupInterval.TotalSeconds * time.TimestampFrequency);
+                try
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    // Bounded per pass (100 batches); the next pass goes on where this one stopped.
+                    var deleted = await _store.Database.CleanupAsync(100, stoppingToken).ConfigureAwait(false);
+                    if (deleted > 0)
+                    {
+                        StateLog.CleanedUp(_store.Logger, deleted, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    StateLog.MaintenanceFailed(_store.Logger, ex, "cleanup");
+                }
+            }
+        }
+    }
+}

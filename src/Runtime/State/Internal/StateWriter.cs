@@ -1,0 +1,338 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+
+namespace TaskFlow.State.Internal;
+
+/// <summary>
+/// Keeps state writes off the task's path: writes go into a bounded channel and one background loop commits
+/// them in batches (one transaction, one upsert per task, in task id order). A caller that needs its write
+/// durable (the final state before the ack) awaits it: many tasks then share one commit (group commit).
+/// </summary>
+internal sealed class StateWriter : IAsyncDisposable
+{
+    private const int MaxAttempts = 8;
+
+    private readonly StateDatabase _database;
+    private readonly ILogger _logger;
+    private readonly Channel<StateWrite> _channel;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly object _sync = new();
+    private Task? _loop;
+
+    public StateWriter(StateDatabase database, ILogger logger)
+    {
+        _database = database;
+        _logger = logger;
+        _channel = Channel.CreateBounded<StateWrite>(new BoundedChannelOptions(database.Options.WriteQueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    /// <summary>Queues a write; completes once queued (or, when <paramref name="durable"/>, once committed).</summary>
+    public async ValueTask WriteAsync(StateWrite write, bool durable, CancellationToken cancellationToken = default)
+    {
+        EnsureStarted();
+        if (durable)
+        {
+            write.Committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        if (!_channel.Writer.TryWrite(write))
+        {
+            try
+            {
+                await _channel.Writer.WriteAsync(write, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException) when (write.Committed is null)
+            {
+                return; // the store is being disposed: a non-durable write (pending, started) is dropped
+            }
+            catch (ChannelClosedException ex)
+            {
+                throw new ObjectDisposedException("TaskFlow state store writer is stopped", ex);
+            }
+        }
+
+        if (write.Committed is { } committed)
+        {
+            await committed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void EnsureStarted()
+    {
+        if (_loop is not null)
+        {
+            return;
+        }
+
+        lock (_sync)
+        {
+            _loop ??= Task.Run(RunAsync);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _channel.Reader;
+        var batch = new List<StateWrite>(_database.Options.WriteBatchSize);
+        var merged = new Dictionary<string, StateWrite>(StringComparer.Ordinal);
+        try
+        {
+            while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                batch.Clear();
+                merged.Clear();
+                while (batch.Count < _database.Options.WriteBatchSize && reader.TryRead(out var write))
+                {
+                    batch.Add(write);
+                    if (merged.TryGetValue(write.TaskId, out var earlier))
+                    {
+                        earlier.Merge(write);
+                    }
+                    else
+                    {
+                        merged[write.TaskId] = Copy(write);
+                    }
+                }
+
+                var rows = new List<StateWrite>(merged.Values);
+                rows.Sort(static (a, b) => string.CompareOrdinal(a.TaskId, b.TaskId));
+                await CommitAsync(rows, batch).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
+        {
+            // disposed
+        }
+    }
+
+    private async Task CommitAsync(List<StateWrite> rows, List<StateWrite> writes)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _database.WriteAsync(rows, _stop.Token).ConfigureAwait(false);
+                foreach (var write in writes)
+                {
+                    write.Committed?.TrySetResult();
+                }
+
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !_stop.IsCancellationRequested)
+            {
+                if (attempt >= MaxAttempts)
+                {
+                    StateLog.WriteAbandoned(_logger, ex, rows.Count, attempt);
+                    foreach (var write in writes)
+                    {
+                        write.Committed?.TrySetException(ex);
+                    }
+
+                    return;
+                }
+
+                StateLog.WriteFailed(_logger, ex, rows.Count, attempt);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 50 * (1 << attempt))), _stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    foreach (var write in writes)
+                    {
+                        write.Committed?.TrySetCanceled();
+                    }
+
+                    return;
+                }
+            }
+        }
+    }
+
+    private static StateWrite Copy(StateWrite write) => new()
+    {
+        TaskId = write.TaskId,
+        TaskName = write.TaskName,
+        Queue = write.Queue,
+        State = write.State,
+        EntityKey = write.EntityKey,
+        Attempts = write.Attempts,
+        Worker = write.Worker,
+        Result = write.Result,
+        Error = write.Error,
+        Now = write.Now,
+        StartedAt = write.StartedAt,
+        CompletedAt = write.CompletedAt,
+        ExpiresAt = write.ExpiresAt,
+    };
+
+    /// <summary>Flushes what is queued (bounded wait), then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Writer.TryComplete();
+        if (_loop is { } loop)
+        {
+            try
+            {
+                await loop.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                await _stop.CancelAsync().ConfigureAwait(false);
+            }
+        }
+
+        _stop.Dispose();
+    }
+}
+
+/// <summary>Tasks running in this process, so that a revoke can cancel their token.</summary>
+internal sealed class RunningTasks
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Running> _running = new(StringComparer.Ordinal);
+
+    public sealed class Running : IDisposable
+    {
+        private readonly RunningTasks _owner;
+
+        public Running(RunningTasks owner, string taskId, CancellationToken token)
+        {
+            _owner = owner;
+            TaskId = taskId;
+            Cancellation = CancellationTokenSource.CreateLinkedTokenSource(token);
+        }
+
+        public string TaskId { get; }
+
+        public CancellationTokenSource Cancellation { get; }
+
+        public bool Revoked { get; private set; }
+
+        public void Revoke()
+        {
+            Revoked = true;
+            try
+            {
+                Cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // finished meanwhile
+            }
+        }
+
+        public void Dispose()
+        {
+            _owner._running.TryRemove(new KeyValuePair<string, Running>(TaskId, this));
+            Cancellation.Dispose();
+        }
+    }
+
+    public int Count => _running.Count;
+
+    public Running Start(string taskId, CancellationToken token)
+    {
+        var running = new Running(this, taskId, token);
+        _running[taskId] = running;
+        return running;
+    }
+
+    public IReadOnlyList<string> Ids() => new List<string>(_running.Keys);
+
+    public bool Revoke(string taskId)
+    {
+        if (_running.TryGetValue(taskId, out var running))
+        {
+            running.Revoke();
+            return true;
+        }
+
+        return false;
+    }
+}
+
+/// <summary>
+/// The idempotency check, batched: concurrent "what state is task X in?" reads are collected while one query
+/// runs and answered by the next single <c>WHERE task_id IN (...)</c> query (one statement for many tasks,
+/// at most two round trips of latency for each).
+/// </summary>
+internal sealed class StateReader
+{
+    private readonly StateDatabase _database;
+    private readonly Channel<(string TaskId, TaskCompletionSource<TaskState?> Answer)> _requests =
+        Channel.CreateUnbounded<(string, TaskCompletionSource<TaskState?>)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly object _sync = new();
+    private Task? _loop;
+
+    public StateReader(StateDatabase database)
+    {
+        _database = database;
+    }
+
+    public Task<TaskState?> ReadAsync(string taskId, CancellationToken cancellationToken)
+    {
+        if (_loop is null)
+        {
+            lock (_sync)
+            {
+                _loop ??= Task.Run(RunAsync, CancellationToken.None);
+            }
+        }
+
+        var answer = new TaskCompletionSource<TaskState?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_requests.Writer.TryWrite((taskId, answer)))
+        {
+            answer.TrySetException(new ObjectDisposedException("TaskFlow state store reader is stopped"));
+        }
+
+        return answer.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Stops the loop once the queued reads are answered.</summary>
+    public void Complete() => _requests.Writer.TryComplete();
+
+    private async Task RunAsync()
+    {
+        var reader = _requests.Reader;
+        var batch = new List<(string TaskId, TaskCompletionSource<TaskState?> Answer)>();
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < 1000 && reader.TryRead(out var request))
+            {
+                batch.Add(request);
+            }
+
+            try
+            {
+                var ids = new List<string>(batch.Count);
+                foreach (var (taskId, _) in batch)
+                {
+                    ids.Add(taskId);
+                }
+
+                var states = await _database.ReadStatesAsync(ids, CancellationToken.None).ConfigureAwait(false);
+                foreach (var (taskId, answer) in batch)
+                {
+                    answer.TrySetResult(states.TryGetValue(taskId, out var state) ? state : null);
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (var (_, answer) in batch)
+                {
+                    answer.TrySetException(ex);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Text.RegularExpressions;
+
+namespace TaskFlow.State;
+
+/// <summary>Which database the state store talks to. Both run the same schema, written per dialect.</summary>
+public enum StateStoreProvider
+{
+    /// <summary>No database configured (the options are invalid until one is chosen).</summary>
+    None,
+
+    /// <summary>PostgreSQL 11 or later (e.g. through Npgsql).</summary>
+    PostgreSql,
+
+    /// <summary>SQL Server 2016 or later, Azure SQL (e.g. through Microsoft.Data.SqlClient).</summary>
+    SqlServer,
+}
+
+/// <summary>Per-task settings of the state store, by task name (<see cref="TaskStateOptions.Tasks"/>).</summary>
+public sealed class TaskStatePolicy
+{
+    /// <summary>Do not keep this task's return value (its state is still recorded). Default: <see cref="TaskStateOptions.IgnoreResults"/>.</summary>
+    public bool? IgnoreResult { get; set; }
+
+    /// <summary>
+    /// Record nothing for this task: no states, no result, and no "already completed?" read before it runs
+    /// (so a redelivery after a crash runs it again: the task must be idempotent on its own). For very
+    /// high-volume fire-and-forget tasks. Default <c>true</c> (tracked).
+    /// </summary>
+    public bool Track { get; set; } = true;
+}
+
+/// <summary>
+/// The state store: result backend, task states, idempotent consumer, transactional outbox, revoke and
+/// entity locks, on PostgreSQL or SQL Server through Dapper. Configure with
+/// <c>services.AddTaskFlow(...).AddStateStore(o => o.UsePostgreSql(dataSource))</c>. See docs/state.md.
+/// </summary>
+public sealed class TaskStateOptions
+{
+    private static readonly Regex Identifier = new("^[A-Za-z_][A-Za-z0-9_]{0,62}$", RegexOptions.CultureInvariant);
+
+    /// <summary>The database.</summary>
+    public StateStoreProvider Provider { get; set; }
+
+    /// <summary>Creates a new, closed connection to the database. Set by <see cref="UsePostgreSql(Func{DbConnection})"/> or <see cref="UseSqlServer(Func{DbConnection})"/>.</summary>
+    public Func<DbConnection>? ConnectionFactory { get; set; }
+
+    /// <summary>The database schema of TaskFlow's tables. Default <c>taskflow</c>.</summary>
+    public string Schema { get; set; } = "taskflow";
+
+    /// <summary>
+    /// Create or migrate the schema when the store is first used (versioned, under a database lock, so several
+    /// processes may start at once). Default <c>true</c>. Turn off where an operator applies it with
+    /// <see cref="TaskStateStore.ApplySchemaAsync"/> (or reviews <see cref="TaskStateStore.GetSchemaScript"/>); the
+    /// store then checks the version and refuses to run against an older schema.
+    /// </summary>
+    public bool ApplySchemaAutomatically { get; set; } = true;
+
+    /// <summary>
+    /// Do not keep return values of tasks (their states are still recorded). Default <c>false</c>: a task that
+    /// returns a value keeps it for <see cref="ResultExpiry"/>. Per task: <see cref="Tasks"/>; per call:
+    /// <see cref="TaskOptions.IgnoreResult"/>.
+    /// </summary>
+    public bool IgnoreResults { get; set; }
+
+    /// <summary>Per-task settings by task name.</summary>
+    public IDictionary<string, TaskStatePolicy> Tasks { get; } = new Dictionary<string, TaskStatePolicy>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Record <see cref="TaskState.Pending"/> when a task is sent to the broker. Default <c>false</c>, as in Celery,
+    /// where an unknown id reads as pending: the record appears when a worker starts the task (one write fewer
+    /// per task). Tasks sent with <see cref="TaskOptions.EntityKey"/> and through the outbox are always recorded
+    /// as pending (revoke by key, entity locks and the outbox need it; in the outbox it costs nothing extra).
+    /// </summary>
+    public bool RecordPending { get; set; }
+
+    /// <summary>
+    /// Record <see cref="TaskState.Started"/> when a worker starts a task. Default <c>true</c>. Off: one write fewer
+    /// per task (Celery's <c>task_track_started = False</c>); a running task then reads as pending or unknown, and
+    /// revoking it still works (the worker's check looks at the revoked record, not at this one).
+    /// </summary>
+    public bool RecordStarted { get; set; } = true;
+
+    /// <summary>How long a finished task's record (and result) is kept. Default 1 day (Celery's <c>result_expires</c>).</summary>
+    public TimeSpan ResultExpiry { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How long the record of a task that never finishes (e.g. pending forever) is kept. Default 7 days.</summary>
+    public TimeSpan UnfinishedExpiry { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often expired records are deleted (by each process that runs hosted services). Default 1 minute; <see cref="TimeSpan.Zero"/> turns cleanup off.</summary>
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Rows deleted per statement by cleanup. Default 4,000 (below SQL Server's lock escalation threshold of 5,000).</summary>
+    public int CleanupBatchSize { get; set; } = 4000;
+
+    /// <summary>State writes waiting for the background writer before senders wait. Default 10,000.</summary>
+    public int WriteQueueCapacity { get; set; } = 10_000;
+
+    /// <summary>State writes committed together by the background writer. Default 500.</summary>
+    public int WriteBatchSize { get; set; } = 500;
+
+    /// <summary>
+    /// Wait until a task's final state is committed before acking its message (group commit: many tasks
+    /// share one commit). Default <c>true</c>: this is what makes a redelivery after a crash find the task
+    /// completed. Off: faster acks, and a crash in the gap may run a task twice.
+    /// </summary>
+    public bool AckAfterStateCommit { get; set; } = true;
+
+    /// <summary>Run the outbox relay (a hosted service) in this process. Default <c>true</c>. Several relays may run at once.</summary>
+    public bool RunOutboxRelay { get; set; } = true;
+
+    /// <summary>How often the relay looks for committed outbox rows when it found none the last time. Default 200 ms.</summary>
+    public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Outbox transactions one relay claims at a time. Default 100.</summary>
+    public int OutboxBatchSize { get; set; } = 100;
+
+    /// <summary>The longest wait before a failed outbox publish is tried again (backoff doubles from 1 s). Default 5 minutes.</summary>
+    public TimeSpan OutboxMaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often a worker checks whether a running task has been revoked from another process. Default 1 s.</summary>
+    public TimeSpan RevokePollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long an entity lease from <see cref="TaskStateStore.LockEntityAsync"/> lasts if its holder dies without releasing it. Default 5 minutes.</summary>
+    public TimeSpan EntityLeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>This process in the <c>worker</c> column. Default <c>{machine}:{pid}</c>.</summary>
+    public string WorkerName { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    /// <summary>Test hook: called after a task's work and completion record committed together, before the ack.</summary>
+    internal Func<string, System.Threading.Tasks.ValueTask>? AfterAtomicCommit { get; set; }
+
+    /// <summary>PostgreSQL through a connection factory, e.g. <c>o.UsePostgreSql(() => new NpgsqlConnection(cs))</c>.</summary>
+    public TaskStateOptions UsePostgreSql(Func<DbConnection> connectionFactory)
+    {
+        ArgumentNullException.ThrowIfNull(connectionFactory);
+        Provider = StateStoreProvider.PostgreSql;
+        ConnectionFactory = connectionFactory;
+        return this;
+    }
+
+    /// <summary>PostgreSQL through a data source, e.g. <c>o.UsePostgreSql(NpgsqlDataSource.Create(cs))</c> (pooled, preferred).</summary>
+    public TaskStateOptions UsePostgreSql(DbDataSource dataSource)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        return UsePostgreSql(dataSource.CreateConnection);
+    }
+
+    /// <summary>SQL Server through a connection factory, e.g. <c>o.UseSqlServer(() => new SqlConnection(cs))</c> (Microsoft.Data.SqlClient).</summary>
+    public TaskStateOptions UseSqlServer(Func<DbConnection> connectionFactory)
+    {
+        ArgumentNullException.ThrowIfNull(connectionFactory);
+        Provider = StateStoreProvider.SqlServer;
+        ConnectionFactory = connectionFactory;
+        return this;
+    }
+
+    /// <summary>SQL Server through a provider factory and a connection string (e.g. <c>SqlClientFactory.Instance</c>).</summary>
+    public TaskStateOptions UseSqlServer(DbProviderFactory factory, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        return UseSqlServer(() =>
+        {
+            var connection = factory.CreateConnection() ?? throw new InvalidOperationException($"TaskFlow: {factory.GetType().FullName} created no connection.");
+            connection.ConnectionString = connectionString;
+            return connection;
+        });
+    }
+
+    internal TaskStatePolicy? PolicyOf(string taskName) => Tasks.TryGetValue(taskName, out var policy) ? policy : null;
+
+    internal void Validate()
+    {
+        if (Provider == StateStoreProvider.None || ConnectionFactory is null)
+        {
+            throw new InvalidOperationException("TaskFlow state store: no database configured; call o.UsePostgreSql(...) or o.UseSqlServer(...) in AddStateStore.");
+        }
+
+        if (!Identifier.IsMatch(Schema ?? string.Empty))
+        {
+            throw new InvalidOperationException($"TaskFlow state store: Schema '{Schema}' is not a plain identifier (letters, digits, underscore; at most 63).");
+        }
+
+        if (CleanupBatchSize is < 1 or > 100_000 || WriteBatchSize is < 1 or > 10_000 || WriteQueueCapacity < WriteBatchSize || OutboxBatchSize is < 1 or > 10_000)
+        {
+            throw new InvalidOperationException("TaskFlow state store: batch sizes out of range (CleanupBatchSize 1-100000, WriteBatchSize 1-10000 and <= WriteQueueCapacity, OutboxBatchSize 1-10000).");
+        }
+
+        if (ResultExpiry <= TimeSpan.Zero || UnfinishedExpiry <= TimeSpan.Zero || OutboxPollInterval <= TimeSpan.Zero || RevokePollInterval <= TimeSpan.Zero || EntityLeaseDuration <= TimeSpan.Zero || CleanupInterval < TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("TaskFlow state store: ResultExpiry, UnfinishedExpiry, OutboxPollInterval, RevokePollInterval and EntityLeaseDuration must be positive; CleanupInterval zero or positive.");
+        }
+    }
+}

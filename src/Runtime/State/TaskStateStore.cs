@@ -1,0 +1,313 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TaskFlow.Protocol;
+using TaskFlow.State.Internal;
+
+namespace TaskFlow.State;
+
+/// <summary>How many outbox transactions wait for the relay, and which ones keep failing.</summary>
+/// <param name="Pending">Committed outbox transactions not yet published.</param>
+/// <param name="Failing">Of those, how many failed at least once.</param>
+/// <param name="Oldest">When the oldest one was written.</param>
+/// <param name="Failures">Up to 20 failing ones, oldest first.</param>
+public sealed record OutboxStatus(long Pending, long Failing, DateTimeOffset? Oldest, IReadOnlyList<OutboxFailure> Failures);
+
+/// <summary>An outbox transaction whose publish failed.</summary>
+/// <param name="Id">Its id in <c>outbox_transaction</c>.</param>
+/// <param name="CreatedAt">When it was written.</param>
+/// <param name="Attempts">Failed publish attempts.</param>
+/// <param name="NextAttemptAt">When the relay tries again.</param>
+/// <param name="LastError">The last error.</param>
+public sealed record OutboxFailure(long Id, DateTimeOffset CreatedAt, int Attempts, DateTimeOffset NextAttemptAt, string? LastError);
+
+/// <summary>
+/// An exclusive lease on an entity from <see cref="TaskStateStore.LockEntityAsync"/>: while it is held, tasks
+/// cannot be enqueued for the entity (<see cref="EntityLockedException"/>). Dispose to release it; if the process
+/// dies it lapses after <see cref="TaskStateOptions.EntityLeaseDuration"/>.
+/// </summary>
+public sealed class EntityLease : IAsyncDisposable
+{
+    private readonly TaskStateStore _store;
+    private int _released;
+
+    internal EntityLease(TaskStateStore store, string entityKey, string holder)
+    {
+        _store = store;
+        EntityKey = entityKey;
+        Holder = holder;
+    }
+
+    /// <summary>The entity.</summary>
+    public string EntityKey { get; }
+
+    /// <summary>This lease's id in <c>entity_lease.holder</c>.</summary>
+    public string Holder { get; }
+
+    /// <summary>Releases the lease.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            await _store.Database.ReleaseLeaseAsync(EntityKey, Holder, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>
+/// TaskFlow's state store: task states and results, revoke, entity locks, the transactional outbox and the
+/// schema. Registered by <c>AddStateStore(...)</c>; inject it where you need it (e.g. a status endpoint).
+/// Handles returned by the proxies use it for <c>GetStateAsync</c>/<c>WaitAsync</c>.
+/// </summary>
+public sealed class TaskStateStore : IAsyncDisposable
+{
+    private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan LongestPoll = TimeSpan.FromSeconds(1);
+    private readonly TaskFlowOptions _flow;
+
+    internal TaskStateStore(IOptions<TaskStateOptions> options, IOptions<TaskFlowOptions> flow, TimeProvider time, ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger("TaskFlow.State");
+        Logger = logger;
+        Database = new StateDatabase(options.Value, time, logger);
+        Writer = new StateWriter(Database, logger);
+        Reader = new StateReader(Database);
+        _flow = flow.Value;
+    }
+
+    internal StateDatabase Database { get; }
+
+    internal StateWriter Writer { get; }
+
+    internal StateReader Reader { get; }
+
+    internal RunningTasks Running { get; } = new();
+
+    internal ILogger Logger { get; }
+
+    internal TaskStateOptions Options => Database.Options;
+
+    internal JsonSerializerOptions SerializerOptions => _flow.SerializerOptions;
+
+    internal TaskFlowOptions FlowOptions => _flow;
+
+    /// <summary>What the store knows about a task, or <c>null</c> when nothing (unknown id, or its record expired).</summary>
+    public Task<TaskStateInfo?> GetAsync(string taskId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(taskId);
+        return Database.GetAsync(taskId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits until the task is in a final state and returns its record. Polls with backoff (20 ms doubling to
+    /// 1 s), so many waiters do not hammer the database. Throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<TaskStateInfo> WaitAsync(string taskId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(taskId);
+        var time = Database.Time;
+        var deadline = time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency);
+        var delay = FirstPoll;
+        TaskStateInfo? last = null;
+        while (true)
+        {
+            last = await Database.GetAsync(taskId, cancellationToken).ConfigureAwait(false);
+            if (last is { IsFinal: true })
+            {
+                return last;
+            }
+
+            var left = TimeSpan.FromSeconds((double)(deadline - time.GetTimestamp()) / time.TimestampFrequency);
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"TaskFlow: task [{taskId}] did not finish within {timeout} (it is {(last is null ? "unknown to the state store" : last.State.ToWireName())}).");
+            }
+
+            await Task.Delay(delay < left ? delay : left, time, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, LongestPoll.Ticks));
+        }
+    }
+
+    /// <summary>The result of a task that succeeded; throws <see cref="TaskNotSucceededException"/> when it ended otherwise and <see cref="InvalidOperationException"/> when it has not finished.</summary>
+    public async Task<TResult> GetResultAsync<TResult>(string taskId, CancellationToken cancellationToken = default)
+    {
+        var info = await GetAsync(taskId, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"TaskFlow: task [{taskId}] is unknown to the state store (never recorded, or its record expired).");
+        return ResultOf<TResult>(info);
+    }
+
+    /// <summary>Waits for a task to finish and returns its result (see <see cref="WaitAsync"/> and <see cref="GetResultAsync{TResult}"/>).</summary>
+    public async Task<TResult> WaitForResultAsync<TResult>(string taskId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var info = await WaitAsync(taskId, timeout, cancellationToken).ConfigureAwait(false);
+        return ResultOf<TResult>(info);
+    }
+
+    private TResult ResultOf<TResult>(TaskStateInfo info)
+    {
+        if (info.State != TaskState.Succeeded)
+        {
+            if (!info.IsFinal)
+            {
+                throw new InvalidOperationException($"TaskFlow: task {info.TaskName} [{info.TaskId}] has not finished; it is {info.State.ToWireName()}.");
+            }
+
+            throw new TaskNotSucceededException(info);
+        }
+
+        if (info.ResultJson is null)
+        {
+            if (default(TResult) is null)
+            {
+                return default!;
+            }
+
+            throw new InvalidOperationException($"TaskFlow: task {info.TaskName} [{info.TaskId}] succeeded but no result was kept (IgnoreResult).");
+        }
+
+        return JsonSerializer.Deserialize<TResult>(info.ResultJson, SerializerOptions)!;
+    }
+
+    /// <summary>
+    /// Revokes a task: durable in the database, so the task is skipped whenever its message arrives, on any
+    /// worker, even after restarts. A running task's cancellation token is cancelled (at once in this process,
+    /// within <see cref="TaskStateOptions.RevokePollInterval"/> in others). Returns <c>false</c> when the task had
+    /// already finished.
+    /// </summary>
+    public async Task<bool> RevokeAsync(string taskId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(taskId);
+        var revoked = await Database.RevokeAsync(taskId, "revoked", cancellationToken).ConfigureAwait(false);
+        Running.Revoke(taskId);
+        return revoked;
+    }
+
+    /// <summary>Revokes every unfinished task enqueued with this <see cref="TaskOptions.EntityKey"/>; returns their ids.</summary>
+    public async Task<IReadOnlyList<string>> RevokeEntityAsync(string entityKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(entityKey);
+        var ids = await Database.RevokeEntityAsync(entityKey, $"revoked with entity {entityKey}", cancellationToken).ConfigureAwait(false);
+        foreach (var id in ids)
+        {
+            Running.Revoke(id);
+        }
+
+        return ids;
+    }
+
+    /// <summary>
+    /// Takes an exclusive lease on an entity for a conflicting operation (e.g. deleting a note): refused while
+    /// tasks enqueued with this <see cref="TaskOptions.EntityKey"/> are pending or running, or another lease holds
+    /// it. With <paramref name="wait"/> <c>null</c> (the default) a conflict throws <see cref="EntityLockedException"/>
+    /// at once; otherwise it waits up to that long (polling with backoff) for the tasks to finish. While the
+    /// lease is held, enqueueing a task for the entity throws <see cref="EntityLockedException"/>.
+    /// </summary>
+    public async Task<EntityLease> LockEntityAsync(string entityKey, TimeSpan? wait = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(entityKey);
+        var holder = $"{Options.WorkerName}/{Guid.NewGuid():N}";
+        var time = Database.Time;
+        var deadline = time.GetTimestamp() + (long)((wait ?? TimeSpan.Zero).TotalSeconds * time.TimestampFrequency);
+        var delay = FirstPoll;
+        while (true)
+        {
+            var conflict = await Database.TryLeaseAsync(entityKey, holder, cancellationToken).ConfigureAwait(false);
+            if (conflict is null)
+            {
+                return new EntityLease(this, entityKey, holder);
+            }
+
+            var left = TimeSpan.FromSeconds((double)(deadline - time.GetTimestamp()) / time.TimestampFrequency);
+            if (left <= TimeSpan.Zero)
+            {
+                throw conflict;
+            }
+
+            await Task.Delay(delay < left ? delay : left, time, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, LongestPoll.Ticks));
+        }
+    }
+
+    /// <summary>
+    /// An <see cref="ITaskClient"/> that enqueues into the outbox inside <paramref name="transaction"/>: the tasks
+    /// are published by the relay after the transaction commits, and never if it rolls back. Wrap it in a
+    /// generated client: <c>new SignupTasks.Client(store.Outbox(tx))</c>. One per transaction; not thread-safe.
+    /// </summary>
+    public ITaskClient Outbox(DbTransaction transaction)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        return new OutboxTaskClient(this, transaction);
+    }
+
+    /// <summary>The outbox backlog: pending and failing transactions, for monitoring.</summary>
+    public Task<OutboxStatus> GetOutboxStatusAsync(CancellationToken cancellationToken = default) => Database.GetOutboxStatusAsync(cancellationToken);
+
+    /// <summary>Deletes every expired record now, in batches of <see cref="TaskStateOptions.CleanupBatchSize"/>; returns how many.</summary>
+    public Task<long> CleanupAsync(CancellationToken cancellationToken = default) => Database.CleanupAsync(int.MaxValue, cancellationToken);
+
+    /// <summary>Creates or migrates the schema (idempotent, safe with several processes at once); returns how many migrations ran.</summary>
+    public Task<int> ApplySchemaAsync(CancellationToken cancellationToken = default) => Database.ApplySchemaAsync(cancellationToken);
+
+    /// <summary>The version the database's schema is at (0: none) and the version this TaskFlow needs.</summary>
+    public async Task<(int Current, int Required)> GetSchemaVersionAsync(CancellationToken cancellationToken = default) =>
+        (await Database.GetSchemaVersionAsync(cancellationToken).ConfigureAwait(false), Database.LatestVersion);
+
+    /// <summary>The whole schema as a SQL script, for review or for operators who apply it themselves.</summary>
+    public string GetSchemaScript() => Database.Dialect.Script();
+
+    /// <summary>Flushes pending state writes and stops the background reader and writer.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Reader.Complete();
+        return Writer.DisposeAsync();
+    }
+
+    // --- used by the runtime ------------------------------------------------------------------------------
+
+    internal bool Tracks(string taskName) => Options.PolicyOf(taskName)?.Track ?? true;
+
+    internal bool KeepsResult(string taskName, IReadOnlyDictionary<string, object?>? headers)
+    {
+        if (headers is not null && headers.TryGetValue(CeleryHeaders.IgnoreResult, out var ignore) && ignore is true)
+        {
+            return false;
+        }
+
+        return !(Options.PolicyOf(taskName)?.IgnoreResult ?? Options.IgnoreResults);
+    }
+
+    internal StateWrite NewWrite(string taskId, string? taskName, string? queue, TaskState state, int attempts = 0, string? entityKey = null, string? error = null, string? result = null)
+    {
+        var now = Database.Now;
+        var final = state.IsFinal();
+        return new StateWrite
+        {
+            TaskId = taskId,
+            TaskName = taskName,
+            Queue = queue,
+            State = (int)state,
+            EntityKey = entityKey,
+            Attempts = attempts,
+            Worker = state == TaskState.Pending ? null : Options.WorkerName,
+            Result = result,
+            Error = error is { Length: > 4000 } ? error[..4000] + "..." : error,
+            Now = now,
+            StartedAt = state == TaskState.Started ? now : null,
+            CompletedAt = final ? now : null,
+            ExpiresAt = now + (final ? Options.ResultExpiry : Options.UnfinishedExpiry),
+        };
+    }
+
+    internal string? SerializeResult(object? result) =>
+        result is null ? null : JsonSerializer.Serialize(result, result.GetType(), SerializerOptions);
+
+    internal static string Summary(Exception exception) => exception.GetType().FullName + ": " + exception.Message;
+
+    /// <summary>Attaches this store to a handle so that its <c>GetStateAsync</c>/<c>WaitAsync</c> work.</summary>
+    internal TaskHandle Attach(TaskHandle handle) => handle with { Store = this };
+}

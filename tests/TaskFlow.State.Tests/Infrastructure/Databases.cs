@@ -1,0 +1,157 @@
+using System;
+using System.Data.Common;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Threading.Tasks;
+using Dapper;
+using Npgsql;
+using TaskFlow.State;
+using Xunit;
+
+namespace TaskFlow.State.Tests;
+
+/// <summary>A database the suite runs against.</summary>
+public sealed record TestDatabase(string Name, StateStoreProvider Provider, Func<DbConnection> Factory)
+{
+    public override string ToString() => Name;
+
+    public void Use(TaskStateOptions options)
+    {
+        if (Provider == StateStoreProvider.PostgreSql)
+        {
+            options.UsePostgreSql(Factory);
+        }
+        else
+        {
+            options.UseSqlServer(Factory);
+        }
+    }
+
+    public async Task<DbConnection> OpenAsync()
+    {
+        var connection = Factory();
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    /// <summary>The effects table of the atomic-work tests, in the test's schema.</summary>
+    public async Task CreateEffectsTableAsync(string schema)
+    {
+        await using var connection = await OpenAsync();
+        await connection.ExecuteAsync(Provider == StateStoreProvider.PostgreSql
+            ? $"CREATE TABLE {schema}.effects (id serial PRIMARY KEY, effect_id text NOT NULL, task_id text NOT NULL)"
+            : $"CREATE TABLE [{schema}].[effects] (id int IDENTITY PRIMARY KEY, effect_id nvarchar(200) NOT NULL, task_id nvarchar(200) NOT NULL)");
+    }
+
+    public async Task DropSchemaAsync(string schema)
+    {
+        await using var connection = await OpenAsync();
+        if (Provider == StateStoreProvider.PostgreSql)
+        {
+            await connection.ExecuteAsync($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+            return;
+        }
+
+        // SQL Server has no DROP SCHEMA ... CASCADE: views, then tables (children first), then the schema.
+        await connection.ExecuteAsync($"""
+            DECLARE @sql nvarchar(max) = N'';
+            SELECT @sql += N'DROP VIEW [{schema}].' + QUOTENAME(name) + N';' FROM sys.views WHERE schema_id = SCHEMA_ID(N'{schema}');
+            SELECT @sql += N'DROP TABLE [{schema}].' + QUOTENAME(name) + N';' FROM sys.tables WHERE schema_id = SCHEMA_ID(N'{schema}') AND name = N'outbox_message';
+            SELECT @sql += N'DROP TABLE [{schema}].' + QUOTENAME(name) + N';' FROM sys.tables WHERE schema_id = SCHEMA_ID(N'{schema}') AND name <> N'outbox_message';
+            EXEC sp_executesql @sql;
+            IF SCHEMA_ID(N'{schema}') IS NOT NULL EXEC(N'DROP SCHEMA [{schema}]');
+            """);
+    }
+}
+
+/// <summary>
+/// The databases of the suite: PostgreSQL always (a test fails with a clear message when it is unreachable),
+/// SQL Server when configured by environment.
+/// </summary>
+public static class Databases
+{
+    public const string SqlServerSkipReason =
+        "skipped: no SQL Server (set TASKFLOW_TEST_SQLSERVER to a connection string and TASKFLOW_TEST_SQLCLIENT to the path of Microsoft.Data.SqlClient.dll to run the whole suite against it too)";
+
+    public static readonly string PostgresConnectionString =
+        Environment.GetEnvironmentVariable("TASKFLOW_TEST_POSTGRES") ?? "Host=127.0.0.1;Port=5432;Username=taskflow;Password=taskflow;Database=taskflow;Timeout=5";
+
+    private static readonly Lazy<NpgsqlDataSource> PostgresSource = new(() => NpgsqlDataSource.Create(PostgresConnectionString));
+    private static readonly Lazy<TestDatabase?> SqlServer = new(CreateSqlServer);
+
+    public static bool SqlServerConfigured =>
+        !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("TASKFLOW_TEST_SQLSERVER"))
+        && !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("TASKFLOW_TEST_SQLCLIENT"));
+
+    /// <summary>Theory data: every configured database.</summary>
+    public static TheoryData<string> All
+    {
+        get
+        {
+            var data = new TheoryData<string> { "postgresql" };
+            if (SqlServerConfigured)
+            {
+                data.Add("sqlserver");
+            }
+
+            return data;
+        }
+    }
+
+    public static TestDatabase Get(string name) => name switch
+    {
+        "postgresql" => Postgres(),
+        "sqlserver" => SqlServer.Value ?? throw new InvalidOperationException(SqlServerSkipReason),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
+    };
+
+    private static TestDatabase Postgres()
+    {
+        var database = new TestDatabase("postgresql", StateStoreProvider.PostgreSql, () => PostgresSource.Value.CreateConnection());
+        try
+        {
+            using var connection = PostgresSource.Value.OpenConnection();
+        }
+        catch (Exception ex)
+        {
+            throw new InvalidOperationException(
+                $"PostgreSQL is not reachable with '{Redacted(PostgresConnectionString)}': {ex.Message}. Start it with `bash scripts/postgres.sh` " +
+                "(installs Debian's postgresql, starts a cluster on 127.0.0.1, creates the taskflow role and database), or set TASKFLOW_TEST_POSTGRES.", ex);
+        }
+
+        return database;
+    }
+
+    public static string PostgresConnectionStringForWorker => PostgresConnectionString;
+
+    private static TestDatabase? CreateSqlServer()
+    {
+        if (!SqlServerConfigured)
+        {
+            return null;
+        }
+
+        var path = Environment.GetEnvironmentVariable("TASKFLOW_TEST_SQLCLIENT")!;
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException("TASKFLOW_TEST_SQLCLIENT does not name a file", path);
+        }
+
+        var assembly = Assembly.LoadFrom(path);
+        var factoryType = assembly.GetType("Microsoft.Data.SqlClient.SqlClientFactory", throwOnError: true)!;
+        var factory = (DbProviderFactory)factoryType.GetField("Instance", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
+        var cs = Environment.GetEnvironmentVariable("TASKFLOW_TEST_SQLSERVER")!;
+        return new TestDatabase("sqlserver", StateStoreProvider.SqlServer, () =>
+        {
+            var connection = factory.CreateConnection()!;
+            connection.ConnectionString = cs;
+            return connection;
+        });
+    }
+
+    public static string NewSchema() => "tf_" + Guid.NewGuid().ToString("N")[..12];
+
+    private static string Redacted(string cs) =>
+        string.Join(';', cs.Split(';').Select(p => p.StartsWith("Password", StringComparison.OrdinalIgnoreCase) ? "Password=***" : p));
+}

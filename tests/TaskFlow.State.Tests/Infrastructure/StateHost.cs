@@ -1,0 +1,167 @@
+using System;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using TaskFlow.Hosting;
+using TaskFlow.State.Internal;
+using TaskFlow.State.Worker;
+
+namespace TaskFlow.State.Tests;
+
+/// <summary>
+/// A TaskFlow process for one test: client, state store in a schema of its own, and (optionally) a worker
+/// consuming a queue of its own on the real broker. Disposing stops it, deletes the queue and drops the schema.
+/// </summary>
+public sealed class StateHost : IAsyncDisposable
+{
+    public static readonly Uri BrokerUri = new(Environment.GetEnvironmentVariable("TASKFLOW_TEST_AMQP") ?? "amqp://guest:guest@127.0.0.1:5672/");
+
+    private readonly IHost _host;
+    private readonly bool _ownsSchema;
+
+    private StateHost(IHost host, TestDatabase database, string schema, string queue, bool ownsSchema)
+    {
+        _host = host;
+        Database = database;
+        Schema = schema;
+        Queue = queue;
+        _ownsSchema = ownsSchema;
+    }
+
+    public TestDatabase Database { get; }
+
+    public string Schema { get; }
+
+    public string Queue { get; }
+
+    public IServiceProvider Services => _host.Services;
+
+    public TaskStateStore Store => Services.GetRequiredService<TaskStateStore>();
+
+    public StateTasks.Client Tasks => Services.GetRequiredService<StateTasks.Client>();
+
+    public TaskOptions Options(string? taskId = null, string? entityKey = null, TimeSpan? countdown = null, bool? ignoreResult = null) =>
+        new() { Queue = Queue, TaskId = taskId, EntityKey = entityKey, Countdown = countdown, IgnoreResult = ignoreResult };
+
+    public static async Task<StateHost> StartAsync(
+        string database,
+        bool worker = true,
+        Action<TaskStateOptions>? configure = null,
+        string? schema = null,
+        string? queue = null,
+        bool eager = false,
+        bool hostedServices = true,
+        int concurrency = 4,
+        Action<TaskFlowOptions>? flow = null)
+    {
+        var db = Databases.Get(database);
+        var ownsSchema = schema is null;
+        schema ??= Databases.NewSchema();
+        queue ??= "tf-state-" + Guid.NewGuid().ToString("N")[..10];
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddTaskFlow(o =>
+        {
+            o.ConnectionUri = BrokerUri;
+            o.QueueType = QueueType.Classic;
+            o.Eager = eager;
+            flow?.Invoke(o);
+        }).AddTaskFlowStateWorkerTasks().AddStateStore(o =>
+        {
+            db.Use(o);
+            o.Schema = schema;
+            o.RevokePollInterval = TimeSpan.FromMilliseconds(100);
+            o.OutboxPollInterval = TimeSpan.FromMilliseconds(50);
+            o.CleanupInterval = TimeSpan.Zero;
+            configure?.Invoke(o);
+        });
+        if (worker)
+        {
+            builder.Services.AddTaskFlowWorker(w =>
+            {
+                w.AddQueue(queue, concurrency: concurrency, prefetch: concurrency * 2);
+                w.ShutdownGracePeriod = TimeSpan.FromSeconds(2);
+            });
+        }
+
+        if (!hostedServices)
+        {
+            // Only the store: the test drives relays and maintenance itself.
+            foreach (var descriptor in builder.Services.Where(d => d.ServiceType == typeof(IHostedService)).ToList())
+            {
+                builder.Services.Remove(descriptor);
+            }
+        }
+
+        var host = builder.Build();
+        var result = new StateHost(host, db, schema, queue, ownsSchema);
+        await result.Store.ApplySchemaAsync();
+        await host.StartAsync();
+        if (worker && hostedServices)
+        {
+            await host.Services.GetRequiredService<TaskFlowWorker>().Started.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        return result;
+    }
+
+    /// <summary>A relay of this process, to drive by hand.</summary>
+    internal OutboxRelay NewRelay() => new(Store, Services.GetRequiredService<TaskFlow.Internal.MessageRouter>(), Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TaskFlowOptions>>());
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await _host.StopAsync(stop.Token);
+        }
+        finally
+        {
+            _host.Dispose();
+            await DeleteQueueAsync(Queue);
+            if (_ownsSchema)
+            {
+                await Database.DropSchemaAsync(Schema);
+            }
+        }
+    }
+
+    public static async Task DeleteQueueAsync(string queue)
+    {
+        try
+        {
+            await using var connection = await new ConnectionFactory { Uri = BrokerUri }.CreateConnectionAsync();
+            await using var channel = await connection.CreateChannelAsync();
+            await channel.QueueDeleteAsync(queue);
+            await channel.QueueDeleteAsync(queue + ".dead");
+        }
+        catch (Exception)
+        {
+            // best effort
+        }
+    }
+
+    /// <summary>Polls until the condition holds or the timeout passes.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("timed out waiting until " + what);
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}

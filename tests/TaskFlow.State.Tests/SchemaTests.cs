@@ -1,0 +1,132 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Shouldly;
+using Xunit;
+
+namespace TaskFlow.State.Tests;
+
+/// <summary>The schema: versioned, idempotent, safe with several processes at once, explicit apply for operators.</summary>
+public sealed class SchemaTests
+{
+    private static ServiceProvider NewStore(TestDatabase database, string schema, bool automatic = true)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(l => l.ClearProviders());
+        services.AddTaskFlow().AddStateStore(o =>
+        {
+            database.Use(o);
+            o.Schema = schema;
+            o.ApplySchemaAutomatically = automatic;
+        });
+        return services.BuildServiceProvider();
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.All), MemberType = typeof(Databases))]
+    public async Task Many_processes_applying_the_schema_at_once_apply_each_migration_exactly_once(string name)
+    {
+        var database = Databases.Get(name);
+        var schema = Databases.NewSchema();
+        var providers = Enumerable.Range(0, 6).Select(_ => NewStore(database, schema)).ToList();
+        try
+        {
+            var applied = await Task.WhenAll(providers.Select(p => Task.Run(() => p.GetRequiredService<TaskStateStore>().ApplySchemaAsync())));
+
+            applied.Sum().ShouldBe(1); // one migration, applied by one of the six
+            var (current, required) = await providers[0].GetRequiredService<TaskStateStore>().GetSchemaVersionAsync();
+            current.ShouldBe(required);
+            (await providers[1].GetRequiredService<TaskStateStore>().ApplySchemaAsync()).ShouldBe(0);
+            (await providers[2].GetRequiredService<TaskStateStore>().GetAsync("nothing")).ShouldBeNull();
+        }
+        finally
+        {
+            foreach (var provider in providers)
+            {
+                await provider.DisposeAsync();
+            }
+
+            await database.DropSchemaAsync(schema);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.All), MemberType = typeof(Databases))]
+    public async Task With_automatic_application_off_the_store_refuses_an_old_schema_until_an_operator_applies_it(string name)
+    {
+        var database = Databases.Get(name);
+        var schema = Databases.NewSchema();
+        await using var provider = NewStore(database, schema, automatic: false);
+        var store = provider.GetRequiredService<TaskStateStore>();
+        try
+        {
+            var refused = await Should.ThrowAsync<InvalidOperationException>(() => store.GetAsync("x"));
+            refused.Message.ShouldContain("ApplySchemaAsync");
+            (await store.GetSchemaVersionAsync()).Current.ShouldBe(0);
+
+            (await store.ApplySchemaAsync()).ShouldBe(1);
+
+            (await store.GetAsync("x")).ShouldBeNull();
+        }
+        finally
+        {
+            await database.DropSchemaAsync(schema);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.All), MemberType = typeof(Databases))]
+    public async Task The_schema_script_names_every_table_and_index(string name)
+    {
+        var database = Databases.Get(name);
+        await using var provider = NewStore(database, "taskflow");
+        var script = provider.GetRequiredService<TaskStateStore>().GetSchemaScript();
+
+        foreach (var part in new[] { "task_state", "ix_task_state_expires_at", "ix_task_state_entity_key", "entity_lease", "outbox_transaction", "ix_outbox_transaction_due", "outbox_message", "schema_migrations" })
+        {
+            script.ShouldContain(part);
+        }
+    }
+
+    [Fact]
+    public void Options_are_validated()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddTaskFlow().AddStateStore(o => o.Schema = "taskflow");
+        using var provider = services.BuildServiceProvider();
+
+        Should.Throw<InvalidOperationException>(() => provider.GetRequiredService<TaskStateStore>()).Message.ShouldContain("UsePostgreSql");
+
+        var bad = new TaskStateOptions { Schema = "bad; DROP TABLE x" };
+        bad.UsePostgreSql(() => throw new InvalidOperationException());
+        Should.Throw<InvalidOperationException>(bad.Validate).Message.ShouldContain("identifier");
+    }
+}
+
+/// <summary>The one place that says whether SQL Server ran.</summary>
+public sealed class SqlServerTests
+{
+    [SqlServerFact]
+    public async Task SqlServer_is_reachable_and_the_suite_runs_against_it()
+    {
+        var database = Databases.Get("sqlserver");
+        await using var connection = await database.OpenAsync();
+        connection.State.ShouldBe(System.Data.ConnectionState.Open);
+    }
+}
+
+/// <summary>A fact skipped, with a visible reason, when no SQL Server is configured.</summary>
+public sealed class SqlServerFactAttribute : FactAttribute
+{
+    public SqlServerFactAttribute()
+    {
+        if (!Databases.SqlServerConfigured)
+        {
+            Skip = Databases.SqlServerSkipReason;
+            DisplayName = "skipped: no SQL Server (set TASKFLOW_TEST_SQLSERVER and TASKFLOW_TEST_SQLCLIENT to run the suite against it)";
+        }
+    }
+}

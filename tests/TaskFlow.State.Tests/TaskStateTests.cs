@@ -1,0 +1,224 @@
+using System;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using Shouldly;
+using TaskFlow.State.Worker;
+using Xunit;
+
+namespace TaskFlow.State.Tests;
+
+/// <summary>States for each outcome, typed results through the handle, waiting and its timeout, and the idempotent consumer.</summary>
+public sealed class TaskStateTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    private static string Key() => Guid.NewGuid().ToString("N");
+
+    [Theory]
+    [MemberData(nameof(Databases.All), MemberType = typeof(Databases))]
+    public async Task A_task_that_returns_a_value_is_recorded_succeeded_with_its_result(string database)
+    {
+        await using var host = await StateHost.StartAsync(database);
+        var key = Key();
+        var handle = await host.Tasks.Add.ApplyAsync(2, 3, key, host.Options());
+
+        var result = await handle.WaitAsync(Timeout);
+
+        result.ShouldBe(5);
+        var info = (await handle.GetStateAsync())!;
+        info.State.ShouldBe(TaskState.Succeeded);
+        info.TaskName.ShouldBe("state_tests.add");
+        info.Queue.ShouldBe(host.Queue);
+        info.Attempts.ShouldBe(1);
+        info.Worker.ShouldNotBeNullOrEmpty();
+        info.ResultJson.ShouldBe("5");
+        info.Error.ShouldBeNull();
+        info.StartedAt.ShouldNotBeNull();
+        info.CompletedAt!.Value.ShouldBeGreaterThanOrEqualTo(info.StartedAt!.Value);
+        info.ExpiresAt.ShouldBeGreaterThan(info.CompletedAt.Value.AddHours(23));
+        (await handle.GetResultAsync()).ShouldBe(5);
+        (await host.Store.GetResultAsync<int>(handle.Id)).ShouldBe(5);
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.All), MemberType = typeof(Databases))]
+    public async Task WaitAsync_returns_a_typed_result(string database)
+    {
+        await using var host = await StateHost.StartAsync(database);
+        var handle = await host.Tasks.Describe.ApplyAsync(42, Key(), host.Options());
+
+        var summary = await handle.WaitAsync(Timeout);
+
+        summary.Id.ShouldBe(42);
+        summary.Title.ShouldBe("note 42");
+        summary.Tags.ShouldBe([1, 2, 3]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.All), MemberType = typeof(Databases))]
+    public async Task WaitAsync_times_out_while_the_task_runs_and_throws_for_a_failed_task(string database)
+    {
+        await using var host = await StateHost.StartAsync(database);
+        var slow = await host.Tasks.Sleep.ApplyAsync(Key(), 3000, host.Options());
+        var started = DateTime.UtcNow;
+
+        var timeout = await Should.ThrowAsync<TimeoutException>(() => slow.WaitAsync(TimeSpan.FromMilliseconds(400)));
+
+        (DateTime.UtcNow - started).ShouldBeLessThan(TimeSpan.FromSeconds(3));
+        timeout.Message.ShouldContain(slow.Id);
+        var typed = await host.Tasks.Add.ApplyAsync(1, 1, Key(), host.Options(countdown: TimeSpan.FromSeconds(5)));
+        await Should.ThrowAsync<TimeoutException>(() => typed.WaitAsync(TimeSpan.FromMilliseconds(200)));
+
+        var failing = TaskHandle<int>.From(await host.Tasks.Fail.ApplyAsync(Key(), host.Options()));
+        var failed = await Should.ThrowAsync<TaskNotSucceededException>(() => failing.WaitAsync(Timeout));
+        failed.Info!.State.ShouldBe(TaskState.Failed);
+        failed.Message.ShouldContain("boom");
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.All), MemberType = typeof(Databases))]
+    public async Task A_failing_task_is_recorded_failed_with_its_error(string database)
+    {
+        await using var host = await StateHost.StartAsync(database);
+        var key = Key();
+        var handle = await host.Tasks.Fail.ApplyAsync(key, host.Options());
+
+        var info = await handle.WaitAsync(Timeout);
+
+        info.State.ShouldBe(TaskState.Failed);
+        info.Error!.ShouldContain("System.InvalidOperationException: boom: " + key);
+        info.Error.ShouldStartWith("task-failed");
+        info.CompletedAt.ShouldNotBeNull();
+        StateTasks.Runs[key].ShouldBe(1);
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.All), MemberType = typeof(Databases))]
+    public async Task A_retried_task_goes_through_retrying_and_records_its_attempts(string database)
+    {
+        await using var host = await StateHost.StartAsync(database);
+        var key = Key();
+        var handle = await host.Tasks.RetryOnce.ApplyAsync(key, host.Options());
+
+        // The retry goes through the delay levels (about 100 ms): the record says retrying meanwhile.
+        await StateHost.EventuallyAsync(async () => (await handle.GetStateAsync())?.State is TaskState.Retrying or TaskState.Succeeded, Timeout, "retrying");
+        var attempt = await handle.WaitAsync(Timeout);
+
+        attempt.ShouldBe(2);
+        var info = (await handle.GetStateAsync())!;
+        info.State.ShouldBe(TaskState.Succeeded);
+        info.Attempts.ShouldBe(2);
+        info.Error.ShouldBeNull();
+        StateTasks.Runs[key].ShouldBe(2);
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.All), MemberType = typeof(Databases))]
+    public async Task An_expired_task_is_recorded_expired_and_not_run(string database)
+    {
+        await using var host = await StateHost.StartAsync(database);
+        var key = Key();
+        var handle = await host.Tasks.Add.ApplyAsync(1, 2, key, new TaskOptions { Queue = host.Queue, ExpiresAt = DateTimeOffset.UtcNow.AddSeconds(-1) });
+
+        var failure = await Should.ThrowAsync<TaskNotSucceededException>(() => handle.WaitAsync(Timeout));
+
+        failure.Info!.State.ShouldBe(TaskState.Expired);
+        StateTasks.Runs.ContainsKey(key).ShouldBeFalse();
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.All), MemberType = typeof(Databases))]
+    public async Task A_message_with_invalid_arguments_is_recorded_dead_lettered(string database)
+    {
+        await using var host = await StateHost.StartAsync(database);
+        var client = host.Services.GetRequiredService<ITaskClient>();
+        // The worker's "state_tests.add" takes (int, int, string): this sends one string.
+        var wrong = new TaskDescriptor("state_tests.add", null, "test", [new TaskArgumentDescriptor("a", "a", "string", false)], _ => ValueTask.FromResult<object?>(null));
+
+        var handle = await client.EnqueueAsync(wrong, new OneString("not a number"), host.Options());
+        var info = await handle.WaitAsync(Timeout);
+
+        info.State.ShouldBe(TaskState.DeadLettered);
+        info.Error!.ShouldStartWith("invalid-arguments");
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.All), MemberType = typeof(Databases))]
+    public async Task A_task_id_that_already_succeeded_is_acked_and_skipped_when_it_arrives_again(string database)
+    {
+        // One task at a time, so the marker sent last runs last.
+        await using var host = await StateHost.StartAsync(database, concurrency: 1);
+        var key = Key();
+        var id = Guid.NewGuid().ToString();
+        var first = await host.Tasks.Add.ApplyAsync(20, 22, key, host.Options(taskId: id));
+        (await first.WaitAsync(Timeout)).ShouldBe(42);
+
+        // The same task id again (as after a crash between the task's success and its ack), then a marker.
+        await host.Tasks.Add.ApplyAsync(20, 22, key, host.Options(taskId: id));
+        var marker = await host.Tasks.Add.ApplyAsync(0, 0, Key(), host.Options());
+        await marker.WaitAsync(Timeout);
+
+        StateTasks.Runs[key].ShouldBe(1);
+        var info = (await first.GetStateAsync())!;
+        info.State.ShouldBe(TaskState.Succeeded);
+        info.Attempts.ShouldBe(1);
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.All), MemberType = typeof(Databases))]
+    public async Task Results_can_be_ignored_per_call_per_task_and_globally(string database)
+    {
+        await using (var host = await StateHost.StartAsync(database, configure: o => o.Tasks["state_tests.describe"] = new TaskStatePolicy { IgnoreResult = true }))
+        {
+            var perCall = await host.Tasks.Add.ApplyAsync(1, 2, Key(), host.Options(ignoreResult: true));
+            var info = await ((TaskHandle)perCall).WaitAsync(Timeout);
+            info.State.ShouldBe(TaskState.Succeeded);
+            info.ResultJson.ShouldBeNull();
+            await Should.ThrowAsync<InvalidOperationException>(() => perCall.GetResultAsync());
+
+            var perTask = await host.Tasks.Describe.ApplyAsync(1, Key(), host.Options());
+            (await ((TaskHandle)perTask).WaitAsync(Timeout)).ResultJson.ShouldBeNull();
+
+            var kept = await host.Tasks.Add.ApplyAsync(1, 2, Key(), host.Options());
+            (await kept.WaitAsync(Timeout)).ShouldBe(3);
+        }
+
+        await using (var host = await StateHost.StartAsync(database, configure: o => o.IgnoreResults = true))
+        {
+            var handle = await host.Tasks.Add.ApplyAsync(1, 2, Key(), host.Options());
+            (await ((TaskHandle)handle).WaitAsync(Timeout)).ResultJson.ShouldBeNull();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.All), MemberType = typeof(Databases))]
+    public async Task Eager_mode_records_states_and_results_too(string database)
+    {
+        await using var host = await StateHost.StartAsync(database, worker: false, eager: true);
+        var handle = await host.Tasks.Add.ApplyAsync(4, 5, Key(), host.Options());
+
+        (await handle.GetResultAsync()).ShouldBe(9);
+        var failing = host.Tasks.Fail.ApplyAsync(Key(), host.Options());
+        await Should.ThrowAsync<InvalidOperationException>(async () => await failing);
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.All), MemberType = typeof(Databases))]
+    public async Task An_untracked_task_leaves_no_record(string database)
+    {
+        await using var host = await StateHost.StartAsync(database, configure: o => o.Tasks["state_tests.add"] = new TaskStatePolicy { Track = false });
+        var key = Key();
+        var handle = await host.Tasks.Add.ApplyAsync(1, 2, key, host.Options());
+        await StateHost.EventuallyAsync(() => Task.FromResult(StateTasks.Runs.ContainsKey(key)), Timeout, "the task ran");
+        await Task.Delay(300);
+
+        (await handle.GetStateAsync()).ShouldBeNull();
+    }
+
+    private readonly struct OneString(string value) : ITaskArguments
+    {
+        public void WriteTo(Utf8JsonWriter writer, JsonSerializerOptions options) => writer.WriteStringValue(value);
+    }
+}

@@ -1,0 +1,89 @@
+using System;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using Dapper;
+
+namespace TaskFlow.State.Worker;
+
+/// <summary>The tasks the state store tests send. Runs are counted per key so that tests can prove a task did (not) run.</summary>
+public static partial class StateTasks
+{
+    /// <summary>Runs per key in this process.</summary>
+    public static readonly ConcurrentDictionary<string, int> Runs = new(StringComparer.Ordinal);
+
+    /// <summary>Where the effects table lives (the test's schema).</summary>
+    public static string Schema => Environment.GetEnvironmentVariable("TASKFLOW_STATE_SCHEMA") ?? "taskflow";
+
+    private static void Count(string key) => Runs.AddOrUpdate(key, 1, static (_, n) => n + 1);
+
+    [Task(Name = "state_tests.add")]
+    public static int Add(int a, int b, string key)
+    {
+        Count(key);
+        return a + b;
+    }
+
+    [Task(Name = "state_tests.describe")]
+    public static Task<NoteSummary> Describe(int id, string key)
+    {
+        Count(key);
+        return Task.FromResult(new NoteSummary(id, $"note {id}", [1, 2, 3]));
+    }
+
+    [Task(Name = "state_tests.fail")]
+    public static void Fail(string key)
+    {
+        Count(key);
+        throw new InvalidOperationException("boom: " + key);
+    }
+
+    [Task(Name = "state_tests.retry_once")]
+    public static int RetryOnce(string key, TaskContext context)
+    {
+        Count(key);
+        if (context.Retries == 0)
+        {
+            throw context.Retry(TimeSpan.FromMilliseconds(50));
+        }
+
+        return context.Attempt;
+    }
+
+    [Task(Name = "state_tests.block")]
+    public static async Task Block(string key, CancellationToken cancellationToken)
+    {
+        Count(key);
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+    }
+
+    [Task(Name = "state_tests.sleep")]
+    public static async Task Sleep(string key, int milliseconds, CancellationToken cancellationToken)
+    {
+        Count(key);
+        await Task.Delay(milliseconds, cancellationToken);
+    }
+
+    /// <summary>Inserts one effect row in the task's transaction: committed with the completion record, or not at all.</summary>
+    [Task(Name = "state_tests.add_effect")]
+    public static async Task AddEffect(string effectId, TaskContext context, CancellationToken cancellationToken)
+    {
+        Count(effectId);
+        var transaction = await context.GetTransactionAsync(cancellationToken);
+        await transaction.Connection!.ExecuteAsync(
+            $"INSERT INTO {Schema}.effects (effect_id, task_id) VALUES (@EffectId, @TaskId)",
+            new { EffectId = effectId, context.TaskId },
+            transaction);
+        Console.WriteLine($"EFFECT-WRITTEN {context.TaskId} attempt {context.Attempt}");
+        if (Environment.GetEnvironmentVariable("TASKFLOW_STATE_MODE") == "kill-in-work")
+        {
+            Console.WriteLine("KILLING (work done, not committed)");
+            Console.Out.Flush();
+            Process.GetCurrentProcess().Kill();
+        }
+    }
+}
+
+/// <summary>A typed result.</summary>
+public sealed record NoteSummary(int Id, string Title, int[] Tags);
