@@ -49,7 +49,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor EnqueueInsideTransaction = Create(
         DiagnosticIds.EnqueueInsideTransaction,
         "Task enqueued inside an open transaction",
-        "'{0}' is called while {1} is open; the task can run before the transaction commits, or after it rolls back. Enqueue after the commit, or use the transactional outbox (the task written to an outbox table in the same transaction, coming with TaskFlow's state store).",
+        "'{0}' is called while {1} is open; the task can run before the transaction commits, or after it rolls back. Enqueue after the commit, or enqueue through the transactional outbox: new MyTasks.Client(taskStateStore.Outbox(transaction)).",
         ReliabilityCategory,
         DiagnosticSeverity.Warning,
         "A message sent inside a database transaction is visible to workers at once, while the data it refers to is not visible until the commit, and never if the transaction rolls back. Send after the commit, or write the task to an outbox in the same transaction.");

@@ -83,11 +83,23 @@ public sealed class EnqueueInTransactionAnalyzer : DiagnosticAnalyzer
                 }
             }
 
+            // The outbox form: a client from TaskStateStore.Outbox(transaction) created in the same function
+            // before the enqueue writes the task into that transaction, which is what this rule asks for.
+            var outboxes = operations.OfType<IInvocationOperation>()
+                .Where(static invocation => invocation.TargetMethod.Name == "Outbox"
+                    && invocation.TargetMethod.ContainingType?.ToDisplayString() == "TaskFlow.State.TaskStateStore")
+                .ToList();
+
             foreach (var enqueue in enqueues.Where(enqueue => block.Syntax.Span.Contains(enqueue.Syntax.Span)).OrderBy(static enqueue => enqueue.Syntax.SpanStart))
             {
                 var position = enqueue.Syntax.SpanStart;
                 var function = EnclosingFunction(enqueue);
                 var transaction = transactions.FirstOrDefault(candidate => candidate.Open.Contains(position) && candidate.Function == function);
+                if (transaction is not null && outboxes.Any(outbox => outbox.Syntax.SpanStart < position && EnclosingFunction(outbox) == function))
+                {
+                    continue;
+                }
+
                 if (transaction is not null)
                 {
                     var name = EnqueueProxy.TaskMethodName(enqueue.TargetMethod, symbols) is { } task ? task + "." + enqueue.TargetMethod.Name : enqueue.TargetMethod.Name;

@@ -99,7 +99,7 @@ public sealed partial class AnalyzerSampleTests
                 .Select(match => Path.GetFullPath(Path.Combine(directory, match.Groups[1].Value.Replace('\\', '/'))))
                 .Where(projects.Contains)
                 .Select(reference => Compile(reference).ToMetadataReference())
-                .Concat(PackageReference().Matches(text).SelectMany(match => PackageAssemblies(match.Groups[1].Value)))
+                .Concat(Packages(csproj).SelectMany(PackageAssemblies))
                 .ToList();
             var sources = Directory.GetFiles(directory, "*.cs", SearchOption.AllDirectories)
                 .Where(path => !path.Contains("/obj/", StringComparison.Ordinal) && !path.Contains("/bin/", StringComparison.Ordinal))
@@ -110,6 +110,19 @@ public sealed partial class AnalyzerSampleTests
                 .WithOptions(AnalyzerHarness.CompilationOptions.WithOutputKind(text.Contains("Sdk.Web", StringComparison.Ordinal) || text.Contains("<OutputType>Exe", StringComparison.Ordinal) ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary)));
             compiled[csproj] = compilation;
             return compilation;
+        }
+
+        // Package references flow to the projects that reference a project, as they do in a build.
+        IEnumerable<string> Packages(string csproj)
+        {
+            var text = File.ReadAllText(csproj);
+            var directory = Path.GetDirectoryName(csproj)!;
+            return PackageReference().Matches(text).Select(match => match.Groups[1].Value)
+                .Concat(ProjectReference().Matches(text)
+                    .Select(match => Path.GetFullPath(Path.Combine(directory, match.Groups[1].Value.Replace('\\', '/'))))
+                    .Where(projects.Contains)
+                    .SelectMany(Packages))
+                .Distinct(StringComparer.Ordinal);
         }
 
         foreach (var csproj in projects)

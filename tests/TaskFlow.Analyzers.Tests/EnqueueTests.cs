@@ -214,7 +214,7 @@ public sealed class EnqueueTests
             "TF1004 mail.Send.DelayAsync(5)",
         });
         diagnostics[0].GetMessage(CultureInfo.InvariantCulture).ShouldBe(
-            "'Send.DelayAsync' is called while the TransactionScope created on line 18 is open; the task can run before the transaction commits, or after it rolls back. Enqueue after the commit, or use the transactional outbox (the task written to an outbox table in the same transaction, coming with TaskFlow's state store).");
+            "'Send.DelayAsync' is called while the TransactionScope created on line 18 is open; the task can run before the transaction commits, or after it rolls back. Enqueue after the commit, or enqueue through the transactional outbox: new MyTasks.Client(taskStateStore.Outbox(transaction)).");
         diagnostics[2].GetMessage(CultureInfo.InvariantCulture).ShouldContain("while the transaction begun on line 34 by 'BeginTransactionAsync' is open");
     }
 
@@ -262,6 +262,14 @@ public sealed class EnqueueTests
                     }
 
                     await mail.Send.DelayAsync(4);
+                }
+
+                public async Task ThroughTheOutbox(DbConnection connection, TaskFlow.State.TaskStateStore store)
+                {
+                    await using var transaction = await connection.BeginTransactionAsync();
+                    var outbox = new Mail.Client(store.Outbox(transaction));
+                    await outbox.Send.DelayAsync(6); // written to the outbox in this transaction: the recommended form
+                    await transaction.CommitAsync();
                 }
 
                 public Func<Task> Deferred()

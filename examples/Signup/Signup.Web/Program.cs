@@ -83,11 +83,9 @@ app.MapPost("/signup", async (
     {
         user = await users.CreateAsync(request!.Email!.Trim(), request.Phone?.Trim(), transaction, cancellationToken);
         var tasks = new SignupTasks.Client(taskStates.Outbox(transaction));
-#pragma warning disable TF1004 // Enqueued through the outbox of this very transaction, which is what TF1004 asks for (it does not recognize TaskStateStore.Outbox yet).
         email = await tasks.SendWelcomeEmail.DelayAsync(user.Id, cancellationToken);
         sms = await tasks.SendSms.DelayAsync(user.Id, cancellationToken);
         push = await tasks.SendAppNotification.DelayAsync(user.Id, cancellationToken);
-#pragma warning restore TF1004
         await transaction.CommitAsync(cancellationToken);
     }
 
