@@ -1,4 +1,5 @@
 using System;
+using System.Threading.Tasks;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
@@ -23,6 +24,26 @@ public static partial class FaultTasks
         output.Append(string.Create(CultureInfo.InvariantCulture, $"{n} {dueUnixMs} {actual}"));
     }
 
+    /// <summary>
+    /// Longer than the broker's consumer_timeout on its first delivery only (a marker file next to the out file
+    /// remembers it), then quick: models a task that outlived the ack timeout and is redelivered.
+    /// </summary>
+    [Task(Name = "fault.long")]
+    public static async Task Lengthy(int n, int firstRunMilliseconds, [FromServices] OutFile output)
+    {
+        var marker = output.Path + ".long-" + n.ToString(CultureInfo.InvariantCulture);
+        if (!File.Exists(marker))
+        {
+            await File.WriteAllTextAsync(marker, "first run");
+            output.Append(string.Create(CultureInfo.InvariantCulture, $"long {n} first-run-start"));
+            await Task.Delay(firstRunMilliseconds); // ignores cancellation: the broker, not the worker, ends this one
+            output.Append(string.Create(CultureInfo.InvariantCulture, $"long {n} first-run-end"));
+            return;
+        }
+
+        output.Append(n.ToString(CultureInfo.InvariantCulture));
+    }
+
     /// <summary>Kills its own process (SIGKILL), every time it is delivered: a crash-looping message.</summary>
     [Task(Name = "fault.crash")]
     public static void Crash(int n, [FromServices] OutFile output)
@@ -41,8 +62,11 @@ public sealed class OutFile : IDisposable
 
     public OutFile(string path)
     {
+        Path = path;
         _stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
     }
+
+    public string Path { get; }
 
     public void Append(string line)
     {
