@@ -63,7 +63,7 @@ internal static partial class Log
     [LoggerMessage(3012, LogLevel.Error, "Could not dead-letter a message from queue {Queue}; it was requeued (the queue's delivery limit bounds the loop)")]
     public static partial void DeadLetterFailed(ILogger logger, Exception exception, string queue);
 
-    [LoggerMessage(4001, LogLevel.Information, "Task {TaskName} [{TaskId}] succeeded in {ElapsedMs} ms")]
+    [LoggerMessage(4001, LogLevel.Debug, "Task {TaskName} [{TaskId}] succeeded in {ElapsedMs} ms")]
     public static partial void TaskSucceeded(ILogger logger, string taskName, string taskId, long elapsedMs);
 
     [LoggerMessage(4002, LogLevel.Error, "Task {TaskName} [{TaskId}] failed on attempt {Attempt}; dead-lettered")]

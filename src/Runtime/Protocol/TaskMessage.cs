@@ -95,7 +95,7 @@ internal sealed class TaskMessage : IDisposable
             return null;
         }
 
-        var headers = DecodeHeaders(rawHeaders);
+        var headers = new DecodedHeaders(rawHeaders);
         var taskName = headers.TryGetValue(CeleryHeaders.Task, out var t) ? t as string : null;
         var id = headers.TryGetValue(CeleryHeaders.Id, out var i) ? i as string : null;
         if (string.IsNullOrEmpty(taskName) || string.IsNullOrEmpty(id))
@@ -132,23 +132,7 @@ internal sealed class TaskMessage : IDisposable
         return new TaskMessage(id, taskName, document, root[0], root[1], headers);
     }
 
-    private static Dictionary<string, object?> DecodeHeaders(IDictionary<string, object?>? raw)
-    {
-        var headers = new Dictionary<string, object?>(raw?.Count ?? 0, StringComparer.Ordinal);
-        if (raw is null)
-        {
-            return headers;
-        }
-
-        foreach (var (key, value) in raw)
-        {
-            headers[key] = DecodeValue(value);
-        }
-
-        return headers;
-    }
-
-    private static object? DecodeValue(object? value) => value switch
+    internal static object? DecodeValue(object? value) => value switch
     {
         byte[] bytes => Encoding.UTF8.GetString(bytes),
         IList<object?> list => DecodeList(list),
@@ -183,4 +167,60 @@ internal sealed class TaskMessage : IDisposable
         string s when int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) => parsed,
         _ => 0,
     };
+}
+
+/// <summary>
+/// A message's headers as the task sees them: string values decoded from the UTF-8 bytes RabbitMQ.Client
+/// hands over, on access. Nothing is copied per delivery; a worker reads only the few headers it needs.
+/// </summary>
+internal sealed class DecodedHeaders : IReadOnlyDictionary<string, object?>
+{
+    private static readonly Dictionary<string, object?> None = new(StringComparer.Ordinal);
+    private readonly IDictionary<string, object?> _raw;
+
+    public DecodedHeaders(IDictionary<string, object?>? raw)
+    {
+        _raw = raw ?? None;
+    }
+
+    public int Count => _raw.Count;
+
+    public IEnumerable<string> Keys => _raw.Keys;
+
+    public IEnumerable<object?> Values
+    {
+        get
+        {
+            foreach (var value in _raw.Values)
+            {
+                yield return TaskMessage.DecodeValue(value);
+            }
+        }
+    }
+
+    public object? this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"no header '{key}'");
+
+    public bool ContainsKey(string key) => _raw.ContainsKey(key);
+
+    public bool TryGetValue(string key, out object? value)
+    {
+        if (_raw.TryGetValue(key, out var raw))
+        {
+            value = TaskMessage.DecodeValue(raw);
+            return true;
+        }
+
+        value = null;
+        return false;
+    }
+
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+    {
+        foreach (var (key, value) in _raw)
+        {
+            yield return new KeyValuePair<string, object?>(key, TaskMessage.DecodeValue(value));
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

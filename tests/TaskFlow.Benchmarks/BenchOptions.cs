@@ -1,0 +1,136 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace TaskFlow.Benchmarks;
+
+/// <summary>Command line: --messages N, --runs R, --phase a|b|c|all, and a few knobs with defaults that match the brief.</summary>
+internal sealed class BenchOptions
+{
+    public int Messages { get; private set; } = 20_000;
+
+    public int Runs { get; private set; } = 3;
+
+    public string Phase { get; private set; } = "all";
+
+    /// <summary>Concurrent publishers (TaskFlow: concurrent DelayAsync callers; raw: publishes in flight on one channel).</summary>
+    public int Window { get; private set; } = 256;
+
+    /// <summary>Prefetch of both consumers.</summary>
+    public int Prefetch { get; private set; } = 100;
+
+    /// <summary>Handler concurrency of both consumers (TaskFlow AddQueue concurrency; raw consumerDispatchConcurrency).</summary>
+    public int Concurrency { get; private set; } = Environment.ProcessorCount;
+
+    /// <summary>Timed sequential round trips of phase (c).</summary>
+    public int LatencyMessages { get; private set; } = 2_000;
+
+    /// <summary>Messages of the untimed warm-up pass of each side and phase.</summary>
+    public int WarmupMessages { get; private set; } = 5_000;
+
+    public Uri Uri { get; private set; } = new("amqp://guest:guest@127.0.0.1:5672/");
+
+    /// <summary>Which sides to run, in table order: raw, celery-wire (diagnostic), taskflow.</summary>
+    public IReadOnlyList<string> Sides { get; private set; } = new[] { "raw", "taskflow" };
+
+    public bool RunsPhase(char phase) => Phase == "all" || Phase.Contains(phase, StringComparison.Ordinal);
+
+    /// <summary>Before each timed run, wait until other processes use less than this much CPU (percent of all cores; 100 = don't wait).</summary>
+    public double QuietCpuPercent { get; private set; } = 15;
+
+    /// <summary>How long to wait for a quiet machine before running anyway.</summary>
+    public TimeSpan QuietWait { get; private set; } = TimeSpan.FromSeconds(120);
+
+    private static readonly string[] AllSides = { "raw", "celery-wire", "taskflow" };
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value");
+            int NextInt() => int.Parse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture) is var v && v > 0 ? v : throw new ArgumentException($"{name} must be positive");
+            switch (name)
+            {
+                case "--messages" or "-n":
+                    options.Messages = NextInt();
+                    break;
+                case "--runs" or "-r":
+                    options.Runs = NextInt();
+                    break;
+                case "--phase" or "-p":
+                    options.Phase = Next().ToLowerInvariant();
+                    if (options.Phase != "all" && options.Phase.Trim('a', 'b', 'c').Length != 0)
+                    {
+                        throw new ArgumentException("--phase takes a, b, c, a combination such as ab, or all");
+                    }
+
+                    break;
+                case "--window":
+                    options.Window = NextInt();
+                    break;
+                case "--prefetch":
+                    options.Prefetch = NextInt();
+                    break;
+                case "--concurrency":
+                    options.Concurrency = NextInt();
+                    break;
+                case "--latency-messages":
+                    options.LatencyMessages = NextInt();
+                    break;
+                case "--warmup":
+                    options.WarmupMessages = NextInt();
+                    break;
+                case "--quiet-cpu":
+                    options.QuietCpuPercent = NextInt();
+                    break;
+                case "--quiet-wait":
+                    options.QuietWait = TimeSpan.FromSeconds(NextInt());
+                    break;
+                case "--uri":
+                    options.Uri = new Uri(Next());
+                    break;
+                case "--sides":
+                    var sides = Next().ToLowerInvariant() switch
+                    {
+                        "both" => "raw,taskflow",
+                        "all" => "raw,celery-wire,taskflow",
+                        var list => list,
+                    };
+                    options.Sides = AllSides.Where(side => sides.Split(',').Contains(side)).ToArray();
+                    if (options.Sides.Count == 0 || sides.Split(',').Any(side => !AllSides.Contains(side)))
+                    {
+                        throw new ArgumentException("--sides takes a comma-separated list of raw, celery-wire, taskflow (or both, all)");
+                    }
+
+                    break;
+                case "--help" or "-h":
+                    throw new ArgumentException(string.Empty);
+                default:
+                    throw new ArgumentException($"unknown option {name}");
+            }
+        }
+
+        return options;
+    }
+
+    public const string Usage = """
+        TaskFlow load harness: TaskFlow vs. a raw RabbitMQ.Client 7 baseline, same broker, same guarantees.
+        usage: dotnet run -c Release --project tests/TaskFlow.Benchmarks -- [options]
+          --messages N          messages per run of phases a and b (default 20000)
+          --runs R              timed runs per phase and side; the median is reported (default 3)
+          --phase a|b|c|all     a = enqueue with confirms, b = consume no-op tasks, c = latency (default all)
+          --latency-messages M  sequential round trips timed in phase c (default 2000)
+          --window W            publishes in flight / concurrent DelayAsync callers (default 256)
+          --prefetch P          consumer prefetch (default 100)
+          --concurrency C       consumer handler concurrency, both sides (default: processor count)
+          --warmup W            messages of the untimed warm-up pass per side and phase (default 5000)
+          --sides LIST          comma-separated raw, celery-wire, taskflow; both = raw,taskflow (default);
+                                all adds celery-wire: the raw code sending TaskFlow's exact message (diagnostic)
+          --quiet-cpu PCT       before each timed run wait until other processes use < PCT% CPU (default 15; 100 = off)
+          --quiet-wait S        ... but at most S seconds, then run anyway and say so (default 120)
+          --uri URI             broker (default amqp://guest:guest@127.0.0.1:5672/)
+        """;
+}

@@ -1,0 +1,220 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using RabbitMQ.Client;
+
+namespace TaskFlow.Benchmarks;
+
+/// <summary>
+/// The hand-written RabbitMQ.Client 7.1.2 baseline with TaskFlow's guarantees: persistent messages,
+/// <c>mandatory</c>, publisher confirms awaited per publish (tracking on, the client's rate limiter off, the
+/// window bounded by the number of concurrent publishers), a quorum queue with TaskFlow's arguments behind a
+/// direct exchange, manual ack per message after the handler ran, and separate publisher and consumer
+/// connections as TaskFlow uses. The body is 128 bytes, like TaskFlow's Celery body here.
+/// <para>
+/// The "celery-wire" variant (diagnostic, <c>--sides raw,celery-wire,taskflow</c>) sends, with the same raw code,
+/// one pre-built TaskFlow message (its Celery protocol v2 headers, properties and JSON body, made once by
+/// TaskFlow's own envelope code) over and over: the part of TaskFlow's cost that comes from the wire format
+/// (header table encoded and decoded by RabbitMQ.Client, parsed and stored by the broker) rather than from
+/// TaskFlow's per-message work.
+/// </para>
+/// </summary>
+internal sealed class RawBaseline : IScenario
+{
+    public const int BodySize = 128;
+
+    private readonly Broker _broker;
+    private readonly BenchOptions _options;
+    private readonly BasicProperties _properties;
+    private readonly ReadOnlyMemory<byte> _body;
+
+    public RawBaseline(Broker broker, BenchOptions options, CeleryWire? wire = null)
+    {
+        _broker = broker;
+        _options = options;
+        Name = wire is null ? "raw" : "celery-wire";
+        _properties = wire?.Properties ?? new BasicProperties { DeliveryMode = DeliveryModes.Persistent };
+        _body = wire?.Body ?? new byte[BodySize];
+    }
+
+    public string Name { get; }
+
+    /// <summary>(a) N confirmed publishes, <see cref="BenchOptions.Window"/> in flight on one channel.</summary>
+    public async Task<Measurement> EnqueueAsync(string queue, int messages)
+    {
+        var connection = await _broker.Factory("taskflow-bench:raw:publisher").CreateConnectionAsync().ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var channel = await OpenPublisherAsync(connection, queue).ConfigureAwait(false);
+            await using (channel.ConfigureAwait(false))
+            {
+                var before = Snapshot.Take();
+                await PublishManyAsync(channel, queue, messages).ConfigureAwait(false);
+                var after = Snapshot.Take();
+                await channel.CloseAsync().ConfigureAwait(false);
+                await connection.CloseAsync().ConfigureAwait(false);
+                return Measurement.Between(before, after, messages);
+            }
+        }
+    }
+
+    /// <summary>(b) Pre-fill N messages, then consume them with manual acks; timed from the first to the last handled message.</summary>
+    public async Task<Measurement> ConsumeAsync(string queue, int messages)
+    {
+        var publisher = await _broker.Factory("taskflow-bench:raw:publisher").CreateConnectionAsync().ConfigureAwait(false);
+        await using (publisher.ConfigureAwait(false))
+        {
+            var channel = await OpenPublisherAsync(publisher, queue).ConfigureAwait(false);
+            await using (channel.ConfigureAwait(false))
+            {
+                await PublishManyAsync(channel, queue, messages).ConfigureAwait(false);
+                await channel.CloseAsync().ConfigureAwait(false);
+            }
+
+            await publisher.CloseAsync().ConfigureAwait(false);
+        }
+
+        var ready = await _broker.MessageCountAsync(queue).ConfigureAwait(false);
+        if (ready != messages)
+        {
+            throw new InvalidOperationException($"raw (b): {ready} messages ready in {queue}, expected {messages}");
+        }
+
+        Probe.Reset(messages);
+        var consumer = await StartConsumerAsync(queue).ConfigureAwait(false);
+        await using (consumer.ConfigureAwait(false))
+        {
+            await Probe.Done.WaitAsync(TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+            return Measurement.Between(Probe.First, Probe.Last, messages - 1);
+        }
+    }
+
+    /// <summary>(c) One message at a time: from just before publish to the handler running.</summary>
+    public async Task<Measurement> LatencyAsync(string queue, int messages, int warmup)
+    {
+        var connection = await _broker.Factory("taskflow-bench:raw:publisher").CreateConnectionAsync().ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var channel = await OpenPublisherAsync(connection, queue).ConfigureAwait(false);
+            await using (channel.ConfigureAwait(false))
+            {
+                Probe.Reset(int.MaxValue);
+                var consumer = await StartConsumerAsync(queue).ConfigureAwait(false);
+                await using (consumer.ConfigureAwait(false))
+                {
+                    var latencies = new long[messages];
+                    Snapshot before = default;
+                    for (var i = -warmup; i < messages; i++)
+                    {
+                        if (i == 0)
+                        {
+                            before = Snapshot.Take();
+                        }
+
+                        var ran = Probe.ArmLatency();
+                        var sent = Stopwatch.GetTimestamp();
+                        await channel.BasicPublishAsync(_broker.Exchange, queue, mandatory: true, _properties, _body).ConfigureAwait(false);
+                        var at = await ran.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                        if (i >= 0)
+                        {
+                            latencies[i] = at - sent;
+                        }
+                    }
+
+                    var after = Snapshot.Take();
+                    await channel.CloseAsync().ConfigureAwait(false);
+                    return Measurement.Between(before, after, messages).WithLatencies(latencies);
+                }
+            }
+        }
+    }
+
+    private async Task<IChannel> OpenPublisherAsync(IConnection connection, string queue)
+    {
+        var channel = await connection.CreateChannelAsync(new CreateChannelOptions(
+            publisherConfirmationsEnabled: true,
+            publisherConfirmationTrackingEnabled: true,
+            outstandingPublisherConfirmationsRateLimiter: null)).ConfigureAwait(false);
+        await _broker.DeclareRawQueueAsync(channel, queue).ConfigureAwait(false);
+        return channel;
+    }
+
+    private async Task PublishManyAsync(IChannel channel, string queue, int messages)
+    {
+        var body = _body;
+        var properties = _properties;
+        var exchange = _broker.Exchange;
+        var issued = 0;
+        async Task PublisherAsync()
+        {
+            while (Interlocked.Increment(ref issued) <= messages)
+            {
+                // Completes when the broker confirmed it; throws PublishException on nack or basic.return.
+                await channel.BasicPublishAsync(exchange, queue, mandatory: true, properties, body).ConfigureAwait(false);
+            }
+        }
+
+        var publishers = new Task[Math.Min(_options.Window, messages)];
+        for (var i = 0; i < publishers.Length; i++)
+        {
+            publishers[i] = PublisherAsync();
+        }
+
+        await Task.WhenAll(publishers).ConfigureAwait(false);
+    }
+
+    private async Task<RawConsumer> StartConsumerAsync(string queue)
+    {
+        var connection = await _broker.Factory("taskflow-bench:raw:consumer").CreateConnectionAsync().ConfigureAwait(false);
+        var channel = await connection.CreateChannelAsync(new CreateChannelOptions(
+            publisherConfirmationsEnabled: false,
+            publisherConfirmationTrackingEnabled: false,
+            consumerDispatchConcurrency: (ushort)_options.Concurrency)).ConfigureAwait(false);
+        await channel.BasicQosAsync(0, (ushort)_options.Prefetch, global: false).ConfigureAwait(false);
+        var consumer = new RawConsumer(connection, channel);
+        consumer.Tag = await channel.BasicConsumeAsync(queue, autoAck: false, consumer).ConfigureAwait(false);
+        return consumer;
+    }
+
+    /// <summary>The no-op handler: count, then ack the single message.</summary>
+    private sealed class RawConsumer : AsyncDefaultBasicConsumer, IAsyncDisposable
+    {
+        private readonly IConnection _connection;
+
+        public RawConsumer(IConnection connection, IChannel channel)
+            : base(channel)
+        {
+            _connection = connection;
+        }
+
+        public string Tag { get; set; } = string.Empty;
+
+        public override async Task HandleBasicDeliverAsync(string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
+        {
+            Probe.Complete();
+            await Channel.BasicAckAsync(deliveryTag, multiple: false, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Channel.BasicCancelAsync(Tag).ConfigureAwait(false);
+            await Channel.CloseAsync().ConfigureAwait(false);
+            Channel.Dispose();
+            await _connection.CloseAsync().ConfigureAwait(false);
+            _connection.Dispose();
+        }
+    }
+}
+
+/// <summary>One side of the comparison.</summary>
+internal interface IScenario
+{
+    string Name { get; }
+
+    Task<Measurement> EnqueueAsync(string queue, int messages);
+
+    Task<Measurement> ConsumeAsync(string queue, int messages);
+
+    Task<Measurement> LatencyAsync(string queue, int messages, int warmup);
+}

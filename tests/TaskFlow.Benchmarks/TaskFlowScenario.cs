@@ -1,0 +1,201 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using TaskFlow.Hosting;
+
+namespace TaskFlow.Benchmarks;
+
+/// <summary>
+/// TaskFlow as an application uses it: the generated <c>BenchTasks.Client</c> (<c>DelayAsync</c>) from DI for
+/// sending, and the real <see cref="TaskFlowWorker"/> hosted in a generic host for consuming. Logging is
+/// registered without providers, as the baseline logs nothing either.
+/// </summary>
+internal sealed class TaskFlowScenario : IScenario
+{
+    // {"callbacks":null,"errbacks":null,"chain":null,"chord":null}: the embed TaskFlow writes (Celery protocol v2).
+    private const int EmbedLength = 60;
+
+    private readonly Broker _broker;
+    private readonly BenchOptions _options;
+    private readonly string _payload;
+
+    public TaskFlowScenario(Broker broker, BenchOptions options)
+    {
+        _broker = broker;
+        _options = options;
+        _payload = new string('x', PayloadLengthForBaseline);
+    }
+
+    public string Name => "taskflow";
+
+    /// <summary>The body, <c>[[sentAt,"payload"],{},{embed}]</c>, as long as the baseline's.</summary>
+    public static int BodyLength(int payloadLength) =>
+        11 + Stopwatch.GetTimestamp().ToString(CultureInfo.InvariantCulture).Length + payloadLength + EmbedLength;
+
+    /// <summary>(a) N confirmed enqueues by <see cref="BenchOptions.Window"/> concurrent callers of DelayAsync.</summary>
+    public async Task<Measurement> EnqueueAsync(string queue, int messages)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddTaskFlow(o => Configure(o, queue)).AddTaskFlowBenchmarksTasks();
+        var provider = services.BuildServiceProvider();
+        await using (provider.ConfigureAwait(false))
+        {
+            var tasks = provider.GetRequiredService<BenchTasks.Client>();
+
+            // Untimed, like the baseline's connect and declare: opens the connection, declares the queue and
+            // opens every publish lane (lanes are picked round robin).
+            var lanes = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<TaskFlowOptions>>().Value.PublishChannels;
+            for (var i = 0; i < lanes; i++)
+            {
+                await tasks.Noop.DelayAsync(Stopwatch.GetTimestamp(), _payload).ConfigureAwait(false);
+            }
+
+            var before = Snapshot.Take();
+            await EnqueueManyAsync(tasks, messages).ConfigureAwait(false);
+            var after = Snapshot.Take();
+            return Measurement.Between(before, after, messages);
+        }
+    }
+
+    /// <summary>(b) Pre-fill N tasks, then start the worker; timed from the first to the last task run.</summary>
+    public async Task<Measurement> ConsumeAsync(string queue, int messages)
+    {
+        var host = BuildHost(queue);
+        try
+        {
+            var tasks = host.Services.GetRequiredService<BenchTasks.Client>();
+            await EnqueueManyAsync(tasks, messages).ConfigureAwait(false);
+            var ready = await _broker.MessageCountAsync(queue).ConfigureAwait(false);
+            if (ready != messages)
+            {
+                throw new InvalidOperationException($"taskflow (b): {ready} messages ready in {queue}, expected {messages}");
+            }
+
+            Probe.Reset(messages);
+            await host.StartAsync().ConfigureAwait(false);
+            try
+            {
+                await Probe.Done.WaitAsync(TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+                return Measurement.Between(Probe.First, Probe.Last, messages - 1);
+            }
+            finally
+            {
+                await host.StopAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await DisposeAsync(host).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>(c) One task at a time: from just before DelayAsync to the task body running.</summary>
+    public async Task<Measurement> LatencyAsync(string queue, int messages, int warmup)
+    {
+        var host = BuildHost(queue);
+        try
+        {
+            var tasks = host.Services.GetRequiredService<BenchTasks.Client>();
+            Probe.Reset(int.MaxValue);
+            await host.StartAsync().ConfigureAwait(false);
+            try
+            {
+                await host.Services.GetRequiredService<TaskFlowWorker>().Started.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                var latencies = new long[messages];
+                Snapshot before = default;
+                for (var i = -warmup; i < messages; i++)
+                {
+                    if (i == 0)
+                    {
+                        before = Snapshot.Take();
+                    }
+
+                    var ran = Probe.ArmLatency();
+                    var sent = Stopwatch.GetTimestamp();
+                    await tasks.Noop.DelayAsync(sent, _payload).ConfigureAwait(false);
+                    var at = await ran.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                    if (i >= 0)
+                    {
+                        latencies[i] = at - sent;
+                    }
+                }
+
+                var after = Snapshot.Take();
+                return Measurement.Between(before, after, messages).WithLatencies(latencies);
+            }
+            finally
+            {
+                await host.StopAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await DisposeAsync(host).ConfigureAwait(false);
+        }
+    }
+
+    private static async ValueTask DisposeAsync(IHost host)
+    {
+        if (host is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            host.Dispose();
+        }
+    }
+
+    private IHost BuildHost(string queue)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddLogging();
+        builder.Services.AddTaskFlow(o => Configure(o, queue)).AddTaskFlowBenchmarksTasks();
+        builder.Services.AddTaskFlowWorker(w =>
+        {
+            w.AddQueue(queue, concurrency: _options.Concurrency, prefetch: _options.Prefetch);
+            w.ShutdownGracePeriod = TimeSpan.FromSeconds(5);
+        });
+        return builder.Build();
+    }
+
+    private async Task EnqueueManyAsync(BenchTasks.Client tasks, int messages)
+    {
+        var issued = 0;
+        async Task CallerAsync()
+        {
+            while (Interlocked.Increment(ref issued) <= messages)
+            {
+                await tasks.Noop.DelayAsync(Stopwatch.GetTimestamp(), _payload).ConfigureAwait(false);
+            }
+        }
+
+        var callers = new Task[Math.Min(_options.Window, messages)];
+        for (var i = 0; i < callers.Length; i++)
+        {
+            callers[i] = CallerAsync();
+        }
+
+        await Task.WhenAll(callers).ConfigureAwait(false);
+    }
+
+    private void Configure(TaskFlowOptions options, string queue)
+    {
+        options.ConnectionUri = _options.Uri;
+        options.ClientName = "taskflow-bench:taskflow";
+        options.ExchangeName = _broker.Exchange;
+        options.DeadLetterExchangeName = _broker.DeadLetterExchange;
+        options.DelayExchangePrefix = _broker.DelayPrefix;
+        options.DefaultQueue = queue;
+        options.DeliveryLimit = Broker.DeliveryLimit;
+        options.QueueType = QueueType.Quorum;
+    }
+
+    /// <summary>Padding that makes the body as long as the baseline's.</summary>
+    public static int PayloadLengthForBaseline => Math.Max(1, RawBaseline.BodySize - BodyLength(0));
+}
