@@ -65,6 +65,54 @@ public sealed class ClientTests
     }
 
     [Fact]
+    public async Task Publishing_while_the_broker_is_unreachable_waits_a_bounded_time_then_fails_clearly()
+    {
+        // Nothing listens on port 1: every attempt fails as "unreachable" and is retried until the bound.
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false, configure: o =>
+        {
+            o.ConnectionUri = new Uri("amqp://guest:guest@127.0.0.1:1/");
+            o.PublishRetryTimeout = TimeSpan.FromSeconds(1);
+        });
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Should.ThrowAsync<TaskPublishException>(async () => await host.Tasks.Record.DelayAsync("never", 1));
+
+        watch.Elapsed.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(0.9));
+        watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10));
+        error.Message.ShouldContain("stayed unreachable for 1 s (TaskFlowOptions.PublishRetryTimeout)");
+        error.Message.ShouldContain("was not enqueued");
+    }
+
+    [Fact]
+    public async Task Publishes_past_the_buffer_bound_fail_at_once_while_the_broker_is_unreachable()
+    {
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false, configure: o =>
+        {
+            o.ConnectionUri = new Uri("amqp://guest:guest@127.0.0.1:1/");
+            o.PublishRetryTimeout = TimeSpan.FromSeconds(3);
+            o.MaxBufferedPublishes = 2;
+        });
+
+        var sends = Enumerable.Range(0, 6).Select(i => host.Tasks.Record.DelayAsync("never", i).AsTask()).ToList();
+        var outcomes = await Task.WhenAll(sends.Select(async send =>
+        {
+            try
+            {
+                await send;
+                return "sent";
+            }
+            catch (TaskPublishException ex)
+            {
+                return ex.Message;
+            }
+        }));
+
+        outcomes.ShouldNotContain("sent");
+        outcomes.Count(m => m.Contains("already waiting for it (TaskFlowOptions.MaxBufferedPublishes)")).ShouldBeGreaterThanOrEqualTo(1, "the buffer bound refused some at once");
+        outcomes.Count(m => m.Contains("stayed unreachable")).ShouldBeGreaterThanOrEqualTo(1, "the buffered ones waited for the time bound");
+    }
+
+    [Fact]
     public async Task Eager_mode_runs_the_task_inline_after_a_json_round_trip()
     {
         await using var host = await TaskFlowTestHost.StartAsync(worker: false, eager: true);

@@ -40,7 +40,19 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     /// </summary>
     /// <exception cref="TaskUnroutableException">No queue is bound for the routing key.</exception>
     /// <exception cref="TaskPublishException">The broker nacked the message, stayed unreachable past the bound, or the confirm timed out.</exception>
-    public async ValueTask PublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken)
+    public ValueTask PublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken) =>
+        RetryWhileUnavailableAsync(
+            () => PublishOnceAsync(exchange, routingKey, properties, body, taskName, cancellationToken),
+            taskName,
+            cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/> until it does not throw <see cref="BrokerUnavailableException"/>, waiting
+    /// 100 ms doubling to 1 s between tries, for up to <see cref="TaskFlowOptions.PublishRetryTimeout"/> and with at
+    /// most <see cref="TaskFlowOptions.MaxBufferedPublishes"/> callers waiting at once. Publishing and the topology
+    /// declaration before a first publish share it.
+    /// </summary>
+    public async ValueTask RetryWhileUnavailableAsync(Func<ValueTask> attempt, string taskName, CancellationToken cancellationToken)
     {
         long? deadline = null;
         var pause = TimeSpan.FromMilliseconds(100);
@@ -48,7 +60,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
         {
             try
             {
-                await PublishOnceAsync(exchange, routingKey, properties, body, taskName, cancellationToken).ConfigureAwait(false);
+                await attempt().ConfigureAwait(false);
                 return;
             }
             catch (BrokerUnavailableException ex)

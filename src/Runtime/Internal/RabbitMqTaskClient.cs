@@ -114,7 +114,7 @@ internal sealed class MessageRouter : IDisposable
         var steps = eta is { } due ? DelayLevels.Steps(due - _time.GetUtcNow()) : 0;
         if (_options.DeclareTopology && (!_topology.IsDeclared(queue) || (steps > 0 && !_topology.DelayLevelsDeclared)))
         {
-            await DeclareAsync(queue, steps > 0, cancellationToken).ConfigureAwait(false);
+            await _publisher.RetryWhileUnavailableAsync(() => DeclareAsync(queue, steps > 0, cancellationToken), taskName, cancellationToken).ConfigureAwait(false);
         }
 
         if (steps == 0)
@@ -133,7 +133,7 @@ internal sealed class MessageRouter : IDisposable
         }
     }
 
-    private async Task DeclareAsync(string queue, bool delayLevels, CancellationToken cancellationToken)
+    private async ValueTask DeclareAsync(string queue, bool delayLevels, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -143,8 +143,17 @@ internal sealed class MessageRouter : IDisposable
                 return;
             }
 
-            var connection = await _connections.GetAsync(ConnectionRole.Publisher, cancellationToken).ConfigureAwait(false);
-            var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            IChannel channel;
+            try
+            {
+                var connection = await _connections.GetAsync(ConnectionRole.Publisher, cancellationToken).ConfigureAwait(false);
+                channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TaskPublishException or RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.BrokerUnreachableException or System.IO.IOException or System.Net.Sockets.SocketException)
+            {
+                throw new BrokerUnavailableException(ex.Message, ex);
+            }
+
             await using (channel.ConfigureAwait(false))
             {
                 try

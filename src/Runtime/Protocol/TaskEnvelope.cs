@@ -14,6 +14,12 @@ internal sealed class TaskEnvelope
     // Minimal escaping: non-ASCII text and quotes stay readable in the body and in argsrepr (Flower, Celery
     // logs). The body is never embedded in HTML, which is what the default encoder guards against.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly object BoxedZero = 0;
+    private static readonly object BoxedTrue = true;
+    private static readonly object BoxedFalse = false;
+
+    // Shared and never mutated: RabbitMQ.Client only reads header values.
+    private static readonly IList<object?> NoTimeLimits = new List<object?> { null, null }.AsReadOnly();
     private static readonly byte[] EmbedJson = "{\"callbacks\":null,\"errbacks\":null,\"chain\":null,\"chord\":null}"u8.ToArray();
 
     private TaskEnvelope(string id, string taskName, string queue, Dictionary<string, object?> headers, ReadOnlyMemory<byte> body, byte? priority, DateTimeOffset? eta)
@@ -83,25 +89,38 @@ internal sealed class TaskEnvelope
 
         DateTimeOffset? eta = options?.Eta ?? (options?.Countdown is { } countdown ? now + countdown : null);
         DateTimeOffset? expires = options?.ExpiresAt ?? (options?.ExpiresIn is { } expiresIn ? now + expiresIn : null);
-        var headers = new Dictionary<string, object?>(20, StringComparer.Ordinal)
+        // Celery's optional headers (shadow, eta, expires, group, group_index, parent_id) are sent only when
+        // they have a value: Celery workers read them with .get(), and every header costs client and broker
+        // CPU on each message (docs/benchmarks.md).
+        var headers = new Dictionary<string, object?>(16, StringComparer.Ordinal)
         {
             [CeleryHeaders.Lang] = "py",
             [CeleryHeaders.Task] = task.Name,
             [CeleryHeaders.Id] = id,
-            [CeleryHeaders.Shadow] = null,
-            [CeleryHeaders.Eta] = eta is { } e ? FormatTime(e) : null,
-            [CeleryHeaders.Expires] = expires is { } x ? FormatTime(x) : null,
-            [CeleryHeaders.Group] = null,
-            [CeleryHeaders.GroupIndex] = null,
-            [CeleryHeaders.Retries] = 0,
-            [CeleryHeaders.TimeLimit] = new List<object?> { Seconds(options?.TimeLimit), Seconds(options?.SoftTimeLimit) },
+            [CeleryHeaders.Retries] = BoxedZero,
+            [CeleryHeaders.TimeLimit] = options?.TimeLimit is null && options?.SoftTimeLimit is null
+                ? NoTimeLimits
+                : new List<object?> { Seconds(options?.TimeLimit), Seconds(options?.SoftTimeLimit) },
             [CeleryHeaders.RootId] = options?.RootId ?? options?.ParentId ?? id,
-            [CeleryHeaders.ParentId] = options?.ParentId,
             [CeleryHeaders.ArgsRepr] = argsRepr,
             [CeleryHeaders.KwargsRepr] = "{}",
             [CeleryHeaders.Origin] = origin,
-            [CeleryHeaders.IgnoreResult] = options?.IgnoreResult ?? false,
+            [CeleryHeaders.IgnoreResult] = options?.IgnoreResult is true ? BoxedTrue : BoxedFalse,
         };
+        if (eta is { } e)
+        {
+            headers[CeleryHeaders.Eta] = FormatTime(e);
+        }
+
+        if (expires is { } x)
+        {
+            headers[CeleryHeaders.Expires] = FormatTime(x);
+        }
+
+        if (options?.ParentId is { } parent)
+        {
+            headers[CeleryHeaders.ParentId] = parent;
+        }
 
         if (options?.EntityKey is { } entityKey)
         {
