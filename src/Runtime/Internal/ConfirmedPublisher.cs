@@ -136,7 +136,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             {
                 throw new TaskPublishException($"TaskFlow: no confirm for task '{taskName}' within {_options.PublishTimeout}; it may not have been enqueued.", ex);
             }
-            catch (OperationInterruptedException ex) when (ex.ShutdownReason is { ReplyCode: not 320 and not 541 } reason && reason.Initiator == ShutdownInitiator.Peer)
+            catch (OperationInterruptedException ex) when (ChannelClose.IsChannelLevel(ex.ShutdownReason) && ex.ShutdownReason is { } reason)
             {
                 // A channel-level error (e.g. 404: the exchange does not exist): retrying cannot help.
                 throw new TaskPublishException($"TaskFlow: the broker closed the channel while publishing task '{taskName}' ({reason.ReplyCode} {reason.ReplyText}); it was not enqueued.", ex);
@@ -177,7 +177,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
         public async ValueTask<IChannel> GetChannelAsync(BrokerConnections connections, CancellationToken cancellationToken)
         {
             var channel = Volatile.Read(ref _channel);
-            if (channel is not null && (channel.IsOpen || !IsPermanentlyClosed(channel)))
+            if (channel is not null && (channel.IsOpen || !ChannelClose.IsPermanent(channel)))
             {
                 return channel;
             }
@@ -186,7 +186,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             try
             {
                 channel = _channel;
-                if (channel is not null && (channel.IsOpen || !IsPermanentlyClosed(channel)))
+                if (channel is not null && (channel.IsOpen || !ChannelClose.IsPermanent(channel)))
                 {
                     return channel;
                 }
@@ -228,12 +228,6 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
                 channel.Dispose();
             }
         }
-
-        // A channel closed by a channel-level error (e.g. 404 on a missing exchange) is never reopened by
-        // automatic recovery; one closed with its connection is, so it is kept until recovery brings it back.
-        private static bool IsPermanentlyClosed(IChannel channel) =>
-            channel.CloseReason is { } reason && reason.ReplyCode is not 320 and not 541 && reason.Initiator != ShutdownInitiator.Library
-            || channel.CloseReason?.Initiator == ShutdownInitiator.Application;
     }
 }
 

@@ -257,7 +257,7 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
         {
             Log.ConsumerChannelClosed(_logger, _queue, reason.ReplyCode, reason.ReplyText);
             // A channel-level close (e.g. consumer_timeout, 406) is not repaired by connection recovery.
-            if (reason.ReplyCode is not 320 and not 541 && reason.Initiator == ShutdownInitiator.Peer)
+            if (ChannelClose.IsChannelLevel(reason))
             {
                 _stopped.TrySetResult();
             }
