@@ -13,9 +13,10 @@ public static partial class NotesTasks
     /// Copies a note. Takes the id, not the note (the note may change or go away while the task waits). The
     /// copies are written in the task's own transaction, committed together with the task's completion record:
     /// a redelivery after a crash never makes 20 copies. Slow on purpose (200 ms per copy), so that there is
-    /// time for a conflicting delete.
+    /// time for a conflicting delete. It declares the entity it works on: every call, whatever its options, is recorded
+    /// as pending for <c>note:{noteId}</c>, so that a delete can lock the note or revoke what is pending on it.
     /// </summary>
-    [Task(Queue = "notes")]
+    [Task(Queue = "notes", EntityKey = "note:{noteId}")]
     public static async Task<int> CopyNote(int noteId, int copies, [FromServices] NoteStore notes, ILoggerFactory loggers, TaskContext context, CancellationToken cancellationToken)
     {
         var log = loggers.CreateLogger("Notes.CopyNote");

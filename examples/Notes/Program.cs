@@ -57,7 +57,8 @@ void Expect(bool condition, string what)
 static void Say(string text) => Console.WriteLine("    " + text);
 static void Step(string text) => Console.WriteLine($"{Environment.NewLine}==> {text}");
 
-// 0. The problem: nothing ties the delete to the pending copy.
+// 0. The problem: nothing ties the delete to the pending copy. (The copy is recorded for its note, because CopyNote
+//    declares [Task(EntityKey = "note:{noteId}")], but this delete does not look.)
 Step("Without protection: copy 10 times, then delete the original before the copy runs");
 var id = await notes.CreateAsync("Groceries", "milk, eggs");
 var copy = await tasks.CopyNote.ApplyAsync(id, 10, new TaskOptions { Countdown = soon });
@@ -65,10 +66,10 @@ await notes.DeleteAsync(id);
 Say($"note {id} deleted while task {copy.Id} was pending");
 Say($"the copy task returned {await copy.WaitAsync(timeout)}: the user asked for 10 copies and got {await notes.CountCopiesAsync(id)}");
 
-// 1. Lock, refuse: the copy is enqueued with the note's entity key; the delete asks for the entity and is refused.
+// 1. Lock, refuse: the copy carries the note's entity key (declared on the task); the delete asks for the entity and is refused.
 Step("Entity lock, refuse: the delete is refused while the copy is pending");
 id = await notes.CreateAsync("Groceries", "milk, eggs");
-copy = await tasks.CopyNote.ApplyAsync(id, 10, new TaskOptions { Countdown = soon, EntityKey = $"note:{id}" });
+copy = await tasks.CopyNote.ApplyAsync(id, 10, new TaskOptions { Countdown = soon });
 try
 {
     await using var lease = await store.LockEntityAsync($"note:{id}");
@@ -91,14 +92,14 @@ await using (await store.LockEntityAsync($"note:{id}"))
 // 2. Lock, wait: the delete waits for the pending copy, then goes ahead; meanwhile new work on the note is refused.
 Step("Entity lock, wait: the delete waits until the copy is done");
 id = await notes.CreateAsync("Reading list", "SICP, TAOCP");
-copy = await tasks.CopyNote.ApplyAsync(id, 10, new TaskOptions { Countdown = soon, EntityKey = $"note:{id}" });
+copy = await tasks.CopyNote.ApplyAsync(id, 10, new TaskOptions { Countdown = soon });
 var started = DateTime.UtcNow;
 await using (await store.LockEntityAsync($"note:{id}", wait: timeout))
 {
     Say($"lease granted after {(DateTime.UtcNow - started).TotalSeconds:F1} s, when the copy finished ({(await copy.GetStateAsync())!.State.ToWireName()}, {await notes.CountCopiesAsync(id)} copies)");
     try
     {
-        await tasks.CopyNote.ApplyAsync(id, 3, new TaskOptions { EntityKey = $"note:{id}" });
+        await tasks.CopyNote.DelayAsync(id, 3);
         Expect(false, "a copy was enqueued while the delete held the note");
     }
     catch (EntityLockedException ex)
@@ -112,7 +113,7 @@ await using (await store.LockEntityAsync($"note:{id}", wait: timeout))
 // 3. Revoke by key: the user deletes the note and cancels what is pending on it.
 Step("Revoke by entity key: delete the note and cancel its pending operations");
 id = await notes.CreateAsync("Draft", "to be thrown away");
-copy = await tasks.CopyNote.ApplyAsync(id, 10, new TaskOptions { Countdown = soon, EntityKey = $"note:{id}" });
+copy = await tasks.CopyNote.ApplyAsync(id, 10, new TaskOptions { Countdown = soon });
 var revoked = await store.RevokeEntityAsync($"note:{id}");
 await using (await store.LockEntityAsync($"note:{id}"))
 {

@@ -19,4 +19,7 @@ internal static class DiagnosticIds
     public const string ClientMemberConflict = "TF0011";
     public const string InaccessibleArgumentType = "TF0012";
     public const string InvalidRetryAttributeValue = "TF0013";
+    public const string EntityKeyPlaceholderNotAnArgument = "TF0014";
+    public const string MalformedEntityKey = "TF0015";
+    public const string EntityKeyPlaceholderType = "TF0016";
 }

@@ -178,6 +178,19 @@ public sealed partial class TaskGenerator
                 ? "/// <returns>The handle of the enqueued task.</returns>"
                 : "/// <returns>The handle of the enqueued task, typed with the task's result.</returns>";
 
+            // What the task declares ([Task(EntityKey, IgnoreResult)]) fills the options the call leaves unset.
+            var delayOptions = "null";
+            var applyOptions = options;
+            var declared = DeclaredOptions(task);
+            if (declared.Count > 0)
+            {
+                delayOptions = "new global::TaskFlow.TaskOptions { " + string.Join(", ", declared.Select(static entry => entry.Property + " = " + entry.Value)) + " }";
+                applyOptions = "new global::TaskFlow.TaskOptions(" + options + ") { "
+                    + string.Join(", ", declared.Select(entry => entry.Property + " = " + options + "." + entry.Property + " ?? " + entry.Value)) + " }";
+            }
+
+            var declaredDocs = string.Join(" and ", declared.Select(static entry => "<c>" + entry.Property + "</c> to " + entry.Shown));
+
             writer.WriteLine("/// <summary>Sends task <c>" + EscapeXml(task.TaskName) + "</c>, which runs " + MethodReference(task) + " on a worker.</summary>");
             writer.WriteLine(s_generatedCodeAttribute);
             writer.WriteLine(ProxyAccessibility(task) + " readonly struct " + task.MethodName + "Proxy");
@@ -193,25 +206,49 @@ public sealed partial class TaskGenerator
 
                 writer.WriteLine();
                 writer.WriteLine("/// <summary>Sends the task with its configured options; completes when the broker has confirmed it.</summary>");
+                if (declared.Count > 0)
+                {
+                    writer.WriteLine("/// <remarks>Sets " + declaredDocs + ", as the task declares.</remarks>");
+                }
+
                 WriteArgumentDocs(writer, arguments);
                 writer.WriteLine("/// <param name=\"" + cancellationToken + "\">Cancels sending the task (not the task itself).</param>");
                 writer.WriteLine(returns);
                 writer.WriteLine("public " + returnType + " DelayAsync(" + delayParameters + ")");
                 writer.Indent();
-                writer.WriteLine("=> " + Enqueue("null") + ";");
+                writer.WriteLine("=> " + Enqueue(delayOptions) + ";");
                 writer.Unindent();
                 writer.WriteLine();
                 writer.WriteLine("/// <summary>Sends the task with per-call options (task id, queue, countdown, expiry, priority...); completes when the broker has confirmed it.</summary>");
                 WriteArgumentDocs(writer, arguments.Where(static argument => !argument.DefaultInProxy));
-                writer.WriteLine("/// <param name=\"" + options + "\">The options of this call.</param>");
+                writer.WriteLine(declared.Count > 0
+                    ? "/// <param name=\"" + options + "\">The options of this call; where they leave them unset, the task's declaration sets " + declaredDocs + ".</param>"
+                    : "/// <param name=\"" + options + "\">The options of this call.</param>");
                 WriteArgumentDocs(writer, arguments.Where(static argument => argument.DefaultInProxy));
                 writer.WriteLine("/// <param name=\"" + cancellationToken + "\">Cancels sending the task (not the task itself).</param>");
                 writer.WriteLine(returns);
                 writer.WriteLine("public " + returnType + " ApplyAsync(" + applyParameters + ")");
                 writer.Indent();
-                writer.WriteLine("=> " + Enqueue(options) + ";");
+                writer.WriteLine("=> " + Enqueue(applyOptions) + ";");
                 writer.Unindent();
             }
+        }
+
+        /// <summary>The <c>TaskOptions</c> a task declares in <c>[Task]</c>: property, value expression, and how the docs show it.</summary>
+        private static List<(string Property, string Value, string Shown)> DeclaredOptions(TaskSpec task)
+        {
+            var declared = new List<(string Property, string Value, string Shown)>();
+            if (task.EntityKey is { } entityKey)
+            {
+                declared.Add(("EntityKey", entityKey.Expression, "<c>" + EscapeXml(entityKey.Template) + "</c>"));
+            }
+
+            if (task.IgnoreResult is true)
+            {
+                declared.Add(("IgnoreResult", "true", "<c>true</c>"));
+            }
+
+            return declared;
         }
 
         private static void WriteArgumentDocs(SourceWriter writer, IEnumerable<ParameterSpec> arguments)
@@ -312,7 +349,7 @@ public sealed partial class TaskGenerator
             }
         }
 
-        /// <summary>The descriptor's optional settings (time limits, retry policy), as object initializer entries.</summary>
+        /// <summary>The descriptor's optional settings (time limits, retry policy, ignored results), as object initializer entries.</summary>
         private static List<Action<SourceWriter>> DescriptorSettings(TaskSpec task)
         {
             var settings = new List<Action<SourceWriter>>();
@@ -329,6 +366,11 @@ public sealed partial class TaskGenerator
             if (task.Retry is { } retry)
             {
                 settings.Add(writer => WriteRetryPolicy(writer, retry));
+            }
+
+            if (task.IgnoreResult is { } ignoreResult)
+            {
+                settings.Add(writer => writer.WriteLine("IgnoreResult = " + (ignoreResult ? "true" : "false") + ","));
             }
 
             return settings;

@@ -35,6 +35,28 @@ public sealed class TaskAttribute : Attribute
     /// until it returns or observes its token, which is cancelled too. 0: none.
     /// </summary>
     public double TimeLimitSeconds { get; set; }
+
+    /// <summary>
+    /// The entity the task works on, as a template over its message arguments: <c>"note:{noteId}"</c>. The generated
+    /// <c>DelayAsync</c>/<c>ApplyAsync</c> set <see cref="TaskOptions.EntityKey"/> from it (formatted with the invariant
+    /// culture) unless the call sets one itself, so every call is recorded as pending for the entity before it is sent:
+    /// <c>TaskStateStore.RevokeEntityAsync</c> revokes it and <c>TaskStateStore.LockEntityAsync</c> refuses (or waits)
+    /// while it is pending or running (state store only).
+    /// </summary>
+    /// <remarks>
+    /// A placeholder <c>{name}</c> is the name of a message argument (not an injected parameter) of type string, char,
+    /// bool, an integer type, decimal, <see cref="Guid"/>, an enum or <see cref="DateOnly"/> (as <c>yyyy-MM-dd</c>), not
+    /// nullable. <c>{{</c> and <c>}}</c> stand for literal braces. The source generator checks the template (TF0014-TF0016).
+    /// </remarks>
+    public string? EntityKey { get; set; }
+
+    /// <summary>
+    /// Do not keep the task's return value in the state store (its state is still recorded). The generated proxies set
+    /// <see cref="TaskOptions.IgnoreResult"/> to <c>true</c> unless the call sets it, and workers honour it for messages
+    /// from any client (e.g. Celery). <c>TaskStateOptions.Tasks[name].IgnoreResult</c> overrides it; setting it to
+    /// <c>false</c> explicitly keeps the task's results even when <c>TaskStateOptions.IgnoreResults</c> is on. See docs/state.md.
+    /// </summary>
+    public bool IgnoreResult { get; set; }
 }
 
 /// <summary>Marks a task parameter as a service resolved from the task's DI scope rather than a message argument.</summary>

@@ -69,6 +69,13 @@ public sealed class TaskDescriptor
     /// <summary>Hard time limit: the worker stops waiting after it and fails the attempt. <c>null</c>: none (or the message's <c>timelimit</c> header).</summary>
     public TimeSpan? TimeLimit { get; init; }
 
+    /// <summary>
+    /// From <c>[Task(IgnoreResult = ...)]</c>: <c>true</c> keeps no return value of this task in the state store, whichever
+    /// client sent it; <c>false</c> keeps it even when <c>TaskStateOptions.IgnoreResults</c> is on; <c>null</c> (not declared)
+    /// leaves it to the configuration. <c>TaskStateOptions.Tasks[name].IgnoreResult</c> overrides it (see docs/state.md).
+    /// </summary>
+    public bool? IgnoreResult { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => Name;
 }

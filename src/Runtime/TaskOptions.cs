@@ -6,6 +6,37 @@ namespace TaskFlow;
 /// <summary>Per-call options for <c>ApplyAsync</c>. Every property is optional.</summary>
 public sealed class TaskOptions
 {
+    /// <summary>Creates options with nothing set.</summary>
+    public TaskOptions()
+    {
+    }
+
+    /// <summary>
+    /// Creates a copy of <paramref name="options"/>, to change some of its values with an object initializer
+    /// (<c>new TaskOptions(options) { EntityKey = "note:42" }</c>): the properties are <c>init</c>-only. The generated
+    /// proxies use it to fill in what a task declares (<c>[Task(EntityKey = ..., IgnoreResult = ...)]</c>) when the call
+    /// did not set it.
+    /// </summary>
+    /// <param name="options">The options to copy.</param>
+    public TaskOptions(TaskOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        TaskId = options.TaskId;
+        Queue = options.Queue;
+        Countdown = options.Countdown;
+        Eta = options.Eta;
+        ExpiresIn = options.ExpiresIn;
+        ExpiresAt = options.ExpiresAt;
+        Priority = options.Priority;
+        SoftTimeLimit = options.SoftTimeLimit;
+        TimeLimit = options.TimeLimit;
+        Headers = options.Headers;
+        ParentId = options.ParentId;
+        EntityKey = options.EntityKey;
+        IgnoreResult = options.IgnoreResult;
+        RootId = options.RootId;
+    }
+
     /// <summary>Use this task id instead of a new one (e.g. to make an enqueue idempotent).</summary>
     public string? TaskId { get; init; }
 
@@ -43,11 +74,17 @@ public sealed class TaskOptions
     /// The entity the task works on, e.g. <c>note:42</c> (state store only). The task is recorded as pending for
     /// the entity before it is sent, so that <c>TaskStateStore.RevokeEntityAsync</c> can revoke it and
     /// <c>TaskStateStore.LockEntityAsync</c> refuses (or waits) while it is pending or running; enqueueing it while
-    /// a lease holds the entity throws <see cref="State.EntityLockedException"/>.
+    /// a lease holds the entity throws <see cref="State.EntityLockedException"/>. A task declared with
+    /// <c>[Task(EntityKey = "note:{noteId}")]</c> gets it from its arguments when the call leaves it unset.
     /// </summary>
     public string? EntityKey { get; init; }
 
-    /// <summary>Do not keep this call's return value in the state store (Celery <c>ignore_result</c>); its state is still recorded.</summary>
+    /// <summary>
+    /// Do not keep this call's return value in the state store (Celery <c>ignore_result</c>); its state is still recorded.
+    /// Only <c>true</c> travels in the message (Celery's header is true or false, and false means "not asked"), so
+    /// <c>false</c> here cannot bring back the result of a task whose results are ignored by its declaration or by
+    /// configuration. See docs/state.md for the order of the settings.
+    /// </summary>
     public bool? IgnoreResult { get; init; }
 
     /// <summary>The first task of the workflow this one belongs to (Celery <c>root_id</c>). Defaults to the task id.</summary>

@@ -26,7 +26,7 @@ public class CacheabilityTests
 
             public static partial class OrderTasks
             {
-                [Task(Queue = "orders")]
+                [Task(Queue = "orders", EntityKey = "order:{orderId}", IgnoreResult = true)]
                 public static Task Ship(int orderId, string? note = null, IMailer? mailer = null, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
                 [Task]

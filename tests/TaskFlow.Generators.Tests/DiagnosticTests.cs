@@ -391,6 +391,129 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void TF0014_entity_key_placeholder_that_is_not_a_message_argument()
+    {
+        var result = Diagnose("""
+            public interface IStore { }
+
+            public static partial class Tasks
+            {
+                [Task(EntityKey = "note:{note}")] public static void Unknown(int noteId, int copies) { }
+                [Task(EntityKey = "note:{NoteId}")] public static void WrongCase(int noteId) { }
+                [Task(EntityKey = "note:{store}")] public static void Service(int noteId, IStore store) { }
+                [Task(Queue = "q", EntityKey = "run:{context}/{cancellationToken}")] public static void Injected(TaskContext context, CancellationToken cancellationToken) { }
+                [Task(EntityKey = "note:{a}")] public static void ReportedAsTF0003(ref int a) { }
+                [Task(EntityKey = "note:{noteId}")] public static void Good(int noteId, IStore store, CancellationToken cancellationToken) { }
+            }
+            """);
+
+        result.Found.ShouldBe(new[]
+        {
+            ("TF0003", "a"),
+            ("TF0014", "EntityKey = \"note:{note}\""),
+            ("TF0014", "EntityKey = \"note:{NoteId}\""),
+            ("TF0014", "EntityKey = \"note:{store}\""),
+            ("TF0014", "EntityKey = \"run:{context}/{cancellationToken}\""),
+            ("TF0014", "EntityKey = \"run:{context}/{cancellationToken}\""),
+        });
+        result.Messages.ShouldContain("Placeholder '{note}' in [Task] EntityKey of task method 'Tasks.Unknown(int, int)' does not name a parameter; a placeholder names a message argument of the task (its message arguments: noteId, copies)");
+        result.Messages.ShouldContain("Placeholder '{NoteId}' in [Task] EntityKey of task method 'Tasks.WrongCase(int)' does not name a parameter (did you mean 'noteId'?); a placeholder names a message argument of the task (its message arguments: noteId)");
+        result.Messages.ShouldContain("Placeholder '{store}' in [Task] EntityKey of task method 'Tasks.Service(int, IStore)' names parameter 'store', which is injected (a service resolved from DI), not a message argument; a placeholder names a message argument of the task (its message arguments: noteId)");
+        result.Messages.ShouldContain("Placeholder '{context}' in [Task] EntityKey of task method 'Tasks.Injected(TaskFlow.TaskContext, System.Threading.CancellationToken)' names parameter 'context', which is injected (the task context), not a message argument; a placeholder names a message argument of the task (the task has no message arguments)");
+        result.Messages.ShouldContain("Placeholder '{cancellationToken}' in [Task] EntityKey of task method 'Tasks.Injected(TaskFlow.TaskContext, System.Threading.CancellationToken)' names parameter 'cancellationToken', which is injected (the cancellation token), not a message argument; a placeholder names a message argument of the task (the task has no message arguments)");
+        result.ShouldGenerateOnly("Good");
+    }
+
+    [Fact]
+    public void TF0015_malformed_entity_key_template()
+    {
+        var result = Diagnose("""
+            public static partial class Tasks
+            {
+                [Task(EntityKey = "")] public static void Empty(int noteId) { }
+                [Task(EntityKey = "  ")] public static void Whitespace(int noteId) { }
+                [Task(EntityKey = "note:{noteId")] public static void Unclosed(int noteId) { }
+                [Task(EntityKey = "note:{a{noteId}")] public static void OpenedTwice(int noteId) { }
+                [Task(EntityKey = "note:{}")] public static void EmptyPlaceholder(int noteId) { }
+                [Task(EntityKey = "note:noteId}")] public static void StrayClose(int noteId) { }
+                [Task(EntityKey = "note:{noteId:D}")] public static void Format(int noteId) { }
+                [Task(EntityKey = "note:{ noteId }")] public static void Spaces(int noteId) { }
+                [Task(EntityKey = "note:{note.Id}")] public static void Member(int noteId) { }
+                [Task(EntityKey = "LONG{noteId}")] public static void TooLong(int noteId) { }
+                [Task(EntityKey = "{{literal}}:{noteId}:{{x}}")] public static void Good(int noteId) { }
+                [Task(EntityKey = null)] public static void NoKey(int noteId) { }
+            }
+            """.Replace("LONG", new string('k', 256), StringComparison.Ordinal));
+
+        result.Found.Select(found => found.Id).ShouldAllBe(id => id == "TF0015");
+        result.Found.Select(found => found.Text).ShouldBe(new[]
+        {
+            "EntityKey = \"\"",
+            "EntityKey = \"  \"",
+            "EntityKey = \"note:{noteId\"",
+            "EntityKey = \"note:{a{noteId}\"",
+            "EntityKey = \"note:{}\"",
+            "EntityKey = \"note:noteId}\"",
+            "EntityKey = \"note:{noteId:D}\"",
+            "EntityKey = \"note:{ noteId }\"",
+            "EntityKey = \"note:{note.Id}\"",
+            "EntityKey = \"" + new string('k', 256) + "{noteId}\"",
+        });
+        result.Messages.ShouldContain("[Task] EntityKey = \"\" of task method 'Tasks.Empty(int)' is malformed: it is empty or whitespace, and an entity key must have text");
+        result.Messages.ShouldContain("[Task] EntityKey = \"note:{noteId\" of task method 'Tasks.Unclosed(int)' is malformed: the '{' at index 5 is not closed by a '}' (write '{{' for a literal brace)");
+        result.Messages.ShouldContain("[Task] EntityKey = \"note:{a{noteId}\" of task method 'Tasks.OpenedTwice(int)' is malformed: the '{' at index 5 is not closed by a '}' (write '{{' for a literal brace)");
+        result.Messages.ShouldContain("[Task] EntityKey = \"note:{}\" of task method 'Tasks.EmptyPlaceholder(int)' is malformed: the placeholder '{}' at index 5 is empty; name a message argument, e.g. '{noteId}' (or write '{{' and '}}' for literal braces)");
+        result.Messages.ShouldContain("[Task] EntityKey = \"note:noteId}\" of task method 'Tasks.StrayClose(int)' is malformed: the '}' at index 11 closes no placeholder (write '}}' for a literal brace)");
+        result.Messages.ShouldContain("[Task] EntityKey = \"note:{noteId:D}\" of task method 'Tasks.Format(int)' is malformed: the placeholder '{noteId:D}' at index 5 is not a parameter name; placeholders hold a parameter name only (no format, expression or spaces)");
+        result.Messages.ShouldContain(message => message.StartsWith("[Task] EntityKey = \"kkk", StringComparison.Ordinal)
+            && message.EndsWith("of task method 'Tasks.TooLong(int)' is malformed: its fixed text is 256 characters long, and an entity key is at most 255", StringComparison.Ordinal));
+        result.ShouldGenerateOnly("Good", "NoKey");
+    }
+
+    [Fact]
+    public void TF0016_entity_key_placeholder_of_a_type_that_cannot_be_part_of_a_key()
+    {
+        var result = Diagnose("""
+            namespace N;
+
+            public sealed record Note(int Id);
+
+            public static partial class Tasks
+            {
+                [Task(EntityKey = "n:{ids}")] public static void Collection(List<int> ids) { }
+                [Task(EntityKey = "n:{ids}")] public static void Array(long[] ids) { }
+                [Task(EntityKey = "n:{note}")] public static void Complex(Note note) { }
+                [Task(EntityKey = "n:{anything}")] public static void Object(object anything) { }
+                [Task(EntityKey = "n:{id}")] public static void NullableValue(int? id) { }
+                [Task(EntityKey = "n:{name}")] public static void NullableReference(string? name) { }
+                [Task(EntityKey = "n:{ratio}")] public static void Floating(double ratio) { }
+                [Task(EntityKey = "n:{when}")] public static void Time(DateTime when) { }
+                [Task(EntityKey = "n:{when}")] public static void Offset(DateTimeOffset when) { }
+                [Task(EntityKey = "n:{s}:{c}:{b}:{i}:{l}:{m}:{g}:{k}:{d}:{u}:{sb}:{big}")]
+                public static void Good(string s, char c, bool b, int i, long l, decimal m, Guid g, DayOfWeek k, DateOnly d, ulong u, sbyte sb, Int128 big, List<int> other, double ratio) { }
+            }
+            """);
+
+        result.Found.ShouldBe(new[]
+        {
+            ("TF0016", "EntityKey = \"n:{ids}\""),
+            ("TF0016", "EntityKey = \"n:{ids}\""),
+            ("TF0016", "EntityKey = \"n:{note}\""),
+            ("TF0016", "EntityKey = \"n:{anything}\""),
+            ("TF0016", "EntityKey = \"n:{id}\""),
+            ("TF0016", "EntityKey = \"n:{name}\""),
+            ("TF0016", "EntityKey = \"n:{ratio}\""),
+            ("TF0016", "EntityKey = \"n:{when}\""),
+            ("TF0016", "EntityKey = \"n:{when}\""),
+        });
+        result.Messages.ShouldContain("Placeholder '{ids}' in [Task] EntityKey of task method 'N.Tasks.Collection(System.Collections.Generic.List<int>)' is parameter 'ids' of type 'System.Collections.Generic.List<int>', which cannot be part of an entity key: a collection is many values, not the id of one entity");
+        result.Messages.ShouldContain("Placeholder '{note}' in [Task] EntityKey of task method 'N.Tasks.Complex(N.Note)' is parameter 'note' of type 'N.Note', which cannot be part of an entity key: only strings, chars, bools, integers, decimals, Guids, enums and DateOnly values make keys; pass the entity's id as an argument of its own");
+        result.Messages.ShouldContain("Placeholder '{id}' in [Task] EntityKey of task method 'N.Tasks.NullableValue(int?)' is parameter 'id' of type 'int?', which cannot be part of an entity key: it is nullable, and a key needs a value (a null would make one key for every call without one)");
+        result.Messages.ShouldContain("Placeholder '{ratio}' in [Task] EntityKey of task method 'N.Tasks.Floating(double)' is parameter 'ratio' of type 'double', which cannot be part of an entity key: binary floating-point numbers have no stable text for one value; use an integer, a decimal or a string");
+        result.ShouldGenerateOnly("Good");
+    }
+
+    [Fact]
     public void A_task_with_an_error_is_neither_generated_nor_registered()
     {
         var result = Diagnose("""
@@ -440,6 +563,7 @@ public class DiagnosticTests
                 internal static partial class Nested
                 {
                     [Task(Name = "Celery.Compatible:name/v1", Queue = "celery")] internal static void Celery(object? anything, dynamic dyn) { }
+                    [Task(EntityKey = "order:{orderId}/{{line}}", IgnoreResult = true)] internal static int Keyed(long orderId, IService service, CancellationToken cancellationToken) => 0;
                 }
             }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Reflection;
@@ -62,6 +63,14 @@ public sealed class EndToEndTests : IDisposable
             public static void Guarded() { }
         }
 
+        public enum NoteKind { Text, Checklist }
+
+        public static partial class NoteTasks
+        {
+            [Task(EntityKey = "note:{noteId}/{kind}/{weight}/{day}/{{v1}}", IgnoreResult = true)]
+            public static int Copy(int noteId, NoteKind kind, decimal weight, DateOnly day, IClock clock, int copies = 1) => copies;
+        }
+
         public partial class Counter
         {
             private int _count;
@@ -103,15 +112,15 @@ public sealed class EndToEndTests : IDisposable
         add.Invoke(null, new object[] { builder }).ShouldBeSameAs(builder);
 
         registry.Tasks.Select(task => task.Name).Order(StringComparer.Ordinal)
-            .ShouldBe(new[] { "scoring.calculate", "signup.counter.increment", "signup.policy_tasks.guarded", "signup.signup_tasks.send_welcome_email" });
+            .ShouldBe(new[] { "scoring.calculate", "signup.counter.increment", "signup.note_tasks.copy", "signup.policy_tasks.guarded", "signup.signup_tasks.send_welcome_email" });
         services.ShouldContain(service => service.ServiceType == _assembly.GetType("Signup.SignupTasks+Client") && service.Lifetime == ServiceLifetime.Singleton);
         services.ShouldContain(service => service.ServiceType == _assembly.GetType("Signup.Counter+Client") && service.Lifetime == ServiceLifetime.Singleton);
         services.ShouldContain(service => service.ServiceType == _assembly.GetType("Signup.Counter") && service.Lifetime == ServiceLifetime.Scoped);
 
         // Registering twice is harmless: the same descriptors, TryAdd for services.
         add.Invoke(null, new object[] { builder });
-        registry.Tasks.Count.ShouldBe(4);
-        services.Count.ShouldBe(4);
+        registry.Tasks.Count.ShouldBe(5);
+        services.Count.ShouldBe(5);
     }
 
     [Fact]
@@ -191,6 +200,70 @@ public sealed class EndToEndTests : IDisposable
         var reason = delay.GetParameters()[1];
         reason.HasDefaultValue.ShouldBeTrue();
         reason.DefaultValue.ShouldBeNull();
+    }
+
+    [Fact]
+    public void Declared_ignore_result_reaches_the_descriptor()
+    {
+        Descriptor("Signup.NoteTasks+Client", "CopyDescriptor").IgnoreResult.ShouldBe(true);
+        Descriptor("Signup.SignupTasks+Client", "SendWelcomeEmailDescriptor").IgnoreResult.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Declared_entity_key_and_ignore_result_fill_the_options_a_call_leaves_unset()
+    {
+        // A culture whose numbers and dates differ from the invariant one: the key must not depend on the sender's culture.
+        var culture = (CultureInfo)CultureInfo.InvariantCulture.Clone();
+        culture.NumberFormat.NumberDecimalSeparator = ",";
+        culture.NumberFormat.NegativeSign = "~";
+        culture.DateTimeFormat.ShortDatePattern = "dd.MM.yyyy";
+        var previous = CultureInfo.CurrentCulture;
+        CultureInfo.CurrentCulture = culture;
+        try
+        {
+            var recorder = new RecordingTaskClient();
+            var proxy = Proxy("Signup.NoteTasks+Client", "Copy", recorder);
+            var checklist = Enum.Parse(_assembly.GetType("Signup.NoteKind", throwOnError: true)!, "Checklist");
+            var day = new DateOnly(2024, 3, 9);
+            var delay = proxy.GetType().GetMethod("DelayAsync")!;
+            var apply = proxy.GetType().GetMethod("ApplyAsync")!;
+            apply.GetParameters().Select(parameter => parameter.Name).ShouldBe(new[] { "noteId", "kind", "weight", "day", "options", "copies", "cancellationToken" });
+
+            // DelayAsync: the declared key, from the arguments, and no result.
+            await (ValueTask<TaskHandle<int>>)delay.Invoke(proxy, new object[] { -42, checklist, 12.5m, day, 3, CancellationToken.None })!;
+            var sent = recorder.Calls[^1];
+            sent.ArgumentsJson.ShouldBe("[-42,1,12.5,\"2024-03-09\",3]");
+            sent.Options.ShouldNotBeNull().EntityKey.ShouldBe("note:-42/Checklist/12.5/2024-03-09/{v1}");
+            sent.Options.IgnoreResult.ShouldBe(true);
+
+            // ApplyAsync: what the call set is kept, the rest is filled in, and the caller's options are not changed.
+            var headers = new Dictionary<string, object?> { ["tenant"] = "acme" };
+            var options = new TaskOptions { TaskId = "t-1", Queue = "notes", Countdown = TimeSpan.FromSeconds(5), Priority = 3, Headers = headers, ParentId = "p-1", RootId = "r-1" };
+            await (ValueTask<TaskHandle<int>>)apply.Invoke(proxy, new object[] { 7, checklist, 0.5m, day, options, 1, CancellationToken.None })!;
+            sent = recorder.Calls[^1];
+            sent.Options.ShouldNotBeSameAs(options);
+            sent.Options.ShouldNotBeNull().EntityKey.ShouldBe("note:7/Checklist/0.5/2024-03-09/{v1}");
+            sent.Options.IgnoreResult.ShouldBe(true);
+            sent.Options.TaskId.ShouldBe("t-1");
+            sent.Options.Queue.ShouldBe("notes");
+            sent.Options.Countdown.ShouldBe(TimeSpan.FromSeconds(5));
+            sent.Options.Priority.ShouldBe((byte)3);
+            sent.Options.Headers.ShouldBeSameAs(headers);
+            sent.Options.ParentId.ShouldBe("p-1");
+            sent.Options.RootId.ShouldBe("r-1");
+            options.EntityKey.ShouldBeNull();
+            options.IgnoreResult.ShouldBeNull();
+
+            // Explicit values win.
+            await (ValueTask<TaskHandle<int>>)apply.Invoke(proxy, new object[] { 7, checklist, 0.5m, day, new TaskOptions { EntityKey = "note:other", IgnoreResult = false }, 1, CancellationToken.None })!;
+            sent = recorder.Calls[^1];
+            sent.Options.ShouldNotBeNull().EntityKey.ShouldBe("note:other");
+            sent.Options.IgnoreResult.ShouldBe(false);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = previous;
+        }
     }
 
     [Fact]

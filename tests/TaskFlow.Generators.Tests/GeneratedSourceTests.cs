@@ -471,6 +471,72 @@ public class GeneratedSourceTests
     }
 
     [Fact]
+    public void Entity_keys_and_ignored_results_declared_on_the_task_fill_the_proxies_options()
+    {
+        var run = GeneratorHarness.RunAndCompile(Usings + """
+            namespace Keys;
+
+            public enum Kind { Text, Image }
+            public interface INoteStore { }
+
+            public static partial class KeyTasks
+            {
+                [Task(EntityKey = "note:{noteId}")]
+                public static Task<int> CopyNote(int noteId, int copies, INoteStore store, TaskContext context, CancellationToken cancellationToken) => Task.FromResult(copies);
+
+                [Task(EntityKey = "tenant:{tenant}/doc:{documentId}/{kind}/{day}/{{literal}} \"quoted\" \\ {price}:{tenant}", IgnoreResult = true)]
+                public static void Everything(string tenant, Guid documentId, Kind kind, DateOnly day, decimal price, long options = 5) { }
+
+                [Task(IgnoreResult = true)]
+                public static int Ignored(int a) => a;
+
+                [Task(IgnoreResult = false)]
+                public static int Kept(int a) => a;
+
+                [Task(EntityKey = "settings:{{global}}")]
+                public static void Constant() { }
+
+                [Task(EntityKey = "user:{@class}/{event}", Queue = "users")]
+                public static void Keywords(int @class, char @event, bool yes, byte b, short s, ushort us, uint ui, ulong ul, nint n, nuint nu, Int128 big, UInt128 ubig) { }
+
+                [Task(EntityKey = "all:{yes}{b}{s}{us}{ui}{ul}{n}{nu}{big}{ubig}")]
+                public static void EveryKeyType(bool yes, byte b, short s, ushort us, uint ui, ulong ul, nint n, nuint nu, Int128 big, UInt128 ubig, sbyte sb, long l) { }
+            }
+            """, assemblyName: "Keys");
+
+        const string Invariant = "global::System.String.Create(global::System.Globalization.CultureInfo.InvariantCulture, ";
+        var copy = Lines(run.Source("Keys.KeyTasks.CopyNote.g.cs"));
+        copy.ShouldContain("=> global::TaskFlow.TaskHandle<int>.FromAsync(_client.EnqueueAsync(global::Keys.KeyTasks.Client.CopyNoteDescriptor, new global::Keys.KeyTasks.Client.CopyNoteArguments(noteId, copies), "
+            + "new global::TaskFlow.TaskOptions { EntityKey = " + Invariant + "$\"note:{noteId}\") }, cancellationToken));");
+        copy.ShouldContain("=> global::TaskFlow.TaskHandle<int>.FromAsync(_client.EnqueueAsync(global::Keys.KeyTasks.Client.CopyNoteDescriptor, new global::Keys.KeyTasks.Client.CopyNoteArguments(noteId, copies), "
+            + "new global::TaskFlow.TaskOptions(options) { EntityKey = options.EntityKey ?? " + Invariant + "$\"note:{noteId}\") }, cancellationToken));");
+        copy.ShouldNotContain("IgnoreResult = true,");
+
+        // Escaped braces, quotes and backslashes stay text; DateOnly is ISO 8601; an argument named 'options' renames the parameter.
+        var everything = run.Source("Keys.KeyTasks.Everything.g.cs");
+        everything.ShouldContain("new global::TaskFlow.TaskOptions { EntityKey = " + Invariant
+            + "$\"tenant:{tenant}/doc:{documentId}/{kind}/{day:yyyy-MM-dd}/{{literal}} \\\"quoted\\\" \\\\ {price}:{tenant}\"), IgnoreResult = true }");
+        everything.ShouldContain("new global::TaskFlow.TaskOptions(_options) { EntityKey = _options.EntityKey ?? " + Invariant);
+        everything.ShouldContain("IgnoreResult = _options.IgnoreResult ?? true }");
+        Lines(everything).ShouldContain("IgnoreResult = true,");
+
+        var ignored = run.Source("Keys.KeyTasks.Ignored.g.cs");
+        ignored.ShouldContain("new global::TaskFlow.TaskOptions { IgnoreResult = true }, cancellationToken)");
+        ignored.ShouldContain("new global::TaskFlow.TaskOptions(options) { IgnoreResult = options.IgnoreResult ?? true }, cancellationToken)");
+        Lines(ignored).ShouldContain("IgnoreResult = true,");
+
+        // Declared false: only the descriptor says so (false is what a call sends anyway).
+        var kept = run.Source("Keys.KeyTasks.Kept.g.cs");
+        kept.ShouldContain("new global::Keys.KeyTasks.Client.KeptArguments(a), null, cancellationToken)");
+        kept.ShouldContain("new global::Keys.KeyTasks.Client.KeptArguments(a), options, cancellationToken)");
+        Lines(kept).ShouldContain("IgnoreResult = false,");
+
+        run.Source("Keys.KeyTasks.Constant.g.cs").ShouldContain("new global::TaskFlow.TaskOptions { EntityKey = \"settings:{global}\" }");
+        run.Source("Keys.KeyTasks.Keywords.g.cs").ShouldContain(Invariant + "$\"user:{@class}/{@event}\")");
+        Baseline.Verify(nameof(Entity_keys_and_ignored_results_declared_on_the_task_fill_the_proxies_options), run);
+    }
+
+    [Fact]
     public void Proxies_are_internal_when_a_type_they_expose_is_internal()
     {
         var run = GeneratorHarness.RunAndCompile(Usings + """

@@ -43,6 +43,7 @@ public class ModelGraphTests
         visited.ShouldContain(typeof(ParameterSpec));
         visited.ShouldContain(typeof(ContainerSpec));
         visited.ShouldContain(typeof(LocationInfo));
+        visited.ShouldContain(typeof(EntityKeySpec));
     }
 
     [Fact]
@@ -58,7 +59,7 @@ public class ModelGraphTests
                 public interface IService { }
                 public static partial class GraphTasks
                 {
-                    [Task] public static Task<int> Work(int a, string? b = "x", IService? service = null, CancellationToken cancellationToken = default) => Task.FromResult(a);
+                    [Task(EntityKey = "work:{a}", IgnoreResult = true)] public static Task<int> Work(int a, string? b = "x", IService? service = null, CancellationToken cancellationToken = default) => Task.FromResult(a);
                     [Task] public static void Broken(ref int a) { }
                 }
             }

@@ -16,6 +16,8 @@ namespace TaskFlow.Generators.Model;
 /// <param name="SoftTimeLimit">From <c>[Task(SoftTimeLimitSeconds)]</c>: a <c>TimeSpan</c> expression, or <c>null</c> for none.</param>
 /// <param name="TimeLimit">From <c>[Task(TimeLimitSeconds)]</c>: a <c>TimeSpan</c> expression, or <c>null</c> for none.</param>
 /// <param name="Retry">From <c>[Retry]</c>, or <c>null</c> when the method has none.</param>
+/// <param name="EntityKey">From <c>[Task(EntityKey)]</c>, or <c>null</c> when the task declares none.</param>
+/// <param name="IgnoreResult">From <c>[Task(IgnoreResult)]</c>, or <c>null</c> when not set.</param>
 internal sealed record TaskSpec(
     ContainerSpec Container,
     string MethodName,
@@ -31,7 +33,9 @@ internal sealed record TaskSpec(
     EquatableArray<ParameterSpec> Parameters,
     string? SoftTimeLimit,
     string? TimeLimit,
-    RetrySpec? Retry)
+    RetrySpec? Retry,
+    EntityKeySpec? EntityKey,
+    bool? IgnoreResult)
 {
     /// <summary>E.g. <c>global::Signup.SignupTasks.Client.SendWelcomeEmailDescriptor</c>.</summary>
     public string DescriptorReference => Container.ClientFullyQualifiedName + "." + MethodName + "Descriptor";
@@ -77,3 +81,11 @@ internal sealed record RetrySpec(
     EquatableArray<string>? Schedule,
     EquatableArray<string> RetryOn,
     EquatableArray<string> DoNotRetryOn);
+
+/// <summary>The entity key a task declares with <c>[Task(EntityKey = "note:{noteId}")]</c>.</summary>
+/// <param name="Template">The template as written, for the generated documentation.</param>
+/// <param name="Expression">
+/// A C# <c>string</c> expression over the proxy's argument identifiers that formats the key with the invariant
+/// culture, e.g. <c>global::System.String.Create(global::System.Globalization.CultureInfo.InvariantCulture, $"note:{noteId}")</c>.
+/// </param>
+internal sealed record EntityKeySpec(string Template, string Expression);

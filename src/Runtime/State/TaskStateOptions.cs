@@ -21,7 +21,12 @@ public enum StateStoreProvider
 /// <summary>Per-task settings of the state store, by task name (<see cref="TaskStateOptions.Tasks"/>).</summary>
 public sealed class TaskStatePolicy
 {
-    /// <summary>Do not keep this task's return value (its state is still recorded). Default: <see cref="TaskStateOptions.IgnoreResults"/>.</summary>
+    /// <summary>
+    /// Do not keep (<c>true</c>) or keep (<c>false</c>) this task's return value; its state is recorded either way.
+    /// When set, it overrides the call's <see cref="TaskOptions.IgnoreResult"/> and the task's
+    /// <c>[Task(IgnoreResult = ...)]</c> (the operator has the last word). Default <c>null</c>: the call, then the
+    /// task's declaration, then <see cref="TaskStateOptions.IgnoreResults"/> decide.
+    /// </summary>
     public bool? IgnoreResult { get; set; }
 
     /// <summary>
@@ -60,8 +65,9 @@ public sealed class TaskStateOptions
 
     /// <summary>
     /// Do not keep return values of tasks (their states are still recorded). Default <c>false</c>: a task that
-    /// returns a value keeps it for <see cref="ResultExpiry"/>. Per task: <see cref="Tasks"/>; per call:
-    /// <see cref="TaskOptions.IgnoreResult"/>.
+    /// returns a value keeps it for <see cref="ResultExpiry"/>. The default for tasks that say nothing: a call's
+    /// <see cref="TaskOptions.IgnoreResult"/>, a task's <c>[Task(IgnoreResult = ...)]</c> and <see cref="Tasks"/> entries
+    /// take precedence (docs/state.md).
     /// </summary>
     public bool IgnoreResults { get; set; }
 

@@ -50,7 +50,8 @@ public static class TaskStateServiceCollectionExtensions
             sp.GetRequiredService<IOptions<TaskStateOptions>>(),
             sp.GetRequiredService<IOptions<TaskFlowOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetService<TaskRegistry>()));
         services.AddSingleton<IHostedService>(sp => new StateMaintenance(sp.GetRequiredService<TaskStateStore>()));
         services.AddSingleton<IHostedService>(sp => new OutboxRelay(
             sp.GetRequiredService<TaskStateStore>(),

@@ -69,9 +69,11 @@ public sealed class TaskStateStore : IAsyncDisposable
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan LongestPoll = TimeSpan.FromSeconds(1);
     private readonly TaskFlowOptions _flow;
+    private readonly TaskRegistry? _registry;
 
-    internal TaskStateStore(IOptions<TaskStateOptions> options, IOptions<TaskFlowOptions> flow, TimeProvider time, ILoggerFactory loggers)
+    internal TaskStateStore(IOptions<TaskStateOptions> options, IOptions<TaskFlowOptions> flow, TimeProvider time, ILoggerFactory loggers, TaskRegistry? registry = null)
     {
+        _registry = registry;
         var logger = loggers.CreateLogger("TaskFlow.State");
         Logger = logger;
         Database = new StateDatabase(options.Value, time, logger);
@@ -271,14 +273,33 @@ public sealed class TaskStateStore : IAsyncDisposable
 
     internal bool Tracks(string taskName) => Options.PolicyOf(taskName)?.Track ?? true;
 
-    internal bool KeepsResult(string taskName, IReadOnlyDictionary<string, object?>? headers)
+    /// <summary>Whether to keep a succeeded task's return value; looks the task's descriptor up by name (see the other overload).</summary>
+    internal bool KeepsResult(string taskName, IReadOnlyDictionary<string, object?>? headers) =>
+        KeepsResult(taskName, _registry is not null && _registry.TryGet(taskName, out var task) ? task : null, headers);
+
+    /// <summary>
+    /// Whether to keep a succeeded task's return value. The first of these that has a say decides (docs/state.md):
+    /// the operator's <see cref="TaskStateOptions.Tasks"/> entry for the task; the message asking to ignore it (Celery's
+    /// <c>ignore_result</c> header: <see cref="TaskOptions.IgnoreResult"/>, set by the generated proxies of
+    /// <c>[Task(IgnoreResult = true)]</c> tasks, or any Celery client's); the task's declaration
+    /// (<see cref="TaskDescriptor.IgnoreResult"/>, for messages from clients that do not send it); <see cref="TaskStateOptions.IgnoreResults"/>.
+    /// </summary>
+    /// <param name="taskName">The task name of the message.</param>
+    /// <param name="task">The task's descriptor, or <c>null</c> when unknown.</param>
+    /// <param name="headers">The message's headers.</param>
+    internal bool KeepsResult(string taskName, TaskDescriptor? task, IReadOnlyDictionary<string, object?>? headers)
     {
+        if (Options.PolicyOf(taskName)?.IgnoreResult is { } configured)
+        {
+            return !configured;
+        }
+
         if (headers is not null && headers.TryGetValue(CeleryHeaders.IgnoreResult, out var ignore) && ignore is true)
         {
             return false;
         }
 
-        return !(Options.PolicyOf(taskName)?.IgnoreResult ?? Options.IgnoreResults);
+        return !(task?.IgnoreResult ?? Options.IgnoreResults);
     }
 
     internal StateWrite NewWrite(string taskId, string? taskName, string? queue, TaskState state, int attempts = 0, string? entityKey = null, string? error = null, string? result = null)
