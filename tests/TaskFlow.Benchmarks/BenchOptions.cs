@@ -31,7 +31,7 @@ internal sealed class BenchOptions
 
     public Uri Uri { get; private set; } = new("amqp://guest:guest@127.0.0.1:5672/");
 
-    /// <summary>Which sides to run, in table order: raw, celery-wire (diagnostic), taskflow.</summary>
+    /// <summary>Which sides to run, in table order: raw, celery-wire (diagnostic), taskflow, taskflow-state (TaskFlow with the PostgreSQL state store).</summary>
     public IReadOnlyList<string> Sides { get; private set; } = new[] { "raw", "taskflow" };
 
     public bool RunsPhase(char phase) => Phase == "all" || Phase.Contains(phase, StringComparison.Ordinal);
@@ -42,7 +42,11 @@ internal sealed class BenchOptions
     /// <summary>How long to wait for a quiet machine before running anyway.</summary>
     public TimeSpan QuietWait { get; private set; } = TimeSpan.FromSeconds(120);
 
-    private static readonly string[] AllSides = { "raw", "celery-wire", "taskflow" };
+    /// <summary>PostgreSQL for the taskflow-state side (each run gets its own schema, dropped afterwards).</summary>
+    public string StateConnectionString { get; private set; } =
+        Environment.GetEnvironmentVariable("TASKFLOW_STATE_PG") ?? "Host=127.0.0.1;Port=5432;Username=taskflow;Password=taskflow;Database=taskflow";
+
+    private static readonly string[] AllSides = { "raw", "celery-wire", "taskflow", "taskflow-state" };
 
     public static BenchOptions Parse(string[] args)
     {
@@ -92,17 +96,21 @@ internal sealed class BenchOptions
                 case "--uri":
                     options.Uri = new Uri(Next());
                     break;
+                case "--state-pg":
+                    options.StateConnectionString = Next();
+                    break;
                 case "--sides":
                     var sides = Next().ToLowerInvariant() switch
                     {
                         "both" => "raw,taskflow",
-                        "all" => "raw,celery-wire,taskflow",
+                        "all" => "raw,celery-wire,taskflow,taskflow-state",
+                        "state" => "raw,taskflow,taskflow-state",
                         var list => list,
                     };
                     options.Sides = AllSides.Where(side => sides.Split(',').Contains(side)).ToArray();
                     if (options.Sides.Count == 0 || sides.Split(',').Any(side => !AllSides.Contains(side)))
                     {
-                        throw new ArgumentException("--sides takes a comma-separated list of raw, celery-wire, taskflow (or both, all)");
+                        throw new ArgumentException("--sides takes a comma-separated list of raw, celery-wire, taskflow, taskflow-state (or both, state, all)");
                     }
 
                     break;
@@ -127,10 +135,13 @@ internal sealed class BenchOptions
           --prefetch P          consumer prefetch (default 100)
           --concurrency C       consumer handler concurrency, both sides (default: processor count)
           --warmup W            messages of the untimed warm-up pass per side and phase (default 5000)
-          --sides LIST          comma-separated raw, celery-wire, taskflow; both = raw,taskflow (default);
+          --sides LIST          comma-separated raw, celery-wire, taskflow, taskflow-state; both = raw,taskflow (default);
+                                state = raw,taskflow,taskflow-state (TaskFlow with the PostgreSQL state store, defaults:
+                                started + final state recorded, idempotency read, ack after the state commit);
                                 all adds celery-wire: the raw code sending TaskFlow's exact message (diagnostic)
           --quiet-cpu PCT       before each timed run wait until other processes use < PCT% CPU (default 15; 100 = off)
           --quiet-wait S        ... but at most S seconds, then run anyway and say so (default 120)
           --uri URI             broker (default amqp://guest:guest@127.0.0.1:5672/)
+          --state-pg CS         PostgreSQL for taskflow-state (default $TASKFLOW_STATE_PG or the one scripts/postgres.sh creates)
         """;
 }

@@ -119,3 +119,46 @@ internal static class BrokerProcess
         return null;
     }
 }
+
+/// <summary>
+/// CPU time of the local PostgreSQL server: all <c>postgres</c> processes (the backends serving the state store
+/// included), plus the time of backends that exited, which the postmaster collects (cutime, cstime).
+/// </summary>
+internal static class DatabaseProcess
+{
+    public static TimeSpan CpuTime()
+    {
+        long ticks = 0;
+        try
+        {
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                try
+                {
+                    var comm = Path.Combine(dir, "comm");
+                    if (!File.Exists(comm) || File.ReadAllText(comm).Trim() != "postgres")
+                    {
+                        continue;
+                    }
+
+                    var text = File.ReadAllText(Path.Combine(dir, "stat"));
+                    var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+                    for (var i = 11; i <= 14; i++)
+                    {
+                        ticks += long.Parse(fields[i], CultureInfo.InvariantCulture);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+                {
+                    // The process ended while we read it.
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return TimeSpan.Zero;
+        }
+
+        return TimeSpan.FromMilliseconds(ticks * 10);
+    }
+}

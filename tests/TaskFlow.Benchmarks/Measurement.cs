@@ -15,6 +15,7 @@ internal sealed record Measurement(
     int Gen2,
     double ProcessCpuMicrosecondsPerMessage,
     double BrokerCpuMicrosecondsPerMessage,
+    double DatabaseCpuMicrosecondsPerMessage,
     double? P50Milliseconds = null,
     double? P99Milliseconds = null)
 {
@@ -29,7 +30,8 @@ internal sealed record Measurement(
         to.Gen1 - from.Gen1,
         to.Gen2 - from.Gen2,
         (to.ProcessCpu - from.ProcessCpu).TotalMicroseconds / messages,
-        (to.BrokerCpu - from.BrokerCpu).TotalMicroseconds / messages);
+        (to.BrokerCpu - from.BrokerCpu).TotalMicroseconds / messages,
+        (to.DatabaseCpu - from.DatabaseCpu).TotalMicroseconds / messages);
 
     /// <summary>Adds percentiles of per-message latencies given in Stopwatch ticks.</summary>
     public Measurement WithLatencies(long[] ticks)
@@ -53,6 +55,7 @@ internal sealed record Measurement(
             I(r => r.Gen2),
             M(r => r.ProcessCpuMicrosecondsPerMessage),
             M(r => r.BrokerCpuMicrosecondsPerMessage),
+            M(r => r.DatabaseCpuMicrosecondsPerMessage),
             runs[0].P50Milliseconds is null ? null : M(r => r.P50Milliseconds!.Value),
             runs[0].P99Milliseconds is null ? null : M(r => r.P99Milliseconds!.Value));
     }

@@ -9,7 +9,7 @@ namespace TaskFlow.Benchmarks;
 /// Counters at one instant: time, bytes allocated by all threads of this process, GC counts, and the CPU time
 /// used so far by this process and by the broker (beam.smp, from /proc; 10 ms resolution).
 /// </summary>
-internal readonly record struct Snapshot(long Timestamp, long AllocatedBytes, int Gen0, int Gen1, int Gen2, TimeSpan ProcessCpu, TimeSpan BrokerCpu)
+internal readonly record struct Snapshot(long Timestamp, long AllocatedBytes, int Gen0, int Gen1, int Gen2, TimeSpan ProcessCpu, TimeSpan BrokerCpu, TimeSpan DatabaseCpu)
 {
     public static Snapshot Take() => Take(Stopwatch.GetTimestamp());
 
@@ -20,7 +20,8 @@ internal readonly record struct Snapshot(long Timestamp, long AllocatedBytes, in
         GC.CollectionCount(1),
         GC.CollectionCount(2),
         Environment.CpuUsage.TotalTime,
-        BrokerProcess.CpuTime());
+        BrokerProcess.CpuTime(),
+        DatabaseProcess.CpuTime());
 }
 
 /// <summary>

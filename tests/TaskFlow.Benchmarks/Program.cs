@@ -50,7 +50,8 @@ internal static class Program
                 {
                     "raw" => new RawBaseline(broker, options),
                     "celery-wire" => new RawBaseline(broker, options, CeleryWire.Create(new string('x', TaskFlowScenario.PayloadLengthForBaseline))),
-                    _ => new TaskFlowScenario(broker, options),
+                    "taskflow-state" => new TaskFlowScenario(broker, options, withStateStore: true),
+                    _ => new TaskFlowScenario(broker, options, withStateStore: false),
                 });
             }
 
@@ -154,18 +155,24 @@ internal static class Program
     }
 
     private static string Describe(char phase, Measurement m) => phase == 'c'
-        ? string.Create(Ci, $"p50 {m.P50Milliseconds:F3} ms, p99 {m.P99Milliseconds:F3} ms, {m.AllocatedBytesPerMessage:F0} B/msg, gen0/1/2 {m.Gen0}/{m.Gen1}/{m.Gen2}, CPU us/msg: harness {m.ProcessCpuMicrosecondsPerMessage:F0}, broker {m.BrokerCpuMicrosecondsPerMessage:F0}")
-        : string.Create(Ci, $"{m.MessagesPerSecond:F0} msg/s ({m.Seconds:F2} s), {m.AllocatedBytesPerMessage:F0} B/msg, gen0/1/2 {m.Gen0}/{m.Gen1}/{m.Gen2}, CPU us/msg: harness {m.ProcessCpuMicrosecondsPerMessage:F0}, broker {m.BrokerCpuMicrosecondsPerMessage:F0}");
+        ? string.Create(Ci, $"p50 {m.P50Milliseconds:F3} ms, p99 {m.P99Milliseconds:F3} ms, {m.AllocatedBytesPerMessage:F0} B/msg, gen0/1/2 {m.Gen0}/{m.Gen1}/{m.Gen2}, CPU us/msg: harness {m.ProcessCpuMicrosecondsPerMessage:F0}, broker {m.BrokerCpuMicrosecondsPerMessage:F0}, PostgreSQL {m.DatabaseCpuMicrosecondsPerMessage:F0}")
+        : string.Create(Ci, $"{m.MessagesPerSecond:F0} msg/s ({m.Seconds:F2} s), {m.AllocatedBytesPerMessage:F0} B/msg, gen0/1/2 {m.Gen0}/{m.Gen1}/{m.Gen2}, CPU us/msg: harness {m.ProcessCpuMicrosecondsPerMessage:F0}, broker {m.BrokerCpuMicrosecondsPerMessage:F0}, PostgreSQL {m.DatabaseCpuMicrosecondsPerMessage:F0}");
 
     private static string Table(List<Row> rows, List<string> sides, BenchOptions options)
     {
         var text = new StringBuilder();
         text.AppendLine(Ci, $"Medians of {options.Runs} run(s); N = {options.Messages} (a, b), {options.LatencyMessages} sequential round trips (c); window {options.Window}, prefetch {options.Prefetch}, consumer concurrency {options.Concurrency}; quorum queue, persistent, confirms + mandatory, manual ack.");
         text.AppendLine();
-        var ratios = new List<string>();
-        if (sides.Contains("taskflow"))
+        // Ratio columns: each TaskFlow side against the raw baseline(s), and TaskFlow with the store against without.
+        var ratios = new List<(string Side, string Baseline)>();
+        foreach (var side in sides.Where(s => s.StartsWith("taskflow", StringComparison.Ordinal)))
         {
-            ratios.AddRange(sides.Where(s => s != "taskflow"));
+            ratios.AddRange(sides.Where(b => !b.StartsWith("taskflow", StringComparison.Ordinal)).Select(b => (side, b)));
+        }
+
+        if (sides.Contains("taskflow") && sides.Contains("taskflow-state"))
+        {
+            ratios.Add(("taskflow-state", "taskflow"));
         }
 
         text.Append("| phase | metric |");
@@ -174,9 +181,9 @@ internal static class Program
             text.Append(' ').Append(Header(side)).Append(" |");
         }
 
-        foreach (var baseline in ratios)
+        foreach (var (side, baseline) in ratios)
         {
-            text.Append(" TaskFlow / ").Append(baseline).Append(" |");
+            text.Append(' ').Append(Header(side)).Append(" / ").Append(Header(baseline)).Append(" |");
         }
 
         text.AppendLine();
@@ -206,6 +213,11 @@ internal static class Program
                 Line(text, row, sides, ratios, name, "CPU us/msg, broker", m => m.BrokerCpuMicrosecondsPerMessage, "F1");
             }
 
+            if (sides.Contains("taskflow-state"))
+            {
+                Line(text, row, sides, ratios, name, "CPU us/msg, PostgreSQL", m => m.DatabaseCpuMicrosecondsPerMessage, "F1");
+            }
+
             text.Append(Ci, $"| {name} | GCs gen0/1/2 |");
             foreach (var side in sides)
             {
@@ -219,7 +231,7 @@ internal static class Program
         return text.ToString();
     }
 
-    private static void Line(StringBuilder text, Row row, List<string> sides, List<string> ratios, string name, string metric, Func<Measurement, double> value, string format)
+    private static void Line(StringBuilder text, Row row, List<string> sides, List<(string Side, string Baseline)> ratios, string name, string metric, Func<Measurement, double> value, string format)
     {
         text.Append(Ci, $"| {name} | {metric} |");
         foreach (var side in sides)
@@ -227,9 +239,10 @@ internal static class Program
             text.Append(' ').Append(value(row.Results[side]).ToString(format, Ci)).Append(" |");
         }
 
-        foreach (var baseline in ratios)
+        foreach (var (side, baseline) in ratios)
         {
-            text.Append(' ').Append((value(row.Results["taskflow"]) / value(row.Results[baseline])).ToString("F2", Ci)).Append("x |");
+            var under = value(row.Results[baseline]);
+            text.Append(' ').Append(under > 0 ? (value(row.Results[side]) / under).ToString("F2", Ci) + "x" : "-").Append(" |");
         }
 
         text.AppendLine();
@@ -239,6 +252,7 @@ internal static class Program
     {
         "raw" => "raw RabbitMQ.Client",
         "celery-wire" => "raw, TaskFlow's wire format",
+        "taskflow-state" => "TaskFlow + state store",
         _ => "TaskFlow",
     };
 

@@ -5,14 +5,19 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Dapper;
+using Npgsql;
 using TaskFlow.Hosting;
+using TaskFlow.State;
 
 namespace TaskFlow.Benchmarks;
 
 /// <summary>
 /// TaskFlow as an application uses it: the generated <c>BenchTasks.Client</c> (<c>DelayAsync</c>) from DI for
 /// sending, and the real <see cref="TaskFlowWorker"/> hosted in a generic host for consuming. Logging is
-/// registered without providers, as the baseline logs nothing either.
+/// registered without providers, as the baseline logs nothing either. With <c>withStateStore</c> (side
+/// <c>taskflow-state</c>) the PostgreSQL state store is on with its defaults: the idempotency read before each
+/// task, started and final states recorded, the ack sent after the final state is committed.
 /// </summary>
 internal sealed class TaskFlowScenario : IScenario
 {
@@ -22,15 +27,17 @@ internal sealed class TaskFlowScenario : IScenario
     private readonly Broker _broker;
     private readonly BenchOptions _options;
     private readonly string _payload;
+    private readonly bool _withStateStore;
 
-    public TaskFlowScenario(Broker broker, BenchOptions options)
+    public TaskFlowScenario(Broker broker, BenchOptions options, bool withStateStore)
     {
         _broker = broker;
         _options = options;
+        _withStateStore = withStateStore;
         _payload = new string('x', PayloadLengthForBaseline);
     }
 
-    public string Name => "taskflow";
+    public string Name => _withStateStore ? "taskflow-state" : "taskflow";
 
     /// <summary>The body, <c>[[sentAt,"payload"],{},{embed}]</c>, as long as the baseline's.</summary>
     public static int BodyLength(int payloadLength) =>
@@ -41,9 +48,12 @@ internal sealed class TaskFlowScenario : IScenario
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddTaskFlow(o => Configure(o, queue)).AddTaskFlowBenchmarksTasks();
+        var state = _withStateStore ? await StateSchema.CreateAsync(_options.StateConnectionString).ConfigureAwait(false) : null;
+        var flow = services.AddTaskFlow(o => Configure(o, queue)).AddTaskFlowBenchmarksTasks();
+        state?.AddTo(flow);
         var provider = services.BuildServiceProvider();
         await using (provider.ConfigureAwait(false))
+        await using ((state ?? (IAsyncDisposable)provider).ConfigureAwait(false))
         {
             var tasks = provider.GetRequiredService<BenchTasks.Client>();
 
@@ -65,7 +75,8 @@ internal sealed class TaskFlowScenario : IScenario
     /// <summary>(b) Pre-fill N tasks, then start the worker; timed from the first to the last task run.</summary>
     public async Task<Measurement> ConsumeAsync(string queue, int messages)
     {
-        var host = BuildHost(queue);
+        var state = _withStateStore ? await StateSchema.CreateAsync(_options.StateConnectionString).ConfigureAwait(false) : null;
+        var host = BuildHost(queue, state);
         try
         {
             var tasks = host.Services.GetRequiredService<BenchTasks.Client>();
@@ -81,7 +92,19 @@ internal sealed class TaskFlowScenario : IScenario
             try
             {
                 await Probe.Done.WaitAsync(TimeSpan.FromMinutes(5)).ConfigureAwait(false);
-                return Measurement.Between(Probe.First, Probe.Last, messages - 1);
+                var measured = Measurement.Between(Probe.First, Probe.Last, messages - 1);
+                if (state is not null)
+                {
+                    // The store really recorded every task (stopping the host flushed the writer).
+                    await host.StopAsync().ConfigureAwait(false);
+                    var recorded = await state.CountSucceededAsync().ConfigureAwait(false);
+                    if (recorded < messages)
+                    {
+                        throw new InvalidOperationException($"taskflow-state (b): {recorded} succeeded records for {messages} tasks");
+                    }
+                }
+
+                return measured;
             }
             finally
             {
@@ -91,13 +114,18 @@ internal sealed class TaskFlowScenario : IScenario
         finally
         {
             await DisposeAsync(host).ConfigureAwait(false);
+            if (state is not null)
+            {
+                await state.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
     /// <summary>(c) One task at a time: from just before DelayAsync to the task body running.</summary>
     public async Task<Measurement> LatencyAsync(string queue, int messages, int warmup)
     {
-        var host = BuildHost(queue);
+        var state = _withStateStore ? await StateSchema.CreateAsync(_options.StateConnectionString).ConfigureAwait(false) : null;
+        var host = BuildHost(queue, state);
         try
         {
             var tasks = host.Services.GetRequiredService<BenchTasks.Client>();
@@ -136,6 +164,10 @@ internal sealed class TaskFlowScenario : IScenario
         finally
         {
             await DisposeAsync(host).ConfigureAwait(false);
+            if (state is not null)
+            {
+                await state.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -151,11 +183,12 @@ internal sealed class TaskFlowScenario : IScenario
         }
     }
 
-    private IHost BuildHost(string queue)
+    private IHost BuildHost(string queue, StateSchema? state)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddLogging();
-        builder.Services.AddTaskFlow(o => Configure(o, queue)).AddTaskFlowBenchmarksTasks();
+        var flow = builder.Services.AddTaskFlow(o => Configure(o, queue)).AddTaskFlowBenchmarksTasks();
+        state?.AddTo(flow);
         builder.Services.AddTaskFlowWorker(w =>
         {
             w.AddQueue(queue, concurrency: _options.Concurrency, prefetch: _options.Prefetch);
@@ -198,4 +231,59 @@ internal sealed class TaskFlowScenario : IScenario
 
     /// <summary>Padding that makes the body as long as the baseline's.</summary>
     public static int PayloadLengthForBaseline => Math.Max(1, RawBaseline.BodySize - BodyLength(0));
+
+    /// <summary>A fresh state-store schema for one run (applied untimed, like the queue declaration), dropped afterwards.</summary>
+    private sealed class StateSchema : IAsyncDisposable
+    {
+        private readonly NpgsqlDataSource _dataSource;
+        private readonly string _schema;
+
+        private StateSchema(NpgsqlDataSource dataSource, string schema)
+        {
+            _dataSource = dataSource;
+            _schema = schema;
+        }
+
+        public static async Task<StateSchema> CreateAsync(string connectionString)
+        {
+            var state = new StateSchema(NpgsqlDataSource.Create(connectionString), "tf_bench_" + Guid.NewGuid().ToString("N")[..12]);
+            var services = new ServiceCollection();
+            services.AddLogging();
+            state.AddTo(services.AddTaskFlow());
+            var provider = services.BuildServiceProvider();
+            await using (provider.ConfigureAwait(false))
+            {
+                await provider.GetRequiredService<TaskStateStore>().ApplySchemaAsync().ConfigureAwait(false);
+            }
+
+            return state;
+        }
+
+        public void AddTo(TaskFlowBuilder flow) => flow.AddStateStore(o =>
+        {
+            o.UsePostgreSql(_dataSource);
+            o.Schema = _schema;
+            o.RunOutboxRelay = false;
+        });
+
+        public async Task<long> CountSucceededAsync()
+        {
+            var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                return await connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {_schema}.task_state WHERE state = {(int)TaskState.Succeeded}").ConfigureAwait(false);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                await connection.ExecuteAsync($"DROP SCHEMA IF EXISTS {_schema} CASCADE").ConfigureAwait(false);
+            }
+
+            await _dataSource.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 }

@@ -12,7 +12,9 @@ namespace TaskFlow.Internal;
 
 /// <summary>
 /// Consumes one queue on its own channel: decode, run, then ack (ack-late) or dead-letter and ack.
-/// Concurrency comes from the channel's consumer dispatch concurrency; prefetch from basic.qos.
+/// Prefetch comes from basic.qos; the channel dispatches up to <see cref="TaskSlots.DispatchConcurrency"/> messages
+/// at once and <see cref="TaskSlots"/> bounds how many of them run (the queue's concurrency), so that the state
+/// store's read before a run and its commit before the ack do not hold a task slot.
 /// </summary>
 internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
 {
@@ -24,14 +26,16 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
     private readonly TaskFlowWorkerStatus _status;
     private readonly ILogger _logger;
     private readonly CancellationToken _abort;
+    private readonly TaskSlots _slots;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _inFlight;
     private volatile bool _stopping;
 
-    public QueueConsumer(IChannel channel, string queue, TaskExecutor executor, DeadLetters deadLetters, Redelivery redelivery, TaskFlowOptions options, TaskFlowWorkerStatus status, ILogger logger, CancellationToken abort)
+    public QueueConsumer(IChannel channel, string queue, TaskExecutor executor, DeadLetters deadLetters, Redelivery redelivery, TaskFlowOptions options, TaskFlowWorkerStatus status, ILogger logger, TaskSlots slots, CancellationToken abort)
         : base(channel)
     {
+        _slots = slots;
         _redelivery = redelivery;
         _options = options;
         _queue = queue;
@@ -48,12 +52,16 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
     public int InFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>Marks the consumer as stopping: the cancel that follows is ours, not the broker's.</summary>
-    public void BeginStop() => _stopping = true;
+    public void BeginStop()
+    {
+        _stopping = true;
+        _slots.Close();
+    }
 
     /// <summary>Stop taking new messages; completes when no task is running (prefetched ones are requeued).</summary>
     public Task DrainAsync()
     {
-        _stopping = true;
+        BeginStop();
         if (Volatile.Read(ref _inFlight) == 0)
         {
             _drained.TrySetResult();
@@ -101,7 +109,7 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
         }
 
         var started = Environment.TickCount64;
-        var outcome = await _executor.ExecuteAsync(message, _queue, honourEta: true, _abort).ConfigureAwait(false);
+        var outcome = await _executor.ExecuteAsync(message, _queue, honourEta: true, _abort, _slots).ConfigureAwait(false);
         switch (outcome.Kind)
         {
             case TaskOutcomeKind.Succeeded:
@@ -125,6 +133,10 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
                 break;
             case TaskOutcomeKind.Revoked:
                 await Channel.BasicAckAsync(deliveryTag, multiple: false, CancellationToken.None).ConfigureAwait(false);
+                break;
+            case TaskOutcomeKind.NotStarted:
+                // The worker stopped taking work while it waited for a slot: hand it back untouched.
+                await Channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true, CancellationToken.None).ConfigureAwait(false);
                 break;
             case TaskOutcomeKind.Rejected:
                 Log.TaskRejected(_logger, message.TaskName, message.Id, outcome.Reason!, outcome.Detail!);

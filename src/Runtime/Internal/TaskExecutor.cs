@@ -23,6 +23,9 @@ internal enum TaskOutcomeKind
 
     /// <summary>Revoked while it ran: its token was cancelled. The store already says revoked: ack it.</summary>
     Revoked,
+
+    /// <summary>Not run: the worker stopped taking work while the message waited for a task slot. Requeue it.</summary>
+    NotStarted,
 }
 
 /// <summary>What happened to one message: the worker maps it to ack, retry, defer or dead-letter.</summary>
@@ -75,7 +78,7 @@ internal sealed class TaskExecutor
         try
         {
             string? result = null;
-            if (state == TaskState.Succeeded && outcome.Result is not null && store.KeepsResult(message.TaskName, message.Headers))
+            if (state == TaskState.Succeeded && outcome.Result is not null && store.KeepsResult(message.TaskName, outcome.Task, message.Headers))
             {
                 try
                 {
@@ -99,7 +102,12 @@ internal sealed class TaskExecutor
     private static string? EntityKeyOf(TaskMessage message) =>
         message.Headers.TryGetValue(CeleryHeaders.EntityKey, out var value) ? value as string : null;
 
-    public async ValueTask<TaskOutcome> ExecuteAsync(TaskMessage message, string queue, bool honourEta, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks and runs one message. <paramref name="slots"/>: the worker's task slots (its concurrency); the checks
+    /// before the run (expiry, ETA, the state store's "already completed?" read, argument validation) do not hold
+    /// one, so a slot is only taken by running code. Null (eager mode): run inline.
+    /// </summary>
+    public async ValueTask<TaskOutcome> ExecuteAsync(TaskMessage message, string queue, bool honourEta, CancellationToken cancellationToken, TaskSlots? slots = null)
     {
         if (!_registry.TryGet(message.TaskName, out var task))
         {
@@ -154,6 +162,30 @@ internal sealed class TaskExecutor
             return TaskOutcome.Reject(DeadLetterReason.InvalidArguments, ex.Message, ex, task);
         }
 
+        // Everything above (the state read especially) ran without a task slot, overlapped with other tasks.
+        if (slots is null)
+        {
+            return await RunAsync(message, queue, task, arguments, store, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!await slots.EnterAsync().ConfigureAwait(false))
+        {
+            return new TaskOutcome(TaskOutcomeKind.NotStarted, task);
+        }
+
+        try
+        {
+            return await RunAsync(message, queue, task, arguments, store, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            slots.Exit();
+        }
+    }
+
+    /// <summary>Runs the task in its DI scope, under its time limits, inside a task slot.</summary>
+    private async ValueTask<TaskOutcome> RunAsync(TaskMessage message, string queue, TaskDescriptor task, TaskArguments arguments, TaskStateStore? store, CancellationToken cancellationToken)
+    {
         using var tracking = store?.Running.Start(message.Id, cancellationToken);
         if (tracking is not null)
         {
@@ -257,7 +289,7 @@ internal sealed class TaskExecutor
     private static async ValueTask<TaskOutcome> CommitWorkAsync(TaskStateStore store, TaskWork work, DbTransaction transaction, TaskMessage message, string queue, TaskDescriptor task, object? result)
     {
         string? json = null;
-        if (result is not null && store.KeepsResult(task.Name, message.Headers))
+        if (result is not null && store.KeepsResult(task.Name, task, message.Headers))
         {
             json = store.SerializeResult(result);
         }

@@ -333,6 +333,14 @@ internal sealed class StateDatabase
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
+            if (writes.Count <= Dialect.MaxRowsPerUpsert)
+            {
+                // One statement is atomic on its own: no BEGIN/COMMIT round trips around it.
+                var (single, arguments) = Dialect.UpsertStates(writes);
+                await connection.ExecuteAsync(new CommandDefinition(single, arguments, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                return;
+            }
+
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
