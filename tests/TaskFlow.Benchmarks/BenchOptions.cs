@@ -42,9 +42,12 @@ internal sealed class BenchOptions
     /// <summary>How long to wait for a quiet machine before running anyway.</summary>
     public TimeSpan QuietWait { get; private set; } = TimeSpan.FromSeconds(120);
 
-    /// <summary>PostgreSQL for the taskflow-state side (each run gets its own schema, dropped afterwards).</summary>
+    /// <summary>
+    /// PostgreSQL for the taskflow-state side (each run gets its own schema, dropped afterwards). The default is the
+    /// database scripts/postgres.sh creates, without TLS on loopback (as the broker connection: plain AMQP).
+    /// </summary>
     public string StateConnectionString { get; private set; } =
-        Environment.GetEnvironmentVariable("TASKFLOW_STATE_PG") ?? "Host=127.0.0.1;Port=5432;Username=taskflow;Password=taskflow;Database=taskflow";
+        Environment.GetEnvironmentVariable("TASKFLOW_STATE_PG") ?? "Host=127.0.0.1;Port=5432;Username=taskflow;Password=taskflow;Database=taskflow;SSL Mode=Disable";
 
     private static readonly string[] AllSides = { "raw", "celery-wire", "taskflow", "taskflow-state" };
 
@@ -142,6 +145,7 @@ internal sealed class BenchOptions
           --quiet-cpu PCT       before each timed run wait until other processes use < PCT% CPU (default 15; 100 = off)
           --quiet-wait S        ... but at most S seconds, then run anyway and say so (default 120)
           --uri URI             broker (default amqp://guest:guest@127.0.0.1:5672/)
-          --state-pg CS         PostgreSQL for taskflow-state (default $TASKFLOW_STATE_PG or the one scripts/postgres.sh creates)
+          --state-pg CS         PostgreSQL for taskflow-state (default $TASKFLOW_STATE_PG or the one scripts/postgres.sh
+                                creates, SSL Mode=Disable on loopback like the plain AMQP connection)
         """;
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Tasks;
@@ -40,6 +41,33 @@ public sealed class TaskStateTests
         info.ExpiresAt.ShouldBeGreaterThan(info.CompletedAt.Value.AddHours(23));
         (await handle.GetResultAsync()).ShouldBe(5);
         (await host.Store.GetResultAsync<int>(handle.Id)).ShouldBe(5);
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.All), MemberType = typeof(Databases))]
+    public async Task With_a_store_the_worker_dispatches_ahead_but_never_runs_more_tasks_than_its_concurrency(string database)
+    {
+        // Concurrency 2, prefetch 4: the channel dispatches up to 4 messages at once (their state reads and commits
+        // overlap with runs), yet only 2 task slots exist.
+        await using var host = await StateHost.StartAsync(database, concurrency: 2);
+        var key = Key();
+        var handles = new List<TaskHandle<int>>();
+        for (var i = 0; i < 40; i++)
+        {
+            handles.Add(await host.Tasks.Overlapping.ApplyAsync(i, key, host.Options()));
+        }
+
+        for (var i = 0; i < handles.Count; i++)
+        {
+            (await handles[i].WaitAsync(Timeout)).ShouldBe(i);
+        }
+
+        StateTasks.Runs[key].ShouldBe(40);
+        StateTasks.MaxRunning[key].ShouldBe(2, "2 task slots; 4 messages dispatched at once");
+        foreach (var handle in handles)
+        {
+            (await handle.GetStateAsync())!.State.ShouldBe(TaskState.Succeeded);
+        }
     }
 
     [Theory]

@@ -201,7 +201,7 @@ public sealed class TaskFlowWorker : BackgroundService
         }
 
         var channel = await connection.CreateChannelAsync(
-            new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, consumerDispatchConcurrency: TaskSlots.DispatchConcurrency(queue.Concurrency, queue.Prefetch)),
+            new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, consumerDispatchConcurrency: TaskSlots.DispatchConcurrency(queue.Concurrency, queue.Prefetch, overlap: _executor.Store is not null)),
             cancellationToken).ConfigureAwait(false);
         await channel.BasicQosAsync(0, (ushort)queue.Prefetch, global: false, cancellationToken).ConfigureAwait(false);
         var consumer = new QueueConsumer(channel, queue.Name, _executor, _deadLetters, _redelivery, _options, _status, _logger, new TaskSlots(queue.Concurrency), _abort.Token);

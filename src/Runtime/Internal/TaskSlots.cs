@@ -52,7 +52,12 @@ internal sealed class TaskSlots
     /// <summary>No new runs: messages waiting for a slot get false from <see cref="EnterAsync"/> (and go back to the queue).</summary>
     public void Close() => _closed = true;
 
-    /// <summary>How many messages the channel may dispatch at once for <paramref name="concurrency"/> slots and <paramref name="prefetch"/>.</summary>
-    public static ushort DispatchConcurrency(int concurrency, int prefetch) =>
-        (ushort)System.Math.Min(prefetch, concurrency + System.Math.Max(concurrency, 64));
+    /// <summary>
+    /// How many messages the channel may dispatch at once for <paramref name="concurrency"/> slots and <paramref name="prefetch"/>.
+    /// With a state store (<paramref name="overlap"/>) up to 64 more than the slots, so that the store's read and commit of
+    /// some messages overlap with the runs of others; without one there is nothing to overlap and each dispatched
+    /// message takes a slot at once (a wider dispatch only adds contention).
+    /// </summary>
+    public static ushort DispatchConcurrency(int concurrency, int prefetch, bool overlap) =>
+        (ushort)(overlap ? System.Math.Min(prefetch, concurrency + System.Math.Max(concurrency, 64)) : concurrency);
 }

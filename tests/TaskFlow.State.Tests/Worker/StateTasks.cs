@@ -16,6 +16,11 @@ public static partial class StateTasks
     /// <summary>Where the effects table lives (the test's schema).</summary>
     public static string Schema => Environment.GetEnvironmentVariable("TASKFLOW_STATE_SCHEMA") ?? "taskflow";
 
+    /// <summary>The most tasks of a key that ran at the same time (<see cref="Overlapping"/>).</summary>
+    public static readonly ConcurrentDictionary<string, int> MaxRunning = new(StringComparer.Ordinal);
+
+    private static readonly ConcurrentDictionary<string, int> Running = new(StringComparer.Ordinal);
+
     private static void Count(string key) => Runs.AddOrUpdate(key, 1, static (_, n) => n + 1);
 
     [Task(Name = "state_tests.add")]
@@ -49,6 +54,24 @@ public static partial class StateTasks
         }
 
         return context.Attempt;
+    }
+
+    /// <summary>Runs for 20 ms and records how many tasks of its key ran at once.</summary>
+    [Task(Name = "state_tests.overlapping")]
+    public static async Task<int> Overlapping(int n, string key)
+    {
+        var now = Running.AddOrUpdate(key, 1, static (_, r) => r + 1);
+        MaxRunning.AddOrUpdate(key, now, (_, max) => Math.Max(max, now));
+        try
+        {
+            await Task.Delay(20);
+            Count(key);
+            return n;
+        }
+        finally
+        {
+            Running.AddOrUpdate(key, 0, static (_, r) => r - 1);
+        }
     }
 
     [Task(Name = "state_tests.block")]
