@@ -52,8 +52,7 @@ internal sealed class TaskFlowScenario : IScenario
         var flow = services.AddTaskFlow(o => Configure(o, queue)).AddTaskFlowBenchmarksTasks();
         state?.AddTo(flow);
         var provider = services.BuildServiceProvider();
-        await using (provider.ConfigureAwait(false))
-        await using ((state ?? (IAsyncDisposable)provider).ConfigureAwait(false))
+        try
         {
             var tasks = provider.GetRequiredService<BenchTasks.Client>();
 
@@ -69,6 +68,15 @@ internal sealed class TaskFlowScenario : IScenario
             await EnqueueManyAsync(tasks, messages).ConfigureAwait(false);
             var after = Snapshot.Take();
             return Measurement.Between(before, after, messages);
+        }
+        finally
+        {
+            // The store (and its writer) first, then its schema.
+            await provider.DisposeAsync().ConfigureAwait(false);
+            if (state is not null)
+            {
+                await state.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
