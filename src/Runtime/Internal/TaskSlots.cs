@@ -16,14 +16,8 @@ internal sealed class TaskSlots
 
     public TaskSlots(int count)
     {
-        Count = count;
         _slots = new SemaphoreSlim(count, count);
     }
-
-    public int Count { get; }
-
-    /// <summary>Tasks running now.</summary>
-    public int Running => Count - _slots.CurrentCount;
 
     /// <summary>Waits for a slot; false (and no slot held) when the queue stopped taking work meanwhile.</summary>
     public async ValueTask<bool> EnterAsync()
