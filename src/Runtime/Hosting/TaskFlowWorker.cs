@@ -204,7 +204,7 @@ public sealed class TaskFlowWorker : BackgroundService
             new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, consumerDispatchConcurrency: TaskSlots.DispatchConcurrency(queue.Concurrency, queue.Prefetch, overlap: _executor.Store is not null)),
             cancellationToken).ConfigureAwait(false);
         await channel.BasicQosAsync(0, (ushort)queue.Prefetch, global: false, cancellationToken).ConfigureAwait(false);
-        var consumer = new QueueConsumer(channel, queue.Name, _executor, _deadLetters, _redelivery, _options, _status, _logger, new TaskSlots(queue.Concurrency), _abort.Token);
+        var consumer = new QueueConsumer(channel, queue.Name, _executor, _deadLetters, _redelivery, _options, _status, _logger, new TaskSlots(queue.Concurrency), coalesceAcks: _executor.Store is not null, _abort.Token);
         var tag = await channel.BasicConsumeAsync(queue.Name, autoAck: false, consumerTag: string.Empty, noLocal: false, exclusive: false, arguments: null, consumer, cancellationToken).ConfigureAwait(false);
         _status.Set(queue.Name, true);
         var running = new RunningQueue(queue.Name, channel, consumer, tag);

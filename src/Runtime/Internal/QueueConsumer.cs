@@ -14,7 +14,8 @@ namespace TaskFlow.Internal;
 /// Consumes one queue on its own channel: decode, run, then ack (ack-late) or dead-letter and ack.
 /// Prefetch comes from basic.qos; the channel dispatches up to <see cref="TaskSlots.DispatchConcurrency"/> messages
 /// at once and <see cref="TaskSlots"/> bounds how many of them run (the queue's concurrency), so that the state
-/// store's read before a run and its commit before the ack do not hold a task slot.
+/// store's read before a run and its commit before the ack do not hold a task slot. Acks and nacks go through
+/// <see cref="AckBatcher"/>, which coalesces a run of consecutive settled delivery tags into one multiple ack.
 /// </summary>
 internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
 {
@@ -27,15 +28,17 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
     private readonly ILogger _logger;
     private readonly CancellationToken _abort;
     private readonly TaskSlots _slots;
+    private readonly AckBatcher _acks;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _inFlight;
     private volatile bool _stopping;
 
-    public QueueConsumer(IChannel channel, string queue, TaskExecutor executor, DeadLetters deadLetters, Redelivery redelivery, TaskFlowOptions options, TaskFlowWorkerStatus status, ILogger logger, TaskSlots slots, CancellationToken abort)
+    public QueueConsumer(IChannel channel, string queue, TaskExecutor executor, DeadLetters deadLetters, Redelivery redelivery, TaskFlowOptions options, TaskFlowWorkerStatus status, ILogger logger, TaskSlots slots, bool coalesceAcks, CancellationToken abort)
         : base(channel)
     {
         _slots = slots;
+        _acks = new AckBatcher(new ChannelAckSink(channel), coalesceAcks);
         _redelivery = redelivery;
         _options = options;
         _queue = queue;
@@ -78,7 +81,7 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
             if (_stopping)
             {
                 // Prefetched after we stopped taking work: hand it back untouched.
-                await Channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true, CancellationToken.None).ConfigureAwait(false);
+                await _acks.NackAsync(deliveryTag, requeue: true).ConfigureAwait(false);
                 return;
             }
 
@@ -115,16 +118,16 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
             case TaskOutcomeKind.Succeeded:
                 // With a state store: the final state is committed before the ack (group commit), so a redelivery finds it.
                 await _executor.RecordAsync(message, _queue, outcome, TaskState.Succeeded, null, durable: true).ConfigureAwait(false);
-                await Channel.BasicAckAsync(deliveryTag, multiple: false, CancellationToken.None).ConfigureAwait(false);
+                await _acks.AckAsync(deliveryTag).ConfigureAwait(false);
                 Log.TaskSucceeded(_logger, message.TaskName, message.Id, Environment.TickCount64 - started);
                 break;
             case TaskOutcomeKind.Expired:
                 await _executor.RecordAsync(message, _queue, outcome, TaskState.Expired, outcome.Detail, durable: false).ConfigureAwait(false);
-                await Channel.BasicAckAsync(deliveryTag, multiple: false, CancellationToken.None).ConfigureAwait(false);
+                await _acks.AckAsync(deliveryTag).ConfigureAwait(false);
                 Log.TaskExpired(_logger, message.TaskName, message.Id, outcome.Detail!);
                 break;
             case TaskOutcomeKind.Skipped:
-                await Channel.BasicAckAsync(deliveryTag, multiple: false, CancellationToken.None).ConfigureAwait(false);
+                await _acks.AckAsync(deliveryTag).ConfigureAwait(false);
                 if (_executor.Store is { } store)
                 {
                     StateLog.TaskSkipped(store.Logger, message.TaskName, message.Id, outcome.Detail!);
@@ -132,11 +135,11 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
 
                 break;
             case TaskOutcomeKind.Revoked:
-                await Channel.BasicAckAsync(deliveryTag, multiple: false, CancellationToken.None).ConfigureAwait(false);
+                await _acks.AckAsync(deliveryTag).ConfigureAwait(false);
                 break;
             case TaskOutcomeKind.NotStarted:
                 // The worker stopped taking work while it waited for a slot: hand it back untouched.
-                await Channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true, CancellationToken.None).ConfigureAwait(false);
+                await _acks.NackAsync(deliveryTag, requeue: true).ConfigureAwait(false);
                 break;
             case TaskOutcomeKind.Rejected:
                 Log.TaskRejected(_logger, message.TaskName, message.Id, outcome.Reason!, outcome.Detail!);
@@ -146,7 +149,7 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
             case TaskOutcomeKind.Failed when _abort.IsCancellationRequested && outcome.Exception is OperationCanceledException:
                 // Cancelled by shutdown past the grace period: not the task's fault, so it goes back to the queue.
                 Log.TaskAbandoned(_logger, message.TaskName, message.Id);
-                await Channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true, CancellationToken.None).ConfigureAwait(false);
+                await _acks.NackAsync(deliveryTag, requeue: true).ConfigureAwait(false);
                 break;
             case TaskOutcomeKind.Deferred:
                 await SendRoundAgainAsync(deliveryTag, () => _redelivery.DeferAsync(_queue, message.TaskName, properties, body, message.Eta!.Value, CancellationToken.None)).ConfigureAwait(false);
@@ -212,11 +215,11 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
         catch (Exception ex) when (ex is TaskPublishException or InvalidOperationException or ArgumentOutOfRangeException)
         {
             Log.RedeliveryFailed(_logger, ex, _queue);
-            await Channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true, CancellationToken.None).ConfigureAwait(false);
+            await _acks.NackAsync(deliveryTag, requeue: true).ConfigureAwait(false);
             return;
         }
 
-        await Channel.BasicAckAsync(deliveryTag, multiple: false, CancellationToken.None).ConfigureAwait(false);
+        await _acks.AckAsync(deliveryTag).ConfigureAwait(false);
     }
 
     private async Task DeadLetterAsync(ulong deliveryTag, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, string reason, string? detail, Exception? exception, int attempts)
@@ -229,11 +232,11 @@ internal sealed class QueueConsumer : AsyncDefaultBasicConsumer
         {
             // Not confirmed: keep the message. The queue's delivery limit stops an endless loop.
             Log.DeadLetterFailed(_logger, ex, _queue);
-            await Channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true, CancellationToken.None).ConfigureAwait(false);
+            await _acks.NackAsync(deliveryTag, requeue: true).ConfigureAwait(false);
             return;
         }
 
-        await Channel.BasicAckAsync(deliveryTag, multiple: false, CancellationToken.None).ConfigureAwait(false);
+        await _acks.AckAsync(deliveryTag).ConfigureAwait(false);
     }
 
     protected override Task OnCancelAsync(string[] consumerTags, CancellationToken cancellationToken = default)

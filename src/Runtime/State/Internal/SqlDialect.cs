@@ -55,6 +55,17 @@ internal abstract class SqlDialect
     /// <summary>One set-based upsert of many state writes (distinct task ids), same rules as <see cref="UpsertState"/>.</summary>
     public abstract (string Sql, object Parameters) UpsertStates(IReadOnlyList<StateWrite> rows);
 
+    /// <summary>
+    /// Whether <see cref="UpsertStates"/> runs as a prepared statement (<see cref="BindUpsertStates"/>). Only where its
+    /// shape is fixed whatever the row count and its generic plan cannot depend on the table's size: PostgreSQL's
+    /// unnest form (an insert with the primary key as conflict arbiter, no scan of the table).
+    /// </summary>
+    public virtual bool PreparesUpsertStates => false;
+
+    /// <summary>Sets the command text and parameters of <see cref="UpsertStates"/> on an ADO.NET command (Dapper cannot prepare).</summary>
+    public virtual void BindUpsertStates(System.Data.Common.DbCommand command, IReadOnlyList<StateWrite> rows) =>
+        throw new System.NotSupportedException(Name + " does not prepare the state upsert");
+
     /// <summary>Revokes every unfinished task of an entity and returns their ids.</summary>
     public abstract string RevokeEntity { get; }
 

@@ -336,8 +336,7 @@ internal sealed class StateDatabase
             if (writes.Count <= Dialect.MaxRowsPerUpsert)
             {
                 // One statement is atomic on its own: no BEGIN/COMMIT round trips around it.
-                var (single, arguments) = Dialect.UpsertStates(writes);
-                await connection.ExecuteAsync(new CommandDefinition(single, arguments, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await UpsertAsync(connection, null, writes, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -348,12 +347,32 @@ internal sealed class StateDatabase
                 for (var start = 0; start < writes.Count; start += chunk)
                 {
                     var rows = writes.Count <= chunk ? writes : writes.Skip(start).Take(chunk).ToList();
-                    var (sql, parameters) = Dialect.UpsertStates(rows);
-                    await connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    await UpsertAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
                 }
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    private async Task UpsertAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<StateWrite> rows, CancellationToken cancellationToken)
+    {
+        if (!Dialect.PreparesUpsertStates)
+        {
+            var (sql, parameters) = Dialect.UpsertStates(rows);
+            await connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return;
+        }
+
+        // ADO.NET rather than Dapper here: Dapper has no way to prepare a command. The first batch on a physical
+        // connection prepares it; later ones find it prepared (Npgsql keeps prepared statements across pooled opens).
+        var command = connection.CreateCommand();
+        await using (command.ConfigureAwait(false))
+        {
+            command.Transaction = transaction;
+            Dialect.BindUpsertStates(command, rows);
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
