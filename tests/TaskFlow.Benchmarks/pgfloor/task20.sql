@@ -1,0 +1,2 @@
+SELECT task_id, state FROM lb.task_state WHERE task_id = ANY(ARRAY(SELECT gen_random_uuid()::varchar FROM generate_series(1,20)));
+INSERT INTO lb.task_state AS t (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at) SELECT gen_random_uuid()::varchar, 'bench.noop', 'bench', 10, NULL, 1, 'host-1', NULL, NULL, now(), now(), now(), now(), now() + interval '1 day' FROM generate_series(1,20) ON CONFLICT (task_id) DO UPDATE SET state = EXCLUDED.state WHERE t.state < 10;
