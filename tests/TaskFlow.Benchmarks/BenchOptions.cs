@@ -49,6 +49,12 @@ internal sealed class BenchOptions
     public string StateConnectionString { get; private set; } =
         Environment.GetEnvironmentVariable("TASKFLOW_STATE_PG") ?? "Host=127.0.0.1;Port=5432;Username=taskflow;Password=taskflow;Database=taskflow;SSL Mode=Disable";
 
+    /// <summary>
+    /// The raw side acks with <c>multiple</c> set once every N messages instead of each one (1, the default: each).
+    /// What coalescing acks is worth to the broker, without TaskFlow in the way.
+    /// </summary>
+    public int RawAckEvery { get; private set; } = 1;
+
     private static readonly string[] AllSides = { "raw", "celery-wire", "taskflow", "taskflow-state" };
 
     public static BenchOptions Parse(string[] args)
@@ -99,6 +105,9 @@ internal sealed class BenchOptions
                 case "--uri":
                     options.Uri = new Uri(Next());
                     break;
+                case "--raw-ack-every":
+                    options.RawAckEvery = NextInt();
+                    break;
                 case "--state-pg":
                     options.StateConnectionString = Next();
                     break;
@@ -145,6 +154,7 @@ internal sealed class BenchOptions
           --quiet-cpu PCT       before each timed run wait until other processes use < PCT% CPU (default 15; 100 = off)
           --quiet-wait S        ... but at most S seconds, then run anyway and say so (default 120)
           --uri URI             broker (default amqp://guest:guest@127.0.0.1:5672/)
+          --raw-ack-every N     raw sides: one ack with multiple set per N messages (default 1: an ack each)
           --state-pg CS         PostgreSQL for taskflow-state (default $TASKFLOW_STATE_PG or the one scripts/postgres.sh
                                 creates, SSL Mode=Disable on loopback like the plain AMQP connection)
         """;

@@ -172,7 +172,7 @@ internal sealed class RawBaseline : IScenario
             publisherConfirmationTrackingEnabled: false,
             consumerDispatchConcurrency: (ushort)_options.Concurrency)).ConfigureAwait(false);
         await channel.BasicQosAsync(0, (ushort)_options.Prefetch, global: false).ConfigureAwait(false);
-        var consumer = new RawConsumer(connection, channel);
+        var consumer = new RawConsumer(connection, channel, (ulong)_options.RawAckEvery);
         consumer.Tag = await channel.BasicConsumeAsync(queue, autoAck: false, consumer).ConfigureAwait(false);
         return consumer;
     }
@@ -181,11 +181,14 @@ internal sealed class RawBaseline : IScenario
     private sealed class RawConsumer : AsyncDefaultBasicConsumer, IAsyncDisposable
     {
         private readonly IConnection _connection;
+        private readonly ulong _ackEvery;
+        private ulong _lastTag;
 
-        public RawConsumer(IConnection connection, IChannel channel)
+        public RawConsumer(IConnection connection, IChannel channel, ulong ackEvery)
             : base(channel)
         {
             _connection = connection;
+            _ackEvery = ackEvery;
         }
 
         public string Tag { get; set; } = string.Empty;
@@ -193,12 +196,37 @@ internal sealed class RawBaseline : IScenario
         public override async Task HandleBasicDeliverAsync(string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
         {
             Probe.Complete();
-            await Channel.BasicAckAsync(deliveryTag, multiple: false, CancellationToken.None).ConfigureAwait(false);
+            if (_ackEvery <= 1)
+            {
+                await Channel.BasicAckAsync(deliveryTag, multiple: false, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+
+            // --raw-ack-every: one ack with multiple set per N tags; the rest at dispose.
+            InterlockedMax(ref _lastTag, deliveryTag);
+            if (deliveryTag % _ackEvery == 0)
+            {
+                await Channel.BasicAckAsync(deliveryTag, multiple: true, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        private static void InterlockedMax(ref ulong target, ulong value)
+        {
+            var seen = Interlocked.Read(ref target);
+            while (value > seen && Interlocked.CompareExchange(ref target, value, seen) is var now && now != seen)
+            {
+                seen = now;
+            }
         }
 
         public async ValueTask DisposeAsync()
         {
             await Channel.BasicCancelAsync(Tag).ConfigureAwait(false);
+            if (_ackEvery > 1 && Interlocked.Read(ref _lastTag) is var last and > 0 && last % _ackEvery != 0)
+            {
+                await Channel.BasicAckAsync(last, multiple: true, CancellationToken.None).ConfigureAwait(false);
+            }
+
             await Channel.CloseAsync().ConfigureAwait(false);
             Channel.Dispose();
             await _connection.CloseAsync().ConfigureAwait(false);

@@ -50,15 +50,17 @@ internal sealed class AckBatcher
 
     private readonly IAckSink _sink;
     private readonly object _sync = new();
-    private readonly SortedSet<ulong> _toAck = new();
+    private readonly HashSet<ulong> _toAck = new();
     private readonly List<(ulong Tag, bool Requeue)> _toNack = new();
 
     // Tags above _settledUpTo that were settled in an earlier frame (nacked, or acked one by one above a gap).
     private readonly HashSet<ulong> _settled = new();
     private ulong _settledUpTo;
     private bool _coalesce = true;
+    private readonly bool _direct;
     private TaskCompletionSource? _pending;
     private bool _flushing;
+    private long _frames;
 
     /// <param name="sink">Where the frames go.</param>
     /// <param name="coalesce">
@@ -72,12 +74,10 @@ internal sealed class AckBatcher
         _direct = !coalesce;
     }
 
-    private readonly bool _direct;
+
 
     /// <summary>Frames sent so far (acks, multiple or not, and nacks): for tests and diagnostics.</summary>
     public long Frames => Interlocked.Read(ref _frames);
-
-    private long _frames;
 
     /// <summary>Completes once a frame that acks <paramref name="deliveryTag"/> has been written (throws if the channel is gone).</summary>
     public ValueTask AckAsync(ulong deliveryTag)
@@ -225,7 +225,8 @@ internal sealed class AckBatcher
 
         _settledUpTo = upTo;
 
-        // Above a gap (a lower tag still running): one by one, remembered as settled so the run can pass them later.
+        // Above a gap (a lower tag still running): one by one, in any order, remembered as settled so the run can
+        // pass them later.
         foreach (var tag in _toAck)
         {
             frames.Add((tag, false));

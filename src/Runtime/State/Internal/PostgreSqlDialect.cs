@@ -178,30 +178,8 @@ internal sealed class PostgreSqlDialect : SqlDialect
 
     private string UpsertStatesSql { get; }
 
-    /// <summary>Arrays unnested into rows: one statement, one parse, for the whole batch.</summary>
-    public override (string Sql, object Parameters) UpsertStates(IReadOnlyList<StateWrite> rows)
-    {
-        var columns = new UpsertColumns(rows);
-        return (UpsertStatesSql, new
-        {
-            columns.TaskIds,
-            columns.TaskNames,
-            columns.Queues,
-            columns.States,
-            columns.EntityKeys,
-            columns.Attempts,
-            columns.Workers,
-            columns.Results,
-            columns.Errors,
-            columns.Nows,
-            columns.StartedAts,
-            columns.CompletedAts,
-            columns.ExpiresAts,
-        });
-    }
-
     /// <summary>
-    /// The upsert's text is the same for any number of rows (the rows travel as 13 arrays), so it is prepared once per
+    /// Arrays unnested into rows: one statement for the whole batch. The upsert's text is the same for any number of rows (the rows travel as 13 arrays), so it is prepared once per
     /// physical connection: Npgsql keeps prepared statements across pooled opens, and PostgreSQL then skips parse,
     /// analysis and planning on every batch (a third of its CPU per task in the benchmark, docs/state.md).
     /// </summary>

@@ -52,8 +52,13 @@ internal abstract class SqlDialect
     /// <summary>Most rows one <see cref="UpsertStates"/> statement takes.</summary>
     public abstract int MaxRowsPerUpsert { get; }
 
-    /// <summary>One set-based upsert of many state writes (distinct task ids), same rules as <see cref="UpsertState"/>.</summary>
-    public abstract (string Sql, object Parameters) UpsertStates(IReadOnlyList<StateWrite> rows);
+    /// <summary>
+    /// One set-based upsert of many state writes (distinct task ids), same rules as <see cref="UpsertState"/>, run
+    /// through Dapper. A dialect that prepares it (<see cref="PreparesUpsertStates"/>) overrides
+    /// <see cref="BindUpsertStates"/> instead.
+    /// </summary>
+    public virtual (string Sql, object Parameters) UpsertStates(IReadOnlyList<StateWrite> rows) =>
+        throw new System.NotSupportedException(Name + " prepares the state upsert: see BindUpsertStates");
 
     /// <summary>
     /// Whether <see cref="UpsertStates"/> runs as a prepared statement (<see cref="BindUpsertStates"/>). Only where its
