@@ -36,8 +36,8 @@ BUILD_LOG="$LOGS/build.log"
 
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 # Both processes read these (ASP.NET Core / generic host configuration from the environment).
-export TaskFlow__ConnectionUri="${TASKFLOW_URI:-amqp://guest:guest@127.0.0.1:5672/}"
-BROKER=$(printf '%s' "$TaskFlow__ConnectionUri" | sed 's#//[^@/]*@#//#') # for messages: no credentials
+export TaskFlow__RabbitMq__ConnectionUri="${TASKFLOW_URI:-amqp://guest:guest@127.0.0.1:5672/}"
+BROKER=$(printf '%s' "$TaskFlow__RabbitMq__ConnectionUri" | sed 's#//[^@/]*@#//#') # for messages: no credentials
 
 if [ -t 1 ]; then BOLD=$'\033[1m'; GREEN=$'\033[32m'; RED=$'\033[31m'; DIM=$'\033[2m'; RESET=$'\033[0m'
 else BOLD=''; GREEN=''; RED=''; DIM=''; RESET=''; fi

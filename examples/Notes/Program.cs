@@ -7,6 +7,7 @@ using Notes;
 using Npgsql;
 using TaskFlow;
 using TaskFlow.Hosting;
+using TaskFlow.RabbitMq;
 using TaskFlow.State;
 
 // The seeds' notes example, runnable: a user asks for 10 copies of a note (a background task) and deletes the
@@ -29,10 +30,11 @@ builder.Logging.AddFilter("TaskFlow", LogLevel.Warning);
 builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
 builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
 builder.Services.AddSingleton<NoteStore>();
-builder.Services.AddTaskFlow(o => o.ConnectionUri = new Uri(Environment.GetEnvironmentVariable("TASKFLOW_URI") ?? "amqp://guest:guest@127.0.0.1:5672/"))
+builder.Services.AddTaskFlow()
+    .UseRabbitMq(o => o.ConnectionUri = new Uri(Environment.GetEnvironmentVariable("TASKFLOW_URI") ?? "amqp://guest:guest@127.0.0.1:5672/"))
     .AddNotesTasks()
-    .AddStateStore((o, services) => o.UsePostgreSql(services.GetRequiredService<NpgsqlDataSource>()));
-builder.Services.AddTaskFlowWorker(w => w.AddQueue("notes", concurrency: 2));
+    .AddStateStore((o, services) => o.UsePostgreSql(services.GetRequiredService<NpgsqlDataSource>()))
+    .AddWorker(w => w.AddQueue("notes", concurrency: 2));
 
 using var host = builder.Build();
 var notes = host.Services.GetRequiredService<NoteStore>();
@@ -61,7 +63,7 @@ static void Step(string text) => Console.WriteLine($"{Environment.NewLine}==> {t
 //    declares [Task(EntityKey = "note:{noteId}")], but this delete does not look.)
 Step("Without protection: copy 10 times, then delete the original before the copy runs");
 var id = await notes.CreateAsync("Groceries", "milk, eggs");
-var copy = await tasks.CopyNote.ApplyAsync(id, 10, new TaskOptions { Countdown = soon });
+var copy = await tasks.CopyNote.ApplyAsync(id, 10, new SendOptions { Countdown = soon });
 await notes.DeleteAsync(id);
 Say($"note {id} deleted while task {copy.Id} was pending");
 Say($"the copy task returned {await copy.WaitAsync(timeout)}: the user asked for 10 copies and got {await notes.CountCopiesAsync(id)}");
@@ -69,7 +71,7 @@ Say($"the copy task returned {await copy.WaitAsync(timeout)}: the user asked for
 // 1. Lock, refuse: the copy carries the note's entity key (declared on the task); the delete asks for the entity and is refused.
 Step("Entity lock, refuse: the delete is refused while the copy is pending");
 id = await notes.CreateAsync("Groceries", "milk, eggs");
-copy = await tasks.CopyNote.ApplyAsync(id, 10, new TaskOptions { Countdown = soon });
+copy = await tasks.CopyNote.ApplyAsync(id, 10, new SendOptions { Countdown = soon });
 try
 {
     await using var lease = await store.LockEntityAsync($"note:{id}");
@@ -92,7 +94,7 @@ await using (await store.LockEntityAsync($"note:{id}"))
 // 2. Lock, wait: the delete waits for the pending copy, then goes ahead; meanwhile new work on the note is refused.
 Step("Entity lock, wait: the delete waits until the copy is done");
 id = await notes.CreateAsync("Reading list", "SICP, TAOCP");
-copy = await tasks.CopyNote.ApplyAsync(id, 10, new TaskOptions { Countdown = soon });
+copy = await tasks.CopyNote.ApplyAsync(id, 10, new SendOptions { Countdown = soon });
 var started = DateTime.UtcNow;
 await using (await store.LockEntityAsync($"note:{id}", wait: timeout))
 {
@@ -113,7 +115,7 @@ await using (await store.LockEntityAsync($"note:{id}", wait: timeout))
 // 3. Revoke by key: the user deletes the note and cancels what is pending on it.
 Step("Revoke by entity key: delete the note and cancel its pending operations");
 id = await notes.CreateAsync("Draft", "to be thrown away");
-copy = await tasks.CopyNote.ApplyAsync(id, 10, new TaskOptions { Countdown = soon });
+copy = await tasks.CopyNote.ApplyAsync(id, 10, new SendOptions { Countdown = soon });
 var revoked = await store.RevokeEntityAsync($"note:{id}");
 await using (await store.LockEntityAsync($"note:{id}"))
 {

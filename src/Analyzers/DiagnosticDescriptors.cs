@@ -44,7 +44,7 @@ internal static class DiagnosticDescriptors
         "The result of '{0}' is not awaited; the task is not known to be sent until the broker confirms it, and a failed publish or the process ending goes unnoticed. Await it.",
         ReliabilityCategory,
         DiagnosticSeverity.Warning,
-        "DelayAsync, ApplyAsync and EnqueueAsync complete when the broker has confirmed the message and throw when it was not. Fire-and-forget loses tasks silently when the publish fails or the process ends first.");
+        "DelayAsync, ApplyAsync and SendAsync complete when the broker has confirmed the message and throw when it was not. Fire-and-forget loses tasks silently when the publish fails or the process ends first.");
 
     public static readonly DiagnosticDescriptor EnqueueInsideTransaction = Create(
         DiagnosticIds.EnqueueInsideTransaction,

@@ -6,7 +6,7 @@ using Microsoft.CodeAnalysis.Operations;
 namespace TaskFlow.Analyzers;
 
 /// <summary>
-/// TF1003: <c>DelayAsync</c>/<c>ApplyAsync</c>/<c>EnqueueAsync</c> called as a statement or assigned to a discard
+/// TF1003: <c>DelayAsync</c>/<c>ApplyAsync</c>/<c>SendAsync</c> called as a statement or assigned to a discard
 /// (fire-and-forget), also through <c>AsTask()</c> or <c>ConfigureAwait()</c>. TF1012: <c>TaskContext.Retry(...)</c>
 /// called without <c>throw</c>.
 /// </summary>
@@ -44,7 +44,7 @@ public sealed class DiscardedResultAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        if (method.Name is EnqueueProxy.DelayAsync or EnqueueProxy.ApplyAsync or "EnqueueAsync" && symbols.IsEnqueueMethod(method) && IsDiscarded(invocation))
+        if (method.Name is EnqueueProxy.DelayAsync or EnqueueProxy.ApplyAsync or "SendAsync" && symbols.IsEnqueueMethod(method) && IsDiscarded(invocation))
         {
             var name = EnqueueProxy.TaskMethodName(method, symbols) is { } task ? task + "." + method.Name : method.Name;
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.EnqueueNotAwaited, invocation.Syntax.GetLocation(), name));

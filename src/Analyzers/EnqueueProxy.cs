@@ -51,10 +51,10 @@ internal static class EnqueueProxy
             return false;
         }
 
-        // ApplyAsync's options parameter: the only TaskOptions parameter named options (or _options, __options...
+        // ApplyAsync's options parameter: the only SendOptions parameter named options (or _options, __options...
         // when a task argument is itself called options).
         return !(method.Name == ApplyAsync
-            && SymbolEqualityComparer.Default.Equals(parameter.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated), symbols.TaskOptions)
+            && SymbolEqualityComparer.Default.Equals(parameter.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated), symbols.SendOptions)
             && parameter.Name.TrimStart('_') == "options"
             && !method.Parameters.Any(other => other.Ordinal != parameter.Ordinal
                 && SymbolEqualityComparer.Default.Equals(other.Type, parameter.Type)

@@ -30,7 +30,7 @@ internal sealed class TaskFlowSymbols
         RetryAttribute = compilation.GetTypeByMetadataName("TaskFlow.RetryAttribute");
         FromServicesAttribute = compilation.GetTypeByMetadataName("TaskFlow.FromServicesAttribute");
         TaskContext = compilation.GetTypeByMetadataName("TaskFlow.TaskContext");
-        TaskOptions = compilation.GetTypeByMetadataName("TaskFlow.TaskOptions");
+        SendOptions = compilation.GetTypeByMetadataName("TaskFlow.SendOptions");
         RetryPolicy = compilation.GetTypeByMetadataName("TaskFlow.RetryPolicy");
         TaskHandle = compilation.GetTypeByMetadataName("TaskFlow.TaskHandle");
         TaskHandleOfT = compilation.GetTypeByMetadataName("TaskFlow.TaskHandle`1");
@@ -67,7 +67,7 @@ internal sealed class TaskFlowSymbols
 
     public INamedTypeSymbol? TaskContext { get; }
 
-    public INamedTypeSymbol? TaskOptions { get; }
+    public INamedTypeSymbol? SendOptions { get; }
 
     public INamedTypeSymbol? RetryPolicy { get; }
 
@@ -128,7 +128,7 @@ internal sealed class TaskFlowSymbols
 
     /// <summary>
     /// Whether <paramref name="method"/> sends a task: a generated proxy's <c>DelayAsync</c>/<c>ApplyAsync</c>, or
-    /// <c>ITaskClient.EnqueueAsync</c> (on the interface or an implementation).
+    /// <c>ITaskClient.SendAsync</c> (on the interface or an implementation).
     /// </summary>
     public bool IsEnqueueMethod(IMethodSymbol method)
     {
@@ -137,7 +137,7 @@ internal sealed class TaskFlowSymbols
             return true;
         }
 
-        if (method.Name != "EnqueueAsync" || TaskClient is null)
+        if (method.Name != "SendAsync" || TaskClient is null)
         {
             return false;
         }

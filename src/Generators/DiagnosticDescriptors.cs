@@ -93,7 +93,7 @@ internal static class DiagnosticDescriptors
         DiagnosticIds.EntityKeyPlaceholderNotAnArgument,
         "Task entity key placeholder does not name a message argument",
         "Placeholder '{0}' in [Task] EntityKey of task method '{1}' {2}; a placeholder names a message argument of the task ({3})",
-        "The generated DelayAsync/ApplyAsync fill TaskOptions.EntityKey from the template in [Task(EntityKey = ...)], replacing each {name} with the value of the message argument of that name; a name that is not a parameter, or names an injected parameter (a service, the TaskContext or the CancellationToken, which the sender does not have), cannot be filled in.");
+        "The generated DelayAsync/ApplyAsync fill SendOptions.EntityKey from the template in [Task(EntityKey = ...)], replacing each {name} with the value of the message argument of that name; a name that is not a parameter, or names an injected parameter (a service, the TaskContext or the CancellationToken, which the sender does not have), cannot be filled in.");
 
     public static readonly DiagnosticDescriptor MalformedEntityKey = Create(
         DiagnosticIds.MalformedEntityKey,

@@ -163,14 +163,14 @@ public sealed partial class TaskGenerator
             var optional = arguments.Where(static argument => argument.DefaultInProxy).Select(ProxyParameter);
             var tokenParameter = CancellationTokenType + " " + cancellationToken + " = default";
             var delayParameters = string.Join(", ", required.Concat(optional).Concat(new[] { tokenParameter }));
-            var applyParameters = string.Join(", ", required.Concat(new[] { "global::TaskFlow.TaskOptions " + options }).Concat(optional).Concat(new[] { tokenParameter }));
+            var applyParameters = string.Join(", ", required.Concat(new[] { "global::TaskFlow.SendOptions " + options }).Concat(optional).Concat(new[] { tokenParameter }));
 
             var argumentsType = task.Container.ClientFullyQualifiedName + "." + task.MethodName + "Arguments";
             var newArguments = "new " + argumentsType + "(" + string.Join(", ", arguments.Select(static argument => argument.Identifier)) + ")";
             var returnType = task.ResultType is null ? ValueTaskOfHandle : "global::System.Threading.Tasks.ValueTask<global::TaskFlow.TaskHandle<" + task.ResultType + ">>";
             string Enqueue(string optionsExpression)
             {
-                var call = clientField + ".EnqueueAsync(" + task.DescriptorReference + ", " + newArguments + ", " + optionsExpression + ", " + cancellationToken + ")";
+                var call = clientField + ".SendAsync(" + task.DescriptorReference + ", " + newArguments + ", " + optionsExpression + ", " + cancellationToken + ")";
                 return task.ResultType is null ? call : "global::TaskFlow.TaskHandle<" + task.ResultType + ">.FromAsync(" + call + ")";
             }
 
@@ -184,8 +184,8 @@ public sealed partial class TaskGenerator
             var declared = DeclaredOptions(task);
             if (declared.Count > 0)
             {
-                delayOptions = "new global::TaskFlow.TaskOptions { " + string.Join(", ", declared.Select(static entry => entry.Property + " = " + entry.Value)) + " }";
-                applyOptions = "new global::TaskFlow.TaskOptions(" + options + ") { "
+                delayOptions = "new global::TaskFlow.SendOptions { " + string.Join(", ", declared.Select(static entry => entry.Property + " = " + entry.Value)) + " }";
+                applyOptions = "new global::TaskFlow.SendOptions(" + options + ") { "
                     + string.Join(", ", declared.Select(entry => entry.Property + " = " + options + "." + entry.Property + " ?? " + entry.Value)) + " }";
             }
 
@@ -234,7 +234,7 @@ public sealed partial class TaskGenerator
             }
         }
 
-        /// <summary>The <c>TaskOptions</c> a task declares in <c>[Task]</c>: property, value expression, and how the docs show it.</summary>
+        /// <summary>The <c>SendOptions</c> a task declares in <c>[Task]</c>: property, value expression, and how the docs show it.</summary>
         private static List<(string Property, string Value, string Shown)> DeclaredOptions(TaskSpec task)
         {
             var declared = new List<(string Property, string Value, string Shown)>();
@@ -267,7 +267,7 @@ public sealed partial class TaskGenerator
             var arguments = task.Parameters.Where(static parameter => parameter.Kind == ParameterKind.Argument).ToList();
             var name = task.MethodName + "Arguments";
             writer.WriteLine(s_generatedCodeAttribute);
-            writer.WriteLine("internal readonly struct " + name + " : global::TaskFlow.ITaskArguments");
+            writer.WriteLine("internal readonly struct " + name + " : global::TaskFlow.Infrastructure.ITaskArgumentWriter");
             using (writer.OpenBlock())
             {
                 foreach (var argument in arguments)
@@ -295,7 +295,7 @@ public sealed partial class TaskGenerator
                 {
                     foreach (var argument in arguments)
                     {
-                        writer.WriteLine("global::TaskFlow.TaskArgumentWriter.Write<" + argument.Type + ">(writer, this." + FieldName(argument) + ", options);");
+                        writer.WriteLine("global::TaskFlow.Infrastructure.ArgumentJson.Write<" + argument.Type + ">(writer, this." + FieldName(argument) + ", options);");
                     }
                 }
             }
@@ -307,24 +307,24 @@ public sealed partial class TaskGenerator
         {
             var arguments = task.Parameters.Where(static parameter => parameter.Kind == ParameterKind.Argument).ToList();
             writer.WriteLine(s_generatedCodeAttribute);
-            writer.WriteLine("internal static readonly global::TaskFlow.TaskDescriptor " + task.MethodName + "Descriptor = new global::TaskFlow.TaskDescriptor(");
+            writer.WriteLine("internal static readonly global::TaskFlow.Infrastructure.TaskDescriptor " + task.MethodName + "Descriptor = new global::TaskFlow.Infrastructure.TaskDescriptor(");
             writer.Indent();
             writer.WriteLine(Literal(task.TaskName) + ",");
             writer.WriteLine((task.Queue is null ? "null" : Literal(task.Queue)) + ",");
             writer.WriteLine(Literal(task.MethodDisplay) + ",");
             if (arguments.Count == 0)
             {
-                writer.WriteLine("global::System.Array.Empty<global::TaskFlow.TaskArgumentDescriptor>(),");
+                writer.WriteLine("global::System.Array.Empty<global::TaskFlow.Infrastructure.TaskArgumentDescriptor>(),");
             }
             else
             {
-                writer.WriteLine("new global::TaskFlow.TaskArgumentDescriptor[]");
+                writer.WriteLine("new global::TaskFlow.Infrastructure.TaskArgumentDescriptor[]");
                 using (writer.OpenBlock(","))
                 {
                     foreach (var argument in arguments)
                     {
                         writer.WriteLine(
-                            "new global::TaskFlow.TaskArgumentDescriptor(" + Literal(argument.Name) + ", " + Literal(argument.WireName) + ", " + Literal(argument.TypeDisplay) + ", "
+                            "new global::TaskFlow.Infrastructure.TaskArgumentDescriptor(" + Literal(argument.Name) + ", " + Literal(argument.WireName) + ", " + Literal(argument.TypeDisplay) + ", "
                             + (argument.HasDefault ? "true" : "false") + "),");
                     }
                 }
@@ -435,7 +435,7 @@ public sealed partial class TaskGenerator
 
             var isAsync = task.ReturnKind is ReturnKind.Task or ReturnKind.TaskOfT or ReturnKind.ValueTask or ReturnKind.ValueTaskOfT;
             writer.WriteLine(s_generatedCodeAttribute);
-            writer.WriteLine("private static " + (isAsync ? "async " : string.Empty) + ValueTaskOfObject + " Invoke" + task.MethodName + "(global::TaskFlow.TaskInvocation " + invocation + ")");
+            writer.WriteLine("private static " + (isAsync ? "async " : string.Empty) + ValueTaskOfObject + " Invoke" + task.MethodName + "(global::TaskFlow.Infrastructure.TaskInvocation " + invocation + ")");
             using (writer.OpenBlock())
             {
                 var position = 0;

@@ -41,12 +41,12 @@ public sealed class EnqueueTests
             {
                 public void Statement() => mail.Send.DelayAsync(1);
 
-                public void LowLevel() => client.EnqueueAsync(Mail.Client.SendDescriptor, new NoArguments());
+                public void LowLevel() => client.SendAsync(Mail.Client.SendDescriptor, new NoArguments());
 
                 public async Task Several(CancellationToken ct)
                 {
                     mail.Send.DelayAsync(2, ct);
-                    _ = mail.Send.ApplyAsync(3, new TaskOptions { Queue = "bulk" });
+                    _ = mail.Send.ApplyAsync(3, new SendOptions { Queue = "bulk" });
                     mail.Send.DelayAsync(4).AsTask();
                     mail.Send.DelayAsync(5).ConfigureAwait(false);
                     Action later = () => mail.Send.DelayAsync(6);
@@ -59,9 +59,9 @@ public sealed class EnqueueTests
         diagnostics.Select(AnalyzerHarness.Describe).ShouldBe(new[]
         {
             "TF1003 mail.Send.DelayAsync(1)",
-            "TF1003 client.EnqueueAsync(Mail.Client.SendDescriptor, new NoArguments())",
+            "TF1003 client.SendAsync(Mail.Client.SendDescriptor, new NoArguments())",
             "TF1003 mail.Send.DelayAsync(2, ct)",
-            "TF1003 mail.Send.ApplyAsync(3, new TaskOptions { Queue = \"bulk\" })",
+            "TF1003 mail.Send.ApplyAsync(3, new SendOptions { Queue = \"bulk\" })",
             "TF1003 mail.Send.DelayAsync(4)",
             "TF1003 mail.Send.DelayAsync(5)",
             "TF1003 mail.Send.DelayAsync(6)",
@@ -81,7 +81,7 @@ public sealed class EnqueueTests
                 public async Task Awaited(CancellationToken ct)
                 {
                     await mail.Send.DelayAsync(1, ct);
-                    var handle = await mail.Send.ApplyAsync(2, new TaskOptions()).ConfigureAwait(false);
+                    var handle = await mail.Send.ApplyAsync(2, new SendOptions()).ConfigureAwait(false);
                     var pending = mail.Send.DelayAsync(3);
                     await pending;
                     Func<ValueTask<TaskHandle>> later = () => mail.Send.DelayAsync(4);

@@ -237,7 +237,7 @@ public sealed class EntityArgumentTests
                 public async Task Run(User user, SignupRequest request, CancellationToken ct)
                 {
                     await tasks.Send.DelayAsync(user, ct);
-                    await tasks.Send.ApplyAsync(user, new TaskOptions { Countdown = TimeSpan.FromMinutes(1) }, ct);
+                    await tasks.Send.ApplyAsync(user, new SendOptions { Countdown = TimeSpan.FromMinutes(1) }, ct);
                     await tasks.Log.DelayAsync(user, note: "signup");
                     await tasks.Log.DelayAsync(request, "no identity");
                     await tasks.Log.DelayAsync(user.Id, user.Email);

@@ -47,7 +47,7 @@ public sealed class EntityKeyCodeFixTests
                 public async Task Register(User user, User[] others, CancellationToken ct)
                 {
                     await tasks.SendWelcomeEmail.DelayAsync(user, ct);
-                    await tasks.SendWelcomeEmail.ApplyAsync(user: others[0], new TaskOptions { Countdown = TimeSpan.FromMinutes(5) }, ct);
+                    await tasks.SendWelcomeEmail.ApplyAsync(user: others[0], new SendOptions { Countdown = TimeSpan.FromMinutes(5) }, ct);
                     await tasks.SendWelcomeEmail.DelayAsync(others.Length > 1 ? others[1] : user);
                 }
             }
@@ -68,7 +68,7 @@ public sealed class EntityKeyCodeFixTests
                 public async Task Register(User user, User[] others, CancellationToken ct)
                 {
                     await tasks.SendWelcomeEmail.DelayAsync(user.Id, ct);
-                    await tasks.SendWelcomeEmail.ApplyAsync(userId: others[0].Id, new TaskOptions { Countdown = TimeSpan.FromMinutes(5) }, ct);
+                    await tasks.SendWelcomeEmail.ApplyAsync(userId: others[0].Id, new SendOptions { Countdown = TimeSpan.FromMinutes(5) }, ct);
                     await tasks.SendWelcomeEmail.DelayAsync((others.Length > 1 ? others[1] : user).Id);
                 }
             }

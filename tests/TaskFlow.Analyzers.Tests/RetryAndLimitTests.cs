@@ -167,14 +167,14 @@ public sealed class RetryAndLimitTests
             {
                 public static async Task Run(Reports.Client reports, TimeSpan configured)
                 {
-                    await reports.Send.ApplyAsync(1, new TaskOptions { Countdown = TimeSpan.FromDays(40) });
-                    await reports.Send.ApplyAsync(2, new TaskOptions { Eta = DateTimeOffset.UtcNow.AddDays(32) });
-                    await reports.Send.ApplyAsync(3, new TaskOptions { Countdown = TimeSpan.FromMinutes(10), ExpiresIn = TimeSpan.FromMinutes(5) });
+                    await reports.Send.ApplyAsync(1, new SendOptions { Countdown = TimeSpan.FromDays(40) });
+                    await reports.Send.ApplyAsync(2, new SendOptions { Eta = DateTimeOffset.UtcNow.AddDays(32) });
+                    await reports.Send.ApplyAsync(3, new SendOptions { Countdown = TimeSpan.FromMinutes(10), ExpiresIn = TimeSpan.FromMinutes(5) });
 
-                    await reports.Send.ApplyAsync(4, new TaskOptions { Countdown = TimeSpan.FromDays(30) });
-                    await reports.Send.ApplyAsync(5, new TaskOptions { Eta = DateTimeOffset.UtcNow + TimeSpan.FromHours(2), ExpiresAt = DateTimeOffset.UtcNow.AddHours(3) });
-                    await reports.Send.ApplyAsync(6, new TaskOptions { Countdown = configured, ExpiresIn = TimeSpan.FromMinutes(5) });
-                    await reports.Send.ApplyAsync(7, new TaskOptions { ExpiresIn = TimeSpan.FromMinutes(5) });
+                    await reports.Send.ApplyAsync(4, new SendOptions { Countdown = TimeSpan.FromDays(30) });
+                    await reports.Send.ApplyAsync(5, new SendOptions { Eta = DateTimeOffset.UtcNow + TimeSpan.FromHours(2), ExpiresAt = DateTimeOffset.UtcNow.AddHours(3) });
+                    await reports.Send.ApplyAsync(6, new SendOptions { Countdown = configured, ExpiresIn = TimeSpan.FromMinutes(5) });
+                    await reports.Send.ApplyAsync(7, new SendOptions { ExpiresIn = TimeSpan.FromMinutes(5) });
                 }
             }
             """);
@@ -183,7 +183,7 @@ public sealed class RetryAndLimitTests
         {
             "TF1011 Countdown = TimeSpan.FromDays(40)",
             "TF1011 Eta = DateTimeOffset.UtcNow.AddDays(32)",
-            "TF1011 new TaskOptions { Countdown = TimeSpan.FromMinutes(10), ExpiresIn = TimeSpan.FromMinutes(5) }",
+            "TF1011 new SendOptions { Countdown = TimeSpan.FromMinutes(10), ExpiresIn = TimeSpan.FromMinutes(5) }",
         });
         diagnostics[0].GetMessage(CultureInfo.InvariantCulture).ShouldBe(
             "Task options cannot be honored: a Countdown of 40 days exceeds the 31.07 days the broker's delay levels carry, so enqueueing throws; store the task and send it closer to its time");

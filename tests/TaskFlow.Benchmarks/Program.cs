@@ -140,7 +140,7 @@ internal static class Program
             GC.Collect();
             var running = phase switch
             {
-                'a' => side.EnqueueAsync(queue, messages),
+                'a' => side.SendAsync(queue, messages),
                 'b' => side.ConsumeAsync(queue, messages),
                 _ => side.LatencyAsync(queue, warmup ? Math.Min(500, options.LatencyMessages) : options.LatencyMessages, warmup ? 100 : 200),
             };

@@ -41,7 +41,7 @@ internal sealed class RawBaseline : IScenario
     public string Name { get; }
 
     /// <summary>(a) N confirmed publishes, <see cref="BenchOptions.Window"/> in flight on one channel.</summary>
-    public async Task<Measurement> EnqueueAsync(string queue, int messages)
+    public async Task<Measurement> SendAsync(string queue, int messages)
     {
         var connection = await _broker.Factory("taskflow-bench:raw:publisher").CreateConnectionAsync().ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
@@ -240,7 +240,7 @@ internal interface IScenario
 {
     string Name { get; }
 
-    Task<Measurement> EnqueueAsync(string queue, int messages);
+    Task<Measurement> SendAsync(string queue, int messages);
 
     Task<Measurement> ConsumeAsync(string queue, int messages);
 

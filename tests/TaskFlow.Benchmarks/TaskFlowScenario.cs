@@ -44,7 +44,7 @@ internal sealed class TaskFlowScenario : IScenario
         11 + Stopwatch.GetTimestamp().ToString(CultureInfo.InvariantCulture).Length + payloadLength + EmbedLength;
 
     /// <summary>(a) N confirmed enqueues by <see cref="BenchOptions.Window"/> concurrent callers of DelayAsync.</summary>
-    public async Task<Measurement> EnqueueAsync(string queue, int messages)
+    public async Task<Measurement> SendAsync(string queue, int messages)
     {
         var services = new ServiceCollection();
         services.AddLogging();

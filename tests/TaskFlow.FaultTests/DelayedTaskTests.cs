@@ -29,7 +29,7 @@ public sealed class DelayedTaskTests(ITestOutputHelper output)
         var worker = run.StartWorker(concurrency: 8, prefetch: 32, verbose: true);
         await worker.Ready.WaitAsync(TimeSpan.FromSeconds(60));
 
-        // Countdowns from 0.5 s to 20 s; even n through TaskOptions.Countdown, odd n through TaskOptions.Eta.
+        // Countdowns from 0.5 s to 20 s; even n through SendOptions.Countdown, odd n through SendOptions.Eta.
         var random = new Random(4242);
         var countdowns = Enumerable.Range(0, Total)
             .Select(n => n switch { 0 => 500, 1 => 20_000, _ => 500 + random.Next(19_501) })
@@ -44,12 +44,12 @@ public sealed class DelayedTaskTests(ITestOutputHelper output)
             {
                 // The envelope's ETA is computed inside ApplyAsync, a little after this: due <= ETA.
                 due[n] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + countdowns[n];
-                await client.Stamp.ApplyAsync(n, due[n], new TaskOptions { Countdown = countdown }, ct);
+                await client.Stamp.ApplyAsync(n, due[n], new SendOptions { Countdown = countdown }, ct);
             }
             else
             {
                 due[n] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + countdowns[n];
-                await client.Stamp.ApplyAsync(n, due[n], new TaskOptions { Eta = DateTimeOffset.FromUnixTimeMilliseconds(due[n]) }, ct);
+                await client.Stamp.ApplyAsync(n, due[n], new SendOptions { Eta = DateTimeOffset.FromUnixTimeMilliseconds(due[n]) }, ct);
             }
         });
         run.Log($"[delay] sent {Total} delayed fault.stamp tasks (countdowns {countdowns.Min()}-{countdowns.Max()} ms) in {watch.Elapsed.TotalSeconds:F1} s");

@@ -188,7 +188,7 @@ public sealed class EndToEndTests : IDisposable
         apply.GetParameters().Select(parameter => parameter.Name).ShouldBe(new[] { "userId", "options", "reason", "cancellationToken" });
         apply.ReturnType.ShouldBe(typeof(ValueTask<TaskHandle<int>>));
 
-        var options = new TaskOptions { TaskId = "fixed-id" };
+        var options = new SendOptions { TaskId = "fixed-id" };
         var handle = await (ValueTask<TaskHandle<int>>)apply.Invoke(proxy, new object?[] { 7L, options, "why \"not\"", CancellationToken.None })!;
 
         handle.ShouldBeOfType<TaskHandle<int>>().Id.ShouldBe("fixed-id");
@@ -238,7 +238,7 @@ public sealed class EndToEndTests : IDisposable
 
             // ApplyAsync: what the call set is kept, the rest is filled in, and the caller's options are not changed.
             var headers = new Dictionary<string, object?> { ["tenant"] = "acme" };
-            var options = new TaskOptions { TaskId = "t-1", Queue = "notes", Countdown = TimeSpan.FromSeconds(5), Priority = 3, Headers = headers, ParentId = "p-1", RootId = "r-1" };
+            var options = new SendOptions { TaskId = "t-1", Queue = "notes", Countdown = TimeSpan.FromSeconds(5), Priority = 3, Headers = headers, ParentId = "p-1", RootId = "r-1" };
             await (ValueTask<TaskHandle<int>>)apply.Invoke(proxy, new object[] { 7, checklist, 0.5m, day, options, 1, CancellationToken.None })!;
             sent = recorder.Calls[^1];
             sent.Options.ShouldNotBeSameAs(options);
@@ -255,7 +255,7 @@ public sealed class EndToEndTests : IDisposable
             options.IgnoreResult.ShouldBeNull();
 
             // Explicit values win.
-            await (ValueTask<TaskHandle<int>>)apply.Invoke(proxy, new object[] { 7, checklist, 0.5m, day, new TaskOptions { EntityKey = "note:other", IgnoreResult = false }, 1, CancellationToken.None })!;
+            await (ValueTask<TaskHandle<int>>)apply.Invoke(proxy, new object[] { 7, checklist, 0.5m, day, new SendOptions { EntityKey = "note:other", IgnoreResult = false }, 1, CancellationToken.None })!;
             sent = recorder.Calls[^1];
             sent.Options.ShouldNotBeNull().EntityKey.ShouldBe("note:other");
             sent.Options.IgnoreResult.ShouldBe(false);
@@ -311,7 +311,7 @@ public sealed class EndToEndTests : IDisposable
 
     private static TaskInvocation Invocation(TaskDescriptor task, string args, string kwargs, IServiceProvider services)
     {
-        var arguments = Internals.Create<TaskArguments>(task, JsonDocument.Parse(args).RootElement, JsonDocument.Parse(kwargs).RootElement, JsonSerializerOptions.Default);
+        var arguments = Internals.Create<TaskArgumentReader>(task, JsonDocument.Parse(args).RootElement, JsonDocument.Parse(kwargs).RootElement, JsonSerializerOptions.Default);
         using var cancellation = new CancellationTokenSource();
         // Strings fill the string parameters in order: task id, task name, queue.
         var context = Internals.Create<TaskContext>(services, cancellation.Token, "task-id", task.Name, task.Queue ?? "default");
@@ -320,9 +320,9 @@ public sealed class EndToEndTests : IDisposable
 
     private sealed class RecordingTaskClient : ITaskClient
     {
-        public List<(TaskDescriptor Task, string ArgumentsJson, TaskOptions? Options)> Calls { get; } = new();
+        public List<(TaskDescriptor Task, string ArgumentsJson, SendOptions? Options)> Calls { get; } = new();
 
-        public ValueTask<TaskHandle> EnqueueAsync<TArguments>(TaskDescriptor task, TArguments arguments, TaskOptions? options = null, CancellationToken cancellationToken = default)
+        public ValueTask<TaskHandle> SendAsync<TArguments>(TaskDescriptor task, TArguments arguments, SendOptions? options = null, CancellationToken cancellationToken = default)
             where TArguments : ITaskArguments
         {
             using var buffer = new MemoryStream();

@@ -301,7 +301,7 @@ public class GeneratedSourceTests
         annotated.ShouldContain("Get<int?>(0, true)");
         annotated.ShouldContain("Get<string?>(1, true)");
         annotated.ShouldContain("Get<string>(4, false)");
-        annotated.ShouldContain("new global::TaskFlow.TaskArgumentDescriptor(\"tags\", \"tags\", \"System.Collections.Generic.List<string?>?\", false)");
+        annotated.ShouldContain("new global::TaskFlow.Infrastructure.TaskArgumentDescriptor(\"tags\", \"tags\", \"System.Collections.Generic.List<string?>?\", false)");
         var nullDefaults = run.Source("Nulls.NullDefaultTasks.NullDefaults.g.cs");
         nullDefaults.ShouldContain("GetOrDefault<string?>(0, null, true)");
         nullDefaults.ShouldContain("GetService<global::Nulls.IAudit>(invocation.Services)");
@@ -398,9 +398,9 @@ public class GeneratedSourceTests
             """, assemblyName: "Collide");
 
         var everything = run.Source("Collide.CollideTasks.Everything.g.cs");
-        everything.ShouldContain("global::TaskFlow.TaskOptions _options,");
+        everything.ShouldContain("global::TaskFlow.SendOptions _options,");
         everything.ShouldContain("global::System.Threading.CancellationToken _cancellationToken = default");
-        everything.ShouldContain("InvokeEverything(global::TaskFlow.TaskInvocation __invocation)");
+        everything.ShouldContain("InvokeEverything(global::TaskFlow.Infrastructure.TaskInvocation __invocation)");
         var instance = run.Source("Collide.CollideTasks.Instance.g.cs");
         instance.ShouldContain("var _target = ");
         Baseline.Verify(nameof(Parameter_names_that_collide_with_generated_names), run);
@@ -506,23 +506,23 @@ public class GeneratedSourceTests
 
         const string Invariant = "global::System.String.Create(global::System.Globalization.CultureInfo.InvariantCulture, ";
         var copy = Lines(run.Source("Keys.KeyTasks.CopyNote.g.cs"));
-        copy.ShouldContain("=> global::TaskFlow.TaskHandle<int>.FromAsync(_client.EnqueueAsync(global::Keys.KeyTasks.Client.CopyNoteDescriptor, new global::Keys.KeyTasks.Client.CopyNoteArguments(noteId, copies), "
-            + "new global::TaskFlow.TaskOptions { EntityKey = " + Invariant + "$\"note:{noteId}\") }, cancellationToken));");
-        copy.ShouldContain("=> global::TaskFlow.TaskHandle<int>.FromAsync(_client.EnqueueAsync(global::Keys.KeyTasks.Client.CopyNoteDescriptor, new global::Keys.KeyTasks.Client.CopyNoteArguments(noteId, copies), "
-            + "new global::TaskFlow.TaskOptions(options) { EntityKey = options.EntityKey ?? " + Invariant + "$\"note:{noteId}\") }, cancellationToken));");
+        copy.ShouldContain("=> global::TaskFlow.TaskHandle<int>.FromAsync(_client.SendAsync(global::Keys.KeyTasks.Client.CopyNoteDescriptor, new global::Keys.KeyTasks.Client.CopyNoteArguments(noteId, copies), "
+            + "new global::TaskFlow.SendOptions { EntityKey = " + Invariant + "$\"note:{noteId}\") }, cancellationToken));");
+        copy.ShouldContain("=> global::TaskFlow.TaskHandle<int>.FromAsync(_client.SendAsync(global::Keys.KeyTasks.Client.CopyNoteDescriptor, new global::Keys.KeyTasks.Client.CopyNoteArguments(noteId, copies), "
+            + "new global::TaskFlow.SendOptions(options) { EntityKey = options.EntityKey ?? " + Invariant + "$\"note:{noteId}\") }, cancellationToken));");
         copy.ShouldNotContain("IgnoreResult = true,");
 
         // Escaped braces, quotes and backslashes stay text; DateOnly is ISO 8601; an argument named 'options' renames the parameter.
         var everything = run.Source("Keys.KeyTasks.Everything.g.cs");
-        everything.ShouldContain("new global::TaskFlow.TaskOptions { EntityKey = " + Invariant
+        everything.ShouldContain("new global::TaskFlow.SendOptions { EntityKey = " + Invariant
             + "$\"tenant:{tenant}/doc:{documentId}/{kind}/{day:yyyy-MM-dd}/{{literal}} \\\"quoted\\\" \\\\ {price}:{tenant}\"), IgnoreResult = true }");
-        everything.ShouldContain("new global::TaskFlow.TaskOptions(_options) { EntityKey = _options.EntityKey ?? " + Invariant);
+        everything.ShouldContain("new global::TaskFlow.SendOptions(_options) { EntityKey = _options.EntityKey ?? " + Invariant);
         everything.ShouldContain("IgnoreResult = _options.IgnoreResult ?? true }");
         Lines(everything).ShouldContain("IgnoreResult = true,");
 
         var ignored = run.Source("Keys.KeyTasks.Ignored.g.cs");
-        ignored.ShouldContain("new global::TaskFlow.TaskOptions { IgnoreResult = true }, cancellationToken)");
-        ignored.ShouldContain("new global::TaskFlow.TaskOptions(options) { IgnoreResult = options.IgnoreResult ?? true }, cancellationToken)");
+        ignored.ShouldContain("new global::TaskFlow.SendOptions { IgnoreResult = true }, cancellationToken)");
+        ignored.ShouldContain("new global::TaskFlow.SendOptions(options) { IgnoreResult = options.IgnoreResult ?? true }, cancellationToken)");
         Lines(ignored).ShouldContain("IgnoreResult = true,");
 
         // Declared false: only the descriptor says so (false is what a call sends anyway).
@@ -531,7 +531,7 @@ public class GeneratedSourceTests
         kept.ShouldContain("new global::Keys.KeyTasks.Client.KeptArguments(a), options, cancellationToken)");
         Lines(kept).ShouldContain("IgnoreResult = false,");
 
-        run.Source("Keys.KeyTasks.Constant.g.cs").ShouldContain("new global::TaskFlow.TaskOptions { EntityKey = \"settings:{global}\" }");
+        run.Source("Keys.KeyTasks.Constant.g.cs").ShouldContain("new global::TaskFlow.SendOptions { EntityKey = \"settings:{global}\" }");
         run.Source("Keys.KeyTasks.Keywords.g.cs").ShouldContain(Invariant + "$\"user:{@class}/{@event}\")");
         Baseline.Verify(nameof(Entity_keys_and_ignored_results_declared_on_the_task_fill_the_proxies_options), run);
     }

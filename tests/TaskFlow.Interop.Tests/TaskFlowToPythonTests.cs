@@ -177,7 +177,7 @@ public sealed class TaskFlowToPythonTests : IAsyncLifetime
             [],
             new Dictionary<string, int>(),
             new InteropPayload("p", 0, before, Guid.Empty),
-            new TaskOptions
+            new SendOptions
             {
                 TaskId = taskId,
                 ExpiresIn = TimeSpan.FromMinutes(10),
@@ -215,7 +215,7 @@ public sealed class TaskFlowToPythonTests : IAsyncLifetime
     {
         var expired = await Tasks.Record.ApplyAsync(
             "expired", 0, 0, false, null, [], new Dictionary<string, int>(), new InteropPayload("e", 0, DateTimeOffset.UtcNow, Guid.Empty),
-            new TaskOptions { ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) });
+            new SendOptions { ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) });
         var live = await Tasks.Record.DelayAsync(
             "live", 0, 0, false, null, [], new Dictionary<string, int>(), new InteropPayload("l", 0, DateTimeOffset.UtcNow, Guid.Empty));
 
@@ -234,7 +234,7 @@ public sealed class TaskFlowToPythonTests : IAsyncLifetime
         var sent = DateTimeOffset.UtcNow;
         var handle = await Tasks.Record.ApplyAsync(
             "delayed", 0, 0, false, null, [], new Dictionary<string, int>(), new InteropPayload("d", 0, sent, Guid.Empty),
-            new TaskOptions { Countdown = TimeSpan.FromSeconds(2) });
+            new SendOptions { Countdown = TimeSpan.FromSeconds(2) });
 
         var record = await _celery!.WaitForRecordAsync(handle.Id, Timeout);
         _output.WriteLine("[record] " + record.GetRawText());
@@ -254,7 +254,7 @@ public sealed class TaskFlowToPythonTests : IAsyncLifetime
         // read back as `time_limit, soft_time_limit = self.time_limits` in celery/worker/request.py).
         var handle = await Tasks.Record.ApplyAsync(
             "limits", 0, 0, false, null, [], new Dictionary<string, int>(), new InteropPayload("t", 0, DateTimeOffset.UtcNow, Guid.Empty),
-            new TaskOptions { SoftTimeLimit = TimeSpan.FromSeconds(30), TimeLimit = TimeSpan.FromSeconds(60) });
+            new SendOptions { SoftTimeLimit = TimeSpan.FromSeconds(30), TimeLimit = TimeSpan.FromSeconds(60) });
 
         var record = await _celery!.WaitForRecordAsync(handle.Id, Timeout);
         var limits = record.GetProperty("time_limits");

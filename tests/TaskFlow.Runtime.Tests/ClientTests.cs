@@ -26,7 +26,7 @@ public sealed class ClientTests
         }
 
         var error = await Should.ThrowAsync<TaskUnroutableException>(async () =>
-            await host.Tasks.Record.ApplyAsync("lost?", 1, new TaskOptions { Queue = "nobody-listens-here" }));
+            await host.Tasks.Record.ApplyAsync("lost?", 1, new SendOptions { Queue = "nobody-listens-here" }));
 
         error.Queue.ShouldBe("nobody-listens-here");
         error.Message.ShouldContain("could not be routed");
@@ -206,7 +206,7 @@ public sealed class ClientTests
         }
 
         var error = await Should.ThrowAsync<InvalidOperationException>(async () =>
-            await host.Tasks.Record.ApplyAsync("x", 1, new TaskOptions { Queue = "tf-test-mismatch-" + host.Queue[^8..] }));
+            await host.Tasks.Record.ApplyAsync("x", 1, new SendOptions { Queue = "tf-test-mismatch-" + host.Queue[^8..] }));
 
         error.Message.ShouldContain("exists with other arguments");
         await using var cleanup = await Broker.ConnectAsync();

@@ -30,7 +30,7 @@ public sealed class DeliveryTests
         {
             var key = $"d{delay}";
             sent[key] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + delay;
-            await Tasks(host).Stamp.ApplyAsync(key, new TaskOptions { Countdown = TimeSpan.FromMilliseconds(delay) });
+            await Tasks(host).Stamp.ApplyAsync(key, new SendOptions { Countdown = TimeSpan.FromMilliseconds(delay) });
         }
 
         await host.Recorder.WaitForAsync(delays.Length, Timeout);
@@ -49,9 +49,9 @@ public sealed class DeliveryTests
     {
         await using var host = await TaskFlowTestHost.StartAsync();
 
-        await Tasks(host).Stamp.ApplyAsync("past", new TaskOptions { Eta = DateTimeOffset.UtcNow.AddHours(-1) });
+        await Tasks(host).Stamp.ApplyAsync("past", new SendOptions { Eta = DateTimeOffset.UtcNow.AddHours(-1) });
         var error = await Should.ThrowAsync<ArgumentOutOfRangeException>(async () =>
-            await Tasks(host).Stamp.ApplyAsync("far", new TaskOptions { Countdown = TimeSpan.FromDays(40) }));
+            await Tasks(host).Stamp.ApplyAsync("far", new SendOptions { Countdown = TimeSpan.FromDays(40) }));
 
         await host.Recorder.WaitForAsync(1, Timeout);
         host.Recorder.Records.Single().Key.ShouldBe("past");
@@ -106,14 +106,14 @@ public sealed class DeliveryTests
 
         var dead = await DeadLettersAsync(host, 1);
         dead.Count.ShouldBe(1);
-        Broker.Header(dead[0], CeleryHeaders.DeadLetterReason).ShouldBe(DeadLetterReason.MaxRetriesExceeded);
-        Broker.Header(dead[0], CeleryHeaders.Attempts).ShouldBe("3");
-        Broker.Header(dead[0], CeleryHeaders.Retries).ShouldBe("2");
-        Broker.Header(dead[0], CeleryHeaders.Id).ShouldBe(handle.Id);
-        Broker.Header(dead[0], CeleryHeaders.ExceptionType).ShouldBe(typeof(TimeoutException).FullName);
-        Broker.Header(dead[0], CeleryHeaders.ExceptionMessage).ShouldBe("attempt 3 of doomed failed");
-        var first = DateTimeOffset.Parse(Broker.Header(dead[0], CeleryHeaders.FirstFailedAt), CultureInfo.InvariantCulture);
-        var last = DateTimeOffset.Parse(Broker.Header(dead[0], CeleryHeaders.FailedAt), CultureInfo.InvariantCulture);
+        Broker.Header(dead[0], MessageHeaders.DeadLetterReason).ShouldBe(DeadLetterReason.MaxRetriesExceeded);
+        Broker.Header(dead[0], MessageHeaders.Attempts).ShouldBe("3");
+        Broker.Header(dead[0], MessageHeaders.Retries).ShouldBe("2");
+        Broker.Header(dead[0], MessageHeaders.Id).ShouldBe(handle.Id);
+        Broker.Header(dead[0], MessageHeaders.ExceptionType).ShouldBe(typeof(TimeoutException).FullName);
+        Broker.Header(dead[0], MessageHeaders.ExceptionMessage).ShouldBe("attempt 3 of doomed failed");
+        var first = DateTimeOffset.Parse(Broker.Header(dead[0], MessageHeaders.FirstFailedAt), CultureInfo.InvariantCulture);
+        var last = DateTimeOffset.Parse(Broker.Header(dead[0], MessageHeaders.FailedAt), CultureInfo.InvariantCulture);
         first.ShouldBeLessThan(last);
         host.Recorder.Records.Count(r => r.Key == "doomed:attempt").ShouldBe(3);
     }
@@ -131,8 +131,8 @@ public sealed class DeliveryTests
         await Tasks(host).NotRetryable.DelayAsync("once");
 
         var dead = await DeadLettersAsync(host, 1);
-        Broker.Header(dead.Single(), CeleryHeaders.DeadLetterReason).ShouldBe(DeadLetterReason.TaskFailed);
-        Broker.Header(dead.Single(), CeleryHeaders.Attempts).ShouldBe("1");
+        Broker.Header(dead.Single(), MessageHeaders.DeadLetterReason).ShouldBe(DeadLetterReason.TaskFailed);
+        Broker.Header(dead.Single(), MessageHeaders.Attempts).ShouldBe("1");
         host.Recorder.Records.Count.ShouldBe(1);
     }
 
@@ -156,8 +156,8 @@ public sealed class DeliveryTests
         await Tasks(host).AskRetry.DelayAsync("forever", 100);
 
         var dead = await DeadLettersAsync(host, 1);
-        Broker.Header(dead.Single(), CeleryHeaders.DeadLetterReason).ShouldBe(DeadLetterReason.MaxRetriesExceeded);
-        Broker.Header(dead.Single(), CeleryHeaders.Attempts).ShouldBe("4");
+        Broker.Header(dead.Single(), MessageHeaders.DeadLetterReason).ShouldBe(DeadLetterReason.MaxRetriesExceeded);
+        Broker.Header(dead.Single(), MessageHeaders.Attempts).ShouldBe("4");
     }
 
     [Fact]
@@ -165,12 +165,12 @@ public sealed class DeliveryTests
     {
         await using var host = await TaskFlowTestHost.StartAsync();
 
-        await Tasks(host).Sleepy.ApplyAsync("soft", 10_000, new TaskOptions { SoftTimeLimit = TimeSpan.FromMilliseconds(300) });
+        await Tasks(host).Sleepy.ApplyAsync("soft", 10_000, new SendOptions { SoftTimeLimit = TimeSpan.FromMilliseconds(300) });
 
         await host.Recorder.WaitForAsync(1, Timeout);
         host.Recorder.Records.Single().ShouldBe(("soft", "cancelled"));
         var dead = await DeadLettersAsync(host, 1);
-        Broker.Header(dead.Single(), CeleryHeaders.ExceptionType).ShouldBe(typeof(TaskCanceledException).FullName);
+        Broker.Header(dead.Single(), MessageHeaders.ExceptionType).ShouldBe(typeof(TaskCanceledException).FullName);
     }
 
     [Fact]
@@ -179,12 +179,12 @@ public sealed class DeliveryTests
         // Concurrency 1: a slot stuck behind the abandoned task would block the next one.
         await using var worker = await TaskFlowTestHost.StartAsync(concurrency: 1, prefetch: 1);
 
-        await Tasks(worker).Stubborn.ApplyAsync("stuck", 5000, new TaskOptions { TimeLimit = TimeSpan.FromMilliseconds(300) });
+        await Tasks(worker).Stubborn.ApplyAsync("stuck", 5000, new SendOptions { TimeLimit = TimeSpan.FromMilliseconds(300) });
         await Tasks(worker).Stamp.DelayAsync("next");
 
         var dead = await DeadLettersAsync(worker, 1);
-        Broker.Header(dead.Single(), CeleryHeaders.DeadLetterReason).ShouldBe(DeadLetterReason.TimeLimitExceeded);
-        Broker.Header(dead.Single(), CeleryHeaders.ExceptionType).ShouldBe(typeof(TaskTimeLimitExceededException).FullName);
+        Broker.Header(dead.Single(), MessageHeaders.DeadLetterReason).ShouldBe(DeadLetterReason.TimeLimitExceeded);
+        Broker.Header(dead.Single(), MessageHeaders.ExceptionType).ShouldBe(typeof(TaskTimeLimitExceededException).FullName);
         await worker.Recorder.WaitForAsync(2, Timeout);
         worker.Recorder.Records.Select(r => r.Key).ShouldContain("next");
     }
@@ -204,7 +204,7 @@ public sealed class DeliveryTests
         host.Recorder.Records.Count(r => r.Key == "retried:attempt").ShouldBe(2);
         host.Recorder.Records.Count(r => r.Key == "refused:attempt").ShouldBe(1);
         host.Recorder.Records.ShouldContain(("limited", "cancelled by the soft limit"));
-        dead.Select(d => Broker.Header(d, CeleryHeaders.ExceptionType)).OrderBy(t => t, StringComparer.Ordinal)
+        dead.Select(d => Broker.Header(d, MessageHeaders.ExceptionType)).OrderBy(t => t, StringComparer.Ordinal)
             .ShouldBe(new[] { typeof(ArgumentException).FullName, typeof(TaskCanceledException).FullName });
     }
 

@@ -6,13 +6,13 @@ using Xunit;
 
 namespace TaskFlow.Runtime.Tests;
 
-/// <summary>The <see cref="TaskOptions"/> copy constructor, which the generated proxies use to fill in what a task declares.</summary>
+/// <summary>The <see cref="SendOptions"/> copy constructor, which the generated proxies use to fill in what a task declares.</summary>
 public sealed class TaskOptionsTests
 {
     [Fact]
     public void The_copy_constructor_copies_every_property()
     {
-        var original = new TaskOptions
+        var original = new SendOptions
         {
             TaskId = "task-1",
             Queue = "notes",
@@ -30,13 +30,13 @@ public sealed class TaskOptionsTests
             RootId = "root-1",
         };
 
-        var copy = new TaskOptions(original) { Queue = "other" };
+        var copy = new SendOptions(original) { Queue = "other" };
 
-        foreach (var property in typeof(TaskOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        foreach (var property in typeof(SendOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
-            // A property added to TaskOptions must be set above (and copied by the constructor).
+            // A property added to SendOptions must be set above (and copied by the constructor).
             property.GetValue(original).ShouldNotBeNull($"set {property.Name} in this test");
-            if (property.Name != nameof(TaskOptions.Queue))
+            if (property.Name != nameof(SendOptions.Queue))
             {
                 property.GetValue(copy).ShouldBe(property.GetValue(original), property.Name);
             }
@@ -44,6 +44,6 @@ public sealed class TaskOptionsTests
 
         copy.Queue.ShouldBe("other");
         original.Queue.ShouldBe("notes");
-        Should.Throw<ArgumentNullException>(() => new TaskOptions(null!));
+        Should.Throw<ArgumentNullException>(() => new SendOptions(null!));
     }
 }

@@ -78,15 +78,15 @@ public sealed class WorkerTests
         var dead = await DeadLettersAsync(host, 1);
         dead.Count.ShouldBe(1);
         var message = dead[0];
-        Broker.Header(message, CeleryHeaders.DeadLetterReason).ShouldBe(DeadLetterReason.TaskFailed);
-        Broker.Header(message, CeleryHeaders.ExceptionType).ShouldBe(typeof(InvalidOperationException).FullName);
-        Broker.Header(message, CeleryHeaders.ExceptionMessage).ShouldBe("boom: the SMTP server said no");
-        Broker.Header(message, CeleryHeaders.StackTrace).ShouldContain(nameof(TestTasks.Fail));
-        Broker.Header(message, CeleryHeaders.Id).ShouldBe(handle.Id);
-        Broker.Header(message, CeleryHeaders.OriginalQueue).ShouldBe(host.Queue);
-        Broker.Header(message, CeleryHeaders.Attempts).ShouldBe("1");
-        Broker.Header(message, CeleryHeaders.Worker).ShouldNotBeNullOrWhiteSpace();
-        DateTimeOffset.Parse(Broker.Header(message, CeleryHeaders.FailedAt), System.Globalization.CultureInfo.InvariantCulture)
+        Broker.Header(message, MessageHeaders.DeadLetterReason).ShouldBe(DeadLetterReason.TaskFailed);
+        Broker.Header(message, MessageHeaders.ExceptionType).ShouldBe(typeof(InvalidOperationException).FullName);
+        Broker.Header(message, MessageHeaders.ExceptionMessage).ShouldBe("boom: the SMTP server said no");
+        Broker.Header(message, MessageHeaders.StackTrace).ShouldContain(nameof(TestTasks.Fail));
+        Broker.Header(message, MessageHeaders.Id).ShouldBe(handle.Id);
+        Broker.Header(message, MessageHeaders.OriginalQueue).ShouldBe(host.Queue);
+        Broker.Header(message, MessageHeaders.Attempts).ShouldBe("1");
+        Broker.Header(message, MessageHeaders.Worker).ShouldNotBeNullOrWhiteSpace();
+        DateTimeOffset.Parse(Broker.Header(message, MessageHeaders.FailedAt), System.Globalization.CultureInfo.InvariantCulture)
             .ShouldBeInRange(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
         Encoding.UTF8.GetString(message.Body.Span).ShouldContain("boom: the SMTP server said no", customMessage: "the original body is kept for re-drive");
         (await CountAsync(host.Queue)).ShouldBe(0u);
@@ -112,8 +112,8 @@ public sealed class WorkerTests
         host.Recorder.Records.ShouldBe(new[] { ("after-poison", "7") });
         var dead = await DeadLettersAsync(host, 1);
         dead.Count.ShouldBe(1);
-        Broker.Header(dead[0], CeleryHeaders.DeadLetterReason).ShouldBe(reason);
-        Broker.Header(dead[0], CeleryHeaders.ExceptionMessage).ShouldNotBeNullOrWhiteSpace();
+        Broker.Header(dead[0], MessageHeaders.DeadLetterReason).ShouldBe(reason);
+        Broker.Header(dead[0], MessageHeaders.ExceptionMessage).ShouldNotBeNullOrWhiteSpace();
         Encoding.UTF8.GetString(dead[0].Body.Span).ShouldBe(body);
     }
 
@@ -127,7 +127,7 @@ public sealed class WorkerTests
         await channel.BasicPublishAsync(host.Options.ExchangeName, host.Queue, true, properties, Encoding.UTF8.GetBytes("""{"task": "tests.record", "args": ["x", 1]}"""));
 
         var dead = await DeadLettersAsync(host, 1);
-        Broker.Header(dead.Single(), CeleryHeaders.DeadLetterReason).ShouldBe(DeadLetterReason.UnsupportedEnvelope);
+        Broker.Header(dead.Single(), MessageHeaders.DeadLetterReason).ShouldBe(DeadLetterReason.UnsupportedEnvelope);
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public sealed class WorkerTests
         await PublishRawAsync(host, "tests.record", "\x80\x03}q", contentType: "application/x-python-serialize");
 
         var dead = await DeadLettersAsync(host, 1);
-        Broker.Header(dead.Single(), CeleryHeaders.DeadLetterReason).ShouldBe(DeadLetterReason.UnsupportedContentType);
+        Broker.Header(dead.Single(), MessageHeaders.DeadLetterReason).ShouldBe(DeadLetterReason.UnsupportedContentType);
     }
 
     [Fact]
@@ -146,8 +146,8 @@ public sealed class WorkerTests
     {
         await using var host = await TaskFlowTestHost.StartAsync();
 
-        await host.Tasks.Record.ApplyAsync("expired", 1, new TaskOptions { ExpiresAt = DateTimeOffset.UtcNow.AddSeconds(-5) });
-        await host.Tasks.Record.ApplyAsync("fresh", 2, new TaskOptions { ExpiresIn = TimeSpan.FromMinutes(5) });
+        await host.Tasks.Record.ApplyAsync("expired", 1, new SendOptions { ExpiresAt = DateTimeOffset.UtcNow.AddSeconds(-5) });
+        await host.Tasks.Record.ApplyAsync("fresh", 2, new SendOptions { ExpiresIn = TimeSpan.FromMinutes(5) });
 
         await host.Recorder.WaitForAsync(1, Timeout);
         await Task.Delay(300);
@@ -163,7 +163,7 @@ public sealed class WorkerTests
         await using var host = await TaskFlowTestHost.StartAsync();
         var id = Guid.NewGuid().ToString();
 
-        var handle = await host.Tasks.Greet.ApplyAsync("Linus", 30, new List<string>(), new TaskOptions { TaskId = id, Queue = host.Queue });
+        var handle = await host.Tasks.Greet.ApplyAsync("Linus", 30, new List<string>(), new SendOptions { TaskId = id, Queue = host.Queue });
 
         handle.Id.ShouldBe(id);
         await host.Recorder.WaitForAsync(1, Timeout);

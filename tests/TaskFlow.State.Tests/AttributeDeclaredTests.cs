@@ -60,7 +60,7 @@ public sealed class AttributeDeclaredTests
 
             // While the lease is held, a declared-key task for the entity cannot be sent, with or without options.
             await Should.ThrowAsync<EntityLockedException>(async () => await Tasks(host).CopyNote.DelayAsync(noteId, 1, Key()));
-            await Should.ThrowAsync<EntityLockedException>(async () => await Tasks(host).CopyNote.ApplyAsync(noteId, 1, Key(), new TaskOptions { Countdown = TimeSpan.FromSeconds(1) }));
+            await Should.ThrowAsync<EntityLockedException>(async () => await Tasks(host).CopyNote.ApplyAsync(noteId, 1, Key(), new SendOptions { Countdown = TimeSpan.FromSeconds(1) }));
         }
 
         StateTasks.Runs.ContainsKey(key).ShouldBeFalse();
@@ -105,7 +105,7 @@ public sealed class AttributeDeclaredTests
             await Should.ThrowAsync<InvalidOperationException>(() => handle.GetResultAsync());
 
             // A message whose ignore_result is false, as a Celery client sends by default: the worker's descriptor decides.
-            var fromOtherClient = await Tasks(host).Ignored.ApplyAsync(3, 4, new TaskOptions { IgnoreResult = false });
+            var fromOtherClient = await Tasks(host).Ignored.ApplyAsync(3, 4, new SendOptions { IgnoreResult = false });
             var other = await ((TaskHandle)fromOtherClient).WaitAsync(Timeout);
             other.State.ShouldBe(TaskState.Succeeded);
             other.ResultJson.ShouldBeNull();

@@ -148,7 +148,7 @@ public sealed class TaskStateTests
     {
         await using var host = await StateHost.StartAsync(database);
         var key = Key();
-        var handle = await host.Tasks.Add.ApplyAsync(1, 2, key, new TaskOptions { Queue = host.Queue, ExpiresAt = DateTimeOffset.UtcNow.AddSeconds(-1) });
+        var handle = await host.Tasks.Add.ApplyAsync(1, 2, key, new SendOptions { Queue = host.Queue, ExpiresAt = DateTimeOffset.UtcNow.AddSeconds(-1) });
 
         var failure = await Should.ThrowAsync<TaskNotSucceededException>(() => handle.WaitAsync(Timeout));
 
@@ -165,7 +165,7 @@ public sealed class TaskStateTests
         // The worker's "state_tests.add" takes (int, int, string): this sends one string.
         var wrong = new TaskDescriptor("state_tests.add", null, "test", [new TaskArgumentDescriptor("a", "a", "string", false)], _ => ValueTask.FromResult<object?>(null));
 
-        var handle = await client.EnqueueAsync(wrong, new OneString("not a number"), host.Options());
+        var handle = await client.SendAsync(wrong, new OneString("not a number"), host.Options());
         var info = await handle.WaitAsync(Timeout);
 
         info.State.ShouldBe(TaskState.DeadLettered);

@@ -41,6 +41,6 @@ public sealed class ReportService(ReportTasks.Client tasks, DbConnection connect
 
         await tasks.Sync.DelayAsync(reportId);                               // after the commit (the outbox will do better)
         await tasks.Render.DelayAsync(reportId, ReportFormat.Pdf);           // awaited: confirmed by the broker
-        await tasks.Sync.ApplyAsync(reportId, new TaskOptions { Countdown = TimeSpan.FromDays(20) });
+        await tasks.Sync.ApplyAsync(reportId, new SendOptions { Countdown = TimeSpan.FromDays(20) });
     }
 }

@@ -40,6 +40,6 @@ public sealed class ReportService(ReportTasks.Client tasks, DbConnection connect
         await transaction.CommitAsync();
 
         tasks.Render.DelayAsync(reportId, id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)); // expect: TF1003
-        await tasks.Sync.ApplyAsync(reportId, new TaskOptions { Countdown = TimeSpan.FromDays(60) }); // expect: TF1011
+        await tasks.Sync.ApplyAsync(reportId, new SendOptions { Countdown = TimeSpan.FromDays(60) }); // expect: TF1011
     }
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using TaskFlow;
+using TaskFlow.State;
 
 namespace Signup;
 
@@ -203,9 +204,11 @@ public static class SignupStoreServiceCollectionExtensions
     /// TaskFlow's state store on the same database: task states for <c>GET /tasks/{id}</c>, the idempotent
     /// consumer, and the outbox the web app enqueues through (its relay runs in both processes).
     /// </summary>
-    public static TaskFlowBuilder AddSignupStateStore(this TaskFlowBuilder builder)
+    /// <param name="builder">The TaskFlow builder.</param>
+    /// <param name="configuration">The <c>TaskFlow:State</c> section (schema, expiries, per-task settings); the database is the example's own.</param>
+    public static TaskFlowBuilder AddSignupStateStore(this TaskFlowBuilder builder, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.AddStateStore((o, services) => o.UsePostgreSql(services.GetRequiredService<NpgsqlDataSource>()));
+        return builder.AddStateStore(configuration, (o, services) => o.UsePostgreSql(services.GetRequiredService<NpgsqlDataSource>()));
     }
 }

@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using Signup;
 using Signup.Web;
 using TaskFlow;
+using TaskFlow.RabbitMq;
 using TaskFlow.State;
 
 // The web side of the signup example. POST /signup creates the user and enqueues the welcome email, the SMS
@@ -27,8 +28,8 @@ using TaskFlow.State;
 //   curl -i -X POST http://127.0.0.1:5080/signup -H 'Content-Type: application/json' \
 //        -d '{"email":"ada@example.com","phone":"+44 20 7946 0000"}'
 //
-// Configuration (appsettings.json, environment, command line): TaskFlow:ConnectionUri
-// (env TaskFlow__ConnectionUri), Signup:ConnectionString (env Signup__ConnectionString; the PostgreSQL database
+// Configuration (appsettings.json, environment, command line): TaskFlow:RabbitMq:ConnectionUri
+// (env TaskFlow__RabbitMq__ConnectionUri), Signup:ConnectionString (env Signup__ConnectionString; the PostgreSQL database
 // shared with the worker; `bash scripts/postgres.sh` starts one and prints its connection string).
 // Settings are read next to the binary, whatever the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -46,7 +47,11 @@ builder.Logging.AddSimpleConsole(o =>
 });
 
 builder.Services.AddSignupStore(builder.Configuration);
-builder.Services.AddTaskFlow(builder.Configuration.GetSection("TaskFlow")).AddSignupTasks().AddSignupStateStore();
+var taskflow = builder.Configuration.GetSection("TaskFlow");
+builder.Services.AddTaskFlow(taskflow)
+    .UseRabbitMq(taskflow.GetSection("RabbitMq"))
+    .AddSignupTasks()
+    .AddSignupStateStore(taskflow.GetSection("State"));
 builder.Services.AddHealthChecks();
 builder.Services.AddProblemDetails(); // error answers (e.g. malformed JSON) as application/problem+json
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Signup;
 using TaskFlow;
+using TaskFlow.RabbitMq;
 
 // The worker side of the signup example: a generic host whose TaskFlow worker consumes the "emails" and
 // "notifications" queues and runs SignupTasks. Deploy as many copies as needed next to RabbitMQ; each
@@ -16,8 +17,8 @@ using TaskFlow;
 // lets running tasks finish (TaskFlowWorkerOptions.ShutdownGracePeriod, 30 s by default) and acks them;
 // anything not finished is left unacked and the broker hands it to another worker.
 //
-// Configuration (appsettings.json next to the binary, environment, command line): TaskFlow:ConnectionUri
-// (env TaskFlow__ConnectionUri, default amqp://guest:guest@127.0.0.1:5672/), Signup:ConnectionString
+// Configuration (appsettings.json next to the binary, environment, command line): TaskFlow:RabbitMq:ConnectionUri
+// (env TaskFlow__RabbitMq__ConnectionUri, default amqp://guest:guest@127.0.0.1:5672/), Signup:ConnectionString
 // (env Signup__ConnectionString; the web app's PostgreSQL database).
 // Settings are read next to the binary, whatever the working directory (systemd and friends start in /).
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -30,14 +31,14 @@ builder.Logging.AddSimpleConsole(o =>
 builder.Services.AddSignupStore(builder.Configuration);
 // The state store: task states (GET /tasks/{id} in the web app), the idempotency check before each task,
 // and an outbox relay (the web app runs one too: several relays never publish a row twice).
-builder.Services.AddTaskFlow(builder.Configuration.GetSection("TaskFlow")).AddSignupTasks().AddSignupStateStore();
-builder.Services.AddTaskFlowWorker(w =>
-{
-    // Both queues are I/O-bound (provider API calls): a few tasks at a time each, and separate queues so
-    // that a slow mail provider never holds up SMS and app notifications.
-    w.AddQueue("emails", concurrency: 4);
-    w.AddQueue("notifications", concurrency: 4);
-});
+// Everything TaskFlow does here is configured in appsettings.json's "TaskFlow" section (the queues too: both are
+// I/O-bound, a few tasks at a time each, and separate so that a slow mail provider never holds up SMS).
+var taskflow = builder.Configuration.GetSection("TaskFlow");
+builder.Services.AddTaskFlow(taskflow)
+    .UseRabbitMq(taskflow.GetSection("RabbitMq"))
+    .AddSignupTasks()
+    .AddSignupStateStore(taskflow.GetSection("State"))
+    .AddWorker(taskflow.GetSection("Worker"));
 
 using var host = builder.Build();
 await host.RunAsync();

@@ -1,49 +1,21 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace TaskFlow.Hosting;
 
-/// <summary>
-/// Unhealthy when a queue of this worker has no live consumer: a worker that is connected but idle is
-/// the failure mode this check exists for. The data lists each queue.
-/// </summary>
-public sealed class TaskFlowWorkerHealthCheck : IHealthCheck
-{
-    private readonly TaskFlowWorkerStatus _status;
-
-    /// <summary>Creates the check.</summary>
-    public TaskFlowWorkerHealthCheck(TaskFlowWorkerStatus status)
-    {
-        _status = status;
-    }
-
-    /// <inheritdoc />
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        var queues = _status.Queues;
-        var data = queues.ToDictionary(q => q.Key, q => (object)(q.Value ? "consuming" : "not consuming"), StringComparer.Ordinal);
-        if (queues.Count == 0)
-        {
-            return Task.FromResult(HealthCheckResult.Unhealthy("The TaskFlow worker has not started consuming yet.", data: data));
-        }
-
-        var idle = queues.Where(q => !q.Value).Select(q => q.Key).OrderBy(q => q, StringComparer.Ordinal).ToList();
-        return Task.FromResult(idle.Count == 0
-            ? HealthCheckResult.Healthy($"Consuming {queues.Count} queue(s).", data)
-            : HealthCheckResult.Unhealthy($"Not consuming: {string.Join(", ", idle)}.", data: data));
-    }
-}
-
-/// <summary>Registers TaskFlow health checks.</summary>
+/// <summary>Registers TaskFlow's health check.</summary>
 public static class TaskFlowHealthChecksBuilderExtensions
 {
-    /// <summary>Adds <see cref="TaskFlowWorkerHealthCheck"/> (needs <c>AddTaskFlowWorker</c>).</summary>
-    public static IHealthChecksBuilder AddTaskFlowWorker(this IHealthChecksBuilder builder, string name = "taskflow-worker", IEnumerable<string>? tags = null)
+    /// <summary>The name TaskFlow's health check is registered under unless told otherwise: <c>taskflow</c>.</summary>
+    public const string DefaultName = "taskflow";
+
+    /// <summary>
+    /// Adds <see cref="TaskFlowWorkerHealthCheck"/> under one name (default <c>taskflow</c>): unhealthy while a queue of
+    /// this worker has no live consumer (needs <c>AddWorker</c>).
+    /// </summary>
+    public static IHealthChecksBuilder AddTaskFlow(this IHealthChecksBuilder builder, string name = DefaultName, IEnumerable<string>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.AddCheck<TaskFlowWorkerHealthCheck>(name, HealthStatus.Unhealthy, tags ?? Array.Empty<string>());

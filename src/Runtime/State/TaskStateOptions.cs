@@ -23,7 +23,7 @@ public sealed class TaskStatePolicy
 {
     /// <summary>
     /// Do not keep (<c>true</c>) or keep (<c>false</c>) this task's return value; its state is recorded either way.
-    /// When set, it overrides the call's <see cref="TaskOptions.IgnoreResult"/> and the task's
+    /// When set, it overrides the call's <see cref="SendOptions.IgnoreResult"/> and the task's
     /// <c>[Task(IgnoreResult = ...)]</c> (the operator has the last word). Default <c>null</c>: the call, then the
     /// task's declaration, then <see cref="TaskStateOptions.IgnoreResults"/> decide.
     /// </summary>
@@ -66,7 +66,7 @@ public sealed class TaskStateOptions
     /// <summary>
     /// Do not keep return values of tasks (their states are still recorded). Default <c>false</c>: a task that
     /// returns a value keeps it for <see cref="ResultExpiry"/>. The default for tasks that say nothing: a call's
-    /// <see cref="TaskOptions.IgnoreResult"/>, a task's <c>[Task(IgnoreResult = ...)]</c> and <see cref="Tasks"/> entries
+    /// <see cref="SendOptions.IgnoreResult"/>, a task's <c>[Task(IgnoreResult = ...)]</c> and <see cref="Tasks"/> entries
     /// take precedence (docs/state.md).
     /// </summary>
     public bool IgnoreResults { get; set; }
@@ -77,7 +77,7 @@ public sealed class TaskStateOptions
     /// <summary>
     /// Record <see cref="TaskState.Pending"/> when a task is sent to the broker. Default <c>false</c>, as in Celery,
     /// where an unknown id reads as pending: the record appears when a worker starts the task (one write fewer
-    /// per task). Tasks sent with <see cref="TaskOptions.EntityKey"/> and through the outbox are always recorded
+    /// per task). Tasks sent with <see cref="SendOptions.EntityKey"/> and through the outbox are always recorded
     /// as pending (revoke by key, entity locks and the outbox need it; in the outbox it costs nothing extra).
     /// </summary>
     public bool RecordPending { get; set; }
@@ -178,26 +178,48 @@ public sealed class TaskStateOptions
 
     internal TaskStatePolicy? PolicyOf(string taskName) => Tasks.TryGetValue(taskName, out var policy) ? policy : null;
 
+    /// <summary>Throws the first problem of <see cref="Problems"/>, if any.</summary>
     internal void Validate()
     {
+        var problems = Problems();
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException(string.Join(" ", problems));
+        }
+    }
+
+    /// <summary>Every problem of these options, each saying what to change.</summary>
+    internal List<string> Problems()
+    {
+        var errors = new List<string>();
         if (Provider == StateStoreProvider.None || ConnectionFactory is null)
         {
-            throw new InvalidOperationException("TaskFlow state store: no database configured; call o.UsePostgreSql(...) or o.UseSqlServer(...) in AddStateStore.");
+            errors.Add("TaskFlow state store: no database configured; call o.UsePostgreSql(...) or o.UseSqlServer(...) in AddStateStore.");
         }
 
         if (!Identifier.IsMatch(Schema ?? string.Empty))
         {
-            throw new InvalidOperationException($"TaskFlow state store: Schema '{Schema}' is not a plain identifier (letters, digits, underscore; at most 63).");
+            errors.Add($"TaskFlow state store: Schema '{Schema}' is not a plain identifier (letters, digits, underscore; at most 63).");
         }
 
         if (CleanupBatchSize is < 1 or > 100_000 || WriteBatchSize is < 1 or > 10_000 || WriteQueueCapacity < WriteBatchSize || OutboxBatchSize is < 1 or > 10_000)
         {
-            throw new InvalidOperationException("TaskFlow state store: batch sizes out of range (CleanupBatchSize 1-100000, WriteBatchSize 1-10000 and <= WriteQueueCapacity, OutboxBatchSize 1-10000).");
+            errors.Add("TaskFlow state store: batch sizes out of range (CleanupBatchSize 1-100000, WriteBatchSize 1-10000 and <= WriteQueueCapacity, OutboxBatchSize 1-10000).");
         }
 
         if (ResultExpiry <= TimeSpan.Zero || UnfinishedExpiry <= TimeSpan.Zero || OutboxPollInterval <= TimeSpan.Zero || RevokePollInterval <= TimeSpan.Zero || EntityLeaseDuration <= TimeSpan.Zero || CleanupInterval < TimeSpan.Zero)
         {
-            throw new InvalidOperationException("TaskFlow state store: ResultExpiry, UnfinishedExpiry, OutboxPollInterval, RevokePollInterval and EntityLeaseDuration must be positive; CleanupInterval zero or positive.");
+            errors.Add("TaskFlow state store: ResultExpiry, UnfinishedExpiry, OutboxPollInterval, RevokePollInterval and EntityLeaseDuration must be positive; CleanupInterval zero or positive.");
         }
+
+        foreach (var (task, policy) in Tasks)
+        {
+            if (policy is null)
+            {
+                errors.Add($"TaskFlow state store: Tasks[\"{task}\"] must not be null.");
+            }
+        }
+
+        return errors;
     }
 }

@@ -6,81 +6,36 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using TaskFlow.Protocol;
+using TaskFlow.Core;
+using TaskFlow.Infrastructure;
 using TaskFlow.State.Internal;
 
 namespace TaskFlow.State;
-
-/// <summary>How many outbox transactions wait for the relay, and which ones keep failing.</summary>
-/// <param name="Pending">Committed outbox transactions not yet published.</param>
-/// <param name="Failing">Of those, how many failed at least once.</param>
-/// <param name="Oldest">When the oldest one was written.</param>
-/// <param name="Failures">Up to 20 failing ones, oldest first.</param>
-public sealed record OutboxStatus(long Pending, long Failing, DateTimeOffset? Oldest, IReadOnlyList<OutboxFailure> Failures);
-
-/// <summary>An outbox transaction whose publish failed.</summary>
-/// <param name="Id">Its id in <c>outbox_transaction</c>.</param>
-/// <param name="CreatedAt">When it was written.</param>
-/// <param name="Attempts">Failed publish attempts.</param>
-/// <param name="NextAttemptAt">When the relay tries again.</param>
-/// <param name="LastError">The last error.</param>
-public sealed record OutboxFailure(long Id, DateTimeOffset CreatedAt, int Attempts, DateTimeOffset NextAttemptAt, string? LastError);
-
-/// <summary>
-/// An exclusive lease on an entity from <see cref="TaskStateStore.LockEntityAsync"/>: while it is held, tasks
-/// cannot be enqueued for the entity (<see cref="EntityLockedException"/>). Dispose to release it; if the process
-/// dies it lapses after <see cref="TaskStateOptions.EntityLeaseDuration"/>.
-/// </summary>
-public sealed class EntityLease : IAsyncDisposable
-{
-    private readonly TaskStateStore _store;
-    private int _released;
-
-    internal EntityLease(TaskStateStore store, string entityKey, string holder)
-    {
-        _store = store;
-        EntityKey = entityKey;
-        Holder = holder;
-    }
-
-    /// <summary>The entity.</summary>
-    public string EntityKey { get; }
-
-    /// <summary>This lease's id in <c>entity_lease.holder</c>.</summary>
-    public string Holder { get; }
-
-    /// <summary>Releases the lease.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _released, 1) == 0)
-        {
-            await _store.Database.ReleaseLeaseAsync(EntityKey, Holder, CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-}
 
 /// <summary>
 /// TaskFlow's state store: task states and results, revoke, entity locks, the transactional outbox and the
 /// schema. Registered by <c>AddStateStore(...)</c>; inject it where you need it (e.g. a status endpoint).
 /// Handles returned by the proxies use it for <c>GetStateAsync</c>/<c>WaitAsync</c>.
 /// </summary>
-public sealed class TaskStateStore : IAsyncDisposable
+public sealed class TaskStateStore : ITaskStateStore, IAsyncDisposable
 {
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan LongestPoll = TimeSpan.FromSeconds(1);
     private readonly TaskFlowOptions _flow;
-    private readonly TaskRegistry? _registry;
 
-    internal TaskStateStore(IOptions<TaskStateOptions> options, IOptions<TaskFlowOptions> flow, TimeProvider time, ILoggerFactory loggers, TaskRegistry? registry = null)
+    internal TaskStateStore(IOptions<TaskStateOptions> options, IOptions<TaskFlowOptions> flow, TimeProvider time, ILoggerFactory loggers)
     {
-        _registry = registry;
         var logger = loggers.CreateLogger("TaskFlow.State");
         Logger = logger;
         Database = new StateDatabase(options.Value, time, logger);
         Writer = new StateWriter(Database, logger);
         Reader = new StateReader(Database);
         _flow = flow.Value;
+        Recorder = new StateRecorder(this);
     }
+
+    /// <summary>The store behind the core's recorder seam.</summary>
+    internal StateRecorder Recorder { get; }
 
     internal StateDatabase Database { get; }
 
@@ -189,7 +144,7 @@ public sealed class TaskStateStore : IAsyncDisposable
         return revoked;
     }
 
-    /// <summary>Revokes every unfinished task enqueued with this <see cref="TaskOptions.EntityKey"/>; returns their ids.</summary>
+    /// <summary>Revokes every unfinished task enqueued with this <see cref="SendOptions.EntityKey"/>; returns their ids.</summary>
     public async Task<IReadOnlyList<string>> RevokeEntityAsync(string entityKey, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(entityKey);
@@ -204,7 +159,7 @@ public sealed class TaskStateStore : IAsyncDisposable
 
     /// <summary>
     /// Takes an exclusive lease on an entity for a conflicting operation (e.g. deleting a note): refused while
-    /// tasks enqueued with this <see cref="TaskOptions.EntityKey"/> are pending or running, or another lease holds
+    /// tasks enqueued with this <see cref="SendOptions.EntityKey"/> are pending or running, or another lease holds
     /// it. With <paramref name="wait"/> <c>null</c> (the default) a conflict throws <see cref="EntityLockedException"/>
     /// at once; otherwise it waits up to that long (polling with backoff) for the tasks to finish. While the
     /// lease is held, enqueueing a task for the entity throws <see cref="EntityLockedException"/>.
@@ -243,7 +198,7 @@ public sealed class TaskStateStore : IAsyncDisposable
     public ITaskClient Outbox(DbTransaction transaction)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        return new OutboxTaskClient(this, transaction);
+        return new TaskClient(new OutboxSender(Database, transaction), new OutboxRecorder(this, transaction), _flow, Database.Time, Logger);
     }
 
     /// <summary>The outbox backlog: pending and failing transactions, for monitoring.</summary>
@@ -273,28 +228,24 @@ public sealed class TaskStateStore : IAsyncDisposable
 
     internal bool Tracks(string taskName) => Options.PolicyOf(taskName)?.Track ?? true;
 
-    /// <summary>Whether to keep a succeeded task's return value; looks the task's descriptor up by name (see the other overload).</summary>
-    internal bool KeepsResult(string taskName, IReadOnlyDictionary<string, object?>? headers) =>
-        KeepsResult(taskName, _registry is not null && _registry.TryGet(taskName, out var task) ? task : null, headers);
-
     /// <summary>
     /// Whether to keep a succeeded task's return value. The first of these that has a say decides (docs/state.md):
     /// the operator's <see cref="TaskStateOptions.Tasks"/> entry for the task; the message asking to ignore it (Celery's
-    /// <c>ignore_result</c> header: <see cref="TaskOptions.IgnoreResult"/>, set by the generated proxies of
+    /// <c>ignore_result</c> header: <see cref="SendOptions.IgnoreResult"/>, set by the generated proxies of
     /// <c>[Task(IgnoreResult = true)]</c> tasks, or any Celery client's); the task's declaration
     /// (<see cref="TaskDescriptor.IgnoreResult"/>, for messages from clients that do not send it); <see cref="TaskStateOptions.IgnoreResults"/>.
     /// </summary>
     /// <param name="taskName">The task name of the message.</param>
     /// <param name="task">The task's descriptor, or <c>null</c> when unknown.</param>
-    /// <param name="headers">The message's headers.</param>
-    internal bool KeepsResult(string taskName, TaskDescriptor? task, IReadOnlyDictionary<string, object?>? headers)
+    /// <param name="ignoreResultHeader">The message's <c>ignore_result</c> header.</param>
+    internal bool KeepsResult(string taskName, TaskDescriptor? task, bool ignoreResultHeader)
     {
         if (Options.PolicyOf(taskName)?.IgnoreResult is { } configured)
         {
             return !configured;
         }
 
-        if (headers is not null && headers.TryGetValue(CeleryHeaders.IgnoreResult, out var ignore) && ignore is true)
+        if (ignoreResultHeader)
         {
             return false;
         }
@@ -327,8 +278,5 @@ public sealed class TaskStateStore : IAsyncDisposable
     internal string? SerializeResult(object? result) =>
         result is null ? null : JsonSerializer.Serialize(result, result.GetType(), SerializerOptions);
 
-    internal static string Summary(Exception exception) => exception.GetType().FullName + ": " + exception.Message;
-
-    /// <summary>Attaches this store to a handle so that its <c>GetStateAsync</c>/<c>WaitAsync</c> work.</summary>
-    internal TaskHandle Attach(TaskHandle handle) => handle with { Store = this };
+    internal static string Summary(Exception exception) => SettlementPolicy.Summary(exception);
 }

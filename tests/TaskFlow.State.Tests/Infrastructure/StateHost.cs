@@ -44,7 +44,7 @@ public sealed class StateHost : IAsyncDisposable
 
     public StateTasks.Client Tasks => Services.GetRequiredService<StateTasks.Client>();
 
-    public TaskOptions Options(string? taskId = null, string? entityKey = null, TimeSpan? countdown = null, bool? ignoreResult = null) =>
+    public SendOptions Options(string? taskId = null, string? entityKey = null, TimeSpan? countdown = null, bool? ignoreResult = null) =>
         new() { Queue = Queue, TaskId = taskId, EntityKey = entityKey, Countdown = countdown, IgnoreResult = ignoreResult };
 
     public static async Task<StateHost> StartAsync(

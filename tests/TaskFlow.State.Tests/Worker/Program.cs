@@ -184,7 +184,7 @@ internal static class ThroughputBench
         await host.StartAsync();
         await host.Services.GetRequiredService<TaskFlow.Hosting.TaskFlowWorker>().Started;
         var tasks = host.Services.GetRequiredService<TaskFlow.State.Worker.StateTasks.Client>();
-        var options = new TaskOptions { Queue = queue };
+        var options = new SendOptions { Queue = queue };
         await tasks.Add.ApplyAsync(0, 0, "warm-up", options);
         var watch = Stopwatch.StartNew();
         var gate = new System.Threading.SemaphoreSlim(64);

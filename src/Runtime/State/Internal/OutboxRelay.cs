@@ -7,8 +7,7 @@ using System.Threading.Tasks;
 using Dapper;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using RabbitMQ.Client;
-using TaskFlow.Internal;
+using TaskFlow.Core;
 
 namespace TaskFlow.State.Internal;
 
@@ -24,13 +23,13 @@ namespace TaskFlow.State.Internal;
 internal sealed class OutboxRelay : BackgroundService
 {
     private readonly TaskStateStore _store;
-    private readonly MessageRouter _router;
+    private readonly ITaskSender _sender;
     private readonly TaskFlowOptions _flow;
 
-    public OutboxRelay(TaskStateStore store, MessageRouter router, IOptions<TaskFlowOptions> flow)
+    public OutboxRelay(TaskStateStore store, ITaskSender sender, IOptions<TaskFlowOptions> flow)
     {
         _store = store;
-        _router = router;
+        _sender = sender;
         _flow = flow.Value;
     }
 
@@ -129,20 +128,10 @@ internal sealed class OutboxRelay : BackgroundService
             // In order within the transaction: each publish waits for its confirm before the next.
             foreach (var message in messages)
             {
-                var properties = new BasicProperties
-                {
-                    ContentType = "application/json",
-                    ContentEncoding = "utf-8",
-                    DeliveryMode = DeliveryModes.Persistent,
-                    CorrelationId = message.TaskId,
-                    Headers = HeaderJson.Read(message.Headers)!,
-                };
-                if (message.Priority is not null and not DBNull)
-                {
-                    properties.Priority = Convert.ToByte(message.Priority, CultureInfo.InvariantCulture);
-                }
-
-                await _router.SendAsync(message.Queue, properties, message.Body, StateDatabase.ToTime(message.Eta), message.TaskName, cancellationToken).ConfigureAwait(false);
+                byte? priority = message.Priority is not null and not DBNull ? Convert.ToByte(message.Priority, CultureInfo.InvariantCulture) : null;
+                var headers = HeaderJson.Read(message.Headers);
+                var envelope = new TaskEnvelope(message.TaskId, message.TaskName, message.Queue, headers, message.Body, priority, StateDatabase.ToTime(message.Eta), entityKey: null);
+                await _sender.SendAsync(envelope, cancellationToken).ConfigureAwait(false);
             }
 
             return (id, attempts, null);

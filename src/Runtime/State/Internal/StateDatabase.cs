@@ -454,7 +454,7 @@ internal sealed class StateDatabase
     }
 
     /// <summary>In the caller's transaction: serialize with other operations on the entity and refuse if a lease holds it.</summary>
-    public async Task CheckEntityForEnqueueAsync(DbConnection connection, DbTransaction transaction, string entityKey, CancellationToken cancellationToken)
+    public async Task CheckEntityForSendAsync(DbConnection connection, DbTransaction transaction, string entityKey, CancellationToken cancellationToken)
     {
         await connection.ExecuteAsync(new CommandDefinition(Dialect.LockEntityResource, new { Resource = EntityResource(entityKey) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var lease = await connection.QuerySingleOrDefaultAsync<LeaseRow>(new CommandDefinition(Dialect.SelectLease, new { EntityKey = entityKey }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -512,7 +512,7 @@ internal sealed class StateDatabase
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                await CheckEntityForEnqueueAsync(connection, transaction, write.EntityKey!, cancellationToken).ConfigureAwait(false);
+                await CheckEntityForSendAsync(connection, transaction, write.EntityKey!, cancellationToken).ConfigureAwait(false);
                 await WriteInAsync(connection, transaction, write, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }

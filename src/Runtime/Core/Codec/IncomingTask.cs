@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Generic;
+using System.Text.Json;
+using TaskFlow.Protocol;
+
+namespace TaskFlow.Core;
+
+/// <summary>
+/// A received task message, decoded from Celery protocol v2 headers and a JSON body <c>[args, kwargs, embed]</c>:
+/// the headers once into <see cref="TaskHeaders"/>, the body into a pooled <see cref="JsonDocument"/> (disposed with this).
+/// </summary>
+internal sealed class IncomingTask : IDisposable
+{
+    private readonly JsonDocument _document;
+
+    private IncomingTask(TaskHeaders headers, JsonDocument document, JsonElement args, JsonElement kwargs)
+    {
+        Headers = headers;
+        _document = document;
+        Args = args;
+        Kwargs = kwargs;
+    }
+
+    public TaskHeaders Headers { get; private set; }
+
+    public string Id => Headers.Id;
+
+    public string TaskName => Headers.TaskName;
+
+    public int Retries => Headers.Retries;
+
+    public JsonElement Args { get; }
+
+    public JsonElement Kwargs { get; }
+
+    /// <summary>The same message as it would arrive on retry number <paramref name="retries"/> (eager mode's inline retries).</summary>
+    public void SetRetries(int retries) => Headers = Headers with { Retries = retries };
+
+    public void Dispose() => _document.Dispose();
+
+    /// <summary>Decodes a delivery. Returns a reason from <see cref="DeadLetterReason"/> (and a detail) when it cannot.</summary>
+    public static IncomingTask? TryDecode(
+        IDictionary<string, object?>? rawHeaders,
+        string? contentType,
+        string? contentEncoding,
+        ReadOnlyMemory<byte> body,
+        out string? reason,
+        out string? detail)
+    {
+        if (contentType is not null && !string.Equals(contentType, "application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            reason = DeadLetterReason.UnsupportedContentType;
+            detail = $"content type '{contentType}' is not application/json";
+            return null;
+        }
+
+        if (contentEncoding is not null && !string.Equals(contentEncoding, "utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            reason = DeadLetterReason.UnsupportedContentType;
+            detail = $"content encoding '{contentEncoding}' is not utf-8";
+            return null;
+        }
+
+        var headers = TaskHeaders.TryDecode(rawHeaders);
+        if (headers is null)
+        {
+            reason = DeadLetterReason.UnsupportedEnvelope;
+            detail = "the 'task' and 'id' headers are required (Celery message protocol version 2); protocol 1 messages are not supported";
+            return null;
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException ex)
+        {
+            reason = DeadLetterReason.MalformedBody;
+            detail = "body is not valid JSON: " + ex.Message;
+            return null;
+        }
+
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Array || root.GetArrayLength() < 2
+            || root[0].ValueKind != JsonValueKind.Array || root[1].ValueKind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            reason = DeadLetterReason.MalformedBody;
+            detail = "body must be a JSON array [args, kwargs, embed] with args an array and kwargs an object";
+            return null;
+        }
+
+        reason = null;
+        detail = null;
+        return new IncomingTask(headers, document, root[0], root[1]);
+    }
+}

@@ -1,0 +1,175 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+using TaskFlow.Infrastructure;
+using TaskFlow.Protocol;
+
+namespace TaskFlow.Core;
+
+/// <summary>An outgoing task message in Celery protocol v2: headers and the JSON body <c>[args, kwargs, embed]</c>.</summary>
+internal sealed class TaskEnvelope
+{
+    private const int MaxReprLength = 1024;
+    // Minimal escaping: non-ASCII text and quotes stay readable in the body and in argsrepr (Flower, Celery
+    // logs). The body is never embedded in HTML, which is what the default encoder guards against.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly object BoxedZero = 0;
+    private static readonly object BoxedTrue = true;
+    private static readonly object BoxedFalse = false;
+
+    // Shared and never mutated: RabbitMQ.Client only reads header values.
+    private static readonly IList<object?> NoTimeLimits = new List<object?> { null, null }.AsReadOnly();
+    private static readonly byte[] EmbedJson = "{\"callbacks\":null,\"errbacks\":null,\"chain\":null,\"chord\":null}"u8.ToArray();
+
+    /// <summary>An envelope from its parts (e.g. read back from the outbox).</summary>
+    public TaskEnvelope(string id, string taskName, string queue, Dictionary<string, object?> headers, ReadOnlyMemory<byte> body, byte? priority, DateTimeOffset? eta, string? entityKey)
+    {
+        EntityKey = entityKey;
+        Id = id;
+        TaskName = taskName;
+        Queue = queue;
+        Headers = headers;
+        Body = body;
+        Priority = priority;
+        Eta = eta;
+    }
+
+    public DateTimeOffset? Eta { get; }
+
+    /// <summary>The entity the task works on (<see cref="SendOptions.EntityKey"/>), also in the <c>x-taskflow-entity</c> header.</summary>
+    public string? EntityKey { get; }
+
+    public string Id { get; }
+
+    public string TaskName { get; }
+
+    public string Queue { get; }
+
+    public Dictionary<string, object?> Headers { get; }
+
+    public ReadOnlyMemory<byte> Body { get; }
+
+    public byte? Priority { get; }
+
+    public static string NewTaskId() => Guid.NewGuid().ToString("D", CultureInfo.InvariantCulture);
+
+    public static TaskEnvelope Create<TArguments>(
+        TaskDescriptor task,
+        TArguments arguments,
+        SendOptions? options,
+        TaskFlowOptions flow,
+        DateTimeOffset now,
+        string origin)
+        where TArguments : ITaskArgumentWriter
+    {
+        var id = options?.TaskId ?? NewTaskId();
+        var queue = options?.Queue ?? task.Queue ?? flow.DefaultQueue;
+
+        var buffer = new ArrayBufferWriter<byte>(256);
+        string argsRepr;
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartArray();
+            writer.Flush();
+            var argsStart = buffer.WrittenCount;
+            writer.WriteStartArray();
+            try
+            {
+                arguments.WriteTo(writer, flow.SerializerOptions);
+            }
+            catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+            {
+                throw new TaskArgumentException(task.Name, "the arguments cannot be serialized to JSON: " + ex.Message, ex);
+            }
+
+            writer.WriteEndArray();
+            writer.Flush();
+            argsRepr = Repr(buffer.WrittenSpan[argsStart..]);
+            writer.WriteStartObject();
+            writer.WriteEndObject();
+            writer.WriteRawValue(EmbedJson, skipInputValidation: true);
+            writer.WriteEndArray();
+        }
+
+        DateTimeOffset? eta = options?.Eta ?? (options?.Countdown is { } countdown ? now + countdown : null);
+        DateTimeOffset? expires = options?.ExpiresAt ?? (options?.ExpiresIn is { } expiresIn ? now + expiresIn : null);
+        // Celery's optional headers (shadow, eta, expires, group, group_index, parent_id) are sent only when
+        // they have a value: Celery workers read them with .get(), and every header costs client and broker
+        // CPU on each message (docs/benchmarks.md).
+        var headers = new Dictionary<string, object?>(16, StringComparer.Ordinal)
+        {
+            [MessageHeaders.Lang] = "py",
+            [MessageHeaders.Task] = task.Name,
+            [MessageHeaders.Id] = id,
+            [MessageHeaders.Retries] = BoxedZero,
+            [MessageHeaders.TimeLimit] = options?.TimeLimit is null && options?.SoftTimeLimit is null
+                ? NoTimeLimits
+                : new List<object?> { Seconds(options?.TimeLimit), Seconds(options?.SoftTimeLimit) },
+            [MessageHeaders.RootId] = options?.RootId ?? options?.ParentId ?? id,
+            [MessageHeaders.ArgsRepr] = argsRepr,
+            [MessageHeaders.KwargsRepr] = "{}",
+            [MessageHeaders.Origin] = origin,
+            [MessageHeaders.IgnoreResult] = options?.IgnoreResult is true ? BoxedTrue : BoxedFalse,
+        };
+        if (eta is { } e)
+        {
+            headers[MessageHeaders.Eta] = FormatTime(e);
+        }
+
+        if (expires is { } x)
+        {
+            headers[MessageHeaders.Expires] = FormatTime(x);
+        }
+
+        if (options?.ParentId is { } parent)
+        {
+            headers[MessageHeaders.ParentId] = parent;
+        }
+
+        if (options?.EntityKey is { } entityKey)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(entityKey, nameof(options));
+            if (entityKey.Length > 255)
+            {
+                throw new ArgumentException("TaskFlow: SendOptions.EntityKey is longer than 255 characters.", nameof(options));
+            }
+
+            headers[MessageHeaders.EntityKey] = entityKey;
+        }
+
+        if (options?.Headers is { } extra)
+        {
+            foreach (var (key, value) in extra)
+            {
+                if (headers.ContainsKey(key))
+                {
+                    throw new ArgumentException($"TaskFlow: header '{key}' is set by the protocol and cannot be overridden through SendOptions.Headers.", nameof(options));
+                }
+
+                headers[key] = value;
+            }
+        }
+
+        return new TaskEnvelope(id, task.Name, queue, headers, buffer.WrittenMemory, options?.Priority, eta, options?.EntityKey);
+    }
+
+    public static string FormatTime(DateTimeOffset time) => HeaderValues.FormatTime(time);
+
+    private static double? Seconds(TimeSpan? span) => span?.TotalSeconds;
+
+    private static string Repr(ReadOnlySpan<byte> json)
+    {
+        if (json.Length <= MaxReprLength)
+        {
+            return Encoding.UTF8.GetString(json);
+        }
+
+        // Truncate on a character boundary.
+        var text = Encoding.UTF8.GetString(json[..MaxReprLength]);
+        return text.TrimEnd('\uFFFD') + "...";
+    }
+}

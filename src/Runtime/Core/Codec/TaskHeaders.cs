@@ -1,0 +1,54 @@
+using System;
+using System.Collections.Generic;
+using TaskFlow.Protocol;
+
+namespace TaskFlow.Core;
+
+/// <summary>
+/// The headers of one received task message, decoded once when it arrives (never re-parsed on access): what the
+/// executor, the settlement policy and the state recorder read. <see cref="Raw"/> is the transport's own view, for
+/// the task's <see cref="TaskContext.Headers"/> and for sending the message round again unchanged.
+/// </summary>
+internal sealed record TaskHeaders(
+    string Id,
+    string TaskName,
+    int Retries,
+    string? RootId,
+    string? ParentId,
+    DateTimeOffset? Eta,
+    DateTimeOffset? Expires,
+    TimeSpan? SoftTimeLimit,
+    TimeSpan? TimeLimit,
+    string? EntityKey,
+    bool IgnoreResult,
+    IReadOnlyDictionary<string, object?> Raw)
+{
+    /// <summary>Decodes the headers; <c>null</c> when the required <c>task</c> and <c>id</c> headers are missing.</summary>
+    public static TaskHeaders? TryDecode(IDictionary<string, object?>? raw)
+    {
+        raw ??= Empty;
+        var taskName = HeaderValues.String(raw, MessageHeaders.Task);
+        var id = HeaderValues.String(raw, MessageHeaders.Id);
+        if (string.IsNullOrEmpty(taskName) || string.IsNullOrEmpty(id))
+        {
+            return null;
+        }
+
+        var (soft, hard) = HeaderValues.TimeLimits(raw, MessageHeaders.TimeLimit);
+        return new TaskHeaders(
+            id,
+            taskName,
+            HeaderValues.Int32(raw, MessageHeaders.Retries),
+            HeaderValues.String(raw, MessageHeaders.RootId),
+            HeaderValues.String(raw, MessageHeaders.ParentId),
+            HeaderValues.Time(raw, MessageHeaders.Eta),
+            HeaderValues.Time(raw, MessageHeaders.Expires),
+            soft,
+            hard,
+            HeaderValues.String(raw, MessageHeaders.EntityKey),
+            HeaderValues.Boolean(raw, MessageHeaders.IgnoreResult),
+            new DecodedHeaders(raw));
+    }
+
+    private static readonly Dictionary<string, object?> Empty = new(StringComparer.Ordinal);
+}

@@ -1,0 +1,80 @@
+using System;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Threading.Tasks;
+
+namespace TaskFlow.Infrastructure;
+
+/// <summary>
+/// Describes one <c>[Task]</c> method to the runtime: its wire name, queue, message arguments and the
+/// generated invoker. Instances are emitted by the source generator; hand-written ones are allowed.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class TaskDescriptor
+{
+    /// <summary>Creates a descriptor.</summary>
+    /// <param name="name">The task name on the wire.</param>
+    /// <param name="queue">The configured queue, or <c>null</c> for <see cref="TaskFlowOptions.DefaultQueue"/>.</param>
+    /// <param name="method">The method, for logs and errors (e.g. <c>Signup.SignupTasks.SendSms(int)</c>).</param>
+    /// <param name="arguments">The message arguments in positional order.</param>
+    /// <param name="invoker">Runs the method.</param>
+    public TaskDescriptor(string name, string? queue, string method, IReadOnlyList<TaskArgumentDescriptor> arguments, TaskInvoker invoker)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(invoker);
+        Name = name;
+        Queue = string.IsNullOrWhiteSpace(queue) ? null : queue;
+        Method = method;
+        Arguments = arguments;
+        Invoker = invoker;
+        var required = 0;
+        foreach (var argument in arguments)
+        {
+            if (!argument.HasDefault)
+            {
+                required++;
+            }
+        }
+
+        RequiredArgumentCount = required;
+    }
+
+    /// <summary>The task name on the wire (Celery <c>task</c> header).</summary>
+    public string Name { get; }
+
+    /// <summary>The configured queue, or <c>null</c> for the default queue.</summary>
+    public string? Queue { get; }
+
+    /// <summary>The method, for logs and errors.</summary>
+    public string Method { get; }
+
+    /// <summary>The message arguments in positional order.</summary>
+    public IReadOnlyList<TaskArgumentDescriptor> Arguments { get; }
+
+    /// <summary>How many arguments have no default value.</summary>
+    public int RequiredArgumentCount { get; }
+
+    /// <summary>Runs the method.</summary>
+    public TaskInvoker Invoker { get; }
+
+    /// <summary>The task's retry policy from <see cref="RetryAttribute"/>; <c>null</c> uses <see cref="TaskFlowOptions.DefaultRetryPolicy"/>.</summary>
+    public RetryPolicy? RetryPolicy { get; init; }
+
+    /// <summary>Soft time limit: the task's cancellation token is cancelled after it. <c>null</c>: none (or the message's <c>timelimit</c> header).</summary>
+    public TimeSpan? SoftTimeLimit { get; init; }
+
+    /// <summary>Hard time limit: the worker stops waiting after it and fails the attempt. <c>null</c>: none (or the message's <c>timelimit</c> header).</summary>
+    public TimeSpan? TimeLimit { get; init; }
+
+    /// <summary>
+    /// From <c>[Task(IgnoreResult = ...)]</c>: <c>true</c> keeps no return value of this task in the state store, whichever
+    /// client sent it; <c>false</c> keeps it even when <c>TaskStateOptions.IgnoreResults</c> is on; <c>null</c> (not declared)
+    /// leaves it to the configuration. <c>TaskStateOptions.Tasks[name].IgnoreResult</c> overrides it (see docs/state.md).
+    /// </summary>
+    public bool? IgnoreResult { get; init; }
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+}

@@ -1,0 +1,38 @@
+using System;
+using Microsoft.Extensions.Logging;
+
+namespace TaskFlow.Core.Internal;
+
+/// <summary>The core's structured logs (source-generated). Event ids are stable: 2xxx sending, 4xxx tasks.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(2001, LogLevel.Debug, "Sent task {TaskName} [{TaskId}] to queue {Queue}")]
+    public static partial void TaskSent(ILogger logger, string taskName, string taskId, string queue);
+
+    [LoggerMessage(2002, LogLevel.Debug, "Running task {TaskName} [{TaskId}] eagerly")]
+    public static partial void TaskRunningEagerly(ILogger logger, string taskName, string taskId);
+
+    [LoggerMessage(4001, LogLevel.Debug, "Task {TaskName} [{TaskId}] succeeded in {ElapsedMs} ms")]
+    public static partial void TaskSucceeded(ILogger logger, string taskName, string taskId, long elapsedMs);
+
+    [LoggerMessage(4002, LogLevel.Error, "Task {TaskName} [{TaskId}] failed on attempt {Attempt}; dead-lettered")]
+    public static partial void TaskFailed(ILogger logger, Exception exception, string taskName, string taskId, int attempt);
+
+    [LoggerMessage(4003, LogLevel.Warning, "Task {TaskName} [{TaskId}] rejected ({Reason}): {Detail}; dead-lettered")]
+    public static partial void TaskRejected(ILogger logger, string taskName, string taskId, string reason, string detail);
+
+    [LoggerMessage(4004, LogLevel.Warning, "Poison message on queue {Queue} ({Reason}): {Detail}; dead-lettered")]
+    public static partial void Poison(ILogger logger, string queue, string reason, string detail);
+
+    [LoggerMessage(4006, LogLevel.Warning, "Task {TaskName} [{TaskId}] was cancelled by worker shutdown; returned to the queue")]
+    public static partial void TaskAbandoned(ILogger logger, string taskName, string taskId);
+
+    [LoggerMessage(4007, LogLevel.Warning, "Task {TaskName} [{TaskId}] failed; retry {Retry} in {Delay}")]
+    public static partial void TaskRetrying(ILogger logger, Exception exception, string taskName, string taskId, int retry, TimeSpan delay);
+
+    [LoggerMessage(4005, LogLevel.Information, "Task {TaskName} [{TaskId}] not run: {Detail}")]
+    public static partial void TaskExpired(ILogger logger, string taskName, string taskId, string detail);
+
+    [LoggerMessage(4008, LogLevel.Information, "Task {TaskName} [{TaskId}] was revoked while it ran; its token was cancelled")]
+    public static partial void TaskRevokedWhileRunning(ILogger logger, string taskName, string taskId);
+}

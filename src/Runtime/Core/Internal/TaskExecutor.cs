@@ -1,0 +1,203 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using TaskFlow.Infrastructure;
+using TaskFlow.Protocol;
+
+namespace TaskFlow.Core.Internal;
+
+/// <summary>
+/// Runs one decoded message: finds the task, checks expiry, ETA, the state store's idempotency record and the
+/// arguments, opens a DI scope, applies the time limits and invokes the generated invoker. Shared by the worker and
+/// eager mode so both take the same path. Returns what happened; <see cref="SettlementPolicy"/> decides what follows.
+/// </summary>
+internal sealed class TaskExecutor
+{
+    // A message may arrive this much before its ETA and still run (delays are rounded to the transport's
+    // resolution); earlier ones go round again.
+    private static readonly TimeSpan EarlyTolerance = TimeSpan.FromMilliseconds(50);
+
+    private readonly TaskRegistry _registry;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly TaskFlowOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ITaskStateRecorder _recorder;
+
+    public TaskExecutor(TaskRegistry registry, IServiceScopeFactory scopes, TaskFlowOptions options, TimeProvider time, ITaskStateRecorder recorder)
+    {
+        _registry = registry;
+        _scopes = scopes;
+        _options = options;
+        _time = time;
+        _recorder = recorder;
+    }
+
+    /// <summary>
+    /// Checks and runs one message. <paramref name="slots"/>: the queue's task slots (its concurrency); the checks
+    /// before the run (expiry, ETA, the state store's "already completed?" read, argument validation) do not hold
+    /// one, so a slot is only taken by running code. Null (eager mode): run inline. <paramref name="maxDelay"/>: the
+    /// longest ETA the transport carries (null: ETAs are not honoured, eager mode).
+    /// </summary>
+    public async ValueTask<TaskOutcome> ExecuteAsync(IncomingTask message, string queue, TimeSpan? maxDelay, CancellationToken cancellationToken, TaskSlots? slots = null)
+    {
+        if (!_registry.TryGet(message.TaskName, out var task))
+        {
+            return TaskOutcome.Reject(DeadLetterReason.UnknownTask, $"no task named '{message.TaskName}' is registered in this process");
+        }
+
+        var headers = message.Headers;
+        var now = _time.GetUtcNow();
+        if (headers.Expires is { } expires && expires <= now)
+        {
+            return new TaskOutcome(TaskOutcomeKind.Expired, task, Detail: $"expired at {TaskEnvelope.FormatTime(expires)}");
+        }
+
+        if (maxDelay is { } longest && headers.Eta is { } eta)
+        {
+            if (eta - now > longest)
+            {
+                return TaskOutcome.Reject(DeadLetterReason.UnsupportedEnvelope, $"ETA {TaskEnvelope.FormatTime(eta)} is further away than the {longest.TotalDays:F1} days the transport's delays carry", task: task);
+            }
+
+            if (eta - now > EarlyTolerance)
+            {
+                // E.g. a Celery client's ETA task sent straight to the queue: never held in memory, sent round again.
+                return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: $"ETA {TaskEnvelope.FormatTime(eta)} not reached");
+            }
+        }
+
+        var tracked = _recorder.IsActive && _recorder.Tracks(task.Name);
+        if (tracked && await _recorder.FinalStateAsync(message, cancellationToken).ConfigureAwait(false) is { } final)
+        {
+            // The idempotent consumer: a task already final is acked and skipped.
+            return new TaskOutcome(TaskOutcomeKind.Skipped, task, Detail: final);
+        }
+
+        var arguments = new TaskArgumentReader(task, message.Args, message.Kwargs, _options.SerializerOptions);
+        try
+        {
+            arguments.Validate();
+        }
+        catch (TaskArgumentException ex)
+        {
+            return TaskOutcome.Reject(DeadLetterReason.InvalidArguments, ex.Message, ex, task);
+        }
+
+        // Everything above (the state read especially) ran without a task slot, overlapped with other tasks.
+        if (slots is null)
+        {
+            return await RunAsync(message, queue, task, arguments, tracked, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!await slots.EnterAsync().ConfigureAwait(false))
+        {
+            return new TaskOutcome(TaskOutcomeKind.NotStarted, task);
+        }
+
+        try
+        {
+            return await RunAsync(message, queue, task, arguments, tracked, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            slots.Exit();
+        }
+    }
+
+    /// <summary>Runs the task in its DI scope, under its time limits, inside a task slot.</summary>
+    private async ValueTask<TaskOutcome> RunAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, bool tracked, CancellationToken cancellationToken)
+    {
+        var run = tracked ? await _recorder.BeginRunAsync(message, queue, cancellationToken).ConfigureAwait(false) : null;
+        try
+        {
+            if (run is not null)
+            {
+                cancellationToken = run.Cancellation;
+            }
+
+            var headers = message.Headers;
+            var soft = task.SoftTimeLimit ?? headers.SoftTimeLimit;
+            var hard = task.TimeLimit ?? headers.TimeLimit;
+            using var limits = soft is not null || hard is not null ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : null;
+            if (soft is { } softLimit)
+            {
+                limits!.CancelAfter(softLimit);
+            }
+
+            var scope = _scopes.CreateAsyncScope();
+            await using (scope.ConfigureAwait(false))
+            {
+                var context = new TaskContext(
+                    headers.Id,
+                    task.Name,
+                    queue,
+                    headers.Retries,
+                    headers.RootId,
+                    headers.ParentId,
+                    headers.Eta,
+                    headers.Expires,
+                    headers.Raw,
+                    scope.ServiceProvider,
+                    limits?.Token ?? cancellationToken)
+                {
+                    Transactions = run,
+                };
+                try
+                {
+                    var pending = task.Invoker(new TaskInvocation(arguments, context));
+                    object? result;
+                    if (hard is { } hardLimit && !pending.IsCompleted)
+                    {
+                        var running = pending.AsTask();
+                        try
+                        {
+                            result = await running.WaitAsync(hardLimit, _time, CancellationToken.None).ConfigureAwait(false);
+                        }
+                        catch (TimeoutException) when (!running.IsCompleted)
+                        {
+                            // .NET cannot stop the code: cancel its token, stop waiting, free the slot.
+                            await limits!.CancelAsync().ConfigureAwait(false);
+                            _ = running.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                            return new TaskOutcome(TaskOutcomeKind.Failed, task, Exception: new TaskTimeLimitExceededException(task.Name, hardLimit));
+                        }
+                    }
+                    else
+                    {
+                        result = await pending.ConfigureAwait(false);
+                    }
+
+                    if (run is not null && await run.CommitWorkAsync(result, task).ConfigureAwait(false) is { } committed)
+                    {
+                        // The task's own work and its completion record committed together (or neither: another run was first).
+                        return committed
+                            ? new TaskOutcome(TaskOutcomeKind.Succeeded, task, Result: result, Recorded: true)
+                            : new TaskOutcome(TaskOutcomeKind.Skipped, task, Detail: "completed by another run (work rolled back)");
+                    }
+
+                    return new TaskOutcome(TaskOutcomeKind.Succeeded, task, Result: result);
+                }
+                catch (TaskArgumentException ex)
+                {
+                    return TaskOutcome.Reject(DeadLetterReason.InvalidArguments, ex.Message, ex, task);
+                }
+                catch (Exception ex) when (run is { Revoked: true })
+                {
+                    return new TaskOutcome(TaskOutcomeKind.Revoked, task, Exception: ex, Detail: "revoked while running");
+                }
+                catch (Exception ex)
+                {
+                    return new TaskOutcome(TaskOutcomeKind.Failed, task, Exception: ex);
+                }
+            }
+        }
+        finally
+        {
+            if (run is not null)
+            {
+                // Rolls back a transaction the task opened and did not get committed (it threw).
+                await run.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}

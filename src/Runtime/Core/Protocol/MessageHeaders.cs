@@ -1,0 +1,43 @@
+namespace TaskFlow.Protocol;
+
+/// <summary>
+/// Header names on the wire: Celery's message protocol version 2 and the ones TaskFlow adds. TaskFlow's own
+/// headers start with <c>x-taskflow-</c>; Celery workers pass unknown headers through untouched.
+/// See docs/protocol.md.
+/// </summary>
+public static class MessageHeaders
+{
+#pragma warning disable CS1591 // names are self-describing; docs/protocol.md documents each
+    public const string Lang = "lang";
+    public const string Task = "task";
+    public const string Id = "id";
+    public const string RootId = "root_id";
+    public const string ParentId = "parent_id";
+    public const string Group = "group";
+    public const string GroupIndex = "group_index";
+    public const string Shadow = "shadow";
+    public const string Eta = "eta";
+    public const string Expires = "expires";
+    public const string Retries = "retries";
+    public const string TimeLimit = "timelimit";
+    public const string ArgsRepr = "argsrepr";
+    public const string KwargsRepr = "kwargsrepr";
+    public const string Origin = "origin";
+    public const string IgnoreResult = "ignore_result";
+
+    /// <summary>Why TaskFlow dead-lettered a message (a <see cref="DeadLetterReason"/> value).</summary>
+    public const string DeadLetterReason = "x-taskflow-reason";
+    public const string ExceptionType = "x-taskflow-exception-type";
+    public const string ExceptionMessage = "x-taskflow-exception-message";
+    public const string StackTrace = "x-taskflow-stack-trace";
+    public const string FailedAt = "x-taskflow-failed-at";
+    public const string FirstFailedAt = "x-taskflow-first-failed-at";
+    public const string LastException = "x-taskflow-last-exception";
+    public const string Worker = "x-taskflow-worker";
+    public const string OriginalQueue = "x-taskflow-original-queue";
+    public const string Attempts = "x-taskflow-attempts";
+
+    /// <summary>The entity the task works on (<c>SendOptions.EntityKey</c>), for the state store and for people reading queues.</summary>
+    public const string EntityKey = "x-taskflow-entity";
+#pragma warning restore CS1591
+}

@@ -1,0 +1,24 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace TaskFlow.Core;
+
+/// <summary>
+/// The sending half of <see cref="ITaskStateRecorder"/>: what <see cref="TaskClient"/> tells a state store around a
+/// send. The outbox implements only this half (its records are written in the caller's transaction).
+/// </summary>
+internal interface ITaskSendRecorder
+{
+    /// <summary>Before the envelope is sent: e.g. the pending record of a task with an entity key, checked against entity leases.</summary>
+    ValueTask BeforeSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken);
+
+    /// <summary>After the envelope was sent: e.g. the pending record where the configuration asks for one.</summary>
+    ValueTask AfterSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken);
+
+    /// <summary>The send failed after <see cref="BeforeSendAsync"/>: release what it took (an entity held by a task never sent).</summary>
+    ValueTask SendFailedAsync(TaskEnvelope envelope, Exception exception);
+
+    /// <summary>Gives a handle what it needs to read the task's state (<see cref="TaskHandle.WaitAsync"/>).</summary>
+    TaskHandle Attach(TaskHandle handle);
+}

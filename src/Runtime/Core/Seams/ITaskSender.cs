@@ -1,0 +1,24 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace TaskFlow.Core;
+
+/// <summary>
+/// Where the enqueue path puts a built envelope: the broker (a transport's sender), the task itself (eager mode),
+/// or the outbox table in the caller's transaction. The one seam between <see cref="TaskClient"/> and a transport.
+/// </summary>
+internal interface ITaskSender
+{
+    /// <summary>The longest countdown/ETA this sender can carry; longer ones are refused before anything is sent.</summary>
+    TimeSpan MaxDelay { get; }
+
+    /// <summary>
+    /// True when sending runs the task inline (eager mode): a failure thrown by <see cref="SendAsync"/> is then the
+    /// task's own, already recorded, not a failure to send.
+    /// </summary>
+    bool RunsInline { get; }
+
+    /// <summary>Sends one envelope; completes when it is safely handed over (e.g. confirmed by the broker).</summary>
+    ValueTask SendAsync(TaskEnvelope envelope, CancellationToken cancellationToken);
+}

@@ -1,0 +1,39 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using TaskFlow.Infrastructure;
+
+namespace TaskFlow.Core;
+
+/// <summary>The recorder without a state store: records nothing, checks nothing.</summary>
+internal sealed class NoStateRecorder : ITaskStateRecorder
+{
+    public static readonly NoStateRecorder Instance = new();
+
+    private NoStateRecorder()
+    {
+    }
+
+    public bool IsActive => false;
+
+    public bool Tracks(string taskName) => false;
+
+    /// <remarks>Without a store an entity key is only a header (for people reading queues).</remarks>
+    public ValueTask BeforeSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public ValueTask AfterSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public ValueTask SendFailedAsync(TaskEnvelope envelope, Exception exception) => ValueTask.CompletedTask;
+
+    public TaskHandle Attach(TaskHandle handle) => handle;
+
+    public ValueTask<string?> FinalStateAsync(IncomingTask task, CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
+
+    public ValueTask<IRunRecord?> BeginRunAsync(IncomingTask task, string queue, CancellationToken cancellationToken) => ValueTask.FromResult<IRunRecord?>(null);
+
+    public ValueTask RecordAsync(IncomingTask task, string queue, TaskDescriptor? descriptor, StateRecord record, object? result) => ValueTask.CompletedTask;
+
+    public void Skipped(IncomingTask task, string detail)
+    {
+    }
+}

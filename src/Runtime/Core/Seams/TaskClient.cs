@@ -1,0 +1,63 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using TaskFlow.Core.Internal;
+using TaskFlow.Infrastructure;
+
+namespace TaskFlow.Core;
+
+/// <summary>
+/// The one enqueue path behind every <see cref="ITaskClient"/>: build the envelope, record (before and after), send.
+/// The sender is the transport's (RabbitMQ), the task itself (eager mode) or the outbox in the caller's transaction;
+/// the recorder is the state store's, or <see cref="NoStateRecorder"/>.
+/// </summary>
+internal sealed class TaskClient : ITaskClient
+{
+    private readonly ITaskSender _sender;
+    private readonly ITaskSendRecorder _recorder;
+    private readonly TaskFlowOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public TaskClient(ITaskSender sender, ITaskSendRecorder recorder, TaskFlowOptions options, TimeProvider time, ILogger logger)
+    {
+        _sender = sender;
+        _recorder = recorder;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Celery's <c>origin</c> header: which process sent the task.</summary>
+    public static string Origin { get; } = $"gen{Environment.ProcessId}@{Environment.MachineName}";
+
+    public async ValueTask<TaskHandle> SendAsync<TArguments>(TaskDescriptor task, TArguments arguments, SendOptions? options = null, CancellationToken cancellationToken = default)
+        where TArguments : ITaskArgumentWriter
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var now = _time.GetUtcNow();
+        var envelope = TaskEnvelope.Create(task, arguments, options, _options, now, Origin);
+        if (envelope.Eta is { } eta && eta - now > _sender.MaxDelay)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options),
+                $"TaskFlow: task '{task.Name}' is due at {TaskEnvelope.FormatTime(eta)}, further away than the {_sender.MaxDelay.TotalDays:F1} days the transport's delays carry. Schedule it later, or use a periodic task.");
+        }
+
+        await _recorder.BeforeSendAsync(envelope, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _sender.SendAsync(envelope, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!_sender.RunsInline)
+        {
+            await _recorder.SendFailedAsync(envelope, ex).ConfigureAwait(false);
+            throw;
+        }
+
+        await _recorder.AfterSendAsync(envelope, CancellationToken.None).ConfigureAwait(false);
+        Log.TaskSent(_logger, task.Name, envelope.Id, envelope.Queue);
+        return _recorder.Attach(new TaskHandle(envelope.Id, envelope.TaskName, envelope.Queue));
+    }
+}

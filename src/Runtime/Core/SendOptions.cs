@@ -1,0 +1,92 @@
+using System;
+using System.Collections.Generic;
+
+namespace TaskFlow;
+
+/// <summary>Per-call options for <c>ApplyAsync</c>. Every property is optional.</summary>
+public sealed class SendOptions
+{
+    /// <summary>Creates options with nothing set.</summary>
+    public SendOptions()
+    {
+    }
+
+    /// <summary>
+    /// Creates a copy of <paramref name="options"/>, to change some of its values with an object initializer
+    /// (<c>new SendOptions(options) { EntityKey = "note:42" }</c>): the properties are <c>init</c>-only. The generated
+    /// proxies use it to fill in what a task declares (<c>[Task(EntityKey = ..., IgnoreResult = ...)]</c>) when the call
+    /// did not set it.
+    /// </summary>
+    /// <param name="options">The options to copy.</param>
+    public SendOptions(SendOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        TaskId = options.TaskId;
+        Queue = options.Queue;
+        Countdown = options.Countdown;
+        Eta = options.Eta;
+        ExpiresIn = options.ExpiresIn;
+        ExpiresAt = options.ExpiresAt;
+        Priority = options.Priority;
+        SoftTimeLimit = options.SoftTimeLimit;
+        TimeLimit = options.TimeLimit;
+        Headers = options.Headers;
+        ParentId = options.ParentId;
+        EntityKey = options.EntityKey;
+        IgnoreResult = options.IgnoreResult;
+        RootId = options.RootId;
+    }
+
+    /// <summary>Use this task id instead of a new one (e.g. to make an enqueue idempotent).</summary>
+    public string? TaskId { get; init; }
+
+    /// <summary>Send to this queue instead of the task's configured queue.</summary>
+    public string? Queue { get; init; }
+
+    /// <summary>Run no earlier than this long from now.</summary>
+    public TimeSpan? Countdown { get; init; }
+
+    /// <summary>Run no earlier than this instant.</summary>
+    public DateTimeOffset? Eta { get; init; }
+
+    /// <summary>Do not run the task if it has not started this long after it was sent.</summary>
+    public TimeSpan? ExpiresIn { get; init; }
+
+    /// <summary>Do not run the task if it has not started by this instant.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>AMQP message priority (0-255). Queues honour it only when declared with a maximum priority.</summary>
+    public byte? Priority { get; init; }
+
+    /// <summary>Soft time limit (the task's cancellation token is cancelled), carried in Celery's <c>timelimit</c> header.</summary>
+    public TimeSpan? SoftTimeLimit { get; init; }
+
+    /// <summary>Hard time limit, carried in Celery's <c>timelimit</c> header.</summary>
+    public TimeSpan? TimeLimit { get; init; }
+
+    /// <summary>Extra application headers sent with the message (string, number or boolean values).</summary>
+    public IReadOnlyDictionary<string, object?>? Headers { get; init; }
+
+    /// <summary>The task that caused this one (Celery <c>parent_id</c>); the root id is inherited from it when known.</summary>
+    public string? ParentId { get; init; }
+
+    /// <summary>
+    /// The entity the task works on, e.g. <c>note:42</c> (state store only). The task is recorded as pending for
+    /// the entity before it is sent, so that <c>TaskStateStore.RevokeEntityAsync</c> can revoke it and
+    /// <c>TaskStateStore.LockEntityAsync</c> refuses (or waits) while it is pending or running; enqueueing it while
+    /// a lease holds the entity throws <see cref="State.EntityLockedException"/>. A task declared with
+    /// <c>[Task(EntityKey = "note:{noteId}")]</c> gets it from its arguments when the call leaves it unset.
+    /// </summary>
+    public string? EntityKey { get; init; }
+
+    /// <summary>
+    /// Do not keep this call's return value in the state store (Celery <c>ignore_result</c>); its state is still recorded.
+    /// Only <c>true</c> travels in the message (Celery's header is true or false, and false means "not asked"), so
+    /// <c>false</c> here cannot bring back the result of a task whose results are ignored by its declaration or by
+    /// configuration. See docs/state.md for the order of the settings.
+    /// </summary>
+    public bool? IgnoreResult { get; init; }
+
+    /// <summary>The first task of the workflow this one belongs to (Celery <c>root_id</c>). Defaults to the task id.</summary>
+    public string? RootId { get; init; }
+}

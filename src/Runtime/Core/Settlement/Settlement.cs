@@ -1,0 +1,51 @@
+using System;
+
+namespace TaskFlow.Core;
+
+/// <summary>
+/// The decision for one received message: how the transport settles it and which state to record first. Made by
+/// <see cref="SettlementPolicy"/> and executed by the RabbitMQ consumer and by eager mode alike.
+/// </summary>
+internal readonly record struct Settlement
+{
+    public SettlementKind Kind { get; init; }
+
+    /// <summary>The task name (<c>(unknown)</c> for a message that could not be decoded).</summary>
+    public string TaskName { get; init; }
+
+    /// <summary>The task id, when known.</summary>
+    public string? TaskId { get; init; }
+
+    /// <summary>The state to record before settling, if any.</summary>
+    public StateRecord? Record { get; init; }
+
+    /// <summary>RetryAfter: the backoff before the retry arrives.</summary>
+    public TimeSpan Delay { get; init; }
+
+    /// <summary>RetryAfter: the retry's <c>retries</c> header. DeadLetter: attempts made.</summary>
+    public int Retries { get; init; }
+
+    /// <summary>DeferUntil: the message's ETA.</summary>
+    public DateTimeOffset? Until { get; init; }
+
+    /// <summary>DeadLetter: a <see cref="Protocol.DeadLetterReason"/> value.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>DeadLetter: what went wrong. When set, it is the explanation to show (the exception, if any, is only its cause).</summary>
+    public string? Detail { get; init; }
+
+    /// <summary>RetryAfter and DeadLetter: what the task threw (its type, message and stack go into headers).</summary>
+    public Exception? Exception { get; init; }
+
+    public static Settlement Ack(string taskName, string? taskId, StateRecord? record = null) =>
+        new() { Kind = SettlementKind.Ack, TaskName = taskName, TaskId = taskId, Record = record };
+
+    public static Settlement HandBack(string taskName, string? taskId) =>
+        new() { Kind = SettlementKind.HandBack, TaskName = taskName, TaskId = taskId };
+
+    public static Settlement Requeue(string taskName, string? taskId) =>
+        new() { Kind = SettlementKind.Requeue, TaskName = taskName, TaskId = taskId };
+
+    public static Settlement DeadLetter(string taskName, string? taskId, string reason, string? detail, Exception? exception, int attempts, StateRecord? record = null) =>
+        new() { Kind = SettlementKind.DeadLetter, TaskName = taskName, TaskId = taskId, Reason = reason, Detail = detail, Exception = exception, Retries = attempts, Record = record };
+}

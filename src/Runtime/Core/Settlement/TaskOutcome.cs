@@ -1,0 +1,18 @@
+using System;
+using TaskFlow.Infrastructure;
+
+namespace TaskFlow.Core;
+
+/// <summary>What happened to one message in the executor; <see cref="SettlementPolicy"/> turns it into a <see cref="Settlement"/>.</summary>
+/// <param name="Kind">What happened.</param>
+/// <param name="Task">The task, when the message named a registered one.</param>
+/// <param name="Result">The task's return value (succeeded).</param>
+/// <param name="Exception">What the task threw (failed), or why its arguments did not bind (rejected).</param>
+/// <param name="Reason">A <see cref="Protocol.DeadLetterReason"/> (rejected).</param>
+/// <param name="Detail">A human-readable explanation.</param>
+/// <param name="Recorded">The final state is already committed (atomic task work): record nothing more.</param>
+internal readonly record struct TaskOutcome(TaskOutcomeKind Kind, TaskDescriptor? Task = null, object? Result = null, Exception? Exception = null, string? Reason = null, string? Detail = null, bool Recorded = false)
+{
+    public static TaskOutcome Reject(string reason, string detail, Exception? exception = null, TaskDescriptor? task = null) =>
+        new(TaskOutcomeKind.Rejected, task, Exception: exception, Reason: reason, Detail: detail);
+}

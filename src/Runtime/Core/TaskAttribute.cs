@@ -1,0 +1,66 @@
+using System;
+
+namespace TaskFlow;
+
+/// <summary>
+/// Marks a method as a TaskFlow task. The source generator emits a typed enqueue proxy
+/// (<c>DelayAsync</c>/<c>ApplyAsync</c>) in the containing type's nested <c>Client</c> class and a
+/// reflection-free dispatcher that the worker uses to run the method.
+/// </summary>
+/// <remarks>
+/// The containing type must be <c>partial</c> and not nested inside a generic type. Parameters that are
+/// not message arguments are injected at run time: <see cref="System.Threading.CancellationToken"/>,
+/// <see cref="TaskContext"/>, parameters marked <see cref="FromServicesAttribute"/>, and parameters whose
+/// type is an interface or abstract class other than a collection interface (resolved from DI).
+/// </remarks>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class TaskAttribute : Attribute
+{
+    /// <summary>
+    /// The task name on the wire. Defaults to <c>{Namespace}.{Type}.{Method}</c> converted to lower
+    /// snake case segments (e.g. <c>signup.signup_tasks.send_welcome_email</c>). Set it explicitly to keep
+    /// it stable when the type or namespace is renamed, or to match a Celery task name.
+    /// </summary>
+    public string? Name { get; set; }
+
+    /// <summary>The TaskFlow queue the task is sent to. Defaults to <see cref="TaskFlowOptions.DefaultQueue"/>.</summary>
+    public string? Queue { get; set; }
+
+    /// <summary>Soft time limit in seconds: the task's cancellation token is cancelled after it. 0: none.</summary>
+    public double SoftTimeLimitSeconds { get; set; }
+
+    /// <summary>
+    /// Hard time limit in seconds: the worker stops waiting, fails the attempt (retry or dead-letter per
+    /// policy) and frees the slot. .NET cannot kill the running code: it is abandoned and keeps running
+    /// until it returns or observes its token, which is cancelled too. 0: none.
+    /// </summary>
+    public double TimeLimitSeconds { get; set; }
+
+    /// <summary>
+    /// The entity the task works on, as a template over its message arguments: <c>"note:{noteId}"</c>. The generated
+    /// <c>DelayAsync</c>/<c>ApplyAsync</c> set <see cref="SendOptions.EntityKey"/> from it (formatted with the invariant
+    /// culture) unless the call sets one itself, so every call is recorded as pending for the entity before it is sent:
+    /// <c>TaskStateStore.RevokeEntityAsync</c> revokes it and <c>TaskStateStore.LockEntityAsync</c> refuses (or waits)
+    /// while it is pending or running (state store only).
+    /// </summary>
+    /// <remarks>
+    /// A placeholder <c>{name}</c> is the name of a message argument (not an injected parameter) of type string, char,
+    /// bool, an integer type, decimal, <see cref="Guid"/>, an enum or <see cref="DateOnly"/> (as <c>yyyy-MM-dd</c>), not
+    /// nullable. <c>{{</c> and <c>}}</c> stand for literal braces. The source generator checks the template (TF0014-TF0016).
+    /// </remarks>
+    public string? EntityKey { get; set; }
+
+    /// <summary>
+    /// Do not keep the task's return value in the state store (its state is still recorded). The generated proxies set
+    /// <see cref="SendOptions.IgnoreResult"/> to <c>true</c> unless the call sets it, and workers honour it for messages
+    /// from any client (e.g. Celery). <c>TaskStateOptions.Tasks[name].IgnoreResult</c> overrides it; setting it to
+    /// <c>false</c> explicitly keeps the task's results even when <c>TaskStateOptions.IgnoreResults</c> is on. See docs/state.md.
+    /// </summary>
+    public bool IgnoreResult { get; set; }
+}
+
+/// <summary>Marks a task parameter as a service resolved from the task's DI scope rather than a message argument.</summary>
+[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
+public sealed class FromServicesAttribute : Attribute
+{
+}

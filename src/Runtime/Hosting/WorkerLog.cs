@@ -1,0 +1,26 @@
+using System;
+using Microsoft.Extensions.Logging;
+
+namespace TaskFlow.Hosting;
+
+/// <summary>The worker host's structured logs (source-generated). Event ids 3xxx, stable.</summary>
+internal static partial class WorkerLog
+{
+    [LoggerMessage(3001, LogLevel.Information, "Worker {Worker} starting: queues {Queues}; {TaskCount} tasks registered")]
+    public static partial void WorkerStarting(ILogger logger, string worker, string queues, int taskCount);
+
+    [LoggerMessage(3003, LogLevel.Information, "Worker stopping: {InFlight} tasks in flight, grace period {GracePeriod}")]
+    public static partial void WorkerStopping(ILogger logger, int inFlight, TimeSpan gracePeriod);
+
+    [LoggerMessage(3004, LogLevel.Warning, "Grace period over with {InFlight} tasks still running; cancelling them (their messages will be redelivered)")]
+    public static partial void GracePeriodOver(ILogger logger, int inFlight);
+
+    [LoggerMessage(3005, LogLevel.Information, "Worker stopped; {Abandoned} tasks were abandoned and will be redelivered")]
+    public static partial void WorkerStopped(ILogger logger, int abandoned);
+
+    [LoggerMessage(3009, LogLevel.Warning, "Re-creating the consumer of queue {Queue}")]
+    public static partial void ConsumerRestarting(ILogger logger, string queue);
+
+    [LoggerMessage(3010, LogLevel.Error, "Could not start consuming queue {Queue}; retrying in {Delay}")]
+    public static partial void ConsumerStartFailed(ILogger logger, Exception exception, string queue, TimeSpan delay);
+}

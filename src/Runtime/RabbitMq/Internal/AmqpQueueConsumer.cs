@@ -1,0 +1,192 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using TaskFlow.Core;
+
+namespace TaskFlow.RabbitMq.Internal;
+
+/// <summary>
+/// Consumes one queue on its own channel: hands each delivery to the core's <see cref="TaskProcessor"/> and carries
+/// out the <see cref="Settlement"/> it returns (ack, hand back, requeue as a failure, send a retry or deferral copy,
+/// dead-letter). Prefetch comes from basic.qos; the channel dispatches up to <see cref="TaskSlots.DispatchConcurrency"/>
+/// messages at once and the queue's <see cref="TaskSlots"/> bound how many run. Acks and returns go through
+/// <see cref="AckBatcher"/>, which coalesces a run of consecutive settled delivery tags into one multiple ack.
+/// </summary>
+internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer
+{
+    private readonly string _queue;
+    private readonly QueueWork _work;
+    private readonly RetrySender _retries;
+    private readonly DeadLetterSender _deadLetters;
+    private readonly ILogger _logger;
+    private readonly AckBatcher _acks;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _inFlight;
+    private volatile bool _stopping;
+
+    public AmqpQueueConsumer(IChannel channel, string queue, QueueWork work, RetrySender retries, DeadLetterSender deadLetters, ILogger logger)
+        : base(channel)
+    {
+        _queue = queue;
+        _work = work;
+        _retries = retries;
+        _deadLetters = deadLetters;
+        _logger = logger;
+        _acks = new AckBatcher(new ChannelAckSink(channel), coalesce: work.Processor.RecordsState);
+    }
+
+    /// <summary>Completes when the channel closed for a reason automatic recovery will not repair (the worker then re-creates the consumer).</summary>
+    public Task Stopped => _stopped.Task;
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Marks the consumer as stopping: the cancel that follows is ours, not the broker's.</summary>
+    public void BeginStop()
+    {
+        _stopping = true;
+        _work.Slots.Close();
+    }
+
+    /// <summary>Stop taking new messages; completes when no task is running (prefetched ones are handed back).</summary>
+    public Task DrainAsync()
+    {
+        BeginStop();
+        if (Volatile.Read(ref _inFlight) == 0)
+        {
+            _drained.TrySetResult();
+        }
+
+        return _drained.Task;
+    }
+
+    public override async Task HandleBasicDeliverAsync(string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _inFlight);
+        try
+        {
+            if (_stopping)
+            {
+                // Prefetched after we stopped taking work: hand it back untouched.
+                await _acks.ReturnAsync(deliveryTag, countsAsFailure: false).ConfigureAwait(false);
+                return;
+            }
+
+            var settlement = await _work.Processor.ProcessAsync(properties.Headers, properties.ContentType, properties.ContentEncoding, body, _queue, DelayLevels.MaxDelay, _work.Slots, _work.Abort).ConfigureAwait(false);
+            await SettleAsync(deliveryTag, properties, body, settlement).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or ObjectDisposedException)
+        {
+            // The channel went away under us: the broker redelivers the unacked message.
+            RabbitMqLog.AckLost(_logger, _queue, deliveryTag, ex.Message);
+        }
+        finally
+        {
+            if (Interlocked.Decrement(ref _inFlight) == 0 && _stopping)
+            {
+                _drained.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Carries out the core's decision on the channel.</summary>
+    private async Task SettleAsync(ulong deliveryTag, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, Settlement settlement)
+    {
+        switch (settlement.Kind)
+        {
+            case SettlementKind.Ack:
+                await _acks.AckAsync(deliveryTag).ConfigureAwait(false);
+                return;
+            case SettlementKind.HandBack:
+                await _acks.ReturnAsync(deliveryTag, countsAsFailure: false).ConfigureAwait(false);
+                return;
+            case SettlementKind.Requeue:
+                await _acks.ReturnAsync(deliveryTag, countsAsFailure: true).ConfigureAwait(false);
+                return;
+            case SettlementKind.RetryAfter:
+            case SettlementKind.DeferUntil:
+                try
+                {
+                    if (settlement.Kind == SettlementKind.RetryAfter)
+                    {
+                        await _retries.RetryAsync(_queue, properties, body, settlement, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await _retries.DeferAsync(_queue, properties, body, settlement, CancellationToken.None).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex) when (ex is TaskPublishException or InvalidOperationException or ArgumentOutOfRangeException)
+                {
+                    // Not confirmed: keep the message as a failed delivery. The queue's delivery limit stops an endless loop.
+                    RabbitMqLog.RedeliveryFailed(_logger, ex, _queue);
+                    await _acks.ReturnAsync(deliveryTag, countsAsFailure: true).ConfigureAwait(false);
+                    return;
+                }
+
+                await _acks.AckAsync(deliveryTag).ConfigureAwait(false);
+                return;
+            case SettlementKind.DeadLetter:
+                try
+                {
+                    await _deadLetters.SendAsync(_queue, properties, body, settlement, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (TaskPublishException ex)
+                {
+                    RabbitMqLog.DeadLetterFailed(_logger, ex, _queue);
+                    await _acks.ReturnAsync(deliveryTag, countsAsFailure: true).ConfigureAwait(false);
+                    return;
+                }
+
+                await _acks.AckAsync(deliveryTag).ConfigureAwait(false);
+                return;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(settlement), settlement.Kind, "unknown settlement");
+        }
+    }
+
+    protected override Task OnCancelAsync(string[] consumerTags, CancellationToken cancellationToken = default)
+    {
+        // Also called by RabbitMQ.Client 7 when the channel shuts down (e.g. the connection dropped): that
+        // case is left to automatic recovery, which re-registers this consumer.
+        _work.Status.Set(_queue, false);
+        return base.OnCancelAsync(consumerTags, cancellationToken);
+    }
+
+    public override Task HandleBasicCancelAsync(string consumerTag, CancellationToken cancellationToken = default)
+    {
+        if (!_stopping)
+        {
+            // basic.cancel from the broker (queue deleted, or a quorum queue leader moved): re-create the consumer.
+            RabbitMqLog.ConsumerCancelledByBroker(_logger, _queue);
+            _stopped.TrySetResult();
+        }
+
+        return base.HandleBasicCancelAsync(consumerTag, cancellationToken);
+    }
+
+    public override Task HandleBasicConsumeOkAsync(string consumerTag, CancellationToken cancellationToken = default)
+    {
+        _work.Status.Set(_queue, true);
+        return base.HandleBasicConsumeOkAsync(consumerTag, cancellationToken);
+    }
+
+    public override Task HandleChannelShutdownAsync(object channel, ShutdownEventArgs reason)
+    {
+        _work.Status.Set(_queue, false);
+        if (!_stopping && reason.Initiator != ShutdownInitiator.Application)
+        {
+            RabbitMqLog.ConsumerChannelClosed(_logger, _queue, reason.ReplyCode, reason.ReplyText);
+            // A channel-level close (e.g. consumer_timeout, 406) is not repaired by connection recovery.
+            if (ChannelClose.IsChannelLevel(reason))
+            {
+                _stopped.TrySetResult();
+            }
+        }
+
+        return base.HandleChannelShutdownAsync(channel, reason);
+    }
+}

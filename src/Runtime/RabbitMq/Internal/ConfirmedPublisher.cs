@@ -1,0 +1,234 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace TaskFlow.RabbitMq.Internal;
+
+/// <summary>
+/// Publishes with <c>mandatory</c> and publisher confirms over a small set of channels ("lanes"). Each lane
+/// keeps up to <see cref="RabbitMqOptions.MaxUnconfirmedPublishesPerChannel"/> publishes in flight, so
+/// concurrent callers share confirm round trips instead of waiting for one each. The client's own
+/// outstanding-confirm rate limiter is disabled (it collapses throughput past 64 in flight, see
+/// docs/benchmarks.md); the window is bounded here instead.
+/// </summary>
+internal sealed class ConfirmedPublisher : IAsyncDisposable
+{
+    private readonly BrokerConnections _connections;
+    private readonly RabbitMqOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Lane[] _lanes;
+    private int _next = -1;
+    private int _waiting;
+
+    public ConfirmedPublisher(BrokerConnections connections, RabbitMqOptions options, TimeProvider time)
+    {
+        _connections = connections;
+        _options = options;
+        _time = time;
+        _lanes = new Lane[Math.Max(1, _options.PublishChannels)];
+        for (var i = 0; i < _lanes.Length; i++)
+        {
+            _lanes[i] = new Lane(_options.MaxUnconfirmedPublishesPerChannel);
+        }
+    }
+
+    /// <summary>
+    /// Publishes one message and completes when the broker has confirmed it. While the broker is unreachable
+    /// it waits and retries for up to <see cref="RabbitMqOptions.PublishRetryTimeout"/>, with at most
+    /// <see cref="RabbitMqOptions.MaxBufferedPublishes"/> callers waiting at once.
+    /// </summary>
+    /// <exception cref="TaskUnroutableException">No queue is bound for the routing key.</exception>
+    /// <exception cref="TaskPublishException">The broker nacked the message, stayed unreachable past the bound, or the confirm timed out.</exception>
+    public ValueTask PublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken) =>
+        RetryWhileUnavailableAsync(
+            () => PublishOnceAsync(exchange, routingKey, properties, body, taskName, cancellationToken),
+            taskName,
+            cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/> until it does not throw <see cref="BrokerUnavailableException"/>, waiting
+    /// 100 ms doubling to 1 s between tries, for up to <see cref="RabbitMqOptions.PublishRetryTimeout"/> and with at
+    /// most <see cref="RabbitMqOptions.MaxBufferedPublishes"/> callers waiting at once. Publishing and the topology
+    /// declaration before a first publish share it.
+    /// </summary>
+    public async ValueTask RetryWhileUnavailableAsync(Func<ValueTask> attempt, string taskName, CancellationToken cancellationToken)
+    {
+        long? deadline = null;
+        var retryTimeout = (long)(_options.PublishRetryTimeout.TotalSeconds * _time.TimestampFrequency);
+        var pause = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            try
+            {
+                await attempt().ConfigureAwait(false);
+                return;
+            }
+            catch (BrokerUnavailableException ex)
+            {
+                var now = _time.GetTimestamp();
+                deadline ??= now + retryTimeout;
+                if (now >= deadline)
+                {
+                    throw new TaskPublishException(
+                        $"TaskFlow: RabbitMQ stayed unreachable for {_options.PublishRetryTimeout.TotalSeconds:0.#} s (RabbitMqOptions.PublishRetryTimeout); task '{taskName}' was not enqueued. Last error: {ex.Message}", ex);
+                }
+
+                if (Interlocked.Increment(ref _waiting) > _options.MaxBufferedPublishes)
+                {
+                    Interlocked.Decrement(ref _waiting);
+                    throw new TaskPublishException(
+                        $"TaskFlow: RabbitMQ is unreachable and {_options.MaxBufferedPublishes} publishes are already waiting for it (RabbitMqOptions.MaxBufferedPublishes); task '{taskName}' was not enqueued.", ex);
+                }
+
+                try
+                {
+                    await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _waiting);
+                }
+
+                pause = TimeSpan.FromMilliseconds(Math.Min(1000, pause.TotalMilliseconds * 2));
+            }
+        }
+    }
+
+    /// <summary>How many publishes are waiting for the broker to come back.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
+    private async ValueTask PublishOnceAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken)
+    {
+        var lane = _lanes[(uint)Interlocked.Increment(ref _next) % (uint)_lanes.Length];
+        await lane.Window.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            IChannel channel;
+            try
+            {
+                channel = await lane.GetChannelAsync(_connections, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TaskPublishException or AlreadyClosedException or OperationInterruptedException or BrokerUnreachableException or System.IO.IOException or System.Net.Sockets.SocketException)
+            {
+                throw new BrokerUnavailableException(ex.Message, ex);
+            }
+
+            if (!channel.IsOpen)
+            {
+                throw new BrokerUnavailableException("the channel is closed (connection recovering)", null);
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.PublishTimeout);
+            try
+            {
+                await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, timeout.Token).ConfigureAwait(false);
+            }
+            catch (PublishException ex) when (ex.IsReturn)
+            {
+                throw new TaskUnroutableException(taskName, exchange, routingKey, ex);
+            }
+            catch (PublishException ex)
+            {
+                throw new TaskPublishException($"TaskFlow: the broker refused task '{taskName}' (basic.nack); it was not enqueued.", ex);
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TaskPublishException($"TaskFlow: no confirm for task '{taskName}' within {_options.PublishTimeout}; it may not have been enqueued.", ex);
+            }
+            catch (OperationInterruptedException ex) when (ChannelClose.IsChannelLevel(ex.ShutdownReason) && ex.ShutdownReason is { } reason)
+            {
+                // A channel-level error (e.g. 404: the exchange does not exist): retrying cannot help.
+                throw new TaskPublishException($"TaskFlow: the broker closed the channel while publishing task '{taskName}' ({reason.ReplyCode} {reason.ReplyText}); it was not enqueued.", ex);
+            }
+            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or System.IO.IOException or ObjectDisposedException)
+            {
+                // The connection went away: the message may or may not have reached the broker. Publish again
+                // (at-least-once: a duplicate is possible, a loss is not).
+                throw new BrokerUnavailableException(ex.Message, ex);
+            }
+        }
+        finally
+        {
+            lane.Window.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var lane in _lanes)
+        {
+            await lane.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private sealed class Lane : IAsyncDisposable
+    {
+        private readonly SemaphoreSlim _channelGate = new(1, 1);
+        private IChannel? _channel;
+
+        public Lane(int window)
+        {
+            Window = new SemaphoreSlim(Math.Max(1, window), Math.Max(1, window));
+        }
+
+        public SemaphoreSlim Window { get; }
+
+        public async ValueTask<IChannel> GetChannelAsync(BrokerConnections connections, CancellationToken cancellationToken)
+        {
+            var channel = Volatile.Read(ref _channel);
+            if (channel is not null && (channel.IsOpen || !ChannelClose.IsPermanent(channel)))
+            {
+                return channel;
+            }
+
+            await _channelGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                channel = _channel;
+                if (channel is not null && (channel.IsOpen || !ChannelClose.IsPermanent(channel)))
+                {
+                    return channel;
+                }
+
+                channel?.Dispose();
+                var connection = await connections.GetAsync(ConnectionRole.Publisher, cancellationToken).ConfigureAwait(false);
+                channel = await connection.CreateChannelAsync(
+                    new CreateChannelOptions(
+                        publisherConfirmationsEnabled: true,
+                        publisherConfirmationTrackingEnabled: true,
+                        outstandingPublisherConfirmationsRateLimiter: null),
+                    cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _channel, channel);
+                return channel;
+            }
+            finally
+            {
+                _channelGate.Release();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            var channel = Interlocked.Exchange(ref _channel, null);
+            if (channel is not null)
+            {
+                try
+                {
+                    if (channel.IsOpen)
+                    {
+                        await channel.CloseAsync().ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException)
+                {
+                    // Closing an already closed channel: nothing to do.
+                }
+
+                channel.Dispose();
+            }
+        }
+    }
+}

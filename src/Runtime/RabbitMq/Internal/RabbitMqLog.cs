@@ -1,0 +1,44 @@
+using System;
+using Microsoft.Extensions.Logging;
+
+namespace TaskFlow.RabbitMq.Internal;
+
+/// <summary>The RabbitMQ transport's structured logs (source-generated). Event ids are stable: 1xxx connection, 3xxx consumers.</summary>
+internal static partial class RabbitMqLog
+{
+    [LoggerMessage(1001, LogLevel.Information, "Connected to RabbitMQ ({Role}) at {Endpoint}")]
+    public static partial void Connected(ILogger logger, ConnectionRole role, string endpoint);
+
+    [LoggerMessage(1002, LogLevel.Warning, "RabbitMQ connection lost ({ReplyCode} {ReplyText}); recovering automatically")]
+    public static partial void ConnectionLost(ILogger logger, ushort replyCode, string replyText);
+
+    [LoggerMessage(1003, LogLevel.Information, "RabbitMQ connection recovered")]
+    public static partial void ConnectionRecovered(ILogger logger);
+
+    [LoggerMessage(1004, LogLevel.Warning, "RabbitMQ blocked the connection: {Reason}")]
+    public static partial void ConnectionBlocked(ILogger logger, string reason);
+
+    [LoggerMessage(1005, LogLevel.Debug, "Closing a RabbitMQ connection or channel failed")]
+    public static partial void CloseFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3002, LogLevel.Information, "Consuming queue {Queue} (concurrency {Concurrency}, prefetch {Prefetch})")]
+    public static partial void Consuming(ILogger logger, string queue, int concurrency, int prefetch);
+
+    [LoggerMessage(3006, LogLevel.Warning, "Cancelling the consumer of queue {Queue} failed: {Reason}")]
+    public static partial void CancelFailed(ILogger logger, string queue, string reason);
+
+    [LoggerMessage(3007, LogLevel.Warning, "The broker closed the consumer channel of queue {Queue} ({ReplyCode} {ReplyText})")]
+    public static partial void ConsumerChannelClosed(ILogger logger, string queue, ushort replyCode, string replyText);
+
+    [LoggerMessage(3008, LogLevel.Warning, "The broker cancelled the consumer of queue {Queue}")]
+    public static partial void ConsumerCancelledByBroker(ILogger logger, string queue);
+
+    [LoggerMessage(3011, LogLevel.Warning, "Lost the channel before acking delivery {DeliveryTag} on queue {Queue} ({Reason}); the broker will redeliver it")]
+    public static partial void AckLost(ILogger logger, string queue, ulong deliveryTag, string reason);
+
+    [LoggerMessage(3012, LogLevel.Error, "Could not dead-letter a message from queue {Queue}; it was requeued (the queue's delivery limit bounds the loop)")]
+    public static partial void DeadLetterFailed(ILogger logger, Exception exception, string queue);
+
+    [LoggerMessage(3013, LogLevel.Error, "Could not send a message from queue {Queue} round again (retry or delay); it was requeued")]
+    public static partial void RedeliveryFailed(ILogger logger, Exception exception, string queue);
+}

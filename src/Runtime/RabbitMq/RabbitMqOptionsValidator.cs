@@ -1,0 +1,62 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.Extensions.Options;
+using TaskFlow.Core;
+
+namespace TaskFlow.RabbitMq;
+
+/// <summary>Start-up validation of <see cref="RabbitMqOptions"/>: every message says what to change.</summary>
+internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RabbitMqOptions options)
+    {
+        var errors = new List<string>();
+        if (options.ConnectionUri is null || !options.ConnectionUri.IsAbsoluteUri || (options.ConnectionUri.Scheme != "amqp" && options.ConnectionUri.Scheme != "amqps"))
+        {
+            errors.Add($"RabbitMqOptions.ConnectionUri must be an absolute amqp:// or amqps:// URI (got '{options.ConnectionUri}'), e.g. {RabbitMqDefaults.ConnectionUri}.");
+        }
+
+        foreach (var endpoint in options.Endpoints)
+        {
+            if (!Internal.BrokerEndpoints.TryParse(endpoint, out _, out _))
+            {
+                errors.Add($"RabbitMqOptions.Endpoints: '{endpoint}' is not 'host' or 'host:port' (port 1-65535).");
+            }
+        }
+
+        if ((options.UserName is null) != (options.Password is null))
+        {
+            errors.Add("RabbitMqOptions.UserName and Password go together: set both (or neither, to use the URI's credentials).");
+        }
+
+        if (options.Tls.CertificatePassphrase is not null && options.Tls.CertificatePath is null)
+        {
+            errors.Add("RabbitMqOptions.Tls.CertificatePassphrase is set without Tls.CertificatePath; give the client certificate's path or remove the passphrase.");
+        }
+
+        OptionChecks.Name(errors, "RabbitMqOptions.ExchangeName", options.ExchangeName);
+        OptionChecks.Name(errors, "RabbitMqOptions.DeadLetterExchangeName", options.DeadLetterExchangeName);
+        OptionChecks.Name(errors, "RabbitMqOptions.DelayExchangePrefix", options.DelayExchangePrefix);
+        OptionChecks.Name(errors, "RabbitMqOptions.DeadLetterQueueSuffix", options.DeadLetterQueueSuffix);
+        if (string.Equals(options.ExchangeName, options.DeadLetterExchangeName, StringComparison.Ordinal))
+        {
+            errors.Add($"RabbitMqOptions.ExchangeName and DeadLetterExchangeName are both '{options.ExchangeName}'; give the dead-letter exchange its own name.");
+        }
+
+        if (options.DeliveryLimit < 1)
+        {
+            errors.Add($"RabbitMqOptions.DeliveryLimit must be at least 1 (got {options.DeliveryLimit}); it bounds redeliveries of a message that keeps crashing workers.");
+        }
+
+        OptionChecks.Range(errors, "RabbitMqOptions.PublishChannels", options.PublishChannels, 1, 64);
+        OptionChecks.Range(errors, "RabbitMqOptions.MaxUnconfirmedPublishesPerChannel", options.MaxUnconfirmedPublishesPerChannel, 1, 10_000);
+        OptionChecks.Positive(errors, "RabbitMqOptions.PublishTimeout", options.PublishTimeout);
+        OptionChecks.NotNegative(errors, "RabbitMqOptions.PublishRetryTimeout", options.PublishRetryTimeout, "use TimeSpan.Zero to fail at once while the broker is down.");
+        if (options.MaxBufferedPublishes < 0)
+        {
+            errors.Add($"RabbitMqOptions.MaxBufferedPublishes must not be negative (got {options.MaxBufferedPublishes}).");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,42 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace TaskFlow.State;
+
+/// <summary>
+/// TaskFlow's state store as application code uses it: read task states and results, revoke, lock entities, enqueue
+/// through the outbox, watch the outbox, manage the schema. Registered by <c>AddStateStore(...)</c> (as this interface
+/// and as <see cref="TaskStateStore"/>); fake it in unit tests of code that revokes, locks or reads state.
+/// </summary>
+public interface ITaskStateStore : ITaskStateReader
+{
+    /// <summary>Revokes a task (durably; a running one is cancelled). <c>false</c> when it had already finished.</summary>
+    Task<bool> RevokeAsync(string taskId, CancellationToken cancellationToken = default);
+
+    /// <summary>Revokes every unfinished task enqueued with this <see cref="SendOptions.EntityKey"/>; returns their ids.</summary>
+    Task<IReadOnlyList<string>> RevokeEntityAsync(string entityKey, CancellationToken cancellationToken = default);
+
+    /// <summary>Takes an exclusive lease on an entity (<see cref="EntityLockedException"/> on conflict, after waiting up to <paramref name="wait"/>).</summary>
+    Task<EntityLease> LockEntityAsync(string entityKey, TimeSpan? wait = null, CancellationToken cancellationToken = default);
+
+    /// <summary>An <see cref="ITaskClient"/> that enqueues into the outbox inside <paramref name="transaction"/>.</summary>
+    ITaskClient Outbox(DbTransaction transaction);
+
+    /// <summary>The outbox backlog: pending and failing transactions, for monitoring.</summary>
+    Task<OutboxStatus> GetOutboxStatusAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes every expired record now; returns how many.</summary>
+    Task<long> CleanupAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Creates or migrates the schema (idempotent); returns how many migrations ran.</summary>
+    Task<int> ApplySchemaAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The version the database's schema is at (0: none) and the version this TaskFlow needs.</summary>
+    Task<(int Current, int Required)> GetSchemaVersionAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The whole schema as a SQL script.</summary>
+    string GetSchemaScript();
+}

@@ -1,0 +1,48 @@
+using System;
+using System.Data.Common;
+using System.Threading;
+using System.Threading.Tasks;
+using TaskFlow.Core;
+
+namespace TaskFlow.State.Internal;
+
+/// <summary>
+/// The outbox as a sender: "sending" writes the envelope into <c>outbox_message</c> inside the caller's transaction
+/// (one <c>outbox_transaction</c> row for the transaction, messages in order); the relay publishes after the commit,
+/// and nothing if it rolls back. One per transaction; not thread-safe.
+/// </summary>
+internal sealed class OutboxSender : ITaskSender
+{
+    private readonly StateDatabase _database;
+    private readonly DbTransaction _transaction;
+    private long? _outboxId;
+    private int _sequence;
+
+    public OutboxSender(StateDatabase database, DbTransaction transaction)
+    {
+        _database = database;
+        _transaction = transaction;
+    }
+
+    public TimeSpan MaxDelay => TaskFlowLimits.MaxDelay;
+
+    public bool RunsInline => false;
+
+    public async ValueTask SendAsync(TaskEnvelope envelope, CancellationToken cancellationToken)
+    {
+        var connection = OutboxRecorder.ConnectionOf(_transaction);
+        _outboxId ??= await _database.InsertOutboxTransactionAsync(connection, _transaction, cancellationToken).ConfigureAwait(false);
+        await _database.InsertOutboxMessageAsync(connection, _transaction, new OutboxMessageRow
+        {
+            TransactionId = _outboxId.Value,
+            Seq = _sequence++,
+            TaskId = envelope.Id,
+            TaskName = envelope.TaskName,
+            Queue = envelope.Queue,
+            Headers = HeaderJson.Write(envelope.Headers),
+            Body = envelope.Body.ToArray(),
+            Eta = envelope.Eta?.ToUniversalTime(),
+            Priority = envelope.Priority,
+        }, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,122 @@
+using System;
+using System.Data.Common;
+using System.Threading;
+using System.Threading.Tasks;
+using TaskFlow.Core;
+using TaskFlow.Infrastructure;
+
+namespace TaskFlow.State.Internal;
+
+/// <summary>
+/// The state store behind the core's <see cref="ITaskStateRecorder"/> seam: the pending record around a send, the
+/// idempotency read before a run, revoke tracking and the unit of work during it, and the state after it. The
+/// only place the runtime's task path touches the store.
+/// </summary>
+internal sealed class StateRecorder : ITaskStateRecorder
+{
+    private readonly TaskStateStore _store;
+
+    public StateRecorder(TaskStateStore store)
+    {
+        _store = store;
+    }
+
+    public bool IsActive => true;
+
+    public bool Tracks(string taskName) => _store.Tracks(taskName);
+
+    public async ValueTask BeforeSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken)
+    {
+        if (envelope.EntityKey is { } entityKey)
+        {
+            // Recorded (and checked against entity leases) before it is sent: revoke-by-key and locks must see it.
+            var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: entityKey);
+            await _store.Database.RecordEntityPendingAsync(pending, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask AfterSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken)
+    {
+        if (envelope.EntityKey is null && _store.Options.RecordPending && _store.Tracks(envelope.TaskName))
+        {
+            // Off the caller's path: batched by the state writer (a final state written first is never moved back).
+            await _store.Writer.WriteAsync(_store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending), durable: false, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask SendFailedAsync(TaskEnvelope envelope, Exception exception)
+    {
+        if (envelope.EntityKey is not null)
+        {
+            // Not sent: the pending record must not hold the entity.
+            var failed = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Failed, error: "not sent: " + SettlementPolicy.Summary(exception));
+            await _store.Writer.WriteAsync(failed, durable: true, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    public TaskHandle Attach(TaskHandle handle) => handle with { Store = _store };
+
+    public async ValueTask<string?> FinalStateAsync(IncomingTask task, CancellationToken cancellationToken)
+    {
+        TaskState? state = null;
+        try
+        {
+            // The idempotent consumer: one primary-key read (batched with concurrent ones).
+            state = await _store.Reader.ReadAsync(task.Id, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException or TimeoutException)
+        {
+            // The database is unreachable: run anyway (at-least-once, as without a store) rather than stall every queue.
+            StateLog.MaintenanceFailed(_store.Logger, ex, "idempotency check of " + task.Id);
+        }
+
+        return state is { } known && known.IsFinal() ? known.ToWireName() : null;
+    }
+
+    public async ValueTask<IRunRecord?> BeginRunAsync(IncomingTask task, string queue, CancellationToken cancellationToken)
+    {
+        var run = new StoreRun(_store, _store.Running.Start(task.Id, cancellationToken), task, queue);
+        if (_store.Options.RecordStarted)
+        {
+            var started = _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, task.Retries + 1, task.Headers.EntityKey);
+            await _store.Writer.WriteAsync(started, durable: false, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return run;
+    }
+
+    public async ValueTask RecordAsync(IncomingTask task, string queue, TaskDescriptor? descriptor, StateRecord record, object? result)
+    {
+        if (!_store.Tracks(task.TaskName))
+        {
+            return;
+        }
+
+        try
+        {
+            var error = record.Error;
+            string? json = null;
+            if (record.State == TaskState.Succeeded && result is not null && _store.KeepsResult(task.TaskName, descriptor, task.Headers.IgnoreResult))
+            {
+                try
+                {
+                    json = _store.SerializeResult(result);
+                }
+                catch (Exception ex) when (ex is NotSupportedException or System.Text.Json.JsonException or InvalidOperationException)
+                {
+                    error = "the result could not be serialized to JSON: " + ex.Message;
+                }
+            }
+
+            var write = _store.NewWrite(task.Id, task.TaskName, queue, record.State, task.Retries + 1, task.Headers.EntityKey, error, json);
+            await _store.Writer.WriteAsync(write, record.Durable && _store.Options.AckAfterStateCommit).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Never throws: the task ran; failing the message now would run it again.
+            StateLog.RecordFailed(_store.Logger, ex, task.TaskName, task.Id);
+        }
+    }
+
+    public void Skipped(IncomingTask task, string detail) => StateLog.TaskSkipped(_store.Logger, task.TaskName, task.Id, detail);
+}
