@@ -22,12 +22,12 @@ internal sealed class Broker : IAsyncDisposable
 
     public string RunId { get; }
 
-    /// <summary>The direct exchange both sides publish to (TaskFlowOptions.ExchangeName for TaskFlow).</summary>
+    /// <summary>The direct exchange both sides publish to (RabbitMqOptions.ExchangeName for TaskFlow).</summary>
     public string Exchange => RunId + ".x";
 
     public string DeadLetterExchange => RunId + ".dlx";
 
-    /// <summary>TaskFlowOptions.DelayExchangePrefix: TaskFlow declares its delay-delivery exchange under it.</summary>
+    /// <summary>RabbitMqOptions.DelayExchangePrefix: TaskFlow declares its delay-delivery exchange under it.</summary>
     public string DelayPrefix => RunId + ".delay";
 
     public const int DeliveryLimit = 20;

@@ -1,13 +1,13 @@
 using System;
 using System.Diagnostics;
 using RabbitMQ.Client;
-using TaskFlow.Protocol;
+using TaskFlow.Core;
 
 namespace TaskFlow.Benchmarks;
 
 /// <summary>
 /// One TaskFlow message, built once by TaskFlow's own envelope code (internal, visible to this assembly) with
-/// the same properties <c>RabbitMqTaskClient</c> sets, for the diagnostic "celery-wire" raw side.
+/// the same properties <c>RabbitMqSender</c> sets, for the diagnostic "celery-wire" raw side.
 /// </summary>
 internal sealed record CeleryWire(BasicProperties Properties, ReadOnlyMemory<byte> Body)
 {

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Dapper;
 using Npgsql;
 using TaskFlow.Hosting;
+using TaskFlow.RabbitMq;
 using TaskFlow.State;
 
 namespace TaskFlow.Benchmarks;
@@ -49,7 +50,7 @@ internal sealed class TaskFlowScenario : IScenario
         var services = new ServiceCollection();
         services.AddLogging();
         var state = _withStateStore ? await StateSchema.CreateAsync(_options.StateConnectionString).ConfigureAwait(false) : null;
-        var flow = services.AddTaskFlow(o => Configure(o, queue)).AddTaskFlowBenchmarksTasks();
+        var flow = services.AddTaskFlow(o => o.DefaultQueue = queue).UseRabbitMq(Configure).AddTaskFlowBenchmarksTasks();
         state?.AddTo(flow);
         var provider = services.BuildServiceProvider();
         try
@@ -58,7 +59,7 @@ internal sealed class TaskFlowScenario : IScenario
 
             // Untimed, like the baseline's connect and declare: opens the connection, declares the queue and
             // opens every publish lane (lanes are picked round robin).
-            var lanes = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<TaskFlowOptions>>().Value.PublishChannels;
+            var lanes = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<RabbitMqOptions>>().Value.PublishChannels;
             for (var i = 0; i < lanes; i++)
             {
                 await tasks.Noop.DelayAsync(Stopwatch.GetTimestamp(), _payload).ConfigureAwait(false);
@@ -195,9 +196,9 @@ internal sealed class TaskFlowScenario : IScenario
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddLogging();
-        var flow = builder.Services.AddTaskFlow(o => Configure(o, queue)).AddTaskFlowBenchmarksTasks();
+        var flow = builder.Services.AddTaskFlow(o => o.DefaultQueue = queue).UseRabbitMq(Configure).AddTaskFlowBenchmarksTasks();
         state?.AddTo(flow);
-        builder.Services.AddTaskFlowWorker(w =>
+        flow.AddWorker(w =>
         {
             w.AddQueue(queue, concurrency: _options.Concurrency, prefetch: _options.Prefetch);
             w.ShutdownGracePeriod = TimeSpan.FromSeconds(5);
@@ -225,14 +226,13 @@ internal sealed class TaskFlowScenario : IScenario
         await Task.WhenAll(callers).ConfigureAwait(false);
     }
 
-    private void Configure(TaskFlowOptions options, string queue)
+    private void Configure(RabbitMqOptions options)
     {
         options.ConnectionUri = _options.Uri;
         options.ClientName = "taskflow-bench:taskflow";
         options.ExchangeName = _broker.Exchange;
         options.DeadLetterExchangeName = _broker.DeadLetterExchange;
         options.DelayExchangePrefix = _broker.DelayPrefix;
-        options.DefaultQueue = queue;
         options.DeliveryLimit = Broker.DeliveryLimit;
         options.QueueType = QueueType.Quorum;
     }

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using TaskFlow.FaultWorker;
+using TaskFlow.RabbitMq;
 using Xunit.Abstractions;
 
 namespace TaskFlow.FaultTests;
@@ -185,12 +186,11 @@ internal sealed class FaultRun : IAsyncDisposable
         }
     }
 
-    public void Configure(TaskFlowOptions o)
+    public void Configure(RabbitMqOptions o)
     {
         o.ConnectionUri = BrokerControl.Uri;
         o.ExchangeName = Exchange;
         o.DeadLetterExchangeName = DeadLetterExchange;
-        o.DefaultQueue = Queue;
         o.DeliveryLimit = DeliveryLimit;
     }
 
@@ -223,17 +223,19 @@ internal sealed class FaultRun : IAsyncDisposable
     }
 
     /// <summary>An in-test TaskFlow client (no worker) with this scenario's names.</summary>
-    public async Task<FaultTasks.Client> StartPublisherAsync(Action<TaskFlowOptions>? configure = null)
+    public async Task<FaultTasks.Client> StartPublisherAsync(Action<RabbitMqOptions>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddTaskFlow(o =>
-        {
-            Configure(o);
-            o.ClientName = "taskflow-fault-tests:publisher";
-            configure?.Invoke(o);
-        }).AddTaskFlowFaultWorkerTasks();
+        builder.Services.AddTaskFlow(o => o.DefaultQueue = Queue)
+            .UseRabbitMq(o =>
+            {
+                Configure(o);
+                o.ClientName = "taskflow-fault-tests:publisher";
+                configure?.Invoke(o);
+            })
+            .AddTaskFlowFaultWorkerTasks();
         var host = builder.Build();
         await host.StartAsync();
         _publishers.Add(host);

@@ -7,6 +7,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TaskFlow;
 using TaskFlow.FaultWorker;
+using TaskFlow.Hosting;
+using TaskFlow.RabbitMq;
 
 // Usage: TaskFlow.FaultWorker --queue Q --exchange X --dlx D --out FILE
 //        [--delay-prefix P] [--concurrency N] [--prefetch N] [--delivery-limit N] [--amqp URI] [--verbose true] [--parent-pid PID]
@@ -27,41 +29,42 @@ builder.Logging.AddSimpleConsole(o =>
     o.TimestampFormat = "HH:mm:ss.fff ";
 });
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.Logging.AddFilter("TaskFlow.Internal.BrokerConnections", LogLevel.Information);
-// Connection lost/recovered at Information; the worker's per-task lines only with --verbose true.
+builder.Logging.AddFilter("TaskFlow.RabbitMq", LogLevel.Information);
+// The RabbitMQ transport (connection lost/recovered, consumers) at Information; the worker's per-task lines only with --verbose true.
 if (options.TryGetValue("verbose", out var verbose) && bool.Parse(verbose))
 {
     builder.Logging.AddFilter("TaskFlow", LogLevel.Information);
 }
 builder.Services.AddSingleton(new OutFile(outPath));
-builder.Services.AddTaskFlow(o =>
-{
-    if (options.TryGetValue("amqp", out var uri))
+builder.Services.AddTaskFlow(o => o.DefaultQueue = queue)
+    .UseRabbitMq(o =>
     {
-        o.ConnectionUri = new Uri(uri);
-    }
+        if (options.TryGetValue("amqp", out var uri))
+        {
+            o.ConnectionUri = new Uri(uri);
+        }
 
-    o.ClientName = $"taskflow-fault-worker:{Environment.ProcessId}";
-    o.ExchangeName = Required("exchange");
-    o.DeadLetterExchangeName = Required("dlx");
-    o.DefaultQueue = queue;
-    if (options.TryGetValue("delay-prefix", out var prefix))
+        o.ClientName = $"taskflow-fault-worker:{Environment.ProcessId}";
+        o.ExchangeName = Required("exchange");
+        o.DeadLetterExchangeName = Required("dlx");
+        if (options.TryGetValue("delay-prefix", out var prefix))
+        {
+            o.DelayExchangePrefix = prefix;
+        }
+
+        o.DeliveryLimit = Number("delivery-limit", o.DeliveryLimit);
+    })
+    .AddTaskFlowFaultWorkerTasks()
+    .AddWorker(w =>
     {
-        o.DelayExchangePrefix = prefix;
-    }
-
-    o.DeliveryLimit = Number("delivery-limit", o.DeliveryLimit);
-}).AddTaskFlowFaultWorkerTasks();
-builder.Services.AddTaskFlowWorker(w =>
-{
-    w.AddQueue(queue, concurrency, prefetch);
-    w.ShutdownGracePeriod = TimeSpan.FromSeconds(5);
-    w.ShutdownCancellationWait = TimeSpan.FromSeconds(2);
-});
+        w.AddQueue(queue, concurrency, prefetch);
+        w.ShutdownGracePeriod = TimeSpan.FromSeconds(5);
+        w.ShutdownCancellationWait = TimeSpan.FromSeconds(2);
+    });
 
 using var host = builder.Build();
 await host.StartAsync();
-await host.Services.GetRequiredService<TaskFlow.Hosting.TaskFlowWorker>().Started;
+await host.Services.GetRequiredService<TaskFlowWorker>().Started;
 Console.WriteLine($"fault-worker ready pid={Environment.ProcessId} queue={queue}");
 
 // The health signal, printed on every change: the tests compare it with what the worker actually did.

@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Shouldly;
 using TaskFlow.Interop.Tests.Infrastructure;
+using TaskFlow.RabbitMq;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Shouldly;
 using TaskFlow.Interop.Tests.Infrastructure;
+using TaskFlow.RabbitMq;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -163,7 +164,7 @@ public sealed class TaskFlowToPythonTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ApplyAsync_TaskOptions_MapToTheCeleryRequest()
+    public async Task ApplyAsync_SendOptions_MapToTheCeleryRequest()
     {
         var taskId = "taskflow-chosen-" + _topology.Suffix;
         var before = DateTimeOffset.UtcNow;

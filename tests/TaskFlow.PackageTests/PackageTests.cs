@@ -64,7 +64,7 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
         metadata.Descendants().Where(element => element.Name.LocalName == "frameworkReference").Select(element => (string)element.Attribute("name")!)
             .ShouldBe(project.Descendants("FrameworkReference").Select(element => (string)element.Attribute("Include")!), ignoreOrder: true);
         metadata.Descendants().Where(element => element.Name.LocalName == "frameworkReference").Select(element => (string)element.Attribute("name")!)
-            .ShouldContain("Microsoft.AspNetCore.App");
+            .ShouldNotContain("Microsoft.AspNetCore.App", "a plain worker service needs no ASP.NET Core shared framework: the runtime takes Microsoft.Extensions.* as packages");
         var version = (string)metadata.Elements().Single(element => element.Name.LocalName == "version");
 
         // 2. A consumer outside the repository (no Directory.Build.props), with the local feed and the usual registry.
@@ -120,6 +120,33 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
                 public static TaskFlowBuilder Register(TaskFlowBuilder builder) => builder.AddShopWorkerTasks();
             }
             """);
+        await File.WriteAllTextAsync(Path.Combine(consumer, "WorkerHost.cs"), """
+            using Microsoft.Extensions.Configuration;
+            using Microsoft.Extensions.DependencyInjection;
+            using Microsoft.Extensions.Hosting;
+            using TaskFlow;
+            using TaskFlow.Hosting;
+            using TaskFlow.RabbitMq;
+
+            namespace Shop;
+
+            public static class WorkerHost
+            {
+                // A plain worker service (Microsoft.NET.Sdk, no framework reference): the generic host, the registration
+                // chain and the health check all come with the TaskFlow package.
+                public static IHost Build(string[] args)
+                {
+                    var builder = Host.CreateApplicationBuilder(args);
+                    var section = builder.Configuration.GetSection("TaskFlow");
+                    builder.Services.AddTaskFlow(section)
+                        .UseRabbitMq(section.GetSection("RabbitMq"), o => o.QueueType = QueueType.Quorum)
+                        .AddShopWorkerTasks()
+                        .AddWorker(section.GetSection("Worker"), w => w.AddQueue("orders", concurrency: 2));
+                    builder.Services.AddHealthChecks().AddTaskFlow();
+                    return builder.Build();
+                }
+            }
+            """);
 
         var build = await RunAsync(consumer, new Dictionary<string, string> { ["NUGET_PACKAGES"] = packages }, "build", "-nologo", "-clp:NoSummary");
 
@@ -129,6 +156,8 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
         build.ShouldNotContain("AD0001", Case.Sensitive, "no analyzer throws");
         build.ShouldContain("Parameter 'order' of task 'ShopTasks.Audit' is the entity 'Order'");
         File.Exists(Path.Combine(consumer, "bin", "Debug", "net10.0", "Shop.Worker.dll")).ShouldBeTrue();
+        (await File.ReadAllTextAsync(Path.Combine(consumer, "obj", "project.assets.json")))
+            .ShouldNotContain("Microsoft.AspNetCore.App", Case.Sensitive, "nothing the package brings pulls in the ASP.NET Core shared framework");
         Directory.Exists(Path.Combine(packages, "taskflow")).ShouldBeTrue("the consumer restored TaskFlow into the isolated cache");
     }
 

@@ -7,7 +7,8 @@ using System.Threading.Tasks;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using Shouldly;
-using TaskFlow.Internal;
+using TaskFlow.RabbitMq;
+using TaskFlow.RabbitMq.Internal;
 using Xunit;
 
 namespace TaskFlow.Runtime.Tests;
@@ -47,7 +48,7 @@ public sealed class AckBatcherTests
             }
         }
 
-        public async ValueTask NackAsync(ulong deliveryTag, bool requeue)
+        public async ValueTask ReturnAsync(ulong deliveryTag, bool countsAsFailure)
         {
             await Task.Yield();
             lock (_sync)
@@ -88,7 +89,7 @@ public sealed class AckBatcherTests
 
             if (p.Kind == 'n')
             {
-                await batcher.NackAsync(p.Tag, requeue: true).ConfigureAwait(false);
+                await batcher.ReturnAsync(p.Tag, countsAsFailure: false).ConfigureAwait(false);
             }
             else
             {
@@ -117,7 +118,7 @@ public sealed class AckBatcherTests
         await Task.WhenAll(Enumerable.Range(1, 10).Where(t => t != 4).Select(t => batcher.AckAsync((ulong)t).AsTask()));
         broker.Unsettled.ShouldBe([4UL]);
 
-        await batcher.NackAsync(4, requeue: true);
+        await batcher.ReturnAsync(4, countsAsFailure: false);
         broker.Nacked.ShouldBe([4UL]);
         broker.Unsettled.ShouldBeEmpty();
 
@@ -182,7 +183,7 @@ public sealed class AckBatcherTests
                 await Task.Delay(Random.Shared.Next(0, 5));
                 if (int.Parse(id, System.Globalization.CultureInfo.InvariantCulture) % 10 == 0 && handedBack.TryAdd(id, true))
                 {
-                    await batcher.NackAsync(delivery.DeliveryTag, requeue: true);
+                    await batcher.ReturnAsync(delivery.DeliveryTag, countsAsFailure: false);
                     return;
                 }
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
+using TaskFlow.RabbitMq;
 using TaskFlow.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -68,7 +69,7 @@ internal static class Broker
         };
     }
 
-    public static async Task DeleteAsync(IChannel channel, TaskFlowOptions options, params string[] queues)
+    public static async Task DeleteAsync(IChannel channel, RabbitMqOptions options, params string[] queues)
     {
         foreach (var queue in queues)
         {
@@ -86,7 +87,7 @@ internal sealed class TaskFlowTestHost : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private TaskFlowTestHost(IHost host, string queue, TaskFlowOptions options)
+    private TaskFlowTestHost(IHost host, string queue, RabbitMqOptions options)
     {
         _host = host;
         Queue = queue;
@@ -95,7 +96,8 @@ internal sealed class TaskFlowTestHost : IAsyncDisposable
 
     public string Queue { get; }
 
-    public TaskFlowOptions Options { get; }
+    /// <summary>The broker settings of this host (its own exchanges).</summary>
+    public RabbitMqOptions Options { get; }
 
     public IServiceProvider Services => _host.Services;
 
@@ -103,29 +105,34 @@ internal sealed class TaskFlowTestHost : IAsyncDisposable
 
     public TestTasks.Client Tasks => Services.GetRequiredService<TestTasks.Client>();
 
-    public static async Task<TaskFlowTestHost> StartAsync(bool worker = true, Action<TaskFlowOptions>? configure = null, Action<TaskFlowWorkerOptions>? configureWorker = null, bool eager = false, int concurrency = 4, int prefetch = 16)
+    public static async Task<TaskFlowTestHost> StartAsync(bool worker = true, Action<TaskFlowOptions>? configure = null, Action<TaskFlowWorkerOptions>? configureWorker = null, bool eager = false, int concurrency = 4, int prefetch = 16, Action<RabbitMqOptions>? rabbit = null)
     {
         var queue = Broker.UniqueName("q");
-        var snapshot = new TaskFlowOptions();
+        var snapshot = new RabbitMqOptions();
         void Configure(TaskFlowOptions o)
         {
-            o.ConnectionUri = Broker.Uri;
-            o.ExchangeName = queue + ".x";
-            o.DeadLetterExchangeName = queue + ".dlx";
             o.DefaultQueue = queue;
             o.Eager = eager;
             configure?.Invoke(o);
         }
 
-        Configure(snapshot);
+        void ConfigureRabbit(RabbitMqOptions o)
+        {
+            o.ConnectionUri = Broker.Uri;
+            o.ExchangeName = queue + ".x";
+            o.DeadLetterExchangeName = queue + ".dlx";
+            rabbit?.Invoke(o);
+        }
+
+        ConfigureRabbit(snapshot);
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton<Recorder>();
-        builder.Services.AddTaskFlow(Configure).AddTaskFlowRuntimeTestsTasks();
+        var flow = builder.Services.AddTaskFlow(Configure).UseRabbitMq(ConfigureRabbit).AddTaskFlowRuntimeTestsTasks();
         if (worker)
         {
-            builder.Services.AddTaskFlowWorker(w =>
+            flow.AddWorker(w =>
             {
                 w.ShutdownGracePeriod = TimeSpan.FromSeconds(5);
                 w.ShutdownCancellationWait = TimeSpan.FromSeconds(2);
@@ -137,7 +144,7 @@ internal sealed class TaskFlowTestHost : IAsyncDisposable
             });
         }
 
-        builder.Services.AddHealthChecks().AddTaskFlowWorker();
+        builder.Services.AddHealthChecks().AddTaskFlow();
         var host = builder.Build();
         await host.StartAsync();
         if (worker)

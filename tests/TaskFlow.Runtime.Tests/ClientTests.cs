@@ -4,6 +4,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using TaskFlow.RabbitMq;
 using RabbitMQ.Client;
 using Shouldly;
 using Xunit;
@@ -17,7 +18,7 @@ public sealed class ClientTests
     public async Task Unroutable_publish_throws_instead_of_being_dropped()
     {
         // Topology managed by an operator: the exchange exists but no queue is bound for this routing key.
-        await using var host = await TaskFlowTestHost.StartAsync(worker: false, configure: o => o.DeclareTopology = false);
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false, rabbit: o => o.DeclareTopology = false);
         await using (var connection = await Broker.ConnectAsync())
         await using (var channel = await connection.CreateChannelAsync())
         {
@@ -68,7 +69,7 @@ public sealed class ClientTests
     public async Task Publishing_while_the_broker_is_unreachable_waits_a_bounded_time_then_fails_clearly()
     {
         // Nothing listens on port 1: every attempt fails as "unreachable" and is retried until the bound.
-        await using var host = await TaskFlowTestHost.StartAsync(worker: false, configure: o =>
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false, rabbit: o =>
         {
             o.ConnectionUri = new Uri("amqp://guest:guest@127.0.0.1:1/");
             o.PublishRetryTimeout = TimeSpan.FromSeconds(1);
@@ -79,14 +80,14 @@ public sealed class ClientTests
 
         watch.Elapsed.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(0.9));
         watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10));
-        error.Message.ShouldContain("stayed unreachable for 1 s (TaskFlowOptions.PublishRetryTimeout)");
+        error.Message.ShouldContain("stayed unreachable for 1 s (RabbitMqOptions.PublishRetryTimeout)");
         error.Message.ShouldContain("was not enqueued");
     }
 
     [Fact]
     public async Task Publishes_past_the_buffer_bound_fail_at_once_while_the_broker_is_unreachable()
     {
-        await using var host = await TaskFlowTestHost.StartAsync(worker: false, configure: o =>
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false, rabbit: o =>
         {
             o.ConnectionUri = new Uri("amqp://guest:guest@127.0.0.1:1/");
             o.PublishRetryTimeout = TimeSpan.FromSeconds(3);
@@ -166,7 +167,7 @@ public sealed class ClientTests
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddTaskFlow(o =>
+        services.AddTaskFlow().UseRabbitMq(o =>
         {
             switch (problem)
             {
@@ -177,7 +178,7 @@ public sealed class ClientTests
         });
         using var provider = services.BuildServiceProvider();
 
-        var error = Should.Throw<OptionsValidationException>(() => provider.GetRequiredService<ITaskClient>());
+        var error = Should.Throw<OptionsValidationException>(() => provider.GetRequiredService<IOptions<RabbitMqOptions>>().Value);
 
         error.Message.ShouldContain(expected);
     }
@@ -186,8 +187,8 @@ public sealed class ClientTests
     public async Task Invalid_worker_options_stop_the_host_at_start_up()
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddTaskFlow(o => o.ConnectionUri = Broker.Uri);
-        builder.Services.AddTaskFlowWorker(w => w.AddQueue("q", concurrency: 8, prefetch: 2));
+        builder.Services.AddTaskFlow().UseRabbitMq(o => o.ConnectionUri = Broker.Uri).AddTaskFlowRuntimeTestsTasks()
+            .AddWorker(w => w.AddQueue("q", concurrency: 8, prefetch: 2));
         using var host = builder.Build();
 
         var error = await Should.ThrowAsync<OptionsValidationException>(() => host.StartAsync());

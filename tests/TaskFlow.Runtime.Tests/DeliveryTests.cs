@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 using Shouldly;
+using TaskFlow.RabbitMq;
 using TaskFlow.Protocol;
 using Xunit;
 

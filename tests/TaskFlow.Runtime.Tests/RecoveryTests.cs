@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
+using TaskFlow.Hosting;
 using Shouldly;
 using Xunit;
 
@@ -20,7 +21,7 @@ public sealed class RecoveryTests
     public async Task Worker_resumes_consuming_after_the_broker_closes_its_connection()
     {
         var client = Broker.UniqueName("recovery");
-        await using var host = await TaskFlowTestHost.StartAsync(configure: o => o.ClientName = client);
+        await using var host = await TaskFlowTestHost.StartAsync(rabbit: o => o.ClientName = client);
         var status = host.Services.GetRequiredService<TaskFlowWorkerStatus>();
         await host.Tasks.Record.DelayAsync("before", 1);
         await host.Recorder.WaitForAsync(1, Timeout);
@@ -43,7 +44,7 @@ public sealed class RecoveryTests
     public async Task Publishes_while_the_connection_is_recovering_are_retried_not_lost()
     {
         var client = Broker.UniqueName("recovery");
-        await using var host = await TaskFlowTestHost.StartAsync(configure: o => o.ClientName = client);
+        await using var host = await TaskFlowTestHost.StartAsync(rabbit: o => o.ClientName = client);
         await host.Tasks.Record.DelayAsync("warm-up", 0);
         await host.Recorder.WaitForAsync(1, Timeout);
 

@@ -1,7 +1,9 @@
 using System;
 using System.Linq;
 using Shouldly;
-using TaskFlow.Internal;
+using TaskFlow.RabbitMq;
+using TaskFlow.Core;
+using TaskFlow.RabbitMq.Internal;
 using Xunit;
 
 namespace TaskFlow.Runtime.Tests;
@@ -68,6 +70,7 @@ public sealed class RetryPolicyTests
         DelayLevels.Steps(TimeSpan.FromMilliseconds(25)).ShouldBe(3);
         DelayLevels.Steps(TimeSpan.FromDays(30)).ShouldBe(259_200_000);
         DelayLevels.MaxDelay.TotalDays.ShouldBeGreaterThan(30);
+        DelayLevels.MaxDelay.ShouldBe(TaskFlowLimits.MaxDelay, "the limit the core validates against is what the delay levels carry");
         Should.Throw<ArgumentOutOfRangeException>(() => DelayLevels.Steps(TimeSpan.FromDays(32)));
 
         var key = DelayLevels.RoutingKey(5, "emails");

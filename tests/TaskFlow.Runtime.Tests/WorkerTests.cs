@@ -5,6 +5,7 @@ using System.Text;
 using System.Threading.Tasks;
 using RabbitMQ.Client;
 using Shouldly;
+using TaskFlow.RabbitMq;
 using TaskFlow.Protocol;
 using Xunit;
 

@@ -1,12 +1,13 @@
 using System;
 using System.Collections.Generic;
 using System.Security.Cryptography;
+using TaskFlow.RabbitMq;
 
 namespace TaskFlow.Interop.Tests.Infrastructure;
 
 /// <summary>
 /// One test's own exchange, dead-letter exchange and queue (names with a random suffix), handed to TaskFlow
-/// through <see cref="TaskFlowOptions"/> and to Python through environment variables.
+/// through <see cref="TaskFlowOptions"/> and <see cref="RabbitMqOptions"/>, and to Python through environment variables.
 /// </summary>
 internal sealed class InteropTopology
 {
@@ -34,7 +35,7 @@ internal sealed class InteropTopology
     /// </summary>
     public string DelayExchangePrefix { get; }
 
-    /// <summary>TaskFlow's default dead-letter queue name (<see cref="TaskFlowOptions.DeadLetterQueueSuffix"/> ".dead").</summary>
+    /// <summary>TaskFlow's default dead-letter queue name (<see cref="RabbitMqOptions.DeadLetterQueueSuffix"/> ".dead").</summary>
     public string DeadLetterQueue => Queue + ".dead";
 
     public QueueType QueueType { get; }
@@ -43,15 +44,21 @@ internal sealed class InteropTopology
 
     public static InteropTopology Create(string kind, QueueType queueType) => new(kind, queueType);
 
-    /// <summary>Points TaskFlow at this topology: its exchanges, and the queue as default queue with its type.</summary>
+    /// <summary>Makes this topology's queue TaskFlow's default queue.</summary>
     public void Apply(TaskFlowOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.DefaultQueue = Queue;
+    }
+
+    /// <summary>Points TaskFlow's RabbitMQ transport at this topology: its exchanges, delay levels, and the queue's type.</summary>
+    public void Apply(RabbitMqOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.ConnectionUri = InteropEnvironment.BrokerUri;
         options.ExchangeName = Exchange;
         options.DeadLetterExchangeName = DeadLetterExchange;
         options.DelayExchangePrefix = DelayExchangePrefix;
-        options.DefaultQueue = Queue;
         options.QueueTypes[Queue] = QueueType;
         options.DeliveryLimit = DeliveryLimit;
         options.ClientName = "taskflow-interop-" + Suffix;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TaskFlow.Hosting;
+using TaskFlow.RabbitMq;
 using Xunit.Abstractions;
 
 namespace TaskFlow.Interop.Tests.Infrastructure;
@@ -30,10 +31,10 @@ internal sealed class TaskFlowTestHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Services.AddSingleton<CallRecorder<AddNumbersCall>>();
         builder.Services.AddSingleton<CallRecorder<CancellationCall>>();
-        builder.Services.AddTaskFlow(topology.Apply).AddTaskFlowInteropTestsTasks();
+        var flow = builder.Services.AddTaskFlow(topology.Apply).UseRabbitMq(topology.Apply).AddTaskFlowInteropTestsTasks();
         if (withWorker)
         {
-            builder.Services.AddTaskFlowWorker(worker =>
+            flow.AddWorker(worker =>
             {
                 worker.AddQueue(topology.Queue, concurrency: 1, prefetch: 4);
                 worker.ShutdownGracePeriod = TimeSpan.FromSeconds(5);
