@@ -1,0 +1,153 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using TaskFlow.Generators.Model;
+
+namespace TaskFlow.Generators;
+
+public sealed partial class TaskGenerator
+{
+    internal static partial class Parser
+    {
+        private const string ClientName = "Client";
+
+        /// <summary>Names the generator puts in every Client class besides the per-task members.</summary>
+        private static readonly ImmutableArray<string> s_clientOwnMembers = ImmutableArray.Create("_client");
+
+        private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            if (type.DeclaringSyntaxReferences.Length == 0)
+            {
+                return false;
+            }
+
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is not TypeDeclarationSyntax declaration || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static bool HasConflictingClientMember(INamedTypeSymbol container, CancellationToken cancellationToken)
+        {
+            foreach (var member in container.GetMembers(ClientName))
+            {
+                // A 'partial class Client' written to extend the generated one is fine.
+                if (member is INamedTypeSymbol { TypeKind: TypeKind.Class, Arity: 0, IsRecord: false, IsStatic: false } type && IsPartial(type, cancellationToken))
+                {
+                    continue;
+                }
+
+                return true;
+            }
+
+            return false;
+        }
+
+        private static bool ClientHidesInheritedMember(INamedTypeSymbol container)
+        {
+            for (var type = container.BaseType; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
+            {
+                // A base type declared in this compilation gets its Client from this generator, which its symbol does not show yet.
+                if (!type.GetMembers(ClientName).IsEmpty || type.GetMembers().OfType<IMethodSymbol>().Any(IsTask))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static string? DescribeInaccessibility(INamedTypeSymbol type)
+        {
+            if (type.IsFileLocal)
+            {
+                return "file-local";
+            }
+
+            return type.DeclaredAccessibility switch
+            {
+                Accessibility.Private => "private",
+                Accessibility.Protected => "protected",
+                Accessibility.ProtectedAndInternal => "private protected",
+                _ => null,
+            };
+        }
+
+        /// <summary>TF0009: another task of the type, or the Client class itself, generates a member with one of this task's member names.</summary>
+        private static (string Other, string Member)? FindGeneratedMemberClash(IMethodSymbol method, INamedTypeSymbol container)
+        {
+            var own = GeneratedMemberNames(method.Name);
+            foreach (var reserved in s_clientOwnMembers)
+            {
+                if (own.Contains(reserved))
+                {
+                    return ("the Client class's own field", reserved);
+                }
+            }
+
+            var others = container.GetMembers()
+                .OfType<IMethodSymbol>()
+                .Where(other => !SymbolEqualityComparer.Default.Equals(other, method) && IsTask(other))
+                .Select(static other => (Display: other.ToDisplayString(s_methodDisplayFormat), Names: GeneratedMemberNames(other.Name)))
+                .OrderBy(static other => other.Display, StringComparer.Ordinal);
+            foreach (var other in others)
+            {
+                var shared = own.Where(other.Names.Contains).OrderBy(static name => name, StringComparer.Ordinal).FirstOrDefault();
+                if (shared is not null)
+                {
+                    return ("task method '" + other.Display + "'", shared);
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>The members of the Client class generated for a task method (see the emitter).</summary>
+        internal static ImmutableArray<string> GeneratedMemberNames(string methodName) => ImmutableArray.Create(
+            methodName,
+            methodName + "Proxy",
+            methodName + "Arguments",
+            methodName + "Descriptor",
+            "Invoke" + methodName);
+
+        private static bool IsTask(IMethodSymbol method) =>
+            method.GetAttributes().Any(static attribute => attribute.AttributeClass is { } attributeClass && IsType(attributeClass, "TaskFlow", "TaskAttribute"));
+
+        private static ContainerSpec CreateContainer(INamedTypeSymbol container, List<INamedTypeSymbol> chain)
+        {
+            var types = chain.Select(static type => new TypeDeclarationSpec(DeclarationKeyword(type), type.Name)).ToEquatableArray();
+            return new ContainerSpec(
+                container.ContainingNamespace.IsGlobalNamespace ? string.Empty : container.ContainingNamespace.ToDisplayString(),
+                types,
+                container.ToDisplayString(s_fullyQualifiedFormat),
+                string.Join(".", chain.Select(static type => type.Name)),
+                ClientHidesInheritedMember(container));
+        }
+
+        private static string DeclarationKeyword(INamedTypeSymbol type)
+        {
+            if (type.IsRecord)
+            {
+                return type.IsValueType ? "partial record struct" : "partial record";
+            }
+
+            return type.TypeKind switch
+            {
+                // 'ref' must come before 'partial'.
+                TypeKind.Struct => type.IsRefLikeType ? "ref partial struct" : "partial struct",
+                TypeKind.Interface => "partial interface",
+                _ => "partial class",
+            };
+        }
+    }
+}

@@ -1,0 +1,262 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using TaskFlow.Generators.Model;
+
+namespace TaskFlow.Generators;
+
+public sealed partial class TaskGenerator
+{
+    internal static partial class Parser
+    {
+        private static readonly ImmutableHashSet<string> s_collectionInterfaces = ImmutableHashSet.Create(
+            StringComparer.Ordinal,
+            "IEnumerable`1",
+            "IReadOnlyList`1",
+            "IList`1",
+            "ICollection`1",
+            "IReadOnlyCollection`1",
+            "IDictionary`2",
+            "IReadOnlyDictionary`2",
+            "ISet`1",
+            "IReadOnlySet`1");
+
+        private static EquatableArray<ParameterSpec> ParseParameters(IMethodSymbol method, string methodDisplay, List<DiagnosticInfo> diagnostics, ref bool proxyIsPublic)
+        {
+            var parameters = new List<ParameterSpec>(method.Parameters.Length);
+            foreach (var parameter in method.Parameters)
+            {
+                var location = LocationInfo.From(parameter.Locations.FirstOrDefault());
+                var problem = DescribeUnsupportedParameter(parameter);
+                if (problem is not null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedParameter, location, parameter.Name, methodDisplay, problem));
+                    continue;
+                }
+
+                var type = parameter.Type;
+                var kind = Classify(parameter);
+                var declaredNullable = IsNullable(type);
+                var defaultIsNull = parameter.HasExplicitDefaultValue && parameter.ExplicitDefaultValue is null;
+                switch (kind)
+                {
+                    case ParameterKind.Argument:
+                    {
+                        var visibility = GetVisibility(type);
+                        proxyIsPublic &= visibility.Level == VisibilityLevel.Public;
+                        if (visibility.Level == VisibilityLevel.Inaccessible)
+                        {
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InaccessibleArgumentType, location, type.ToDisplayString(s_typeDisplayFormat), "parameter '" + parameter.Name + "'", methodDisplay, visibility.Problem!));
+                        }
+
+                        // A null default on a reference type that is not annotated (e.g. in a #nullable disable file):
+                        // generated code is #nullable enable, so it handles the argument as nullable.
+                        var widenToNullable = defaultIsNull && type.IsReferenceType && !declaredNullable;
+                        var generatedType = widenToNullable ? type.WithNullableAnnotation(NullableAnnotation.Annotated) : type;
+
+                        // A dynamic argument is handled as object in generated code, so that nothing there is dynamically bound.
+                        var generatedTypeName = type.TypeKind == TypeKind.Dynamic
+                            ? (declaredNullable || widenToNullable ? "object?" : "object")
+                            : generatedType.ToDisplayString(s_fullyQualifiedFormat);
+                        parameters.Add(new ParameterSpec(
+                            parameter.Name,
+                            NameConventions.ToIdentifier(parameter.Name),
+                            kind,
+                            generatedTypeName,
+                            declaredNullable || widenToNullable,
+                            NameConventions.ToSnakeCase(parameter.Name),
+                            type.ToDisplayString(s_typeDisplayFormat),
+                            parameter.HasExplicitDefaultValue ? FormatDefaultValue(type, parameter.ExplicitDefaultValue) : null,
+                            DefaultInProxy: false,
+                            SuppressNullableOnPass: widenToNullable && type.NullableAnnotation == NullableAnnotation.NotAnnotated));
+                        break;
+                    }
+
+                    case ParameterKind.Service:
+                    {
+                        // Optional services (annotated, or defaulting to null) are resolved with GetService.
+                        var optional = (type.IsReferenceType && declaredNullable) || defaultIsNull;
+                        var serviceType = type.IsReferenceType ? type.WithNullableAnnotation(NullableAnnotation.NotAnnotated) : type;
+                        parameters.Add(new ParameterSpec(
+                            parameter.Name,
+                            NameConventions.ToIdentifier(parameter.Name),
+                            kind,
+                            serviceType.ToDisplayString(s_fullyQualifiedFormat),
+                            optional,
+                            WireName: string.Empty,
+                            TypeDisplay: string.Empty,
+                            DefaultValue: null,
+                            DefaultInProxy: false,
+                            SuppressNullableOnPass: optional && type.NullableAnnotation == NullableAnnotation.NotAnnotated));
+                        break;
+                    }
+
+                    default:
+                        parameters.Add(new ParameterSpec(
+                            parameter.Name,
+                            NameConventions.ToIdentifier(parameter.Name),
+                            kind,
+                            type.ToDisplayString(s_fullyQualifiedFormat),
+                            IsNullable: false,
+                            WireName: string.Empty,
+                            TypeDisplay: string.Empty,
+                            DefaultValue: null,
+                            DefaultInProxy: false,
+                            SuppressNullableOnPass: false));
+                        break;
+                }
+            }
+
+            // A default can be carried to the proxy only when every later argument has one too (C# puts
+            // optional parameters last; [Optional, DefaultParameterValue] can put one earlier).
+            var trailing = true;
+            for (var i = parameters.Count - 1; i >= 0; i--)
+            {
+                if (parameters[i].Kind != ParameterKind.Argument)
+                {
+                    continue;
+                }
+
+                trailing &= parameters[i].HasDefault;
+                if (trailing)
+                {
+                    parameters[i] = parameters[i] with { DefaultInProxy = true };
+                }
+            }
+
+            return parameters.ToEquatableArray();
+        }
+
+        /// <summary>
+        /// The parameter classification rule (docs/generator.md; the analyzers reuse it): the cancellation token,
+        /// the task context, <c>[FromServices]</c> and interface/abstract types other than collection interfaces
+        /// are injected; everything else is a message argument.
+        /// </summary>
+        internal static ParameterKind Classify(IParameterSymbol parameter)
+        {
+            var type = parameter.Type;
+            if (IsType(type, "System.Threading", "CancellationToken"))
+            {
+                return ParameterKind.CancellationToken;
+            }
+
+            if (IsType(type, "TaskFlow", "TaskContext"))
+            {
+                return ParameterKind.Context;
+            }
+
+            if (parameter.GetAttributes().Any(static attribute => attribute.AttributeClass is { } attributeClass && IsType(attributeClass, "TaskFlow", "FromServicesAttribute")))
+            {
+                return ParameterKind.Service;
+            }
+
+            if ((type.TypeKind == TypeKind.Interface || (type.TypeKind == TypeKind.Class && type.IsAbstract)) && !IsCollectionInterface(type))
+            {
+                return ParameterKind.Service;
+            }
+
+            return ParameterKind.Argument;
+        }
+
+        private static bool IsCollectionInterface(ITypeSymbol type) =>
+            type is INamedTypeSymbol { TypeKind: TypeKind.Interface, IsGenericType: true } named
+            && s_collectionInterfaces.Contains(named.OriginalDefinition.MetadataName)
+            && IsInNamespace(named, "System.Collections.Generic");
+
+        private static string? DescribeUnsupportedParameter(IParameterSymbol parameter)
+        {
+            switch (parameter.RefKind)
+            {
+                case RefKind.None:
+                    break;
+                case RefKind.Ref:
+                    return "ref parameters cannot be sent in a message";
+                case RefKind.Out:
+                    return "out parameters cannot be sent in a message";
+                case RefKind.In:
+                    return "in parameters cannot be sent in a message; pass the value";
+                default:
+                    return "ref readonly parameters cannot be sent in a message; pass the value";
+            }
+
+            var type = parameter.Type;
+            if (type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
+            {
+                return "pointers cannot be sent in a message or resolved from DI";
+            }
+
+            if (type.IsRefLikeType)
+            {
+                return "ref struct types such as Span<T> cannot be sent in a message or resolved from DI; use an array or ReadOnlyMemory<T>";
+            }
+
+            return null;
+        }
+
+        private static bool IsNullable(ITypeSymbol type) =>
+            type.IsValueType
+                ? type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T
+                : type.NullableAnnotation == NullableAnnotation.Annotated;
+
+        /// <summary>Formats a parameter's default value as a C# expression of the parameter's type.</summary>
+        internal static string FormatDefaultValue(ITypeSymbol type, object? value)
+        {
+            if (value is null)
+            {
+                return type.IsReferenceType || type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T ? "null" : "default";
+            }
+
+            var underlying = type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable
+                ? nullable.TypeArguments[0]
+                : type;
+            var literal = FormatLiteral(value);
+            if (underlying.TypeKind == TypeKind.Enum)
+            {
+                var enumType = underlying.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(s_fullyQualifiedFormat);
+                return "(" + enumType + ")" + (literal.StartsWith("-", StringComparison.Ordinal) ? "(" + literal + ")" : literal);
+            }
+
+            return literal;
+        }
+
+        private static string FormatLiteral(object value)
+        {
+            switch (value)
+            {
+                case string text:
+                    return SymbolDisplay.FormatLiteral(text, quote: true);
+                case char character:
+                    return SymbolDisplay.FormatLiteral(character, quote: true);
+                case bool boolean:
+                    return boolean ? "true" : "false";
+                case float single:
+                    return float.IsNaN(single) ? "float.NaN"
+                        : float.IsPositiveInfinity(single) ? "float.PositiveInfinity"
+                        : float.IsNegativeInfinity(single) ? "float.NegativeInfinity"
+                        : single.ToString("R", CultureInfo.InvariantCulture) + "F";
+                case double number:
+                    return double.IsNaN(number) ? "double.NaN"
+                        : double.IsPositiveInfinity(number) ? "double.PositiveInfinity"
+                        : double.IsNegativeInfinity(number) ? "double.NegativeInfinity"
+                        : number.ToString("R", CultureInfo.InvariantCulture) + "D";
+                case decimal number:
+                    return number.ToString(CultureInfo.InvariantCulture) + "M";
+                case uint number:
+                    return number.ToString(CultureInfo.InvariantCulture) + "U";
+                case long number:
+                    return number.ToString(CultureInfo.InvariantCulture) + "L";
+                case ulong number:
+                    return number.ToString(CultureInfo.InvariantCulture) + "UL";
+                case IFormattable number:
+                    // int, short, ushort, byte, sbyte: constant conversions make the plain literal fit.
+                    return number.ToString(null, CultureInfo.InvariantCulture);
+                default:
+                    return Convert.ToString(value, CultureInfo.InvariantCulture) ?? "default";
+            }
+        }
+    }
+}
