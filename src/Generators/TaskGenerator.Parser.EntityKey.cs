@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Text;
 using Microsoft.CodeAnalysis;
@@ -19,10 +18,10 @@ public sealed partial class TaskGenerator
         /// </summary>
         private static EntityKeySpec? ReadEntityKey(string template, IMethodSymbol method, string methodDisplay, LocationInfo? location, List<DiagnosticInfo> diagnostics)
         {
-            var (parts, malformed) = ParseEntityKeyTemplate(template);
-            if (parts is null)
+            var key = EntityKeyTemplate.Parse(template);
+            if (key.Error is { } malformed)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MalformedEntityKey, location, FormatLiteral(template), methodDisplay, malformed!));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MalformedEntityKey, location, FormatLiteral(template), methodDisplay, malformed.Message));
                 return null;
             }
 
@@ -32,14 +31,12 @@ public sealed partial class TaskGenerator
                 : "its message arguments: " + string.Join(", ", arguments.Select(static argument => argument.Name));
             var valid = true;
             var holes = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var placeholder in parts.Where(static part => part.IsPlaceholder).Select(static part => part.Text).Distinct(StringComparer.Ordinal))
+            foreach (var (hole, parameter) in key.Bind(method.Parameters, static parameter => parameter.Name))
             {
-                var shown = "{" + placeholder + "}";
-                var name = placeholder.StartsWith("@", StringComparison.Ordinal) ? placeholder.Substring(1) : placeholder;
-                var parameter = method.Parameters.FirstOrDefault(candidate => candidate.Name == name);
+                var shown = "{" + hole.Text + "}";
                 if (parameter is null)
                 {
-                    var similar = arguments.FirstOrDefault(candidate => string.Equals(candidate.Name, name, StringComparison.OrdinalIgnoreCase));
+                    var similar = arguments.FirstOrDefault(candidate => string.Equals(candidate.Name, hole.ParameterName, StringComparison.OrdinalIgnoreCase));
                     var problem = similar is null ? "does not name a parameter" : "does not name a parameter (did you mean '" + similar.Name + "'?)";
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EntityKeyPlaceholderNotAnArgument, location, shown, methodDisplay, problem, argumentList));
                     valid = false;
@@ -96,7 +93,7 @@ public sealed partial class TaskGenerator
 
                 // DateOnly's invariant default is MM/dd/yyyy; keys use ISO 8601.
                 var format = IsType(parameter.Type, "System", "DateOnly") ? ":yyyy-MM-dd" : string.Empty;
-                holes[placeholder] = "{" + NameConventions.ToIdentifier(parameter.Name) + format + "}";
+                holes[hole.Text] = "{" + NameConventions.ToIdentifier(parameter.Name) + format + "}";
             }
 
             if (!valid)
@@ -107,111 +104,24 @@ public sealed partial class TaskGenerator
             if (holes.Count == 0)
             {
                 // No placeholders: one key for every call.
-                return new EntityKeySpec(template, FormatLiteral(string.Concat(parts.Select(static part => part.Text))));
+                return new EntityKeySpec(template, FormatLiteral(key.FixedText));
             }
 
             var interpolated = new StringBuilder("$\"");
-            foreach (var (text, isPlaceholder) in parts)
+            foreach (var segment in key.Segments)
             {
-                if (isPlaceholder)
+                if (segment.IsHole)
                 {
-                    interpolated.Append(holes[text]);
+                    interpolated.Append(holes[segment.Text]);
                     continue;
                 }
 
-                var literal = SymbolDisplay.FormatLiteral(text, quote: true);
+                var literal = SymbolDisplay.FormatLiteral(segment.Text, quote: true);
                 interpolated.Append(literal.Substring(1, literal.Length - 2).Replace("{", "{{").Replace("}", "}}"));
             }
 
             interpolated.Append('"');
             return new EntityKeySpec(template, "global::System.String.Create(global::System.Globalization.CultureInfo.InvariantCulture, " + interpolated + ")");
-        }
-
-        /// <summary>
-        /// Splits an entity key template into fixed text and placeholders (<c>{name}</c>; <c>{{</c> and <c>}}</c> are literal
-        /// braces). Returns the problem instead when it is malformed.
-        /// </summary>
-        internal static (List<(string Text, bool IsPlaceholder)>? Parts, string? Problem) ParseEntityKeyTemplate(string template)
-        {
-            const int MaxEntityKeyLength = 255;
-            if (string.IsNullOrWhiteSpace(template))
-            {
-                return (null, "it is empty or whitespace, and an entity key must have text");
-            }
-
-            var parts = new List<(string Text, bool IsPlaceholder)>();
-            var text = new StringBuilder();
-            var fixedLength = 0;
-            for (var i = 0; i < template.Length; i++)
-            {
-                var c = template[i];
-                if (c == '{')
-                {
-                    if (i + 1 < template.Length && template[i + 1] == '{')
-                    {
-                        text.Append('{');
-                        i++;
-                        continue;
-                    }
-
-                    var index = i.ToString(CultureInfo.InvariantCulture);
-                    var close = template.IndexOf('}', i + 1);
-                    var nextOpen = template.IndexOf('{', i + 1);
-                    if (close < 0 || (nextOpen >= 0 && nextOpen < close))
-                    {
-                        return (null, "the '{' at index " + index + " is not closed by a '}' (write '{{' for a literal brace)");
-                    }
-
-                    var name = template.Substring(i + 1, close - i - 1);
-                    if (name.Length == 0)
-                    {
-                        return (null, "the placeholder '{}' at index " + index + " is empty; name a message argument, e.g. '{noteId}' (or write '{{' and '}}' for literal braces)");
-                    }
-
-                    if (!SyntaxFacts.IsValidIdentifier(name.StartsWith("@", StringComparison.Ordinal) ? name.Substring(1) : name))
-                    {
-                        return (null, "the placeholder '{" + name + "}' at index " + index + " is not a parameter name; placeholders hold a parameter name only (no format, expression or spaces)");
-                    }
-
-                    if (text.Length > 0)
-                    {
-                        fixedLength += text.Length;
-                        parts.Add((text.ToString(), false));
-                        text.Clear();
-                    }
-
-                    parts.Add((name, true));
-                    i = close;
-                    continue;
-                }
-
-                if (c == '}')
-                {
-                    if (i + 1 < template.Length && template[i + 1] == '}')
-                    {
-                        text.Append('}');
-                        i++;
-                        continue;
-                    }
-
-                    return (null, "the '}' at index " + i.ToString(CultureInfo.InvariantCulture) + " closes no placeholder (write '}}' for a literal brace)");
-                }
-
-                text.Append(c);
-            }
-
-            if (text.Length > 0)
-            {
-                fixedLength += text.Length;
-                parts.Add((text.ToString(), false));
-            }
-
-            if (fixedLength > MaxEntityKeyLength)
-            {
-                return (null, "its fixed text is " + fixedLength.ToString(CultureInfo.InvariantCulture) + " characters long, and an entity key is at most " + MaxEntityKeyLength.ToString(CultureInfo.InvariantCulture));
-            }
-
-            return (parts, null);
         }
 
         /// <summary>Why a message argument's type cannot be a placeholder of an entity key, or <c>null</c> when it can (docs/generator.md).</summary>
