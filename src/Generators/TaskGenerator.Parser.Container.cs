@@ -125,7 +125,7 @@ public sealed partial class TaskGenerator
 
         private static ContainerSpec CreateContainer(INamedTypeSymbol container, List<INamedTypeSymbol> chain)
         {
-            var types = chain.Select(static type => new TypeDeclarationSpec(DeclarationKeyword(type), type.Name)).ToEquatableArray();
+            var types = chain.Select(static type => new TypeDeclarationSpec(DeclarationKind(type), type.Name)).ToEquatableArray();
             return new ContainerSpec(
                 container.ContainingNamespace.IsGlobalNamespace ? string.Empty : container.ContainingNamespace.ToDisplayString(),
                 types,
@@ -134,19 +134,18 @@ public sealed partial class TaskGenerator
                 ClientHidesInheritedMember(container));
         }
 
-        private static string DeclarationKeyword(INamedTypeSymbol type)
+        private static TypeDeclarationKind DeclarationKind(INamedTypeSymbol type)
         {
             if (type.IsRecord)
             {
-                return type.IsValueType ? "partial record struct" : "partial record";
+                return type.IsValueType ? TypeDeclarationKind.RecordStruct : TypeDeclarationKind.Record;
             }
 
             return type.TypeKind switch
             {
-                // 'ref' must come before 'partial'.
-                TypeKind.Struct => type.IsRefLikeType ? "ref partial struct" : "partial struct",
-                TypeKind.Interface => "partial interface",
-                _ => "partial class",
+                TypeKind.Struct => type.IsRefLikeType ? TypeDeclarationKind.RefStruct : TypeDeclarationKind.Struct,
+                TypeKind.Interface => TypeDeclarationKind.Interface,
+                _ => TypeDeclarationKind.Class,
             };
         }
     }

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using TaskFlow.Generators.Model;
@@ -13,15 +12,16 @@ public sealed partial class TaskGenerator
     internal static partial class Parser
     {
         /// <summary>
-        /// Reads <c>[Task(EntityKey = "note:{noteId}")]</c>: checks the template (TF0015), that every placeholder names a
-        /// message argument (TF0014) of a type with one stable text (TF0016), and builds the expression that formats it.
+        /// Reads <c>[Task(EntityKey = "note:{noteId}")]</c>: checks the template (TF0015, <see cref="EntityKeyTemplate"/>),
+        /// that every placeholder names a message argument (TF0014) of a type with one stable text (TF0016), and binds the
+        /// parts to those arguments.
         /// </summary>
         private static EntityKeySpec? ReadEntityKey(string template, IMethodSymbol method, string methodDisplay, LocationInfo? location, List<DiagnosticInfo> diagnostics)
         {
             var key = EntityKeyTemplate.Parse(template);
             if (key.Error is { } malformed)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MalformedEntityKey, location, FormatLiteral(template), methodDisplay, malformed.Message));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MalformedEntityKey, location, SymbolDisplay.FormatLiteral(template, quote: true), methodDisplay, malformed.Message));
                 return null;
             }
 
@@ -30,7 +30,7 @@ public sealed partial class TaskGenerator
                 ? "the task has no message arguments"
                 : "its message arguments: " + string.Join(", ", arguments.Select(static argument => argument.Name));
             var valid = true;
-            var holes = new Dictionary<string, string>(StringComparer.Ordinal);
+            var holes = new Dictionary<string, EntityKeyPartSpec>(StringComparer.Ordinal);
             foreach (var (hole, parameter) in key.Bind(method.Parameters, static parameter => parameter.Name))
             {
                 var shown = "{" + hole.Text + "}";
@@ -92,8 +92,8 @@ public sealed partial class TaskGenerator
                 }
 
                 // DateOnly's invariant default is MM/dd/yyyy; keys use ISO 8601.
-                var format = IsType(parameter.Type, "System", "DateOnly") ? ":yyyy-MM-dd" : string.Empty;
-                holes[hole.Text] = "{" + NameConventions.ToIdentifier(parameter.Name) + format + "}";
+                var format = IsType(parameter.Type, "System", "DateOnly") ? "yyyy-MM-dd" : null;
+                holes[hole.Text] = new EntityKeyPartSpec(parameter.Name, IsArgument: true, format);
             }
 
             if (!valid)
@@ -101,27 +101,8 @@ public sealed partial class TaskGenerator
                 return null;
             }
 
-            if (holes.Count == 0)
-            {
-                // No placeholders: one key for every call.
-                return new EntityKeySpec(template, FormatLiteral(key.FixedText));
-            }
-
-            var interpolated = new StringBuilder("$\"");
-            foreach (var segment in key.Segments)
-            {
-                if (segment.IsHole)
-                {
-                    interpolated.Append(holes[segment.Text]);
-                    continue;
-                }
-
-                var literal = SymbolDisplay.FormatLiteral(segment.Text, quote: true);
-                interpolated.Append(literal.Substring(1, literal.Length - 2).Replace("{", "{{").Replace("}", "}}"));
-            }
-
-            interpolated.Append('"');
-            return new EntityKeySpec(template, "global::System.String.Create(global::System.Globalization.CultureInfo.InvariantCulture, " + interpolated + ")");
+            var parts = key.Segments.Select(segment => segment.IsHole ? holes[segment.Text] : new EntityKeyPartSpec(segment.Text, IsArgument: false, Format: null));
+            return new EntityKeySpec(template, parts.ToEquatableArray());
         }
 
         /// <summary>Why a message argument's type cannot be a placeholder of an entity key, or <c>null</c> when it can (docs/generator.md).</summary>

@@ -4,7 +4,6 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using TaskFlow.Generators.Model;
 
 namespace TaskFlow.Generators;
@@ -70,7 +69,7 @@ public sealed partial class TaskGenerator
                             declaredNullable || widenToNullable,
                             NameConventions.ToSnakeCase(parameter.Name),
                             type.ToDisplayString(s_typeDisplayFormat),
-                            parameter.HasExplicitDefaultValue ? FormatDefaultValue(type, parameter.ExplicitDefaultValue) : null,
+                            parameter.HasExplicitDefaultValue ? ReadConstant(type, parameter.ExplicitDefaultValue) : null,
                             DefaultInProxy: false,
                             SuppressNullableOnPass: widenToNullable && type.NullableAnnotation == NullableAnnotation.NotAnnotated));
                         break;
@@ -202,61 +201,36 @@ public sealed partial class TaskGenerator
                 ? type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T
                 : type.NullableAnnotation == NullableAnnotation.Annotated;
 
-        /// <summary>Formats a parameter's default value as a C# expression of the parameter's type.</summary>
-        internal static string FormatDefaultValue(ITypeSymbol type, object? value)
+        /// <summary>A constant of <paramref name="type"/> as a value: a parameter's default, or an enum value of an attribute.</summary>
+        internal static ConstantSpec ReadConstant(ITypeSymbol type, object? value)
         {
             if (value is null)
             {
-                return type.IsReferenceType || type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T ? "null" : "default";
+                var isNullable = type.IsReferenceType || type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
+                return new ConstantSpec(isNullable ? ConstantKind.Null : ConstantKind.Default, string.Empty);
             }
 
             var underlying = type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable
                 ? nullable.TypeArguments[0]
                 : type;
-            var literal = FormatLiteral(value);
-            if (underlying.TypeKind == TypeKind.Enum)
+            var enumType = underlying.TypeKind == TypeKind.Enum
+                ? underlying.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(s_fullyQualifiedFormat)
+                : null;
+            var (kind, text) = value switch
             {
-                var enumType = underlying.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(s_fullyQualifiedFormat);
-                return "(" + enumType + ")" + (literal.StartsWith("-", StringComparison.Ordinal) ? "(" + literal + ")" : literal);
-            }
-
-            return literal;
-        }
-
-        private static string FormatLiteral(object value)
-        {
-            switch (value)
-            {
-                case string text:
-                    return SymbolDisplay.FormatLiteral(text, quote: true);
-                case char character:
-                    return SymbolDisplay.FormatLiteral(character, quote: true);
-                case bool boolean:
-                    return boolean ? "true" : "false";
-                case float single:
-                    return float.IsNaN(single) ? "float.NaN"
-                        : float.IsPositiveInfinity(single) ? "float.PositiveInfinity"
-                        : float.IsNegativeInfinity(single) ? "float.NegativeInfinity"
-                        : single.ToString("R", CultureInfo.InvariantCulture) + "F";
-                case double number:
-                    return double.IsNaN(number) ? "double.NaN"
-                        : double.IsPositiveInfinity(number) ? "double.PositiveInfinity"
-                        : double.IsNegativeInfinity(number) ? "double.NegativeInfinity"
-                        : number.ToString("R", CultureInfo.InvariantCulture) + "D";
-                case decimal number:
-                    return number.ToString(CultureInfo.InvariantCulture) + "M";
-                case uint number:
-                    return number.ToString(CultureInfo.InvariantCulture) + "U";
-                case long number:
-                    return number.ToString(CultureInfo.InvariantCulture) + "L";
-                case ulong number:
-                    return number.ToString(CultureInfo.InvariantCulture) + "UL";
-                case IFormattable number:
-                    // int, short, ushort, byte, sbyte: constant conversions make the plain literal fit.
-                    return number.ToString(null, CultureInfo.InvariantCulture);
-                default:
-                    return Convert.ToString(value, CultureInfo.InvariantCulture) ?? "default";
-            }
+                string characters => (ConstantKind.String, characters),
+                char character => (ConstantKind.Char, new string(character, 1)),
+                bool boolean => (ConstantKind.Boolean, boolean ? "true" : "false"),
+                float single => (ConstantKind.Single, single.ToString("R", CultureInfo.InvariantCulture)),
+                double number => (ConstantKind.Double, number.ToString("R", CultureInfo.InvariantCulture)),
+                decimal number => (ConstantKind.Decimal, number.ToString(CultureInfo.InvariantCulture)),
+                uint number => (ConstantKind.UInt32, number.ToString(CultureInfo.InvariantCulture)),
+                long number => (ConstantKind.Int64, number.ToString(CultureInfo.InvariantCulture)),
+                ulong number => (ConstantKind.UInt64, number.ToString(CultureInfo.InvariantCulture)),
+                IFormattable number => (ConstantKind.Integer, number.ToString(null, CultureInfo.InvariantCulture)),
+                _ => (ConstantKind.Other, Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty),
+            };
+            return new ConstantSpec(kind, text, enumType);
         }
     }
 }

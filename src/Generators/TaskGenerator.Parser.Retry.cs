@@ -33,11 +33,11 @@ public sealed partial class TaskGenerator
                 Report("maxRetries = " + maxRetries.ToString(CultureInfo.InvariantCulture), null, "it must be between 0 and 1000");
             }
 
-            string? backoff = null;
-            string? delay = null;
-            string? maxDelay = null;
+            ConstantSpec? backoff = null;
+            double? delay = null;
+            double? maxDelay = null;
             bool? jitter = null;
-            EquatableArray<string>? schedule = null;
+            EquatableArray<double>? schedule = null;
             var retryOn = EquatableArray<string>.Empty;
             var doNotRetryOn = EquatableArray<string>.Empty;
             foreach (var argument in attribute.NamedArguments)
@@ -52,9 +52,7 @@ public sealed partial class TaskGenerator
                 {
                     case "Backoff" when value.Type is INamedTypeSymbol { TypeKind: TypeKind.Enum } enumType:
                         var member = enumType.GetMembers().OfType<IFieldSymbol>().FirstOrDefault(field => field.HasConstantValue && Equals(field.ConstantValue, value.Value));
-                        backoff = member is not null
-                            ? enumType.ToDisplayString(s_fullyQualifiedFormat) + "." + NameConventions.ToIdentifier(member.Name)
-                            : FormatDefaultValue(enumType, value.Value);
+                        backoff = ReadConstant(enumType, value.Value) with { EnumMember = member?.Name };
                         break;
                     case "DelaySeconds" when value.Value is double seconds:
                         delay = CheckSeconds(argument.Key, seconds);
@@ -67,7 +65,7 @@ public sealed partial class TaskGenerator
                         break;
                     case "ScheduleSeconds" when value.Kind == TypedConstantKind.Array:
                         schedule = value.Values
-                            .Select(entry => entry.Value is double seconds ? CheckSeconds(argument.Key, seconds) ?? "global::System.TimeSpan.Zero" : "global::System.TimeSpan.Zero")
+                            .Select(entry => entry.Value is double seconds ? CheckSeconds(argument.Key, seconds) ?? double.NaN : double.NaN)
                             .ToEquatableArray();
                         break;
                     case "RetryOn" when value.Kind == TypedConstantKind.Array:
@@ -81,7 +79,7 @@ public sealed partial class TaskGenerator
 
             return new RetrySpec(maxRetries, backoff, delay, maxDelay, jitter, schedule, retryOn, doNotRetryOn);
 
-            string? CheckSeconds(string name, double seconds)
+            double? CheckSeconds(string name, double seconds)
             {
                 var problem = DescribeInvalidSeconds(seconds);
                 if (problem is not null)
@@ -90,7 +88,7 @@ public sealed partial class TaskGenerator
                     return null;
                 }
 
-                return "global::System.TimeSpan.FromSeconds(" + FormatLiteral(seconds) + ")";
+                return seconds;
             }
 
             EquatableArray<string> ReadExceptionTypes(string name, TypedConstant array)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using TaskFlow.Generators.Model;
 
 namespace TaskFlow.Generators;
@@ -11,7 +12,11 @@ public sealed partial class TaskGenerator
 {
     internal static partial class Parser
     {
-        private static (string TaskName, string? Queue, string? SoftTimeLimit, string? TimeLimit, EntityKeySpec? EntityKey, bool? IgnoreResult) ReadTaskAttribute(
+        /// <summary>
+        /// Reads the named arguments of <c>[Task]</c>: the wire name and queue (TF0008, <c>.Naming</c>), the time limits
+        /// (<c>.TimeLimits</c>), the entity key (<c>.EntityKey</c>) and <c>IgnoreResult</c>.
+        /// </summary>
+        private static (string TaskName, string? Queue, double? SoftTimeLimit, double? TimeLimit, EntityKeySpec? EntityKey, bool? IgnoreResult) ReadTaskAttribute(
             AttributeData attribute,
             IMethodSymbol method,
             List<INamedTypeSymbol> chain,
@@ -46,12 +51,12 @@ public sealed partial class TaskGenerator
                     case ("Name", string value):
                         problem = DescribeInvalidName(value, isQueue: false);
                         name = value;
-                        shown = FormatLiteral(value);
+                        shown = SymbolDisplay.FormatLiteral(value, quote: true);
                         break;
                     case ("Queue", string value):
                         problem = DescribeInvalidName(value, isQueue: true);
                         queue = value;
-                        shown = FormatLiteral(value);
+                        shown = SymbolDisplay.FormatLiteral(value, quote: true);
                         break;
                     case ("SoftTimeLimitSeconds", double value):
                         problem = DescribeInvalidSeconds(value);
@@ -74,17 +79,13 @@ public sealed partial class TaskGenerator
                 }
             }
 
-            if (soft > 0 && hard > 0 && soft > hard && DescribeInvalidSeconds(soft) is null && DescribeInvalidSeconds(hard) is null)
-            {
-                var location = FindNamedArgument(attribute, "SoftTimeLimitSeconds", cancellationToken) ?? methodLocation;
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidTaskAttributeValue, location, "SoftTimeLimitSeconds", soft.ToString("R", CultureInfo.InvariantCulture), methodDisplay, "the soft time limit must not be longer than the hard time limit"));
-            }
+            CheckSoftWithinHard(soft, hard, attribute, methodDisplay, methodLocation, diagnostics, cancellationToken);
 
             name ??= NameConventions.DefaultTaskName(
                 method.ContainingNamespace.IsGlobalNamespace ? string.Empty : method.ContainingNamespace.ToDisplayString(),
                 chain.Select(static type => type.Name),
                 method.Name);
-            return (name, queue, SecondsExpression(soft), SecondsExpression(hard), entityKey, ignoreResult);
+            return (name, queue, TimeLimit(soft), TimeLimit(hard), entityKey, ignoreResult);
         }
     }
 }

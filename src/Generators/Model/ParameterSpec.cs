@@ -8,7 +8,7 @@ namespace TaskFlow.Generators.Model;
 /// <param name="IsNullable">Whether <c>null</c> is a valid value: <c>Nullable&lt;T&gt;</c> or an annotated reference type (arguments: <c>allowNull</c>; services: resolved with <c>GetService</c>).</param>
 /// <param name="WireName">The snake_case keyword name (arguments only).</param>
 /// <param name="TypeDisplay">The type as shown in the descriptor, e.g. <c>string?</c> (arguments only).</param>
-/// <param name="DefaultValue">The default value as a C# expression; <c>null</c> when the argument is required.</param>
+/// <param name="DefaultValue">The default value; <c>null</c> when the argument is required.</param>
 /// <param name="DefaultInProxy">Whether the default can be carried to the proxy methods (every later argument has one too).</param>
 /// <param name="SuppressNullableOnPass">Whether the generated local is nullable but the method parameter is not (a <c>null</c> default on a non-annotated parameter), so passing it needs <c>!</c>.</param>
 internal sealed record ParameterSpec(
@@ -19,7 +19,7 @@ internal sealed record ParameterSpec(
     bool IsNullable,
     string WireName,
     string TypeDisplay,
-    string? DefaultValue,
+    ConstantSpec? DefaultValue,
     bool DefaultInProxy,
     bool SuppressNullableOnPass)
 {
