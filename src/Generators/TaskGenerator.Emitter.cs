@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text;
 using Microsoft.CodeAnalysis.CSharp;
 using TaskFlow.Generators.Model;
+using TaskFlow.Shared;
 
 namespace TaskFlow.Generators;
 
@@ -153,7 +154,7 @@ public sealed partial class TaskGenerator
 
         private static void WriteProxy(SourceWriter writer, TaskSpec task)
         {
-            var arguments = task.Parameters.Where(static parameter => parameter.Kind == ParameterKind.Argument).ToList();
+            var arguments = task.Parameters.Where(static parameter => parameter.Kind == TaskParameterKind.Argument).ToList();
             var taken = new HashSet<string>(arguments.Select(static argument => argument.Identifier), StringComparer.Ordinal);
             var clientField = NameConventions.Unique("_client", taken);
             var options = NameConventions.Unique("options", taken);
@@ -264,7 +265,7 @@ public sealed partial class TaskGenerator
 
         private static void WriteArguments(SourceWriter writer, TaskSpec task)
         {
-            var arguments = task.Parameters.Where(static parameter => parameter.Kind == ParameterKind.Argument).ToList();
+            var arguments = task.Parameters.Where(static parameter => parameter.Kind == TaskParameterKind.Argument).ToList();
             var name = task.MethodName + "Arguments";
             writer.WriteLine(s_generatedCodeAttribute);
             writer.WriteLine("internal readonly struct " + name + " : global::TaskFlow.ITaskArguments");
@@ -305,7 +306,7 @@ public sealed partial class TaskGenerator
 
         private static void WriteDescriptor(SourceWriter writer, TaskSpec task)
         {
-            var arguments = task.Parameters.Where(static parameter => parameter.Kind == ParameterKind.Argument).ToList();
+            var arguments = task.Parameters.Where(static parameter => parameter.Kind == TaskParameterKind.Argument).ToList();
             writer.WriteLine(s_generatedCodeAttribute);
             writer.WriteLine("internal static readonly global::TaskFlow.TaskDescriptor " + task.MethodName + "Descriptor = new global::TaskFlow.TaskDescriptor(");
             writer.Indent();
@@ -444,7 +445,7 @@ public sealed partial class TaskGenerator
                 {
                     switch (parameter.Kind)
                     {
-                        case ParameterKind.Argument:
+                        case TaskParameterKind.Argument:
                         {
                             var index = position.ToString(CultureInfo.InvariantCulture);
                             var allowNull = parameter.IsNullable ? "true" : "false";
@@ -456,16 +457,16 @@ public sealed partial class TaskGenerator
                             break;
                         }
 
-                        case ParameterKind.Service:
+                        case TaskParameterKind.Service:
                             writer.WriteLine(
                                 "var " + parameter.Identifier + " = " + ServiceProviderExtensions + "." + (parameter.IsNullable ? "GetService" : "GetRequiredService")
                                 + "<" + parameter.Type + ">(" + invocation + ".Services);");
                             callArguments.Add(parameter.Identifier + (parameter.SuppressNullableOnPass ? "!" : string.Empty));
                             break;
-                        case ParameterKind.Context:
+                        case TaskParameterKind.Context:
                             callArguments.Add(invocation + ".Context");
                             break;
-                        case ParameterKind.CancellationToken:
+                        case TaskParameterKind.CancellationToken:
                             callArguments.Add(invocation + ".CancellationToken");
                             break;
                     }

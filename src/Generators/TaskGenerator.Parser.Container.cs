@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using TaskFlow.Generators.Model;
+using TaskFlow.Shared;
 
 namespace TaskFlow.Generators;
 
@@ -121,7 +122,7 @@ public sealed partial class TaskGenerator
             "Invoke" + methodName);
 
         private static bool IsTask(IMethodSymbol method) =>
-            method.GetAttributes().Any(static attribute => attribute.AttributeClass is { } attributeClass && IsType(attributeClass, "TaskFlow", "TaskAttribute"));
+            method.GetAttributes().Any(static attribute => attribute.AttributeClass is { } attributeClass && TypeNames.IsType(attributeClass, "TaskFlow", "TaskAttribute"));
 
         private static ContainerSpec CreateContainer(INamedTypeSymbol container, List<INamedTypeSymbol> chain)
         {

@@ -4,6 +4,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using TaskFlow.Generators.Model;
+using TaskFlow.Shared;
 
 namespace TaskFlow.Generators;
 
@@ -25,7 +26,7 @@ public sealed partial class TaskGenerator
                 return null;
             }
 
-            var arguments = method.Parameters.Where(static parameter => DescribeUnsupportedParameter(parameter) is null && Classify(parameter) == ParameterKind.Argument).ToList();
+            var arguments = method.Parameters.Where(static parameter => TaskParameterRules.DescribeUnsupported(parameter) is null && TaskParameterRules.Classify(parameter) == TaskParameterKind.Argument).ToList();
             var argumentList = arguments.Count == 0
                 ? "the task has no message arguments"
                 : "its message arguments: " + string.Join(", ", arguments.Select(static argument => argument.Name));
@@ -43,20 +44,20 @@ public sealed partial class TaskGenerator
                     continue;
                 }
 
-                if (DescribeUnsupportedParameter(parameter) is not null)
+                if (TaskParameterRules.DescribeUnsupported(parameter) is not null)
                 {
                     // TF0003 reports the parameter itself.
                     valid = false;
                     continue;
                 }
 
-                var kind = Classify(parameter);
-                if (kind != ParameterKind.Argument)
+                var kind = TaskParameterRules.Classify(parameter);
+                if (kind != TaskParameterKind.Argument)
                 {
                     var injected = kind switch
                     {
-                        ParameterKind.CancellationToken => "the cancellation token",
-                        ParameterKind.Context => "the task context",
+                        TaskParameterKind.CancellationToken => "the cancellation token",
+                        TaskParameterKind.Context => "the task context",
                         _ => "a service resolved from DI",
                     };
                     diagnostics.Add(DiagnosticInfo.Create(
@@ -92,7 +93,7 @@ public sealed partial class TaskGenerator
                 }
 
                 // DateOnly's invariant default is MM/dd/yyyy; keys use ISO 8601.
-                var format = IsType(parameter.Type, "System", "DateOnly") ? "yyyy-MM-dd" : null;
+                var format = TypeNames.IsType(parameter.Type, "System", "DateOnly") ? "yyyy-MM-dd" : null;
                 holes[hole.Text] = new EntityKeyPartSpec(parameter.Name, IsArgument: true, format);
             }
 
@@ -142,17 +143,17 @@ public sealed partial class TaskGenerator
                     return "a point in time has no one text for one entity (kind, offset and precision vary); use DateOnly or a string";
             }
 
-            if (IsType(type, "System", "Guid") || IsType(type, "System", "DateOnly") || IsType(type, "System", "Int128") || IsType(type, "System", "UInt128"))
+            if (TypeNames.IsType(type, "System", "Guid") || TypeNames.IsType(type, "System", "DateOnly") || TypeNames.IsType(type, "System", "Int128") || TypeNames.IsType(type, "System", "UInt128"))
             {
                 return null;
             }
 
-            if (IsType(type, "System", "Half"))
+            if (TypeNames.IsType(type, "System", "Half"))
             {
                 return "binary floating-point numbers have no stable text for one value; use an integer, a decimal or a string";
             }
 
-            if (IsType(type, "System", "DateTimeOffset") || IsType(type, "System", "TimeOnly") || IsType(type, "System", "TimeSpan"))
+            if (TypeNames.IsType(type, "System", "DateTimeOffset") || TypeNames.IsType(type, "System", "TimeOnly") || TypeNames.IsType(type, "System", "TimeSpan"))
             {
                 return "a point in time has no one text for one entity (kind, offset and precision vary); use DateOnly or a string";
             }

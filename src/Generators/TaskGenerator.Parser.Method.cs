@@ -1,6 +1,7 @@
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using TaskFlow.Generators.Model;
+using TaskFlow.Shared;
 
 namespace TaskFlow.Generators;
 
@@ -58,7 +59,7 @@ public sealed partial class TaskGenerator
             }
 
             var type = method.ReturnType;
-            if (type is INamedTypeSymbol named && IsInNamespace(named, "System.Threading.Tasks"))
+            if (type is INamedTypeSymbol named && TypeNames.IsInNamespace(named, "System.Threading.Tasks"))
             {
                 switch (named.OriginalDefinition.MetadataName)
                 {
@@ -83,7 +84,7 @@ public sealed partial class TaskGenerator
                 return (ReturnKind.Void, null, "ref structs cannot be stored as a task result");
             }
 
-            if (IsType(type, "System.Collections.Generic", "IAsyncEnumerable`1") || IsType(type, "System.Collections.Generic", "IAsyncEnumerator`1"))
+            if (TypeNames.IsType(type, "System.Collections.Generic", "IAsyncEnumerable`1") || TypeNames.IsType(type, "System.Collections.Generic", "IAsyncEnumerator`1"))
             {
                 return (ReturnKind.Void, null, "async streams are not supported; return Task<T> with a collection");
             }

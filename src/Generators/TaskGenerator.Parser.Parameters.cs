@@ -1,10 +1,10 @@
 using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using TaskFlow.Generators.Model;
+using TaskFlow.Shared;
 
 namespace TaskFlow.Generators;
 
@@ -12,25 +12,13 @@ public sealed partial class TaskGenerator
 {
     internal static partial class Parser
     {
-        private static readonly ImmutableHashSet<string> s_collectionInterfaces = ImmutableHashSet.Create(
-            StringComparer.Ordinal,
-            "IEnumerable`1",
-            "IReadOnlyList`1",
-            "IList`1",
-            "ICollection`1",
-            "IReadOnlyCollection`1",
-            "IDictionary`2",
-            "IReadOnlyDictionary`2",
-            "ISet`1",
-            "IReadOnlySet`1");
-
         private static EquatableArray<ParameterSpec> ParseParameters(IMethodSymbol method, string methodDisplay, List<DiagnosticInfo> diagnostics, ref bool proxyIsPublic)
         {
             var parameters = new List<ParameterSpec>(method.Parameters.Length);
             foreach (var parameter in method.Parameters)
             {
                 var location = LocationInfo.From(parameter.Locations.FirstOrDefault());
-                var problem = DescribeUnsupportedParameter(parameter);
+                var problem = TaskParameterRules.DescribeUnsupported(parameter);
                 if (problem is not null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedParameter, location, parameter.Name, methodDisplay, problem));
@@ -38,12 +26,12 @@ public sealed partial class TaskGenerator
                 }
 
                 var type = parameter.Type;
-                var kind = Classify(parameter);
+                var kind = TaskParameterRules.Classify(parameter);
                 var declaredNullable = IsNullable(type);
                 var defaultIsNull = parameter.HasExplicitDefaultValue && parameter.ExplicitDefaultValue is null;
                 switch (kind)
                 {
-                    case ParameterKind.Argument:
+                    case TaskParameterKind.Argument:
                     {
                         var visibility = GetVisibility(type);
                         proxyIsPublic &= visibility.Level == VisibilityLevel.Public;
@@ -75,7 +63,7 @@ public sealed partial class TaskGenerator
                         break;
                     }
 
-                    case ParameterKind.Service:
+                    case TaskParameterKind.Service:
                     {
                         // Optional services (annotated, or defaulting to null) are resolved with GetService.
                         var optional = (type.IsReferenceType && declaredNullable) || defaultIsNull;
@@ -115,7 +103,7 @@ public sealed partial class TaskGenerator
             var trailing = true;
             for (var i = parameters.Count - 1; i >= 0; i--)
             {
-                if (parameters[i].Kind != ParameterKind.Argument)
+                if (parameters[i].Kind != TaskParameterKind.Argument)
                 {
                     continue;
                 }
@@ -128,72 +116,6 @@ public sealed partial class TaskGenerator
             }
 
             return parameters.ToEquatableArray();
-        }
-
-        /// <summary>
-        /// The parameter classification rule (docs/generator.md; the analyzers reuse it): the cancellation token,
-        /// the task context, <c>[FromServices]</c> and interface/abstract types other than collection interfaces
-        /// are injected; everything else is a message argument.
-        /// </summary>
-        internal static ParameterKind Classify(IParameterSymbol parameter)
-        {
-            var type = parameter.Type;
-            if (IsType(type, "System.Threading", "CancellationToken"))
-            {
-                return ParameterKind.CancellationToken;
-            }
-
-            if (IsType(type, "TaskFlow", "TaskContext"))
-            {
-                return ParameterKind.Context;
-            }
-
-            if (parameter.GetAttributes().Any(static attribute => attribute.AttributeClass is { } attributeClass && IsType(attributeClass, "TaskFlow", "FromServicesAttribute")))
-            {
-                return ParameterKind.Service;
-            }
-
-            if ((type.TypeKind == TypeKind.Interface || (type.TypeKind == TypeKind.Class && type.IsAbstract)) && !IsCollectionInterface(type))
-            {
-                return ParameterKind.Service;
-            }
-
-            return ParameterKind.Argument;
-        }
-
-        private static bool IsCollectionInterface(ITypeSymbol type) =>
-            type is INamedTypeSymbol { TypeKind: TypeKind.Interface, IsGenericType: true } named
-            && s_collectionInterfaces.Contains(named.OriginalDefinition.MetadataName)
-            && IsInNamespace(named, "System.Collections.Generic");
-
-        private static string? DescribeUnsupportedParameter(IParameterSymbol parameter)
-        {
-            switch (parameter.RefKind)
-            {
-                case RefKind.None:
-                    break;
-                case RefKind.Ref:
-                    return "ref parameters cannot be sent in a message";
-                case RefKind.Out:
-                    return "out parameters cannot be sent in a message";
-                case RefKind.In:
-                    return "in parameters cannot be sent in a message; pass the value";
-                default:
-                    return "ref readonly parameters cannot be sent in a message; pass the value";
-            }
-
-            var type = parameter.Type;
-            if (type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
-            {
-                return "pointers cannot be sent in a message or resolved from DI";
-            }
-
-            if (type.IsRefLikeType)
-            {
-                return "ref struct types such as Span<T> cannot be sent in a message or resolved from DI; use an array or ReadOnlyMemory<T>";
-            }
-
-            return null;
         }
 
         private static bool IsNullable(ITypeSymbol type) =>

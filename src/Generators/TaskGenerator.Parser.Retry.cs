@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using TaskFlow.Generators.Model;
+using TaskFlow.Shared;
 
 namespace TaskFlow.Generators;
 
@@ -14,7 +15,7 @@ public sealed partial class TaskGenerator
         /// <summary>Reads <c>[Retry]</c> into the policy to generate; only the values that were set are carried (the others keep <c>RetryPolicy</c>'s defaults, which are the attribute's).</summary>
         private static RetrySpec? ReadRetryAttribute(IMethodSymbol method, string methodDisplay, LocationInfo? methodLocation, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         {
-            var attribute = method.GetAttributes().FirstOrDefault(static candidate => candidate.AttributeClass is { } attributeClass && IsType(attributeClass, "TaskFlow", "RetryAttribute"));
+            var attribute = method.GetAttributes().FirstOrDefault(static candidate => candidate.AttributeClass is { } attributeClass && TypeNames.IsType(attributeClass, "TaskFlow", "RetryAttribute"));
             if (attribute is null || attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not int maxRetries)
             {
                 return null;
@@ -123,7 +124,7 @@ public sealed partial class TaskGenerator
 
             for (var current = type; current is not null; current = current.BaseType)
             {
-                if (IsType(current, "System", "Exception"))
+                if (TypeNames.IsType(current, "System", "Exception"))
                 {
                     return true;
                 }

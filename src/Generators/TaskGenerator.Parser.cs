@@ -160,33 +160,5 @@ public sealed partial class TaskGenerator
 
             return null;
         }
-
-        private static bool IsType(ITypeSymbol type, string @namespace, string metadataName) =>
-            type.OriginalDefinition.MetadataName == metadataName && type.ContainingType is null && IsInNamespace(type, @namespace);
-
-        private static bool IsInNamespace(ISymbol symbol, string @namespace)
-        {
-            var current = symbol.ContainingNamespace;
-            var end = @namespace.Length;
-            while (end > 0)
-            {
-                if (current is null || current.IsGlobalNamespace)
-                {
-                    return false;
-                }
-
-                var start = @namespace.LastIndexOf('.', end - 1) + 1;
-                var segment = current.Name;
-                if (segment.Length != end - start || string.CompareOrdinal(@namespace, start, segment, 0, segment.Length) != 0)
-                {
-                    return false;
-                }
-
-                current = current.ContainingNamespace;
-                end = start - 1;
-            }
-
-            return current is not null && current.IsGlobalNamespace;
-        }
     }
 }
