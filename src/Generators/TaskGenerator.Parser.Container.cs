@@ -20,6 +20,7 @@ public sealed partial class TaskGenerator
         /// <summary>Names the generator puts in every Client class besides the per-task members.</summary>
         private static readonly ImmutableArray<string> s_clientOwnMembers = ImmutableArray.Create("_client");
 
+        /// <summary>TF0001: every declaration of the type is <c>partial</c>, so the generator can add its Client class.</summary>
         private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken)
         {
             if (type.DeclaringSyntaxReferences.Length == 0)
@@ -38,6 +39,7 @@ public sealed partial class TaskGenerator
             return true;
         }
 
+        /// <summary>TF0011: the type has a member named <c>Client</c> other than a <c>partial class Client</c> that extends the generated one.</summary>
         private static bool HasConflictingClientMember(INamedTypeSymbol container, CancellationToken cancellationToken)
         {
             foreach (var member in container.GetMembers(ClientName))
@@ -54,6 +56,7 @@ public sealed partial class TaskGenerator
             return false;
         }
 
+        /// <summary>Whether a base type has (or gets from this generator) a <c>Client</c>, so the generated one needs <c>new</c>.</summary>
         private static bool ClientHidesInheritedMember(INamedTypeSymbol container)
         {
             for (var type = container.BaseType; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
@@ -68,6 +71,7 @@ public sealed partial class TaskGenerator
             return false;
         }
 
+        /// <summary>TF0007: why a containing type cannot be reached from the generated registration, or <c>null</c>.</summary>
         private static string? DescribeInaccessibility(INamedTypeSymbol type)
         {
             if (type.IsFileLocal)
@@ -124,6 +128,7 @@ public sealed partial class TaskGenerator
         private static bool IsTask(IMethodSymbol method) =>
             method.GetAttributes().Any(static attribute => attribute.AttributeClass is { } attributeClass && TypeNames.IsType(attributeClass, "TaskFlow", "TaskAttribute"));
 
+        /// <summary>The container spec: the namespace and the chain of types to reopen as partial.</summary>
         private static ContainerSpec CreateContainer(INamedTypeSymbol container, List<INamedTypeSymbol> chain)
         {
             var types = chain.Select(static type => new TypeDeclarationSpec(DeclarationKind(type), type.Name)).ToEquatableArray();

@@ -9,6 +9,7 @@ public sealed partial class TaskGenerator
 {
     internal static partial class Parser
     {
+        /// <summary>TF0010: why the invoker cannot call the method, or <c>null</c>.</summary>
         private static string? DescribeWhyNotInvocable(IMethodSymbol method, INamedTypeSymbol container)
         {
             if (method.MethodKind == MethodKind.ExplicitInterfaceImplementation)
@@ -44,6 +45,7 @@ public sealed partial class TaskGenerator
             return null;
         }
 
+        /// <summary>How the invoker awaits and stores the result, or the problem (TF0004).</summary>
         private static (ReturnKind Kind, ITypeSymbol? ResultType, string? Problem) ClassifyReturn(IMethodSymbol method)
         {
             if (method.ReturnsByRef || method.ReturnsByRefReadonly)

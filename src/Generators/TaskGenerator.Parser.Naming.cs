@@ -11,6 +11,7 @@ public sealed partial class TaskGenerator
 {
     internal static partial class Parser
     {
+        /// <summary>TF0008: why <c>[Task(Name)]</c> or <c>[Task(Queue)]</c> cannot be a task or queue name, or <c>null</c>.</summary>
         private static string? DescribeInvalidName(string value, bool isQueue)
         {
             if (string.IsNullOrWhiteSpace(value))

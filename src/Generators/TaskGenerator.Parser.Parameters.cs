@@ -12,6 +12,11 @@ public sealed partial class TaskGenerator
 {
     internal static partial class Parser
     {
+        /// <summary>
+        /// Classifies every parameter (<see cref="TaskParameterRules"/>) into the spec the emitter needs, reports the
+        /// parameters a task cannot have (TF0003) and argument types the proxy cannot expose, and marks which defaults the
+        /// proxy can carry.
+        /// </summary>
         private static EquatableArray<ParameterSpec> ParseParameters(IMethodSymbol method, string methodDisplay, List<DiagnosticInfo> diagnostics, ref bool proxyIsPublic)
         {
             var parameters = new List<ParameterSpec>(method.Parameters.Length);
@@ -124,7 +129,7 @@ public sealed partial class TaskGenerator
                 : type.NullableAnnotation == NullableAnnotation.Annotated;
 
         /// <summary>A constant of <paramref name="type"/> as a value: a parameter's default, or an enum value of an attribute.</summary>
-        internal static ConstantSpec ReadConstant(ITypeSymbol type, object? value)
+        private static ConstantSpec ReadConstant(ITypeSymbol type, object? value)
         {
             if (value is null)
             {

@@ -115,6 +115,7 @@ public sealed partial class TaskGenerator
             }
         }
 
+        /// <summary>Whether <c>RetryOn</c>/<c>DoNotRetryOn</c> names an exception type (TF0013 otherwise).</summary>
         private static bool IsException(ITypeSymbol type)
         {
             if (type is INamedTypeSymbol { IsUnboundGenericType: true })

@@ -143,6 +143,7 @@ public sealed partial class TaskGenerator
             return new TaskParseResult(task, methodLocation, EquatableArray<DiagnosticInfo>.Empty);
         }
 
+        /// <summary>Where the named argument <paramref name="name"/> of an attribute is written, for its diagnostics; <c>null</c> when it is not in source.</summary>
         private static LocationInfo? FindNamedArgument(AttributeData attribute, string name, CancellationToken cancellationToken)
         {
             if (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is not AttributeSyntax { ArgumentList: { } arguments })
