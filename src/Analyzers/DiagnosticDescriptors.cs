@@ -17,8 +17,8 @@ internal static class DiagnosticDescriptors
     /// <summary>Tasks that run concurrently, on many threads and in many processes.</summary>
     public const string ConcurrencyCategory = "TaskFlow.Concurrency";
 
-    /// <summary>The documented range of broker delays: (2^28 - 1) x 10 ms, see src/Runtime/Internal/DelayLevels.cs.</summary>
-    public const string MaxDelayDisplay = "31.07 days";
+    /// <summary>The longest broker delay, <see cref="ConstantTime.MaxDelay"/>, as messages show it: "31.07 days". Declared before the descriptors that use it.</summary>
+    public static readonly string MaxDelayDisplay = ConstantTime.Describe(ConstantTime.MaxDelay);
 
     private const string HelpLinkBase = "https://github.com/taskflow-dotnet/taskflow/blob/main/docs/analyzers/";
 

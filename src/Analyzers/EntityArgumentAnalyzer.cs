@@ -3,6 +3,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
+using TaskFlow.Shared;
 
 namespace TaskFlow.Analyzers;
 
@@ -46,7 +47,7 @@ public sealed class EntityArgumentAnalyzer : DiagnosticAnalyzer
         foreach (var parameter in method.Parameters)
         {
             if (parameter.Locations.FirstOrDefault() is not { IsInSource: true } location
-                || TaskParameterClassifier.Classify(parameter) != TaskParameterKind.Argument)
+                || TaskParameterRules.Classify(parameter) != TaskParameterKind.Argument)
             {
                 continue;
             }

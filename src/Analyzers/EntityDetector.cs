@@ -6,6 +6,7 @@ using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using TaskFlow.Shared;
 
 namespace TaskFlow.Analyzers;
 
@@ -170,7 +171,7 @@ internal sealed class EntityDetector
 
         var marked = properties.Where(static property => property.GetAttributes().Any(static attribute =>
                 attribute.AttributeClass is { Name: "KeyAttribute" } attributeClass
-                && TaskParameterClassifier.IsInNamespace(attributeClass, "System.ComponentModel.DataAnnotations")))
+                && TypeNames.IsInNamespace(attributeClass, "System.ComponentModel.DataAnnotations")))
             .ToImmutableArray();
         if (marked.Length > 0)
         {

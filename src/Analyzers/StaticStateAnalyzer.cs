@@ -3,6 +3,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
+using TaskFlow.Shared;
 
 namespace TaskFlow.Analyzers;
 
@@ -153,10 +154,10 @@ public sealed class StaticStateAnalyzer : DiagnosticAnalyzer
             && member.GetAttributes().Any(attribute => SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, threadStatic)));
 
     private static bool IsFlowLocal(ITypeSymbol type) =>
-        TaskParameterClassifier.IsType(type, "System.Threading", "AsyncLocal`1") || TaskParameterClassifier.IsType(type, "System.Threading", "ThreadLocal`1");
+        TypeNames.IsType(type, "System.Threading", "AsyncLocal`1") || TypeNames.IsType(type, "System.Threading", "ThreadLocal`1");
 
     private static bool IsThreadSafeCollection(ITypeSymbol type) =>
-        TaskParameterClassifier.IsInNamespace(type, "System.Collections.Concurrent") || TaskParameterClassifier.IsInNamespace(type, "System.Collections.Immutable");
+        TypeNames.IsInNamespace(type, "System.Collections.Concurrent") || TypeNames.IsInNamespace(type, "System.Collections.Immutable");
 
     private static bool IsCollection(ITypeSymbol type) =>
         type.AllInterfaces.Any(static candidate =>

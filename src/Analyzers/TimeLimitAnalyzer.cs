@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using TaskFlow.Shared;
 
 namespace TaskFlow.Analyzers;
 
@@ -45,7 +46,7 @@ public sealed class TimeLimitAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        if (method.Parameters.Any(static parameter => TaskParameterClassifier.Classify(parameter) is TaskParameterKind.CancellationToken or TaskParameterKind.Context))
+        if (method.Parameters.Any(static parameter => TaskParameterRules.Classify(parameter) is TaskParameterKind.CancellationToken or TaskParameterKind.Context))
         {
             return;
         }

@@ -2,11 +2,12 @@ using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using TaskFlow.Shared;
 
 namespace TaskFlow.Analyzers;
 
 /// <summary>
-/// TF1002: a message argument (by the generator's classification, <see cref="TaskParameterClassifier"/>) that cannot
+/// TF1002: a message argument (by the generator's classification, <see cref="TaskParameterRules"/>) that cannot
 /// travel in a JSON message: delegates, tasks, streams, connections, contexts, reflection objects, exceptions, and
 /// types System.Text.Json cannot create (no usable constructor, abstract or interface elements), also as the
 /// elements of arrays and collections. TF1009: a parameter injected only because its type is abstract (a stream, an
@@ -46,12 +47,12 @@ public sealed class WireParameterAnalyzer : DiagnosticAnalyzer
         foreach (var parameter in method.Parameters)
         {
             // ref/out/in parameters, pointers and ref structs are the generator's TF0003.
-            if (parameter.RefKind != RefKind.None || parameter.Type.IsRefLikeType || parameter.Locations.FirstOrDefault() is not { IsInSource: true } location)
+            if (TaskParameterRules.DescribeUnsupported(parameter) is not null || parameter.Locations.FirstOrDefault() is not { IsInSource: true } location)
             {
                 continue;
             }
 
-            switch (TaskParameterClassifier.Classify(parameter))
+            switch (TaskParameterRules.Classify(parameter))
             {
                 case TaskParameterKind.Argument:
                     var problem = DescribeUnsendable(parameter.Type, context.Compilation, 0);
@@ -62,7 +63,7 @@ public sealed class WireParameterAnalyzer : DiagnosticAnalyzer
 
                     break;
 
-                case TaskParameterKind.Service when !TaskParameterClassifier.HasFromServices(parameter):
+                case TaskParameterKind.Service when !TaskParameterRules.HasFromServices(parameter):
                     var what = DescribeNonService(parameter.Type);
                     if (what is not null)
                     {
@@ -114,14 +115,14 @@ public sealed class WireParameterAnalyzer : DiagnosticAnalyzer
         var element = EntityDetector.ElementType(type);
         if (element is not null && type.SpecialType != SpecialType.System_String)
         {
-            if (element is INamedTypeSymbol { IsGenericType: true } pair && TaskParameterClassifier.IsType(pair, "System.Collections.Generic", "KeyValuePair`2"))
+            if (element is INamedTypeSymbol { IsGenericType: true } pair && TypeNames.IsType(pair, "System.Collections.Generic", "KeyValuePair`2"))
             {
                 element = pair.TypeArguments[1];
             }
 
             if ((element.TypeKind == TypeKind.Interface || (element.TypeKind == TypeKind.Class && element.IsAbstract))
                 && element.SpecialType == SpecialType.None
-                && !TaskParameterClassifier.IsCollectionInterface(element)
+                && !TaskParameterRules.IsCollectionInterface(element)
                 && !HasJsonAttribute(element, "JsonDerivedTypeAttribute") && !HasJsonAttribute(element, "JsonPolymorphicAttribute") && !HasJsonAttribute(element, "JsonConverterAttribute")
                 && DescribeResource(element) is null)
             {
@@ -140,12 +141,12 @@ public sealed class WireParameterAnalyzer : DiagnosticAnalyzer
     /// <summary>Handles that belong to this process or this request: what they are, and what to send instead.</summary>
     private static string? DescribeResource(ITypeSymbol type)
     {
-        if (TaskParameterClassifier.IsType(type, "System", "IntPtr") || TaskParameterClassifier.IsType(type, "System", "UIntPtr"))
+        if (TypeNames.IsType(type, "System", "IntPtr") || TypeNames.IsType(type, "System", "UIntPtr"))
         {
             return "a native handle of this process";
         }
 
-        if (TaskParameterClassifier.IsType(type, "System.Threading.Tasks", "ValueTask") || TaskParameterClassifier.IsType(type, "System.Threading.Tasks", "ValueTask`1"))
+        if (TypeNames.IsType(type, "System.Threading.Tasks", "ValueTask") || TypeNames.IsType(type, "System.Threading.Tasks", "ValueTask`1"))
         {
             return "a running operation, not data; send the values it works on, or await it and send its result";
         }
@@ -164,7 +165,7 @@ public sealed class WireParameterAnalyzer : DiagnosticAnalyzer
 
     private static string? DescribeResourceClass(ITypeSymbol type)
     {
-        static bool Is(ITypeSymbol candidate, string @namespace, string name) => TaskParameterClassifier.IsType(candidate, @namespace, name);
+        static bool Is(ITypeSymbol candidate, string @namespace, string name) => TypeNames.IsType(candidate, @namespace, name);
 
         if (Is(type, "System.Threading.Tasks", "Task"))
         {
@@ -233,7 +234,7 @@ public sealed class WireParameterAnalyzer : DiagnosticAnalyzer
     {
         if (type is not INamedTypeSymbol { TypeKind: TypeKind.Class, SpecialType: SpecialType.None } named || named.IsStatic
             || (!SymbolEqualityComparer.Default.Equals(named.ContainingAssembly, compilation.Assembly) && named.ContainingAssembly.Identity.IsStrongName)
-            || TaskParameterClassifier.IsInNamespace(named, "System") || IsUnder(named, "System") || IsUnder(named, "Microsoft") || IsUnder(named, "TaskFlow"))
+            || TypeNames.IsInNamespace(named, "System") || IsUnder(named, "System") || IsUnder(named, "Microsoft") || IsUnder(named, "TaskFlow"))
         {
             return null;
         }
@@ -246,7 +247,7 @@ public sealed class WireParameterAnalyzer : DiagnosticAnalyzer
 
         var constructors = named.InstanceConstructors;
         var marked = constructors.FirstOrDefault(static constructor => constructor.GetAttributes().Any(static attribute =>
-            attribute.AttributeClass is { Name: "JsonConstructorAttribute" } attributeClass && TaskParameterClassifier.IsInNamespace(attributeClass, "System.Text.Json.Serialization")));
+            attribute.AttributeClass is { Name: "JsonConstructorAttribute" } attributeClass && TypeNames.IsInNamespace(attributeClass, "System.Text.Json.Serialization")));
         var publicConstructors = constructors.Where(static constructor => constructor.DeclaredAccessibility == Accessibility.Public).ToList();
         IMethodSymbol? chosen;
         if (marked is not null)
@@ -309,7 +310,7 @@ public sealed class WireParameterAnalyzer : DiagnosticAnalyzer
         for (var current = type; current is not null; current = current.BaseType)
         {
             if (current.GetAttributes().Any(attribute => attribute.AttributeClass is { } attributeClass && attributeClass.Name == name
-                && TaskParameterClassifier.IsInNamespace(attributeClass, "System.Text.Json.Serialization")))
+                && TypeNames.IsInNamespace(attributeClass, "System.Text.Json.Serialization")))
             {
                 return true;
             }
@@ -321,7 +322,7 @@ public sealed class WireParameterAnalyzer : DiagnosticAnalyzer
     /// <summary>What an abstract or interface type that no DI container provides is, or <c>null</c>.</summary>
     private static string? DescribeNonService(ITypeSymbol type)
     {
-        static bool Is(ITypeSymbol candidate, string @namespace, string name) => TaskParameterClassifier.IsType(candidate, @namespace, name);
+        static bool Is(ITypeSymbol candidate, string @namespace, string name) => TypeNames.IsType(candidate, @namespace, name);
 
         if (Is(type, "System.Data", "IDbTransaction") || Is(type, "System.Data", "IDbCommand") || Is(type, "System.Data", "IDataReader"))
         {

@@ -6,13 +6,14 @@ using System.Linq;
 using System.Text;
 using Microsoft.CodeAnalysis.CSharp;
 using TaskFlow.Generators.Model;
+using TaskFlow.Shared;
 
 namespace TaskFlow.Generators;
 
 public sealed partial class TaskGenerator
 {
     /// <summary>Writes the generated sources from the equatable models.</summary>
-    internal static class Emitter
+    internal static partial class Emitter
     {
         private const string ValueTaskOfObject = "global::System.Threading.Tasks.ValueTask<object?>";
         private const string ValueTaskOfHandle = "global::System.Threading.Tasks.ValueTask<global::TaskFlow.TaskHandle>";
@@ -153,7 +154,7 @@ public sealed partial class TaskGenerator
 
         private static void WriteProxy(SourceWriter writer, TaskSpec task)
         {
-            var arguments = task.Parameters.Where(static parameter => parameter.Kind == ParameterKind.Argument).ToList();
+            var arguments = task.Parameters.Where(static parameter => parameter.Kind == TaskParameterKind.Argument).ToList();
             var taken = new HashSet<string>(arguments.Select(static argument => argument.Identifier), StringComparer.Ordinal);
             var clientField = NameConventions.Unique("_client", taken);
             var options = NameConventions.Unique("options", taken);
@@ -240,7 +241,7 @@ public sealed partial class TaskGenerator
             var declared = new List<(string Property, string Value, string Shown)>();
             if (task.EntityKey is { } entityKey)
             {
-                declared.Add(("EntityKey", entityKey.Expression, "<c>" + EscapeXml(entityKey.Template) + "</c>"));
+                declared.Add(("EntityKey", EntityKeyExpression(entityKey), "<c>" + EscapeXml(entityKey.Template) + "</c>"));
             }
 
             if (task.IgnoreResult is true)
@@ -260,11 +261,11 @@ public sealed partial class TaskGenerator
         }
 
         private static string ProxyParameter(ParameterSpec argument) =>
-            argument.Type + " " + argument.Identifier + (argument.DefaultInProxy ? " = " + argument.DefaultValue : string.Empty);
+            argument.Type + " " + argument.Identifier + (argument.DefaultInProxy && argument.DefaultValue is { } value ? " = " + ConstantExpression(value) : string.Empty);
 
         private static void WriteArguments(SourceWriter writer, TaskSpec task)
         {
-            var arguments = task.Parameters.Where(static parameter => parameter.Kind == ParameterKind.Argument).ToList();
+            var arguments = task.Parameters.Where(static parameter => parameter.Kind == TaskParameterKind.Argument).ToList();
             var name = task.MethodName + "Arguments";
             writer.WriteLine(s_generatedCodeAttribute);
             writer.WriteLine("internal readonly struct " + name + " : global::TaskFlow.Infrastructure.ITaskArgumentWriter");
@@ -305,7 +306,7 @@ public sealed partial class TaskGenerator
 
         private static void WriteDescriptor(SourceWriter writer, TaskSpec task)
         {
-            var arguments = task.Parameters.Where(static parameter => parameter.Kind == ParameterKind.Argument).ToList();
+            var arguments = task.Parameters.Where(static parameter => parameter.Kind == TaskParameterKind.Argument).ToList();
             writer.WriteLine(s_generatedCodeAttribute);
             writer.WriteLine("internal static readonly global::TaskFlow.Infrastructure.TaskDescriptor " + task.MethodName + "Descriptor = new global::TaskFlow.Infrastructure.TaskDescriptor(");
             writer.Indent();
@@ -355,12 +356,12 @@ public sealed partial class TaskGenerator
             var settings = new List<Action<SourceWriter>>();
             if (task.SoftTimeLimit is { } soft)
             {
-                settings.Add(writer => writer.WriteLine("SoftTimeLimit = " + soft + ","));
+                settings.Add(writer => writer.WriteLine("SoftTimeLimit = " + TimeSpanExpression(soft) + ","));
             }
 
             if (task.TimeLimit is { } hard)
             {
-                settings.Add(writer => writer.WriteLine("TimeLimit = " + hard + ","));
+                settings.Add(writer => writer.WriteLine("TimeLimit = " + TimeSpanExpression(hard) + ","));
             }
 
             if (task.Retry is { } retry)
@@ -382,19 +383,19 @@ public sealed partial class TaskGenerator
             using (writer.OpenBlock(","))
             {
                 writer.WriteLine("MaxRetries = " + retry.MaxRetries.ToString(CultureInfo.InvariantCulture) + ",");
-                if (retry.Backoff is not null)
+                if (retry.Backoff is { } backoff)
                 {
-                    writer.WriteLine("Backoff = " + retry.Backoff + ",");
+                    writer.WriteLine("Backoff = " + ConstantExpression(backoff) + ",");
                 }
 
-                if (retry.Delay is not null)
+                if (retry.Delay is { } delay)
                 {
-                    writer.WriteLine("Delay = " + retry.Delay + ",");
+                    writer.WriteLine("Delay = " + TimeSpanExpression(delay) + ",");
                 }
 
-                if (retry.MaxDelay is not null)
+                if (retry.MaxDelay is { } maxDelay)
                 {
-                    writer.WriteLine("MaxDelay = " + retry.MaxDelay + ",");
+                    writer.WriteLine("MaxDelay = " + TimeSpanExpression(maxDelay) + ",");
                 }
 
                 if (retry.Jitter is { } jitter)
@@ -406,7 +407,7 @@ public sealed partial class TaskGenerator
                 {
                     writer.WriteLine("Schedule = " + (schedule.Count == 0
                         ? "global::System.Array.Empty<global::System.TimeSpan>()"
-                        : "new global::System.TimeSpan[] { " + string.Join(", ", schedule) + " }") + ",");
+                        : "new global::System.TimeSpan[] { " + string.Join(", ", schedule.Select(ScheduleStep)) + " }") + ",");
                 }
 
                 // Exception filters become type tests: no reflection at run time.
@@ -444,28 +445,28 @@ public sealed partial class TaskGenerator
                 {
                     switch (parameter.Kind)
                     {
-                        case ParameterKind.Argument:
+                        case TaskParameterKind.Argument:
                         {
                             var index = position.ToString(CultureInfo.InvariantCulture);
                             var allowNull = parameter.IsNullable ? "true" : "false";
-                            writer.WriteLine(parameter.HasDefault
-                                ? "var " + parameter.Identifier + " = " + invocation + ".Arguments.GetOrDefault<" + parameter.Type + ">(" + index + ", " + parameter.DefaultValue + ", " + allowNull + ");"
+                            writer.WriteLine(parameter.DefaultValue is { } defaultValue
+                                ? "var " + parameter.Identifier + " = " + invocation + ".Arguments.GetOrDefault<" + parameter.Type + ">(" + index + ", " + ConstantExpression(defaultValue) + ", " + allowNull + ");"
                                 : "var " + parameter.Identifier + " = " + invocation + ".Arguments.Get<" + parameter.Type + ">(" + index + ", " + allowNull + ");");
                             position++;
                             callArguments.Add(parameter.Identifier + (parameter.SuppressNullableOnPass ? "!" : string.Empty));
                             break;
                         }
 
-                        case ParameterKind.Service:
+                        case TaskParameterKind.Service:
                             writer.WriteLine(
                                 "var " + parameter.Identifier + " = " + ServiceProviderExtensions + "." + (parameter.IsNullable ? "GetService" : "GetRequiredService")
                                 + "<" + parameter.Type + ">(" + invocation + ".Services);");
                             callArguments.Add(parameter.Identifier + (parameter.SuppressNullableOnPass ? "!" : string.Empty));
                             break;
-                        case ParameterKind.Context:
+                        case TaskParameterKind.Context:
                             callArguments.Add(invocation + ".Context");
                             break;
-                        case ParameterKind.CancellationToken:
+                        case TaskParameterKind.CancellationToken:
                             callArguments.Add(invocation + ".CancellationToken");
                             break;
                     }
@@ -525,7 +526,7 @@ public sealed partial class TaskGenerator
 
             foreach (var type in container.Types)
             {
-                writer.WriteLine(type.Declaration + " " + NameConventions.ToIdentifier(type.Name));
+                writer.WriteLine(DeclarationKeywords(type.Kind) + " " + NameConventions.ToIdentifier(type.Name));
                 blocks.Push(writer.OpenBlock());
             }
 

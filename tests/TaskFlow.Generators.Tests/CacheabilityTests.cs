@@ -31,12 +31,24 @@ public class CacheabilityTests
 
                 [Task]
                 public static int Count(long[] ids) => ids.Length;
+
+                // Declared after the edited body, so that it is parsed again: its values (seconds, an enum member,
+                // default constants, a schedule) must compare equal for everything downstream to stay cached.
+                [Task(SoftTimeLimitSeconds = 1.5, TimeLimitSeconds = 3)]
+                [Retry(3, Backoff = RetryBackoff.Fixed, DelaySeconds = 2, ScheduleSeconds = new double[] { 1, 5 }, RetryOn = new[] { typeof(System.TimeoutException) })]
+                public static Task Refund(int orderId, decimal amount = 1.5m, System.DayOfWeek day = System.DayOfWeek.Monday, CancellationToken cancellationToken = default) => Task.CompletedTask;
             }
 
             public partial class InstanceTasks
             {
                 [Task]
                 public ValueTask<string> Describe(int id) => new ValueTask<string>(id.ToString());
+            }
+
+            public partial record struct Stamps
+            {
+                [Task]
+                public static void Touch() { }
             }
         }
         """;

@@ -25,11 +25,11 @@ public class ModelGraphTests
 
     private static readonly HashSet<Type> s_leaves = new()
     {
-        typeof(string), typeof(bool), typeof(int), typeof(TextSpan), typeof(LinePositionSpan),
+        typeof(string), typeof(bool), typeof(int), typeof(double), typeof(TextSpan), typeof(LinePositionSpan),
     };
 
     [Fact]
-    public void Model_types_hold_only_strings_bools_enums_spans_records_and_equatable_arrays()
+    public void Model_types_hold_only_strings_numbers_bools_enums_spans_records_and_equatable_arrays()
     {
         var roots = new[] { typeof(TaskParseResult), typeof(TaskNameClaim), typeof(GenerationFacts), typeof(TaskFile), typeof(RegistrationSpec), typeof(DiagnosticInfo) };
         var visited = new HashSet<Type>();
@@ -44,6 +44,9 @@ public class ModelGraphTests
         visited.ShouldContain(typeof(ContainerSpec));
         visited.ShouldContain(typeof(LocationInfo));
         visited.ShouldContain(typeof(EntityKeySpec));
+        visited.ShouldContain(typeof(EntityKeyPartSpec));
+        visited.ShouldContain(typeof(RetrySpec));
+        visited.ShouldContain(typeof(ConstantSpec));
     }
 
     [Fact]

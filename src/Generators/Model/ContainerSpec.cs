@@ -16,8 +16,3 @@ internal sealed record ContainerSpec(
     /// <summary>E.g. <c>global::Signup.SignupTasks.Client</c>.</summary>
     public string ClientFullyQualifiedName => FullyQualifiedName + ".Client";
 }
-
-/// <summary>One type declaration to reopen as partial.</summary>
-/// <param name="Declaration">The keywords that reopen it: <c>partial class</c>, <c>partial struct</c>, <c>ref partial struct</c>, <c>partial interface</c>, <c>partial record</c> or <c>partial record struct</c>.</param>
-/// <param name="Name">The type name as declared (no <c>@</c>).</param>
-internal sealed record TypeDeclarationSpec(string Declaration, string Name);
