@@ -2,9 +2,6 @@ using System.Collections.Generic;
 
 namespace TaskFlow.State.Internal;
 
-/// <summary>One schema migration: a version and the statements that bring the schema to it (run in one transaction).</summary>
-internal sealed record Migration(int Version, string Description, IReadOnlyList<string> Statements);
-
 /// <summary>
 /// The SQL of one database. Every query the runtime makes is here, with the schema name substituted once;
 /// parameters are Dapper's (<c>@Name</c>). The comments in each dialect say which index serves which query.

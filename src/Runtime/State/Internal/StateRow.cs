@@ -1,0 +1,52 @@
+using System;
+using System.Globalization;
+
+namespace TaskFlow.State.Internal;
+
+/// <summary>A task state row as read back (provider types vary: converted by <see cref="ToInfo"/>).</summary>
+internal sealed class StateRow
+{
+    public string TaskId { get; set; } = "";
+
+    public string? TaskName { get; set; }
+
+    public string? Queue { get; set; }
+
+    public object? State { get; set; }
+
+    public string? EntityKey { get; set; }
+
+    public object? Attempts { get; set; }
+
+    public string? Worker { get; set; }
+
+    public string? Error { get; set; }
+
+    public string? ResultJson { get; set; }
+
+    public object? CreatedAt { get; set; }
+
+    public object? StartedAt { get; set; }
+
+    public object? CompletedAt { get; set; }
+
+    public object? UpdatedAt { get; set; }
+
+    public object? ExpiresAt { get; set; }
+
+    public TaskStateInfo ToInfo() => new(
+        TaskId,
+        TaskName,
+        Queue,
+        (TaskState)Convert.ToInt32(State, CultureInfo.InvariantCulture),
+        EntityKey,
+        Convert.ToInt32(Attempts, CultureInfo.InvariantCulture),
+        Worker,
+        Error,
+        ResultJson,
+        StateDatabase.ToTime(CreatedAt)!.Value,
+        StateDatabase.ToTime(StartedAt),
+        StateDatabase.ToTime(CompletedAt),
+        StateDatabase.ToTime(UpdatedAt)!.Value,
+        StateDatabase.ToTime(ExpiresAt)!.Value);
+}
