@@ -86,7 +86,7 @@ internal sealed class OutboxRelay : BackgroundService
             await using (transaction.ConfigureAwait(false))
             {
                 var now = database.Now;
-                var claimed = (await connection.QueryAsync<ClaimRow>(new CommandDefinition(dialect.ClaimOutbox, new { Now = now, BatchSize = _store.Options.OutboxBatchSize }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+                var claimed = (await connection.QueryAsync<ClaimRow>(new CommandDefinition(dialect.Outbox.Claim, new { Now = now, BatchSize = _store.Options.OutboxBatchSize }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
                 var ids = claimed.Select(c => Convert.ToInt64(c.Id, CultureInfo.InvariantCulture)).ToArray();
                 var attemptsOf = claimed.ToDictionary(c => Convert.ToInt64(c.Id, CultureInfo.InvariantCulture), c => Convert.ToInt32(c.Attempts, CultureInfo.InvariantCulture));
                 if (ids.Length == 0)
@@ -95,7 +95,7 @@ internal sealed class OutboxRelay : BackgroundService
                     return 0;
                 }
 
-                var messages = await connection.QueryAsync<OutboxMessageRead>(new CommandDefinition(dialect.SelectOutboxMessages, new { Ids = ids }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                var messages = await connection.QueryAsync<OutboxMessageRead>(new CommandDefinition(dialect.Outbox.SelectMessages, new { Ids = ids }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 var byTransaction = messages
                     .GroupBy(m => Convert.ToInt64(m.TransactionId, CultureInfo.InvariantCulture))
                     .ToDictionary(g => g.Key, g => g.OrderBy(m => Convert.ToInt32(m.Seq, CultureInfo.InvariantCulture)).ToList());
@@ -104,14 +104,14 @@ internal sealed class OutboxRelay : BackgroundService
                 var published = results.Where(r => r.Error is null).Select(r => r.Id).ToArray();
                 if (published.Length > 0)
                 {
-                    await connection.ExecuteAsync(new CommandDefinition(dialect.DeleteOutboxTransactions, new { Ids = published }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    await connection.ExecuteAsync(new CommandDefinition(dialect.Outbox.DeleteTransactions, new { Ids = published }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 }
 
                 foreach (var (id, attempts, error) in results.Where(r => r.Error is not null))
                 {
                     var delay = TimeSpan.FromSeconds(Math.Min(_store.Options.OutboxMaxRetryDelay.TotalSeconds, Math.Pow(2, Math.Min(attempts, 20))));
                     var next = now + delay;
-                    await connection.ExecuteAsync(new CommandDefinition(dialect.FailOutboxTransaction, new { Id = id, Error = TaskStateStore.Summary(error!), NextAttemptAt = next }, transaction, cancellationToken: CancellationToken.None)).ConfigureAwait(false);
+                    await connection.ExecuteAsync(new CommandDefinition(dialect.Outbox.FailTransaction, new { Id = id, Error = TaskStateStore.Summary(error!), NextAttemptAt = next }, transaction, cancellationToken: CancellationToken.None)).ConfigureAwait(false);
                     StateLog.OutboxPublishFailed(_store.Logger, error!, id, attempts + 1, next);
                 }
 

@@ -31,7 +31,7 @@ internal sealed class StateDatabase
         Time = time;
         _logger = logger;
         _factory = options.ConnectionFactory!;
-        Dialect = options.Provider == StateStoreProvider.SqlServer ? new SqlServerDialect(options.Schema) : new PostgreSqlDialect(options.Schema);
+        Dialect = options.Provider == StateStoreProvider.SqlServer ? SqlServerDialect.Create(options.Schema) : PostgreSqlDialect.Create(options.Schema);
     }
 
     public TaskStateOptions Options { get; }
@@ -40,7 +40,7 @@ internal sealed class StateDatabase
 
     public SqlDialect Dialect { get; }
 
-    public int LatestVersion => Dialect.Migrations[^1].Version;
+    public int LatestVersion => Dialect.Schema.LatestVersion;
 
     public DateTimeOffset Now => Time.GetUtcNow();
 
@@ -104,15 +104,15 @@ internal sealed class StateDatabase
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                await connection.ExecuteAsync(new CommandDefinition(Dialect.LockMigrations, new { Resource = "taskflow.migrations:" + Dialect.Schema }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                foreach (var statement in Dialect.Bootstrap)
+                await connection.ExecuteAsync(new CommandDefinition(Dialect.Schema.LockMigrations, new { Resource = "taskflow.migrations:" + Dialect.SchemaName }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                foreach (var statement in Dialect.Schema.Bootstrap)
                 {
                     await connection.ExecuteAsync(new CommandDefinition(statement, null, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 }
 
-                var applied = (await connection.QueryAsync<int>(new CommandDefinition(Dialect.SelectAppliedVersions, null, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet();
+                var applied = (await connection.QueryAsync<int>(new CommandDefinition(Dialect.Schema.SelectAppliedVersions, null, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet();
                 var count = 0;
-                foreach (var migration in Dialect.Migrations)
+                foreach (var migration in Dialect.Schema.Migrations)
                 {
                     if (applied.Contains(migration.Version))
                     {
@@ -124,14 +124,14 @@ internal sealed class StateDatabase
                         await connection.ExecuteAsync(new CommandDefinition(statement, null, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                     }
 
-                    await connection.ExecuteAsync(new CommandDefinition(Dialect.InsertVersion, new { migration.Version, migration.Description, Now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    await connection.ExecuteAsync(new CommandDefinition(Dialect.Schema.InsertVersion, new { migration.Version, migration.Description, Now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                     count++;
                 }
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 if (count > 0)
                 {
-                    StateLog.SchemaApplied(_logger, Dialect.Schema, Dialect.Name, count, LatestVersion);
+                    StateLog.SchemaApplied(_logger, Dialect.SchemaName, Dialect.Name, count, LatestVersion);
                 }
 
                 return count;
@@ -147,7 +147,7 @@ internal sealed class StateDatabase
         {
             try
             {
-                var value = await connection.ExecuteScalarAsync<object>(new CommandDefinition(Dialect.SelectSchemaVersion, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                var value = await connection.ExecuteScalarAsync<object>(new CommandDefinition(Dialect.Schema.SelectVersion, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 return value is null or DBNull ? 0 : Convert.ToInt32(value, CultureInfo.InvariantCulture);
             }
             catch (DbException)
@@ -163,7 +163,7 @@ internal sealed class StateDatabase
         if (version < LatestVersion)
         {
             throw new InvalidOperationException(
-                $"TaskFlow state store: schema '{Dialect.Schema}' is at version {version}, this TaskFlow needs {LatestVersion}. " +
+                $"TaskFlow state store: schema '{Dialect.SchemaName}' is at version {version}, this TaskFlow needs {LatestVersion}. " +
                 "Apply it with TaskStateStore.ApplySchemaAsync (or the script from GetSchemaScript), or set ApplySchemaAutomatically.");
         }
     }
@@ -176,7 +176,7 @@ internal sealed class StateDatabase
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var value = await connection.ExecuteScalarAsync<object>(new CommandDefinition(Dialect.SelectState, new { TaskId = taskId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var value = await connection.ExecuteScalarAsync<object>(new CommandDefinition(Dialect.States.Select, new { TaskId = taskId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             return value is null or DBNull ? null : (TaskState)Convert.ToInt32(value, CultureInfo.InvariantCulture);
         }
     }
@@ -190,7 +190,7 @@ internal sealed class StateDatabase
         {
             foreach (var chunk in taskIds.Chunk(1000))
             {
-                var rows = await connection.QueryAsync<IdState>(new CommandDefinition(Dialect.SelectStatesAmong, new { Ids = chunk }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                var rows = await connection.QueryAsync<IdState>(new CommandDefinition(Dialect.States.SelectAmong, new { Ids = chunk }, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 foreach (var row in rows)
                 {
                     result[row.TaskId] = (TaskState)Convert.ToInt32(row.State, CultureInfo.InvariantCulture);
@@ -213,35 +213,35 @@ internal sealed class StateDatabase
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var row = await connection.QuerySingleOrDefaultAsync<StateRow>(new CommandDefinition(Dialect.SelectInfo, new { TaskId = taskId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var row = await connection.QuerySingleOrDefaultAsync<StateRow>(new CommandDefinition(Dialect.States.SelectInfo, new { TaskId = taskId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             return row?.ToInfo();
         }
     }
 
     /// <summary>
     /// Writes a batch of states in one transaction, in task id order (a stable lock order between writers), with
-    /// set-based upserts of up to <see cref="SqlDialect.MaxRowsPerUpsert"/> rows: a batch is a round trip or two.
+    /// set-based upserts of up to <see cref="StateBatchUpsert.MaxRows"/> rows: a batch is a round trip or two.
     /// </summary>
     public async Task WriteAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            if (writes.Count <= Dialect.MaxRowsPerUpsert)
+            if (writes.Count <= Dialect.States.UpsertBatch.MaxRows)
             {
                 // One statement is atomic on its own: no BEGIN/COMMIT round trips around it.
-                await UpsertAsync(connection, null, writes, cancellationToken).ConfigureAwait(false);
+                await Dialect.States.UpsertBatch.ExecuteAsync(connection, null, writes, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var chunk = Dialect.MaxRowsPerUpsert;
+                var chunk = Dialect.States.UpsertBatch.MaxRows;
                 for (var start = 0; start < writes.Count; start += chunk)
                 {
                     var rows = writes.Count <= chunk ? writes : writes.Skip(start).Take(chunk).ToList();
-                    await UpsertAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
+                    await Dialect.States.UpsertBatch.ExecuteAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
                 }
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -249,31 +249,10 @@ internal sealed class StateDatabase
         }
     }
 
-    private async Task UpsertAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<StateWrite> rows, CancellationToken cancellationToken)
-    {
-        if (!Dialect.PreparesUpsertStates)
-        {
-            var (sql, parameters) = Dialect.UpsertStates(rows);
-            await connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return;
-        }
-
-        // ADO.NET rather than Dapper here: Dapper has no way to prepare a command. The first batch on a physical
-        // connection prepares it; later ones find it prepared (Npgsql keeps prepared statements across pooled opens).
-        var command = connection.CreateCommand();
-        await using (command.ConfigureAwait(false))
-        {
-            command.Transaction = transaction;
-            Dialect.BindUpsertStates(command, rows);
-            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
     /// <summary>One upsert in the caller's transaction; returns whether it changed the row (false: it was already final).</summary>
     public async Task<bool> WriteInAsync(DbConnection connection, DbTransaction? transaction, StateWrite write, CancellationToken cancellationToken)
     {
-        var rows = await connection.ExecuteAsync(new CommandDefinition(Dialect.UpsertState, write, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = await connection.ExecuteAsync(new CommandDefinition(Dialect.States.Upsert, write, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows > 0;
     }
 
@@ -283,7 +262,7 @@ internal sealed class StateDatabase
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var rows = await connection.ExecuteAsync(new CommandDefinition(Dialect.Revoke, new { TaskId = taskId, Error = reason, Now = now, ExpiresAt = now + Options.ResultExpiry }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var rows = await connection.ExecuteAsync(new CommandDefinition(Dialect.States.Revoke, new { TaskId = taskId, Error = reason, Now = now, ExpiresAt = now + Options.ResultExpiry }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             return rows > 0;
         }
     }
@@ -294,7 +273,7 @@ internal sealed class StateDatabase
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var ids = await connection.QueryAsync<string>(new CommandDefinition(Dialect.RevokeEntity, new { EntityKey = entityKey, Error = reason, Now = now, ExpiresAt = now + Options.ResultExpiry }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var ids = await connection.QueryAsync<string>(new CommandDefinition(Dialect.Leases.RevokeUnfinished, new { EntityKey = entityKey, Error = reason, Now = now, ExpiresAt = now + Options.ResultExpiry }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             return ids.ToList();
         }
     }
@@ -307,7 +286,7 @@ internal sealed class StateDatabase
             var result = new List<string>();
             foreach (var chunk in taskIds.Chunk(1000))
             {
-                result.AddRange(await connection.QueryAsync<string>(new CommandDefinition(Dialect.SelectRevokedAmong, new { Ids = chunk }, cancellationToken: cancellationToken)).ConfigureAwait(false));
+                result.AddRange(await connection.QueryAsync<string>(new CommandDefinition(Dialect.States.SelectRevokedAmong, new { Ids = chunk }, cancellationToken: cancellationToken)).ConfigureAwait(false));
             }
 
             return result;
@@ -324,7 +303,7 @@ internal sealed class StateDatabase
         {
             for (var i = 0; i < maxBatches; i++)
             {
-                var deleted = await connection.ExecuteAsync(new CommandDefinition(Dialect.DeleteExpiredStates, new { Now = now, BatchSize = Options.CleanupBatchSize }, commandTimeout: 120, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                var deleted = await connection.ExecuteAsync(new CommandDefinition(Dialect.States.DeleteExpired, new { Now = now, BatchSize = Options.CleanupBatchSize }, commandTimeout: 120, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 total += deleted;
                 if (deleted < Options.CleanupBatchSize)
                 {
@@ -332,7 +311,7 @@ internal sealed class StateDatabase
                 }
             }
 
-            await connection.ExecuteAsync(new CommandDefinition(Dialect.DeleteExpiredLeases, new { Now = now, BatchSize = Options.CleanupBatchSize }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(Dialect.Leases.DeleteExpired, new { Now = now, BatchSize = Options.CleanupBatchSize }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
 
         return total;
@@ -350,8 +329,8 @@ internal sealed class StateDatabase
     /// <summary>In the caller's transaction: serialize with other operations on the entity and refuse if a lease holds it.</summary>
     public async Task CheckEntityForEnqueueAsync(DbConnection connection, DbTransaction transaction, string entityKey, CancellationToken cancellationToken)
     {
-        await connection.ExecuteAsync(new CommandDefinition(Dialect.LockEntityResource, new { Resource = EntityResource(entityKey) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var lease = await connection.QuerySingleOrDefaultAsync<LeaseRow>(new CommandDefinition(Dialect.SelectLease, new { EntityKey = entityKey }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(Dialect.Leases.LockResource, new { Resource = EntityResource(entityKey) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var lease = await connection.QuerySingleOrDefaultAsync<LeaseRow>(new CommandDefinition(Dialect.Leases.Select, new { EntityKey = entityKey }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (lease is not null && ToTime(lease.ExpiresAt) > Now)
         {
             throw new EntityLockedException(entityKey, $"held by lease {lease.Holder} until {ToTime(lease.ExpiresAt):O}");
@@ -368,20 +347,20 @@ internal sealed class StateDatabase
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                await connection.ExecuteAsync(new CommandDefinition(Dialect.LockEntityResource, new { Resource = EntityResource(entityKey) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                var lease = await connection.QuerySingleOrDefaultAsync<LeaseRow>(new CommandDefinition(Dialect.SelectLease, new { EntityKey = entityKey }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await connection.ExecuteAsync(new CommandDefinition(Dialect.Leases.LockResource, new { Resource = EntityResource(entityKey) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                var lease = await connection.QuerySingleOrDefaultAsync<LeaseRow>(new CommandDefinition(Dialect.Leases.Select, new { EntityKey = entityKey }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 if (lease is not null && lease.Holder != holder && ToTime(lease.ExpiresAt) > now)
                 {
                     return new EntityLockedException(entityKey, $"held by lease {lease.Holder} until {ToTime(lease.ExpiresAt):O}");
                 }
 
-                var pending = (await connection.QueryAsync<string>(new CommandDefinition(Dialect.SelectUnfinishedOfEntity, new { EntityKey = entityKey, Now = now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+                var pending = (await connection.QueryAsync<string>(new CommandDefinition(Dialect.Leases.SelectUnfinished, new { EntityKey = entityKey, Now = now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
                 if (pending.Count > 0)
                 {
                     return new EntityLockedException(entityKey, $"{pending.Count}{(pending.Count == 10 ? "+" : "")} task(s) pending or running ({string.Join(", ", pending.Take(3))})", pending);
                 }
 
-                await connection.ExecuteAsync(new CommandDefinition(Dialect.ReplaceLease, new { EntityKey = entityKey, Holder = holder, Now = now, ExpiresAt = now + Options.EntityLeaseDuration }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await connection.ExecuteAsync(new CommandDefinition(Dialect.Leases.Replace, new { EntityKey = entityKey, Holder = holder, Now = now, ExpiresAt = now + Options.EntityLeaseDuration }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return null;
             }
@@ -393,7 +372,7 @@ internal sealed class StateDatabase
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await connection.ExecuteAsync(new CommandDefinition(Dialect.DeleteLease, new { EntityKey = entityKey, Holder = holder }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(Dialect.Leases.Delete, new { EntityKey = entityKey, Holder = holder }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
     }
 
@@ -417,20 +396,20 @@ internal sealed class StateDatabase
 
     public async Task<long> InsertOutboxTransactionAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
-        var id = await connection.ExecuteScalarAsync<object>(new CommandDefinition(Dialect.InsertOutboxTransaction, new { Now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var id = await connection.ExecuteScalarAsync<object>(new CommandDefinition(Dialect.Outbox.InsertTransaction, new { Now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return Convert.ToInt64(id, CultureInfo.InvariantCulture);
     }
 
     public Task InsertOutboxMessageAsync(DbConnection connection, DbTransaction transaction, OutboxMessageRow message, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition(Dialect.InsertOutboxMessage, message, transaction, cancellationToken: cancellationToken));
+        connection.ExecuteAsync(new CommandDefinition(Dialect.Outbox.InsertMessage, message, transaction, cancellationToken: cancellationToken));
 
     public async Task<OutboxStatus> GetOutboxStatusAsync(CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var status = await connection.QuerySingleAsync<OutboxStatusRow>(new CommandDefinition(Dialect.SelectOutboxStatus, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            var failures = await connection.QueryAsync<OutboxFailureRow>(new CommandDefinition(Dialect.SelectOutboxFailures, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var status = await connection.QuerySingleAsync<OutboxStatusRow>(new CommandDefinition(Dialect.Outbox.SelectStatus, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var failures = await connection.QueryAsync<OutboxFailureRow>(new CommandDefinition(Dialect.Outbox.SelectFailures, cancellationToken: cancellationToken)).ConfigureAwait(false);
             return new OutboxStatus(
                 Convert.ToInt64(status.Pending, CultureInfo.InvariantCulture),
                 Convert.ToInt64(status.Failing, CultureInfo.InvariantCulture),

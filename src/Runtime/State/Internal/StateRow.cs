@@ -6,6 +6,11 @@ namespace TaskFlow.State.Internal;
 /// <summary>A task state row as read back (provider types vary: converted by <see cref="ToInfo"/>).</summary>
 internal sealed class StateRow
 {
+    /// <summary>The select list that reads a <c>task_state</c> row into these properties (both dialects' <see cref="TaskStateStatements.SelectInfo"/>).</summary>
+    public const string Columns =
+        "task_id AS TaskId, task_name AS TaskName, queue AS Queue, state AS State, entity_key AS EntityKey, attempts AS Attempts, worker AS Worker, " +
+        "error AS Error, result AS ResultJson, created_at AS CreatedAt, started_at AS StartedAt, completed_at AS CompletedAt, updated_at AS UpdatedAt, expires_at AS ExpiresAt";
+
     public string TaskId { get; set; } = "";
 
     public string? TaskName { get; set; }
