@@ -79,9 +79,9 @@ public sealed class DialectTests
     [Fact]
     public void Long_entity_keys_are_hashed_to_fit_an_application_lock_resource()
     {
-        StateDatabase.EntityResource("note:1").ShouldBe("taskflow.entity:note:1");
-        var resource = StateDatabase.EntityResource(new string('x', 255));
+        EntityLeases.LockResource("note:1").ShouldBe("taskflow.entity:note:1");
+        var resource = EntityLeases.LockResource(new string('x', 255));
         resource.Length.ShouldBeLessThanOrEqualTo(255);
-        resource.ShouldNotBe(StateDatabase.EntityResource(new string('x', 254) + "y"));
+        resource.ShouldNotBe(EntityLeases.LockResource(new string('x', 254) + "y"));
     }
 }

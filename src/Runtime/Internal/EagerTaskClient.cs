@@ -44,7 +44,7 @@ internal sealed class EagerTaskClient : ITaskClient
             var pending = store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: options?.EntityKey);
             if (options?.EntityKey is not null)
             {
-                await store.Database.RecordEntityPendingAsync(pending, cancellationToken).ConfigureAwait(false);
+                await store.Database.Leases.RecordPendingAsync(pending, cancellationToken).ConfigureAwait(false);
             }
             else
             {

@@ -57,7 +57,7 @@ internal sealed class RabbitMqTaskClient : ITaskClient
         {
             // Recorded (and checked against entity leases) before it is sent: revoke-by-key and locks must see it.
             var pending = store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: entityKey);
-            await store.Database.RecordEntityPendingAsync(pending, cancellationToken).ConfigureAwait(false);
+            await store.Database.Leases.RecordPendingAsync(pending, cancellationToken).ConfigureAwait(false);
             try
             {
                 await _router.SendAsync(envelope.Queue, properties, envelope.Body, envelope.Eta, task.Name, cancellationToken).ConfigureAwait(false);

@@ -295,7 +295,7 @@ internal sealed class TaskExecutor
         }
 
         var write = store.NewWrite(message.Id, message.TaskName, queue, TaskState.Succeeded, message.Retries + 1, EntityKeyOf(message), result: json);
-        if (!await store.Database.WriteInAsync(work.Connection!, transaction, write, CancellationToken.None).ConfigureAwait(false))
+        if (!await store.Database.States.WriteInAsync(work.Connection!, transaction, write, CancellationToken.None).ConfigureAwait(false))
         {
             await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
             return new TaskOutcome(TaskOutcomeKind.Skipped, task, Detail: "completed by another run (work rolled back)");

@@ -32,7 +32,7 @@ internal sealed class TaskWork : IAsyncDisposable
             return existing;
         }
 
-        _connection = await _store.Database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        _connection = await _store.Database.Connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         Transaction = await _connection.BeginTransactionAsync(isolation, cancellationToken).ConfigureAwait(false);
         return Transaction;
     }

@@ -32,15 +32,15 @@ internal sealed class OutboxTaskClient : ITaskClient
         var connection = _transaction.Connection
             ?? throw new InvalidOperationException("TaskFlow outbox: the transaction has no connection (already committed or rolled back?).");
         var database = _store.Database;
-        await database.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        await database.Schema.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         var envelope = TaskEnvelope.Create(task, arguments, options, _store.FlowOptions, database.Now, Origin.Value);
         if (options?.EntityKey is { } entityKey)
         {
-            await database.CheckEntityForEnqueueAsync(connection, _transaction, entityKey, cancellationToken).ConfigureAwait(false);
+            await database.Leases.CheckForEnqueueAsync(connection, _transaction, entityKey, cancellationToken).ConfigureAwait(false);
         }
 
-        _outboxId ??= await database.InsertOutboxTransactionAsync(connection, _transaction, cancellationToken).ConfigureAwait(false);
-        await database.InsertOutboxMessageAsync(connection, _transaction, new OutboxMessageRow
+        _outboxId ??= await database.Outbox.InsertTransactionAsync(connection, _transaction, cancellationToken).ConfigureAwait(false);
+        await database.Outbox.InsertMessageAsync(connection, _transaction, new OutboxMessageRow
         {
             TransactionId = _outboxId.Value,
             Seq = _sequence++,
@@ -56,7 +56,7 @@ internal sealed class OutboxTaskClient : ITaskClient
         if (_store.Tracks(task.Name) || options?.EntityKey is not null)
         {
             var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: options?.EntityKey);
-            await database.WriteInAsync(connection, _transaction, pending, cancellationToken).ConfigureAwait(false);
+            await database.States.WriteInAsync(connection, _transaction, pending, cancellationToken).ConfigureAwait(false);
         }
 
         return _store.Attach(new TaskHandle(envelope.Id, envelope.TaskName, envelope.Queue));

@@ -13,15 +13,15 @@ namespace TaskFlow.State.Internal;
 /// </summary>
 internal sealed class StateReader
 {
-    private readonly StateDatabase _database;
+    private readonly TaskStateRecords _states;
     private readonly Channel<(string TaskId, TaskCompletionSource<TaskState?> Answer)> _requests =
         Channel.CreateUnbounded<(string, TaskCompletionSource<TaskState?>)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly object _sync = new();
     private Task? _loop;
 
-    public StateReader(StateDatabase database)
+    public StateReader(TaskStateRecords states)
     {
-        _database = database;
+        _states = states;
     }
 
     public Task<TaskState?> ReadAsync(string taskId, CancellationToken cancellationToken)
@@ -66,7 +66,7 @@ internal sealed class StateReader
                     ids.Add(taskId);
                 }
 
-                var states = await _database.ReadStatesAsync(ids, CancellationToken.None).ConfigureAwait(false);
+                var states = await _states.ReadManyAsync(ids, CancellationToken.None).ConfigureAwait(false);
                 foreach (var (taskId, answer) in batch)
                 {
                     answer.TrySetResult(states.TryGetValue(taskId, out var state) ? state : null);

@@ -49,9 +49,9 @@ internal sealed class StateRow
         Worker,
         Error,
         ResultJson,
-        StateDatabase.ToTime(CreatedAt)!.Value,
-        StateDatabase.ToTime(StartedAt),
-        StateDatabase.ToTime(CompletedAt),
-        StateDatabase.ToTime(UpdatedAt)!.Value,
-        StateDatabase.ToTime(ExpiresAt)!.Value);
+        DbValues.ToTime(CreatedAt)!.Value,
+        DbValues.ToTime(StartedAt),
+        DbValues.ToTime(CompletedAt),
+        DbValues.ToTime(UpdatedAt)!.Value,
+        DbValues.ToTime(ExpiresAt)!.Value);
 }

@@ -16,18 +16,20 @@ internal sealed class StateWriter : IAsyncDisposable
 {
     private const int MaxAttempts = 8;
 
-    private readonly StateDatabase _database;
+    private readonly TaskStateRecords _states;
+    private readonly TaskStateOptions _options;
     private readonly ILogger _logger;
     private readonly Channel<StateWrite> _channel;
     private readonly CancellationTokenSource _stop = new();
     private readonly object _sync = new();
     private Task? _loop;
 
-    public StateWriter(StateDatabase database, ILogger logger)
+    public StateWriter(TaskStateRecords states, TaskStateOptions options, ILogger logger)
     {
-        _database = database;
+        _states = states;
+        _options = options;
         _logger = logger;
-        _channel = Channel.CreateBounded<StateWrite>(new BoundedChannelOptions(database.Options.WriteQueueCapacity)
+        _channel = Channel.CreateBounded<StateWrite>(new BoundedChannelOptions(options.WriteQueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -81,7 +83,7 @@ internal sealed class StateWriter : IAsyncDisposable
     private async Task RunAsync()
     {
         var reader = _channel.Reader;
-        var batch = new List<StateWrite>(_database.Options.WriteBatchSize);
+        var batch = new List<StateWrite>(_options.WriteBatchSize);
         var merged = new Dictionary<string, StateWrite>(StringComparer.Ordinal);
         try
         {
@@ -89,7 +91,7 @@ internal sealed class StateWriter : IAsyncDisposable
             {
                 batch.Clear();
                 merged.Clear();
-                while (batch.Count < _database.Options.WriteBatchSize && reader.TryRead(out var write))
+                while (batch.Count < _options.WriteBatchSize && reader.TryRead(out var write))
                 {
                     batch.Add(write);
                     if (merged.TryGetValue(write.TaskId, out var earlier))
@@ -119,7 +121,7 @@ internal sealed class StateWriter : IAsyncDisposable
         {
             try
             {
-                await _database.WriteAsync(rows, _stop.Token).ConfigureAwait(false);
+                await _states.WriteAsync(rows, _stop.Token).ConfigureAwait(false);
                 foreach (var write in writes)
                 {
                     write.Committed?.TrySetResult();
