@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.RegularExpressions;
-using Dapper;
 using Shouldly;
 using TaskFlow.State.Internal;
 using Xunit;
@@ -16,12 +15,14 @@ namespace TaskFlow.State.Tests;
 /// </summary>
 public sealed class DialectTests
 {
-    private static readonly SqlDialect[] Dialects = [new PostgreSqlDialect("tf_x"), new SqlServerDialect("tf_x")];
+    private static readonly SqlDialect[] Dialects = [PostgreSqlDialect.Create("tf_x"), SqlServerDialect.Create("tf_x")];
 
+    /// <summary>Every statement of the four groups but the locks (which name a resource, not a table).</summary>
     private static IEnumerable<(string Name, string Sql)> Statements(SqlDialect dialect) =>
-        typeof(SqlDialect).GetProperties()
-            .Where(p => p.PropertyType == typeof(string) && p.Name is not ("Name" or "Schema" or "LockMigrations" or "LockEntityResource"))
-            .Select(p => (p.Name, (string)p.GetValue(dialect)!));
+        new object[] { dialect.Schema, dialect.States, dialect.Leases, dialect.Outbox }
+            .SelectMany(group => group.GetType().GetProperties()
+                .Where(p => p.PropertyType == typeof(string) && p.Name is not ("LockMigrations" or "LockResource"))
+                .Select(p => (group.GetType().Name + "." + p.Name, (string)p.GetValue(group)!)));
 
     [Fact]
     public void Every_statement_names_the_configured_schema()
@@ -40,8 +41,8 @@ public sealed class DialectTests
     [Fact]
     public void Batched_upserts_bind_every_parameter_and_stay_under_the_parameter_limit()
     {
-        var sqlServer = new SqlServerDialect("tf_x");
-        var rows = Enumerable.Range(0, sqlServer.MaxRowsPerUpsert).Select(i => new StateWrite
+        var sqlServer = SqlServerDialect.Create("tf_x").States.UpsertBatch.ShouldBeOfType<SqlServerStateBatchUpsert>();
+        var rows = Enumerable.Range(0, sqlServer.MaxRows).Select(i => new StateWrite
         {
             TaskId = "t" + i,
             State = 1,
@@ -49,9 +50,9 @@ public sealed class DialectTests
             ExpiresAt = DateTimeOffset.UtcNow,
         }).ToList();
 
-        var (sql, parameters) = sqlServer.UpsertStates(rows);
+        var (sql, parameters) = sqlServer.Build(rows);
 
-        var bound = ((DynamicParameters)parameters).ParameterNames.ToHashSet(StringComparer.Ordinal);
+        var bound = parameters.ParameterNames.ToHashSet(StringComparer.Ordinal);
         bound.Count.ShouldBeLessThan(2100);
         var used = Regex.Matches(sql, @"@(\w+)").Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
         used.ShouldBe(bound, ignoreOrder: true);
@@ -62,24 +63,25 @@ public sealed class DialectTests
     [Fact]
     public void SqlServer_statements_use_the_locking_hints_the_design_relies_on()
     {
-        var dialect = new SqlServerDialect("tf_x");
-        dialect.ClaimOutbox.ShouldContain("WITH (UPDLOCK, ROWLOCK, READPAST)");
-        dialect.UpsertState.ShouldContain("MERGE [tf_x].[task_state] WITH (HOLDLOCK)");
-        dialect.UpsertState.TrimEnd().ShouldEndWith(";");
-        dialect.Revoke.TrimEnd().ShouldEndWith(";");
-        dialect.ReplaceLease.TrimEnd().ShouldEndWith(";");
-        dialect.DeleteExpiredStates.ShouldStartWith("DELETE TOP (@BatchSize)");
-        dialect.LockMigrations.ShouldContain("@LockOwner = 'Transaction'");
-        dialect.LockEntityResource.ShouldContain("@LockOwner = 'Transaction'");
-        new PostgreSqlDialect("tf_x").ClaimOutbox.ShouldContain("FOR UPDATE SKIP LOCKED");
+        var dialect = SqlServerDialect.Create("tf_x");
+        dialect.Outbox.Claim.ShouldContain("WITH (UPDLOCK, ROWLOCK, READPAST)");
+        dialect.States.Upsert.ShouldContain("MERGE [tf_x].[task_state] WITH (HOLDLOCK)");
+        dialect.States.Upsert.TrimEnd().ShouldEndWith(";");
+        dialect.States.Revoke.TrimEnd().ShouldEndWith(";");
+        dialect.Leases.Replace.TrimEnd().ShouldEndWith(";");
+        dialect.States.DeleteExpired.ShouldStartWith("DELETE TOP (@BatchSize)");
+        dialect.Leases.DeleteExpired.ShouldStartWith("DELETE TOP (@BatchSize)");
+        dialect.Schema.LockMigrations.ShouldContain("@LockOwner = 'Transaction'");
+        dialect.Leases.LockResource.ShouldContain("@LockOwner = 'Transaction'");
+        PostgreSqlDialect.Create("tf_x").Outbox.Claim.ShouldContain("FOR UPDATE SKIP LOCKED");
     }
 
     [Fact]
     public void Long_entity_keys_are_hashed_to_fit_an_application_lock_resource()
     {
-        StateDatabase.EntityResource("note:1").ShouldBe("taskflow.entity:note:1");
-        var resource = StateDatabase.EntityResource(new string('x', 255));
+        EntityLeases.LockResource("note:1").ShouldBe("taskflow.entity:note:1");
+        var resource = EntityLeases.LockResource(new string('x', 255));
         resource.Length.ShouldBeLessThanOrEqualTo(255);
-        resource.ShouldNotBe(StateDatabase.EntityResource(new string('x', 254) + "y"));
+        resource.ShouldNotBe(EntityLeases.LockResource(new string('x', 254) + "y"));
     }
 }

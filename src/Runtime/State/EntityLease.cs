@@ -32,7 +32,7 @@ public sealed class EntityLease : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _released, 1) == 0)
         {
-            await _store.Database.ReleaseLeaseAsync(EntityKey, Holder, CancellationToken.None).ConfigureAwait(false);
+            await _store.Database.Leases.ReleaseAsync(EntityKey, Holder, CancellationToken.None).ConfigureAwait(false);
         }
     }
 }

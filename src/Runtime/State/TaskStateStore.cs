@@ -28,8 +28,8 @@ public sealed class TaskStateStore : ITaskStateStore, IAsyncDisposable
         var logger = loggers.CreateLogger("TaskFlow.State");
         Logger = logger;
         Database = new StateDatabase(options.Value, time, logger);
-        Writer = new StateWriter(Database, logger);
-        Reader = new StateReader(Database);
+        Writer = new StateWriter(Database.States, Database.Options, logger);
+        Reader = new StateReader(Database.States);
         _flow = flow.Value;
         Recorder = new StateRecorder(this);
     }
@@ -57,7 +57,7 @@ public sealed class TaskStateStore : ITaskStateStore, IAsyncDisposable
     public Task<TaskStateInfo?> GetAsync(string taskId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(taskId);
-        return Database.GetAsync(taskId, cancellationToken);
+        return Database.States.GetAsync(taskId, cancellationToken);
     }
 
     /// <summary>
@@ -73,7 +73,7 @@ public sealed class TaskStateStore : ITaskStateStore, IAsyncDisposable
         TaskStateInfo? last = null;
         while (true)
         {
-            last = await Database.GetAsync(taskId, cancellationToken).ConfigureAwait(false);
+            last = await Database.States.GetAsync(taskId, cancellationToken).ConfigureAwait(false);
             if (last is { IsFinal: true })
             {
                 return last;
@@ -139,7 +139,7 @@ public sealed class TaskStateStore : ITaskStateStore, IAsyncDisposable
     public async Task<bool> RevokeAsync(string taskId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(taskId);
-        var revoked = await Database.RevokeAsync(taskId, "revoked", cancellationToken).ConfigureAwait(false);
+        var revoked = await Database.States.RevokeAsync(taskId, "revoked", cancellationToken).ConfigureAwait(false);
         Running.Revoke(taskId);
         return revoked;
     }
@@ -148,7 +148,7 @@ public sealed class TaskStateStore : ITaskStateStore, IAsyncDisposable
     public async Task<IReadOnlyList<string>> RevokeEntityAsync(string entityKey, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(entityKey);
-        var ids = await Database.RevokeEntityAsync(entityKey, $"revoked with entity {entityKey}", cancellationToken).ConfigureAwait(false);
+        var ids = await Database.Leases.RevokeUnfinishedAsync(entityKey, $"revoked with entity {entityKey}", cancellationToken).ConfigureAwait(false);
         foreach (var id in ids)
         {
             Running.Revoke(id);
@@ -173,7 +173,7 @@ public sealed class TaskStateStore : ITaskStateStore, IAsyncDisposable
         var delay = FirstPoll;
         while (true)
         {
-            var conflict = await Database.TryLeaseAsync(entityKey, holder, cancellationToken).ConfigureAwait(false);
+            var conflict = await Database.Leases.TryAcquireAsync(entityKey, holder, cancellationToken).ConfigureAwait(false);
             if (conflict is null)
             {
                 return new EntityLease(this, entityKey, holder);
@@ -202,17 +202,17 @@ public sealed class TaskStateStore : ITaskStateStore, IAsyncDisposable
     }
 
     /// <summary>The outbox backlog: pending and failing transactions, for monitoring.</summary>
-    public Task<OutboxStatus> GetOutboxStatusAsync(CancellationToken cancellationToken = default) => Database.GetOutboxStatusAsync(cancellationToken);
+    public Task<OutboxStatus> GetOutboxStatusAsync(CancellationToken cancellationToken = default) => Database.Outbox.GetStatusAsync(cancellationToken);
 
     /// <summary>Deletes every expired record now, in batches of <see cref="TaskStateOptions.CleanupBatchSize"/>; returns how many.</summary>
-    public Task<long> CleanupAsync(CancellationToken cancellationToken = default) => Database.CleanupAsync(int.MaxValue, cancellationToken);
+    public Task<long> CleanupAsync(CancellationToken cancellationToken = default) => Database.States.CleanupAsync(int.MaxValue, cancellationToken);
 
     /// <summary>Creates or migrates the schema (idempotent, safe with several processes at once); returns how many migrations ran.</summary>
-    public Task<int> ApplySchemaAsync(CancellationToken cancellationToken = default) => Database.ApplySchemaAsync(cancellationToken);
+    public Task<int> ApplySchemaAsync(CancellationToken cancellationToken = default) => Database.Schema.ApplyAsync(cancellationToken);
 
     /// <summary>The version the database's schema is at (0: none) and the version this TaskFlow needs.</summary>
     public async Task<(int Current, int Required)> GetSchemaVersionAsync(CancellationToken cancellationToken = default) =>
-        (await Database.GetSchemaVersionAsync(cancellationToken).ConfigureAwait(false), Database.LatestVersion);
+        (await Database.Schema.GetVersionAsync(cancellationToken).ConfigureAwait(false), Database.Schema.LatestVersion);
 
     /// <summary>The whole schema as a SQL script, for review or for operators who apply it themselves.</summary>
     public string GetSchemaScript() => Database.Dialect.Script();

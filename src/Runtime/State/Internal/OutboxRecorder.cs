@@ -28,10 +28,10 @@ internal sealed class OutboxRecorder : ITaskSendRecorder
     public async ValueTask BeforeSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken)
     {
         var connection = ConnectionOf(_transaction);
-        await _store.Database.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        await _store.Database.Schema.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         if (envelope.EntityKey is { } entityKey)
         {
-            await _store.Database.CheckEntityForSendAsync(connection, _transaction, entityKey, cancellationToken).ConfigureAwait(false);
+            await _store.Database.Leases.CheckForEnqueueAsync(connection, _transaction, entityKey, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -40,7 +40,7 @@ internal sealed class OutboxRecorder : ITaskSendRecorder
         if (_store.Tracks(envelope.TaskName) || envelope.EntityKey is not null)
         {
             var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: envelope.EntityKey);
-            await _store.Database.WriteInAsync(ConnectionOf(_transaction), _transaction, pending, cancellationToken).ConfigureAwait(false);
+            await _store.Database.States.WriteInAsync(ConnectionOf(_transaction), _transaction, pending, cancellationToken).ConfigureAwait(false);
         }
     }
 

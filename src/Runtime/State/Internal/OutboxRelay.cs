@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using Dapper;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using TaskFlow.Core;
@@ -77,24 +76,24 @@ internal sealed class OutboxRelay : BackgroundService
     internal async Task<int> RelayOnceAsync(CancellationToken cancellationToken)
     {
         var database = _store.Database;
-        var dialect = database.Dialect;
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var outbox = database.Outbox;
+        var connection = await database.Connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
                 var now = database.Now;
-                var claimed = (await connection.QueryAsync<ClaimRow>(new CommandDefinition(dialect.ClaimOutbox, new { Now = now, BatchSize = _store.Options.OutboxBatchSize }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
-                var ids = claimed.Select(c => Convert.ToInt64(c.Id, CultureInfo.InvariantCulture)).ToArray();
-                var attemptsOf = claimed.ToDictionary(c => Convert.ToInt64(c.Id, CultureInfo.InvariantCulture), c => Convert.ToInt32(c.Attempts, CultureInfo.InvariantCulture));
+                var claimed = await outbox.ClaimAsync(connection, transaction, now, _store.Options.OutboxBatchSize, cancellationToken).ConfigureAwait(false);
+                var ids = claimed.Select(c => c.Id).ToArray();
+                var attemptsOf = claimed.ToDictionary(c => c.Id, c => c.Attempts);
                 if (ids.Length == 0)
                 {
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                     return 0;
                 }
 
-                var messages = await connection.QueryAsync<OutboxMessageRead>(new CommandDefinition(dialect.SelectOutboxMessages, new { Ids = ids }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                var messages = await outbox.ReadMessagesAsync(connection, transaction, ids, cancellationToken).ConfigureAwait(false);
                 var byTransaction = messages
                     .GroupBy(m => Convert.ToInt64(m.TransactionId, CultureInfo.InvariantCulture))
                     .ToDictionary(g => g.Key, g => g.OrderBy(m => Convert.ToInt32(m.Seq, CultureInfo.InvariantCulture)).ToList());
@@ -103,14 +102,14 @@ internal sealed class OutboxRelay : BackgroundService
                 var published = results.Where(r => r.Error is null).Select(r => r.Id).ToArray();
                 if (published.Length > 0)
                 {
-                    await connection.ExecuteAsync(new CommandDefinition(dialect.DeleteOutboxTransactions, new { Ids = published }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    await outbox.DeleteAsync(connection, transaction, published, cancellationToken).ConfigureAwait(false);
                 }
 
                 foreach (var (id, attempts, error) in results.Where(r => r.Error is not null))
                 {
                     var delay = TimeSpan.FromSeconds(Math.Min(_store.Options.OutboxMaxRetryDelay.TotalSeconds, Math.Pow(2, Math.Min(attempts, 20))));
                     var next = now + delay;
-                    await connection.ExecuteAsync(new CommandDefinition(dialect.FailOutboxTransaction, new { Id = id, Error = TaskStateStore.Summary(error!), NextAttemptAt = next }, transaction, cancellationToken: CancellationToken.None)).ConfigureAwait(false);
+                    await outbox.FailAsync(connection, transaction, id, TaskStateStore.Summary(error!), next, CancellationToken.None).ConfigureAwait(false);
                     StateLog.OutboxPublishFailed(_store.Logger, error!, id, attempts + 1, next);
                 }
 
@@ -130,7 +129,7 @@ internal sealed class OutboxRelay : BackgroundService
             {
                 byte? priority = message.Priority is not null and not DBNull ? Convert.ToByte(message.Priority, CultureInfo.InvariantCulture) : null;
                 var headers = HeaderJson.Read(message.Headers);
-                var envelope = new TaskEnvelope(message.TaskId, message.TaskName, message.Queue, headers, message.Body, priority, StateDatabase.ToTime(message.Eta), entityKey: null);
+                var envelope = new TaskEnvelope(message.TaskId, message.TaskName, message.Queue, headers, message.Body, priority, DbValues.ToTime(message.Eta), entityKey: null);
                 await _sender.SendAsync(envelope, cancellationToken).ConfigureAwait(false);
             }
 
@@ -140,12 +139,5 @@ internal sealed class OutboxRelay : BackgroundService
         {
             return (id, attempts, ex);
         }
-    }
-
-    private sealed class ClaimRow
-    {
-        public object? Id { get; set; }
-
-        public object? Attempts { get; set; }
     }
 }

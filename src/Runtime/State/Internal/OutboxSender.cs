@@ -31,8 +31,8 @@ internal sealed class OutboxSender : ITaskSender
     public async ValueTask SendAsync(TaskEnvelope envelope, CancellationToken cancellationToken)
     {
         var connection = OutboxRecorder.ConnectionOf(_transaction);
-        _outboxId ??= await _database.InsertOutboxTransactionAsync(connection, _transaction, cancellationToken).ConfigureAwait(false);
-        await _database.InsertOutboxMessageAsync(connection, _transaction, new OutboxMessageRow
+        _outboxId ??= await _database.Outbox.InsertTransactionAsync(connection, _transaction, cancellationToken).ConfigureAwait(false);
+        await _database.Outbox.InsertMessageAsync(connection, _transaction, new OutboxMessageRow
         {
             TransactionId = _outboxId.Value,
             Seq = _sequence++,

@@ -25,7 +25,7 @@ internal sealed class StateMaintenance : BackgroundService
     {
         try
         {
-            await _store.Database.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+            await _store.Database.Schema.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -56,7 +56,7 @@ internal sealed class StateMaintenance : BackgroundService
             {
                 try
                 {
-                    foreach (var id in await _store.Database.SelectRevokedAmongAsync(_store.Running.Ids(), stoppingToken).ConfigureAwait(false))
+                    foreach (var id in await _store.Database.States.RevokedAmongAsync(_store.Running.Ids(), stoppingToken).ConfigureAwait(false))
                     {
                         _store.Running.Revoke(id);
                     }
@@ -74,7 +74,7 @@ internal sealed class StateMaintenance : BackgroundService
                 {
                     var started = Stopwatch.GetTimestamp();
                     // Bounded per pass (100 batches); the next pass goes on where this one stopped.
-                    var deleted = await _store.Database.CleanupAsync(100, stoppingToken).ConfigureAwait(false);
+                    var deleted = await _store.Database.States.CleanupAsync(100, stoppingToken).ConfigureAwait(false);
                     if (deleted > 0)
                     {
                         StateLog.CleanedUp(_store.Logger, deleted, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);

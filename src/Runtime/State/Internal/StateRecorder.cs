@@ -31,7 +31,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
         {
             // Recorded (and checked against entity leases) before it is sent: revoke-by-key and locks must see it.
             var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: entityKey);
-            await _store.Database.RecordEntityPendingAsync(pending, cancellationToken).ConfigureAwait(false);
+            await _store.Database.Leases.RecordPendingAsync(pending, cancellationToken).ConfigureAwait(false);
         }
     }
 

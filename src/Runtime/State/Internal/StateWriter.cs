@@ -16,18 +16,20 @@ internal sealed class StateWriter : IAsyncDisposable
 {
     private const int MaxAttempts = 8;
 
-    private readonly StateDatabase _database;
+    private readonly TaskStateRecords _states;
+    private readonly TaskStateOptions _options;
     private readonly ILogger _logger;
     private readonly Channel<StateWrite> _channel;
     private readonly CancellationTokenSource _stop = new();
     private readonly object _sync = new();
     private Task? _loop;
 
-    public StateWriter(StateDatabase database, ILogger logger)
+    public StateWriter(TaskStateRecords states, TaskStateOptions options, ILogger logger)
     {
-        _database = database;
+        _states = states;
+        _options = options;
         _logger = logger;
-        _channel = Channel.CreateBounded<StateWrite>(new BoundedChannelOptions(database.Options.WriteQueueCapacity)
+        _channel = Channel.CreateBounded<StateWrite>(new BoundedChannelOptions(options.WriteQueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -81,7 +83,7 @@ internal sealed class StateWriter : IAsyncDisposable
     private async Task RunAsync()
     {
         var reader = _channel.Reader;
-        var batch = new List<StateWrite>(_database.Options.WriteBatchSize);
+        var batch = new List<StateWrite>(_options.WriteBatchSize);
         var merged = new Dictionary<string, StateWrite>(StringComparer.Ordinal);
         try
         {
@@ -89,7 +91,7 @@ internal sealed class StateWriter : IAsyncDisposable
             {
                 batch.Clear();
                 merged.Clear();
-                while (batch.Count < _database.Options.WriteBatchSize && reader.TryRead(out var write))
+                while (batch.Count < _options.WriteBatchSize && reader.TryRead(out var write))
                 {
                     batch.Add(write);
                     if (merged.TryGetValue(write.TaskId, out var earlier))
@@ -119,7 +121,7 @@ internal sealed class StateWriter : IAsyncDisposable
         {
             try
             {
-                await _database.WriteAsync(rows, _stop.Token).ConfigureAwait(false);
+                await _states.WriteAsync(rows, _stop.Token).ConfigureAwait(false);
                 foreach (var write in writes)
                 {
                     write.Committed?.TrySetResult();
@@ -192,147 +194,5 @@ internal sealed class StateWriter : IAsyncDisposable
         }
 
         _stop.Dispose();
-    }
-}
-
-/// <summary>Tasks running in this process, so that a revoke can cancel their token.</summary>
-internal sealed class RunningTasks
-{
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Running> _running = new(StringComparer.Ordinal);
-
-    public sealed class Running : IDisposable
-    {
-        private readonly RunningTasks _owner;
-
-        public Running(RunningTasks owner, string taskId, CancellationToken token)
-        {
-            _owner = owner;
-            TaskId = taskId;
-            Cancellation = CancellationTokenSource.CreateLinkedTokenSource(token);
-        }
-
-        public string TaskId { get; }
-
-        public CancellationTokenSource Cancellation { get; }
-
-        public bool Revoked { get; private set; }
-
-        public void Revoke()
-        {
-            Revoked = true;
-            try
-            {
-                Cancellation.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // finished meanwhile
-            }
-        }
-
-        public void Dispose()
-        {
-            _owner._running.TryRemove(new KeyValuePair<string, Running>(TaskId, this));
-            Cancellation.Dispose();
-        }
-    }
-
-    public int Count => _running.Count;
-
-    public Running Start(string taskId, CancellationToken token)
-    {
-        var running = new Running(this, taskId, token);
-        _running[taskId] = running;
-        return running;
-    }
-
-    public IReadOnlyList<string> Ids() => new List<string>(_running.Keys);
-
-    public bool Revoke(string taskId)
-    {
-        if (_running.TryGetValue(taskId, out var running))
-        {
-            running.Revoke();
-            return true;
-        }
-
-        return false;
-    }
-}
-
-/// <summary>
-/// The idempotency check, batched: concurrent "what state is task X in?" reads are collected while one query
-/// runs and answered by the next single <c>WHERE task_id IN (...)</c> query (one statement for many tasks,
-/// at most two round trips of latency for each).
-/// </summary>
-internal sealed class StateReader
-{
-    private readonly StateDatabase _database;
-    private readonly Channel<(string TaskId, TaskCompletionSource<TaskState?> Answer)> _requests =
-        Channel.CreateUnbounded<(string, TaskCompletionSource<TaskState?>)>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly object _sync = new();
-    private Task? _loop;
-
-    public StateReader(StateDatabase database)
-    {
-        _database = database;
-    }
-
-    public Task<TaskState?> ReadAsync(string taskId, CancellationToken cancellationToken)
-    {
-        if (_loop is null)
-        {
-            lock (_sync)
-            {
-                _loop ??= Task.Run(RunAsync, CancellationToken.None);
-            }
-        }
-
-        var answer = new TaskCompletionSource<TaskState?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_requests.Writer.TryWrite((taskId, answer)))
-        {
-            answer.TrySetException(new ObjectDisposedException("TaskFlow state store reader is stopped"));
-        }
-
-        return answer.Task.WaitAsync(cancellationToken);
-    }
-
-    /// <summary>Stops the loop once the queued reads are answered.</summary>
-    public void Complete() => _requests.Writer.TryComplete();
-
-    private async Task RunAsync()
-    {
-        var reader = _requests.Reader;
-        var batch = new List<(string TaskId, TaskCompletionSource<TaskState?> Answer)>();
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            batch.Clear();
-            while (batch.Count < 1000 && reader.TryRead(out var request))
-            {
-                batch.Add(request);
-            }
-
-            try
-            {
-                var ids = new List<string>(batch.Count);
-                foreach (var (taskId, _) in batch)
-                {
-                    ids.Add(taskId);
-                }
-
-                var states = await _database.ReadStatesAsync(ids, CancellationToken.None).ConfigureAwait(false);
-                foreach (var (taskId, answer) in batch)
-                {
-                    answer.TrySetResult(states.TryGetValue(taskId, out var state) ? state : null);
-                }
-            }
-            catch (Exception ex)
-            {
-                foreach (var (_, answer) in batch)
-                {
-                    answer.TrySetException(ex);
-                }
-            }
-        }
     }
 }

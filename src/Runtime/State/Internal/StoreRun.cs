@@ -42,7 +42,7 @@ internal sealed class StoreRun : IRunRecord
             return existing;
         }
 
-        _connection = await _store.Database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        _connection = await _store.Database.Connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         _transaction = await _connection.BeginTransactionAsync(isolationLevel, cancellationToken).ConfigureAwait(false);
         return _transaction;
     }
@@ -66,7 +66,7 @@ internal sealed class StoreRun : IRunRecord
         }
 
         var write = _store.NewWrite(_task.Id, _task.TaskName, _queue, TaskState.Succeeded, _task.Retries + 1, _task.Headers.EntityKey, result: json);
-        if (!await _store.Database.WriteInAsync(_connection!, transaction, write, CancellationToken.None).ConfigureAwait(false))
+        if (!await _store.Database.States.WriteInAsync(_connection!, transaction, write, CancellationToken.None).ConfigureAwait(false))
         {
             await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
             return false;

@@ -1,0 +1,108 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Dapper;
+
+namespace TaskFlow.State.Internal;
+
+/// <summary>
+/// The transactional outbox's rows: written in the caller's transaction (<see cref="OutboxTaskClient"/>), claimed,
+/// read, deleted or rescheduled in the relay's (<see cref="OutboxRelay"/>), and summed up for monitoring.
+/// </summary>
+internal sealed class OutboxRecords
+{
+    private readonly StateConnections _connections;
+    private readonly OutboxStatements _sql;
+    private readonly TimeProvider _time;
+
+    public OutboxRecords(StateConnections connections, OutboxStatements sql, TimeProvider time)
+    {
+        _connections = connections;
+        _sql = sql;
+        _time = time;
+    }
+
+    /// <summary>Inserts an outbox transaction in the caller's transaction; returns its id.</summary>
+    public async Task<long> InsertTransactionAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        var id = await connection.ExecuteScalarAsync<object>(new CommandDefinition(_sql.InsertTransaction, new { Now = _time.GetUtcNow() }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return Convert.ToInt64(id, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Inserts one message of an outbox transaction in the caller's transaction.</summary>
+    public Task InsertMessageAsync(DbConnection connection, DbTransaction transaction, OutboxMessageRow message, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(_sql.InsertMessage, message, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Claims up to <paramref name="batchSize"/> due transactions in the relay's transaction (row locks other relays skip); returns their ids and failed attempts.</summary>
+    public async Task<IReadOnlyList<(long Id, int Attempts)>> ClaimAsync(DbConnection connection, DbTransaction transaction, DateTimeOffset now, int batchSize, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<ClaimRow>(new CommandDefinition(_sql.Claim, new { Now = now, BatchSize = batchSize }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(c => (Convert.ToInt64(c.Id, CultureInfo.InvariantCulture), Convert.ToInt32(c.Attempts, CultureInfo.InvariantCulture))).ToList();
+    }
+
+    /// <summary>The messages of claimed transactions, in transaction and sequence order.</summary>
+    public Task<IEnumerable<OutboxMessageRead>> ReadMessagesAsync(DbConnection connection, DbTransaction transaction, long[] ids, CancellationToken cancellationToken) =>
+        connection.QueryAsync<OutboxMessageRead>(new CommandDefinition(_sql.SelectMessages, new { Ids = ids }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Deletes published transactions (their messages go with them).</summary>
+    public Task DeleteAsync(DbConnection connection, DbTransaction transaction, long[] ids, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(_sql.DeleteTransactions, new { Ids = ids }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Records a failed publish of a transaction: one more attempt, the error, and when to try again.</summary>
+    public Task FailAsync(DbConnection connection, DbTransaction transaction, long id, string error, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(_sql.FailTransaction, new { Id = id, Error = error, NextAttemptAt = nextAttemptAt }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>The backlog: pending and failing transactions.</summary>
+    public async Task<OutboxStatus> GetStatusAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var status = await connection.QuerySingleAsync<StatusRow>(new CommandDefinition(_sql.SelectStatus, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var failures = await connection.QueryAsync<FailureRow>(new CommandDefinition(_sql.SelectFailures, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return new OutboxStatus(
+                Convert.ToInt64(status.Pending, CultureInfo.InvariantCulture),
+                Convert.ToInt64(status.Failing, CultureInfo.InvariantCulture),
+                DbValues.ToTime(status.Oldest),
+                failures.Select(f => new OutboxFailure(
+                    Convert.ToInt64(f.Id, CultureInfo.InvariantCulture),
+                    DbValues.ToTime(f.CreatedAt)!.Value,
+                    Convert.ToInt32(f.Attempts, CultureInfo.InvariantCulture),
+                    DbValues.ToTime(f.NextAttemptAt)!.Value,
+                    f.LastError)).ToList());
+        }
+    }
+
+    private sealed class ClaimRow
+    {
+        public object? Id { get; set; }
+
+        public object? Attempts { get; set; }
+    }
+
+    private sealed class StatusRow
+    {
+        public object? Pending { get; set; }
+
+        public object? Failing { get; set; }
+
+        public object? Oldest { get; set; }
+    }
+
+    private sealed class FailureRow
+    {
+        public object? Id { get; set; }
+
+        public object? CreatedAt { get; set; }
+
+        public object? Attempts { get; set; }
+
+        public object? NextAttemptAt { get; set; }
+
+        public string? LastError { get; set; }
+    }
+}

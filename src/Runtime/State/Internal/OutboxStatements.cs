@@ -1,0 +1,20 @@
+namespace TaskFlow.State.Internal;
+
+/// <summary>The statements on <c>outbox_transaction</c> and <c>outbox_message</c> (<see cref="OutboxRecords"/>).</summary>
+/// <param name="InsertTransaction">Inserts an outbox transaction, due now, and returns its id.</param>
+/// <param name="InsertMessage">Inserts one message of an outbox transaction (<see cref="OutboxMessageRow"/>).</param>
+/// <param name="Claim">Claims due outbox transactions, skipping the ones another relay holds.</param>
+/// <param name="SelectMessages">The messages of claimed transactions (parameter <c>@Ids</c>), in order.</param>
+/// <param name="DeleteTransactions">Deletes published transactions (and their messages, by cascade).</param>
+/// <param name="FailTransaction">Records a failed publish and when to try again.</param>
+/// <param name="SelectStatus">How many transactions wait, how many failed, the oldest.</param>
+/// <param name="SelectFailures">Up to 20 failing transactions, oldest first.</param>
+internal sealed record OutboxStatements(
+    string InsertTransaction,
+    string InsertMessage,
+    string Claim,
+    string SelectMessages,
+    string DeleteTransactions,
+    string FailTransaction,
+    string SelectStatus,
+    string SelectFailures);

@@ -1,0 +1,176 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Dapper;
+
+namespace TaskFlow.State.Internal;
+
+/// <summary>
+/// Task states by task id: the idempotency reads (<see cref="StateReader"/>), the record behind the handles,
+/// the batched writes (<see cref="StateWriter"/>) and the single write in a caller's transaction, revoke by id,
+/// the revoke check of running tasks, and the cleanup of expired records.
+/// </summary>
+internal sealed class TaskStateRecords
+{
+    private readonly StateConnections _connections;
+    private readonly TaskStateStatements _sql;
+    private readonly string _deleteExpiredLeases;
+    private readonly TaskStateOptions _options;
+    private readonly TimeProvider _time;
+
+    public TaskStateRecords(StateConnections connections, SqlDialect dialect, TaskStateOptions options, TimeProvider time)
+    {
+        _connections = connections;
+        _sql = dialect.States;
+        _deleteExpiredLeases = dialect.Leases.DeleteExpired;
+        _options = options;
+        _time = time;
+    }
+
+    /// <summary>The state of one task, or <c>null</c> (the hot path reads in batches: <see cref="ReadManyAsync"/>).</summary>
+    public async ValueTask<TaskState?> ReadAsync(string taskId, CancellationToken cancellationToken)
+    {
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var value = await connection.ExecuteScalarAsync<object>(new CommandDefinition(_sql.Select, new { TaskId = taskId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return value is null or DBNull ? null : (TaskState)Convert.ToInt32(value, CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>The states of many tasks in one query (missing ids are absent from the result).</summary>
+    public async Task<Dictionary<string, TaskState>> ReadManyAsync(IReadOnlyList<string> taskIds, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, TaskState>(taskIds.Count, StringComparer.Ordinal);
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            foreach (var chunk in taskIds.Chunk(1000))
+            {
+                var rows = await connection.QueryAsync<IdState>(new CommandDefinition(_sql.SelectAmong, new { Ids = chunk }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                foreach (var row in rows)
+                {
+                    result[row.TaskId] = (TaskState)Convert.ToInt32(row.State, CultureInfo.InvariantCulture);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The whole record of one task, or <c>null</c>.</summary>
+    public async Task<TaskStateInfo?> GetAsync(string taskId, CancellationToken cancellationToken)
+    {
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<StateRow>(new CommandDefinition(_sql.SelectInfo, new { TaskId = taskId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return row?.ToInfo();
+        }
+    }
+
+    /// <summary>
+    /// Writes a batch of states in one transaction, in task id order (a stable lock order between writers), with
+    /// set-based upserts of up to <see cref="StateBatchUpsert.MaxRows"/> rows: a batch is a round trip or two.
+    /// </summary>
+    public async Task WriteAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken)
+    {
+        var upsert = _sql.UpsertBatch;
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            if (writes.Count <= upsert.MaxRows)
+            {
+                // One statement is atomic on its own: no BEGIN/COMMIT round trips around it.
+                await upsert.ExecuteAsync(connection, null, writes, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var chunk = upsert.MaxRows;
+                for (var start = 0; start < writes.Count; start += chunk)
+                {
+                    var rows = writes.Count <= chunk ? writes : writes.Skip(start).Take(chunk).ToList();
+                    await upsert.ExecuteAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>One upsert in the caller's transaction; returns whether it changed the row (false: it was already final).</summary>
+    public async Task<bool> WriteInAsync(DbConnection connection, DbTransaction? transaction, StateWrite write, CancellationToken cancellationToken)
+    {
+        var rows = await connection.ExecuteAsync(new CommandDefinition(_sql.Upsert, write, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows > 0;
+    }
+
+    /// <summary>Revokes one task; returns <c>false</c> when it had already finished.</summary>
+    public async Task<bool> RevokeAsync(string taskId, string reason, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.ExecuteAsync(new CommandDefinition(_sql.Revoke, new { TaskId = taskId, Error = reason, Now = now, ExpiresAt = now + _options.ResultExpiry }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return rows > 0;
+        }
+    }
+
+    /// <summary>Which of <paramref name="taskIds"/> are revoked (the running tasks of this process, checked for revokes from others).</summary>
+    public async Task<IReadOnlyList<string>> RevokedAmongAsync(IReadOnlyList<string> taskIds, CancellationToken cancellationToken)
+    {
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var result = new List<string>();
+            foreach (var chunk in taskIds.Chunk(1000))
+            {
+                result.AddRange(await connection.QueryAsync<string>(new CommandDefinition(_sql.SelectRevokedAmong, new { Ids = chunk }, cancellationToken: cancellationToken)).ConfigureAwait(false));
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// Deletes expired records in batches until none are left (or <paramref name="maxBatches"/> ran), then the
+    /// expired entity leases on the same connection; returns how many records.
+    /// </summary>
+    public async Task<long> CleanupAsync(int maxBatches, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        long total = 0;
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            for (var i = 0; i < maxBatches; i++)
+            {
+                var deleted = await connection.ExecuteAsync(new CommandDefinition(_sql.DeleteExpired, new { Now = now, BatchSize = _options.CleanupBatchSize }, commandTimeout: 120, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                total += deleted;
+                if (deleted < _options.CleanupBatchSize)
+                {
+                    break;
+                }
+            }
+
+            await connection.ExecuteAsync(new CommandDefinition(_deleteExpiredLeases, new { Now = now, BatchSize = _options.CleanupBatchSize }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+
+        return total;
+    }
+
+    private sealed class IdState
+    {
+        public string TaskId { get; set; } = "";
+
+        public object? State { get; set; }
+    }
+}

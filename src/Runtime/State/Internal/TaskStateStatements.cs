@@ -1,0 +1,20 @@
+namespace TaskFlow.State.Internal;
+
+/// <summary>The statements on <c>task_state</c> by task id (<see cref="TaskStateRecords"/>).</summary>
+/// <param name="Select">The idempotency check on the hot path: one primary-key point read.</param>
+/// <param name="SelectAmong">The states of many tasks by id (parameter <c>@Ids</c>): the batched form of <paramref name="Select"/>.</param>
+/// <param name="SelectInfo">The whole record of one task, as <see cref="StateRow"/>.</param>
+/// <param name="Upsert">Upsert of one state write; never moves a final state back (rows affected 0 then).</param>
+/// <param name="UpsertBatch">One set-based upsert of many state writes (distinct task ids), same rules as <paramref name="Upsert"/>.</param>
+/// <param name="Revoke">Revokes one task unless it is final (inserts the record when there is none).</param>
+/// <param name="SelectRevokedAmong">Which of many tasks (parameter <c>@Ids</c>) are revoked.</param>
+/// <param name="DeleteExpired">Deletes one batch of expired records (<c>@BatchSize</c>).</param>
+internal sealed record TaskStateStatements(
+    string Select,
+    string SelectAmong,
+    string SelectInfo,
+    string Upsert,
+    StateBatchUpsert UpsertBatch,
+    string Revoke,
+    string SelectRevokedAmong,
+    string DeleteExpired);
