@@ -109,7 +109,7 @@ public sealed class ClientTests
         }));
 
         outcomes.ShouldNotContain("sent");
-        outcomes.Count(m => m.Contains("already waiting for it (TaskFlowOptions.MaxBufferedPublishes)")).ShouldBeGreaterThanOrEqualTo(1, "the buffer bound refused some at once");
+        outcomes.Count(m => m.Contains("already waiting for it (RabbitMqOptions.MaxBufferedPublishes)")).ShouldBeGreaterThanOrEqualTo(1, "the buffer bound refused some at once");
         outcomes.Count(m => m.Contains("stayed unreachable")).ShouldBeGreaterThanOrEqualTo(1, "the buffered ones waited for the time bound");
     }
 

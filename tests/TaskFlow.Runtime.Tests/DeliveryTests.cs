@@ -56,7 +56,7 @@ public sealed class DeliveryTests
 
         await host.Recorder.WaitForAsync(1, Timeout);
         host.Recorder.Records.Single().Key.ShouldBe("past");
-        error.Message.ShouldContain("longer than the");
+        error.Message.ShouldContain("further away than the");
     }
 
     [Fact]

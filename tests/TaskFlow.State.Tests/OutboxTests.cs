@@ -123,7 +123,7 @@ public sealed class OutboxTests
     public async Task A_publish_that_fails_is_kept_retried_with_backoff_and_visible(string name)
     {
         // Topology not declared and the queue does not exist: the publish is returned unroutable.
-        await using var host = await StateHost.StartAsync(name, worker: false, hostedServices: false, flow: f => f.DeclareTopology = false);
+        await using var host = await StateHost.StartAsync(name, worker: false, hostedServices: false, rabbit: f => f.DeclareTopology = false);
         await using (var broker = await new ConnectionFactory { Uri = StateHost.BrokerUri }.CreateConnectionAsync())
         await using (var channel = await broker.CreateChannelAsync())
         {

@@ -98,7 +98,7 @@ public sealed class SchemaTests
         services.AddTaskFlow().AddStateStore(o => o.Schema = "taskflow");
         using var provider = services.BuildServiceProvider();
 
-        Should.Throw<InvalidOperationException>(() => provider.GetRequiredService<TaskStateStore>()).Message.ShouldContain("UsePostgreSql");
+        Should.Throw<Microsoft.Extensions.Options.OptionsValidationException>(() => provider.GetRequiredService<TaskStateStore>()).Message.ShouldContain("UsePostgreSql");
 
         var bad = new TaskStateOptions { Schema = "bad; DROP TABLE x" };
         bad.UsePostgreSql(() => throw new InvalidOperationException());

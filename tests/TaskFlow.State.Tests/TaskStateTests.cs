@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Shouldly;
+using TaskFlow.Infrastructure;
 using TaskFlow.State.Worker;
 using Xunit;
 
@@ -245,7 +246,7 @@ public sealed class TaskStateTests
         (await handle.GetStateAsync()).ShouldBeNull();
     }
 
-    private readonly struct OneString(string value) : ITaskArguments
+    private readonly struct OneString(string value) : ITaskArgumentWriter
     {
         public void WriteTo(Utf8JsonWriter writer, JsonSerializerOptions options) => writer.WriteStringValue(value);
     }

@@ -58,7 +58,7 @@ public sealed class TaskFlowBuilder
     {
         ArgumentNullException.ThrowIfNull(configuration);
         WorkerServices.Add(Services);
-        Services.AddOptions<TaskFlowWorkerOptions>().Bind(configuration, binder => binder.ErrorOnUnknownConfiguration = true);
+        Services.AddOptions<TaskFlowWorkerOptions>().Configure(options => ConfigurationCheck.Bind(configuration, options, []));
         if (configure is not null)
         {
             Services.Configure(configure);

@@ -42,9 +42,9 @@ internal static class WorkerServices
             {
                 value = worker.Value;
             }
-            catch (OptionsValidationException)
+            catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
             {
-                return; // reported by ValidateOnStart when the host starts
+                return; // invalid or unbindable options: reported by ValidateOnStart when the host starts
             }
 
             var needed = value.ShutdownGracePeriod + value.ShutdownCancellationWait + TimeSpan.FromSeconds(5);

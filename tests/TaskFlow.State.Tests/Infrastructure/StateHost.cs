@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using TaskFlow.Hosting;
+using TaskFlow.RabbitMq;
 using TaskFlow.State.Internal;
 using TaskFlow.State.Worker;
 
@@ -56,7 +57,8 @@ public sealed class StateHost : IAsyncDisposable
         bool eager = false,
         bool hostedServices = true,
         int concurrency = 4,
-        Action<TaskFlowOptions>? flow = null)
+        Action<TaskFlowOptions>? flow = null,
+        Action<RabbitMqOptions>? rabbit = null)
     {
         var db = Databases.Get(database);
         var ownsSchema = schema is null;
@@ -64,12 +66,15 @@ public sealed class StateHost : IAsyncDisposable
         queue ??= "tf-state-" + Guid.NewGuid().ToString("N")[..10];
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddTaskFlow(o =>
+        var taskflow = builder.Services.AddTaskFlow(o =>
+        {
+            o.Eager = eager;
+            flow?.Invoke(o);
+        }).UseRabbitMq(o =>
         {
             o.ConnectionUri = BrokerUri;
             o.QueueType = QueueType.Classic;
-            o.Eager = eager;
-            flow?.Invoke(o);
+            rabbit?.Invoke(o);
         }).AddTaskFlowStateWorkerTasks().AddStateStore(o =>
         {
             db.Use(o);
@@ -81,7 +86,7 @@ public sealed class StateHost : IAsyncDisposable
         });
         if (worker)
         {
-            builder.Services.AddTaskFlowWorker(w =>
+            taskflow.AddWorker(w =>
             {
                 w.AddQueue(queue, concurrency: concurrency, prefetch: concurrency * 2);
                 w.ShutdownGracePeriod = TimeSpan.FromSeconds(2);
@@ -110,7 +115,7 @@ public sealed class StateHost : IAsyncDisposable
     }
 
     /// <summary>A relay of this process, to drive by hand.</summary>
-    internal OutboxRelay NewRelay() => new(Store, Services.GetRequiredService<TaskFlow.Internal.MessageRouter>(), Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TaskFlowOptions>>());
+    internal OutboxRelay NewRelay() => new(Store, Services.GetRequiredService<TaskFlow.Core.ActiveSender>().Sender, Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TaskFlowOptions>>());
 
     public async ValueTask DisposeAsync()
     {

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using RabbitMQ.Client;
 using TaskFlow;
+using TaskFlow.RabbitMq;
 using TaskFlow.State;
 
 // Worker:   TASKFLOW_STATE_PG=<cs> TASKFLOW_STATE_SCHEMA=<schema> TASKFLOW_STATE_QUEUE=<queue> TASKFLOW_STATE_MODE=<normal|kill-after-commit|kill-in-work> dotnet TaskFlow.State.Worker.dll
@@ -32,7 +33,7 @@ var mode = Environment.GetEnvironmentVariable("TASKFLOW_STATE_MODE") ?? "normal"
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-builder.Services.AddTaskFlow(o =>
+builder.Services.AddTaskFlow().UseRabbitMq(o =>
 {
     o.ConnectionUri = new Uri(Environment.GetEnvironmentVariable("TASKFLOW_TEST_AMQP") ?? "amqp://guest:guest@127.0.0.1:5672/");
     o.QueueType = QueueType.Classic;
@@ -40,8 +41,7 @@ builder.Services.AddTaskFlow(o =>
 {
     o.UsePostgreSql(NpgsqlDataSource.Create(connectionString));
     o.Schema = schema;
-});
-builder.Services.AddTaskFlowWorker(w => w.AddQueue(queue, concurrency: 1, prefetch: 1));
+}).AddWorker(w => w.AddQueue(queue, concurrency: 1, prefetch: 1));
 if (mode == "kill-after-commit")
 {
     builder.Services.PostConfigure<TaskStateOptions>(o => o.AfterAtomicCommit = id =>
@@ -156,7 +156,7 @@ internal static class ThroughputBench
         var key = queue;
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        var flow = builder.Services.AddTaskFlow(o =>
+        var flow = builder.Services.AddTaskFlow().UseRabbitMq(o =>
         {
             o.ConnectionUri = new Uri(Environment.GetEnvironmentVariable("TASKFLOW_TEST_AMQP") ?? "amqp://guest:guest@127.0.0.1:5672/");
             o.QueueType = QueueType.Classic;
@@ -174,7 +174,7 @@ internal static class ThroughputBench
             });
         }
 
-        builder.Services.AddTaskFlowWorker(w => w.AddQueue(queue, concurrency: Concurrency, prefetch: Concurrency * 2));
+        flow.AddWorker(w => w.AddQueue(queue, concurrency: Concurrency, prefetch: Concurrency * 2));
         using var host = builder.Build();
         if (dataSource is not null)
         {

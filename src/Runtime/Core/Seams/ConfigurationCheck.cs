@@ -22,8 +22,15 @@ internal static class ConfigurationCheck
         }
         catch (InvalidOperationException ex)
         {
+            // The binder's innermost message names the unknown key or the value it could not convert.
+            var cause = ex;
+            while (cause.InnerException is InvalidOperationException inner)
+            {
+                cause = inner;
+            }
+
             var path = configuration is IConfigurationSection section ? section.Path : "(root)";
-            throw new InvalidOperationException($"TaskFlow: the configuration section '{path}' does not fit {options.GetType().Name}: {ex.Message} Fix or remove the key (see docs/configuration.md for every option).", ex);
+            throw new InvalidOperationException($"TaskFlow: the configuration section '{path}' does not fit {options.GetType().Name}: {cause.Message} Fix or remove the key (see docs/configuration.md for every option).", ex);
         }
     }
 
