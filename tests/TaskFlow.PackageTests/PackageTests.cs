@@ -1,10 +1,9 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
-using System.Reflection;
+using System.Threading;
 using System.Threading.Tasks;
 using System.Xml.Linq;
 using Shouldly;
@@ -16,26 +15,23 @@ namespace TaskFlow.PackageTests;
 /// <summary>
 /// <c>dotnet pack src/Runtime</c> produces one TaskFlow package with the runtime, the generator, the analyzers and the
 /// code fixes; a project that references only that package (from a local folder, with an empty package cache) gets the
-/// generated proxies and the analyzer warnings.
+/// generated proxies and the analyzer warnings. The pack is shared with the other package tests (<see cref="PackageFeed"/>).
 /// </summary>
-public sealed class PackageTests(ITestOutputHelper output) : IDisposable
+[Collection(PackageFeedGroup.Name)]
+public sealed class PackageTests(PackageFeed package, ITestOutputHelper output) : IDisposable
 {
-    private static readonly string s_repository = Path.GetFullPath(typeof(PackageTests).Assembly
-        .GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(attribute => attribute.Key == "RepositoryRoot")
-        .Value!);
+    private static readonly string s_repository = PackageFeed.Repository;
 
     private readonly string _work = Directory.CreateTempSubdirectory("taskflow-package-").FullName;
 
     [Fact]
     public async Task The_package_carries_everything_and_a_consumer_gets_proxies_and_warnings()
     {
-        var feed = Path.Combine(_work, "feed");
-        var packages = Path.Combine(_work, "packages");
+        var packages = package.Packages;
 
         // 1. One package.
-        await RunAsync(s_repository, "pack", "src/Runtime", "-c", "Release", "-o", feed, "-nologo");
-        var nupkg = Directory.GetFiles(feed, "*.nupkg").ShouldHaveSingleItem();
+        output.WriteLine(package.PackLog);
+        var nupkg = package.Nupkgs.ShouldHaveSingleItem();
         Path.GetFileName(nupkg).ShouldStartWith("TaskFlow.");
         string nuspec;
         using (var archive = ZipFile.OpenRead(nupkg))
@@ -66,18 +62,12 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
         metadata.Descendants().Where(element => element.Name.LocalName == "frameworkReference").Select(element => (string)element.Attribute("name")!)
             .ShouldNotContain("Microsoft.AspNetCore.App", "a plain worker service needs no ASP.NET Core shared framework: the runtime takes Microsoft.Extensions.* as packages");
         var version = (string)metadata.Elements().Single(element => element.Name.LocalName == "version");
+        version.ShouldBe(package.Version);
 
         // 2. A consumer outside the repository (no Directory.Build.props), with the local feed and the usual registry.
         var consumer = Path.Combine(_work, "consumer");
         Directory.CreateDirectory(consumer);
-        await File.WriteAllTextAsync(Path.Combine(consumer, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="taskflow-local" value="{feed}" />
-              </packageSources>
-            </configuration>
-            """);
+        await File.WriteAllTextAsync(Path.Combine(consumer, "nuget.config"), package.NuGetConfig);
         await File.WriteAllTextAsync(Path.Combine(consumer, "Shop.Worker.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -148,7 +138,7 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
             }
             """);
 
-        var build = await RunAsync(consumer, new Dictionary<string, string> { ["NUGET_PACKAGES"] = packages }, "build", "-nologo", "-clp:NoSummary");
+        var build = await RunAsync(consumer, package.RestoreEnvironment, "build", "-nologo", "-clp:NoSummary");
 
         build.ShouldContain("warning TF1001");
         build.ShouldNotContain("CS8032", Case.Sensitive, "every analyzer assembly loads in the command-line compiler (the code fixes' Workspaces dependency stays out of it)");
@@ -173,42 +163,6 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    private Task<string> RunAsync(string directory, params string[] arguments) => RunAsync(directory, new Dictionary<string, string>(), arguments);
-
-    private async Task<string> RunAsync(string directory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // The test host runs under 'dotnet test': do not hand its MSBuild settings to the child builds.
-        foreach (var key in start.Environment.Keys.Where(key => key.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
-        var text = await stdout + await stderr;
-        output.WriteLine("$ dotnet " + string.Join(' ', arguments) + Environment.NewLine + text);
-        process.ExitCode.ShouldBe(0, "dotnet " + string.Join(' ', arguments) + " failed:" + Environment.NewLine + text);
-        return text;
-    }
+    private Task<string> RunAsync(string directory, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        Dotnet.RunAsync(directory, environment, output.WriteLine, TimeSpan.FromMinutes(10), CancellationToken.None, arguments);
 }

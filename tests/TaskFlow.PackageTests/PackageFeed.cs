@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Reflection;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Xml.Linq;
+using Xunit;
+
+namespace TaskFlow.PackageTests;
+
+/// <summary>The tests that consume the packed TaskFlow package: they share one <see cref="PackageFeed"/> and run one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class PackageFeedGroup : ICollectionFixture<PackageFeed>
+{
+    public const string Name = "TaskFlow package";
+}
+
+/// <summary>
+/// <c>dotnet pack src/Runtime</c>, once for all the package tests, into a local folder feed; and a package cache of
+/// their own (<see cref="Packages"/>), empty at first, so that a consumer restores this build of TaskFlow and never a
+/// TaskFlow of the same version left in the machine's global cache by an earlier run.
+/// </summary>
+public sealed class PackageFeed : IAsyncLifetime
+{
+    /// <summary>The repository the tests were built from.</summary>
+    public static readonly string Repository = Path.GetFullPath(typeof(PackageFeed).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(attribute => attribute.Key == "RepositoryRoot")
+        .Value!);
+
+    private readonly StringBuilder _log = new();
+    private readonly string _root = Directory.CreateTempSubdirectory("taskflow-feed-").FullName;
+
+    /// <summary>The folder the package was packed into: a NuGet source.</summary>
+    public string Feed => Path.Combine(_root, "feed");
+
+    /// <summary>The package cache the consumers restore into (set <c>NUGET_PACKAGES</c> to it).</summary>
+    public string Packages => Path.Combine(_root, "packages");
+
+    /// <summary>The <c>.nupkg</c> files the pack produced (one is expected).</summary>
+    public IReadOnlyList<string> Nupkgs { get; private set; } = [];
+
+    /// <summary>The package's version, from its nuspec.</summary>
+    public string Version { get; private set; } = string.Empty;
+
+    /// <summary>What <c>dotnet pack</c> wrote.</summary>
+    public string PackLog => _log.ToString();
+
+    /// <summary>The environment for a <c>dotnet</c> command that restores from the feed: the isolated package cache.</summary>
+    public IReadOnlyDictionary<string, string> RestoreEnvironment => new Dictionary<string, string> { ["NUGET_PACKAGES"] = Packages };
+
+    /// <summary>A nuget.config with the local feed; the machine's own sources (e.g. nuget.org for RabbitMQ.Client) still apply.</summary>
+    public string NuGetConfig => $"""
+        <?xml version="1.0" encoding="utf-8"?>
+        <configuration>
+          <packageSources>
+            <add key="taskflow-local" value="{Feed}" />
+          </packageSources>
+        </configuration>
+        """;
+
+    public async Task InitializeAsync()
+    {
+        await Dotnet.RunAsync(Repository, new Dictionary<string, string>(), line => _log.AppendLine(line), TimeSpan.FromMinutes(10), CancellationToken.None,
+            "pack", "src/Runtime", "-c", "Release", "-o", Feed, "-nologo");
+        Nupkgs = Directory.GetFiles(Feed, "*.nupkg");
+        if (Nupkgs.Count == 1)
+        {
+            using var archive = ZipFile.OpenRead(Nupkgs[0]);
+            var nuspec = archive.Entries.Single(entry => entry.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
+            await using var stream = nuspec.Open();
+            var metadata = (await XDocument.LoadAsync(stream, LoadOptions.None, CancellationToken.None)).Root!.Elements().Single(element => element.Name.LocalName == "metadata");
+            Version = (string)metadata.Elements().Single(element => element.Name.LocalName == "version");
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A build server may still hold a file; the temp folder is cleaned up by the system.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // As above.
+        }
+
+        return Task.CompletedTask;
+    }
+}
