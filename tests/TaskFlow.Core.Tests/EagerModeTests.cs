@@ -55,6 +55,25 @@ public sealed class EagerModeTests
     }
 
     [Fact]
+    public async Task The_soft_time_limit_runs_on_the_time_provider()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddTaskFlow(o => o.Eager = true).AddTaskFlowCoreTestsTasks();
+        await using var provider = services.BuildServiceProvider();
+        var tasks = provider.GetRequiredService<CoreTasks.Client>();
+
+        var running = tasks.Slow.ApplyAsync(600_000, new SendOptions { SoftTimeLimit = TimeSpan.FromSeconds(5) }).AsTask();
+        await Task.Delay(200);
+        running.IsCompleted.ShouldBeFalse("no fake time has passed");
+        time.Advance(TimeSpan.FromSeconds(6));
+
+        await Should.ThrowAsync<OperationCanceledException>(running.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public async Task A_failure_without_retries_throws_at_once()
     {
         await using var provider = Eager();

@@ -28,7 +28,7 @@ public sealed class TaskStateStore : ITaskStateStore, IAsyncDisposable
         var logger = loggers.CreateLogger("TaskFlow.State");
         Logger = logger;
         Database = new StateDatabase(options.Value, time, logger);
-        Writer = new StateWriter(Database.States, Database.Options, logger);
+        Writer = new StateWriter(Database.States, Database.Options, time, logger);
         Reader = new StateReader(Database.States);
         _flow = flow.Value;
         Recorder = new StateRecorder(this);

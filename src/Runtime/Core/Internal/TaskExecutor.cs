@@ -119,11 +119,11 @@ internal sealed class TaskExecutor
             var headers = message.Headers;
             var soft = task.SoftTimeLimit ?? headers.SoftTimeLimit;
             var hard = task.TimeLimit ?? headers.TimeLimit;
-            using var limits = soft is not null || hard is not null ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : null;
-            if (soft is { } softLimit)
-            {
-                limits!.CancelAfter(softLimit);
-            }
+            // The soft limit runs on the TimeProvider (a FakeTimeProvider in tests), like every other wait of the runtime.
+            using var softTimer = soft is { } softLimit ? new CancellationTokenSource(softLimit, _time) : null;
+            using var limits = soft is not null || hard is not null
+                ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, softTimer?.Token ?? CancellationToken.None)
+                : null;
 
             var scope = _scopes.CreateAsyncScope();
             await using (scope.ConfigureAwait(false))

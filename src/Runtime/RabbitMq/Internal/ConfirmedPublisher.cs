@@ -120,8 +120,8 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
                 throw new BrokerUnavailableException("the channel is closed (connection recovering)", null);
             }
 
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options.PublishTimeout);
+            using var deadline = new CancellationTokenSource(_options.PublishTimeout, _time);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
             try
             {
                 await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, timeout.Token).ConfigureAwait(false);

@@ -19,15 +19,17 @@ internal sealed class StateWriter : IAsyncDisposable
     private readonly TaskStateRecords _states;
     private readonly TaskStateOptions _options;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly Channel<StateWrite> _channel;
     private readonly CancellationTokenSource _stop = new();
     private readonly object _sync = new();
     private Task? _loop;
 
-    public StateWriter(TaskStateRecords states, TaskStateOptions options, ILogger logger)
+    public StateWriter(TaskStateRecords states, TaskStateOptions options, TimeProvider time, ILogger logger)
     {
         _states = states;
         _options = options;
+        _time = time;
         _logger = logger;
         _channel = Channel.CreateBounded<StateWrite>(new BoundedChannelOptions(options.WriteQueueCapacity)
         {
@@ -145,7 +147,7 @@ internal sealed class StateWriter : IAsyncDisposable
                 StateLog.WriteFailed(_logger, ex, rows.Count, attempt);
                 try
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 50 * (1 << attempt))), _stop.Token).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 50 * (1 << attempt))), _time, _stop.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
