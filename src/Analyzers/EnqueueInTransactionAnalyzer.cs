@@ -83,11 +83,11 @@ public sealed class EnqueueInTransactionAnalyzer : DiagnosticAnalyzer
                 }
             }
 
-            // The outbox form: a client from TaskStateStore.Outbox(transaction) created in the same function
+            // The outbox form: a client from TaskStateStore.Outbox(transaction) (or ITaskStateStore.Outbox) created in the same function
             // before the enqueue writes the task into that transaction, which is what this rule asks for.
             var outboxes = operations.OfType<IInvocationOperation>()
                 .Where(static invocation => invocation.TargetMethod.Name == "Outbox"
-                    && invocation.TargetMethod.ContainingType?.ToDisplayString() == "TaskFlow.State.TaskStateStore")
+                    && invocation.TargetMethod.ContainingType?.ToDisplayString() is "TaskFlow.State.TaskStateStore" or "TaskFlow.State.ITaskStateStore")
                 .ToList();
 
             foreach (var enqueue in enqueues.Where(enqueue => block.Syntax.Span.Contains(enqueue.Syntax.Span)).OrderBy(static enqueue => enqueue.Syntax.SpanStart))

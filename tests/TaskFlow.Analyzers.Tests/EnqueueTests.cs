@@ -32,7 +32,7 @@ public sealed class EnqueueTests
     public async Task Enqueues_whose_result_is_dropped_are_reported()
     {
         var diagnostics = await AnalyzerHarness.AnalyzeAsync(Tasks + """
-            public readonly struct NoArguments : ITaskArguments
+            public readonly struct NoArguments : TaskFlow.Infrastructure.ITaskArgumentWriter
             {
                 public void WriteTo(System.Text.Json.Utf8JsonWriter writer, System.Text.Json.JsonSerializerOptions options) { }
             }

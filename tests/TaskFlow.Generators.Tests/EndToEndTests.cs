@@ -13,6 +13,7 @@ using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Shouldly;
+using TaskFlow.Infrastructure;
 using TaskFlow.Generators.Tests.Infrastructure;
 using Xunit;
 
@@ -107,7 +108,7 @@ public sealed class EndToEndTests : IDisposable
         add.GetParameters().Single().ParameterType.ShouldBe(typeof(TaskFlowBuilder));
 
         var services = new ServiceCollection();
-        var registry = new TaskRegistry();
+        var registry = Internals.Create<TaskRegistry>();
         var builder = Internals.Create<TaskFlowBuilder>(services, registry);
         add.Invoke(null, new object[] { builder }).ShouldBeSameAs(builder);
 
@@ -323,7 +324,7 @@ public sealed class EndToEndTests : IDisposable
         public List<(TaskDescriptor Task, string ArgumentsJson, SendOptions? Options)> Calls { get; } = new();
 
         public ValueTask<TaskHandle> SendAsync<TArguments>(TaskDescriptor task, TArguments arguments, SendOptions? options = null, CancellationToken cancellationToken = default)
-            where TArguments : ITaskArguments
+            where TArguments : ITaskArgumentWriter
         {
             using var buffer = new MemoryStream();
             using (var writer = new Utf8JsonWriter(buffer))

@@ -74,7 +74,7 @@ public sealed class SendOptions
     /// The entity the task works on, e.g. <c>note:42</c> (state store only). The task is recorded as pending for
     /// the entity before it is sent, so that <c>TaskStateStore.RevokeEntityAsync</c> can revoke it and
     /// <c>TaskStateStore.LockEntityAsync</c> refuses (or waits) while it is pending or running; enqueueing it while
-    /// a lease holds the entity throws <see cref="State.EntityLockedException"/>. A task declared with
+    /// a lease holds the entity throws <c>TaskFlow.State.EntityLockedException</c>. A task declared with
     /// <c>[Task(EntityKey = "note:{noteId}")]</c> gets it from its arguments when the call leaves it unset.
     /// </summary>
     public string? EntityKey { get; init; }

@@ -207,9 +207,9 @@ public sealed class TaskStateOptions
             errors.Add("TaskFlow state store: batch sizes out of range (CleanupBatchSize 1-100000, WriteBatchSize 1-10000 and <= WriteQueueCapacity, OutboxBatchSize 1-10000).");
         }
 
-        if (ResultExpiry <= TimeSpan.Zero || UnfinishedExpiry <= TimeSpan.Zero || OutboxPollInterval <= TimeSpan.Zero || RevokePollInterval <= TimeSpan.Zero || EntityLeaseDuration <= TimeSpan.Zero || CleanupInterval < TimeSpan.Zero)
+        if (ResultExpiry <= TimeSpan.Zero || UnfinishedExpiry <= TimeSpan.Zero || OutboxPollInterval <= TimeSpan.Zero || RevokePollInterval <= TimeSpan.Zero || EntityLeaseDuration <= TimeSpan.Zero || OutboxMaxRetryDelay <= TimeSpan.Zero || CleanupInterval < TimeSpan.Zero)
         {
-            errors.Add("TaskFlow state store: ResultExpiry, UnfinishedExpiry, OutboxPollInterval, RevokePollInterval and EntityLeaseDuration must be positive; CleanupInterval zero or positive.");
+            errors.Add("TaskFlow state store: ResultExpiry, UnfinishedExpiry, OutboxPollInterval, RevokePollInterval, EntityLeaseDuration and OutboxMaxRetryDelay must be positive; CleanupInterval zero or positive.");
         }
 
         foreach (var (task, policy) in Tasks)

@@ -10,6 +10,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Shouldly;
+using TaskFlow.Infrastructure;
 using TaskFlow.Analyzers;
 using TaskFlow.Generators;
 

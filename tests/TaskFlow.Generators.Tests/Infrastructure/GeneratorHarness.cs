@@ -4,6 +4,7 @@ using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using TaskFlow.Infrastructure;
 using Microsoft.CodeAnalysis.CSharp;
 using Shouldly;
 

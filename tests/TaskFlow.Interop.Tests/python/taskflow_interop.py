@@ -3,12 +3,15 @@
 Everything comes from environment variables, so that each test can use its own exchanges and queues:
 
   TASKFLOW_BROKER_URL      kombu URL, default amqp://guest:guest@127.0.0.1:5672//
-  TASKFLOW_EXCHANGE        TaskFlowOptions.ExchangeName            (default taskflow)
-  TASKFLOW_DLX             TaskFlowOptions.DeadLetterExchangeName  (default taskflow.dlx)
+  TASKFLOW_EXCHANGE        RabbitMqOptions.ExchangeName            (default taskflow)
+  TASKFLOW_DLX             RabbitMqOptions.DeadLetterExchangeName  (default taskflow.dlx)
   TASKFLOW_QUEUE           the TaskFlow queue name                 (default default)
-  TASKFLOW_QUEUE_TYPE      quorum | classic, as TaskFlowOptions.QueueType(s) says (default quorum)
-  TASKFLOW_DELIVERY_LIMIT  TaskFlowOptions.DeliveryLimit           (default 20)
+  TASKFLOW_QUEUE_TYPE      quorum | classic, as RabbitMqOptions.QueueType(s) says (default quorum)
+  TASKFLOW_DELIVERY_LIMIT  RabbitMqOptions.DeliveryLimit           (default 20)
   INTEROP_RECORD_FILE      where the interop.record task appends one JSON line per run
+
+RabbitMqOptions are the RabbitMQ transport's options (UseRabbitMq, configuration section TaskFlow:RabbitMq;
+see docs/configuration.md).
 
 `taskflow_queue()` is the recipe documented in docs/protocol.md: a kombu Queue that declares exactly what
 TaskFlow declares, so kombu's (and the worker's) queue.declare is equivalent and never fails with

@@ -39,6 +39,9 @@ internal sealed class EagerSender : ITaskSender
                 case SettlementKind.RetryAfter:
                     message.SetRetries(settlement.Retries);
                     continue;
+                case SettlementKind.HandBack when cancellationToken.IsCancellationRequested:
+                    // The caller cancelled while the task ran: its cancellation, not a hand-back, is the answer.
+                    throw new OperationCanceledException($"TaskFlow eager mode: task '{envelope.TaskName}' was cancelled by the caller.", cancellationToken);
                 case SettlementKind.DeadLetter when settlement.Exception is { } exception:
                     ExceptionDispatchInfo.Throw(exception);
                     return;
