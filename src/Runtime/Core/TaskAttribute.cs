@@ -58,9 +58,3 @@ public sealed class TaskAttribute : Attribute
     /// </summary>
     public bool IgnoreResult { get; set; }
 }
-
-/// <summary>Marks a task parameter as a service resolved from the task's DI scope rather than a message argument.</summary>
-[AttributeUsage(AttributeTargets.Parameter, AllowMultiple = false, Inherited = false)]
-public sealed class FromServicesAttribute : Attribute
-{
-}

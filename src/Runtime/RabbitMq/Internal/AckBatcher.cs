@@ -6,35 +6,6 @@ using RabbitMQ.Client;
 
 namespace TaskFlow.RabbitMq.Internal;
 
-/// <summary>Where <see cref="AckBatcher"/> sends its frames: the consumer's channel (a seam for the tests).</summary>
-internal interface IAckSink
-{
-    ValueTask AckAsync(ulong deliveryTag, bool multiple);
-
-    /// <summary>
-    /// Returns a message to its queue: <c>basic.nack</c> with requeue for a hand-back (RabbitMQ 4.x quorum queues do not
-    /// count it toward the delivery limit), <c>basic.reject</c> with requeue when <paramref name="countsAsFailure"/> (it counts).
-    /// </summary>
-    ValueTask ReturnAsync(ulong deliveryTag, bool countsAsFailure);
-}
-
-/// <summary>The frames go out on a RabbitMQ channel.</summary>
-internal sealed class ChannelAckSink : IAckSink
-{
-    private readonly IChannel _channel;
-
-    public ChannelAckSink(IChannel channel)
-    {
-        _channel = channel;
-    }
-
-    public ValueTask AckAsync(ulong deliveryTag, bool multiple) => _channel.BasicAckAsync(deliveryTag, multiple, CancellationToken.None);
-
-    public ValueTask ReturnAsync(ulong deliveryTag, bool countsAsFailure) => countsAsFailure
-        ? _channel.BasicRejectAsync(deliveryTag, requeue: true, CancellationToken.None)
-        : _channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true, CancellationToken.None);
-}
-
 /// <summary>
 /// Coalesces the acks of one channel: settlements that arrive while a flush is pending go out together, and a run of
 /// consecutive delivery tags that are all settled becomes one <c>basic.ack</c> with <c>multiple</c> set, instead of a

@@ -39,29 +39,3 @@ internal sealed class TaskFlowOptionsValidator : IValidateOptions<TaskFlowOption
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
-
-/// <summary>What the start-up check of the transport validates (nothing to configure: it only has to be resolved when the host starts).</summary>
-internal sealed class TransportCheck
-{
-}
-
-/// <summary>
-/// At host start-up: a transport is registered (<c>UseRabbitMq</c>) unless tasks run inline (eager mode). Not part of
-/// <see cref="TaskFlowOptionsValidator"/>, so that code reading <see cref="TaskFlowOptions"/> without a host (schema
-/// tooling, a state-store-only process) is not refused.
-/// </summary>
-internal sealed class TransportCheckValidator : IValidateOptions<TransportCheck>
-{
-    private readonly bool _hasTransport;
-    private readonly IOptions<TaskFlowOptions> _options;
-
-    public TransportCheckValidator(IEnumerable<TransportRegistration> transports, IOptions<TaskFlowOptions> options)
-    {
-        using var enumerator = transports.GetEnumerator();
-        _hasTransport = enumerator.MoveNext();
-        _options = options;
-    }
-
-    public ValidateOptionsResult Validate(string? name, TransportCheck options) =>
-        _hasTransport || _options.Value.Eager ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(CoreServices.NoTransport);
-}
