@@ -20,7 +20,8 @@ public sealed class TaskStateOptions
     /// <summary>Creates a new, closed connection to the database. Set by <see cref="UsePostgreSql(Func{DbConnection})"/> or <see cref="UseSqlServer(Func{DbConnection})"/>.</summary>
     public Func<DbConnection>? ConnectionFactory { get; set; }
 
-    /// <summary>The database schema of TaskFlow's tables. Default <c>taskflow</c>.</summary>
+    /// <summary>The database schema of TaskFlow's tables.</summary>
+    /// <value>Default <c>taskflow</c>.</value>
     public string Schema { get; set; } = "taskflow";
 
     /// <summary>
@@ -57,22 +58,28 @@ public sealed class TaskStateOptions
     /// </summary>
     public bool RecordStarted { get; set; } = true;
 
-    /// <summary>How long a finished task's record (and result) is kept. Default 1 day (Celery's <c>result_expires</c>).</summary>
+    /// <summary>How long a finished task's record (and result) is kept.</summary>
+    /// <value>Default 1 day (Celery's <c>result_expires</c>).</value>
     public TimeSpan ResultExpiry { get; set; } = TimeSpan.FromDays(1);
 
-    /// <summary>How long the record of a task that never finishes (e.g. pending forever) is kept. Default 7 days.</summary>
+    /// <summary>How long the record of a task that never finishes (e.g. pending forever) is kept.</summary>
+    /// <value>Default 7 days.</value>
     public TimeSpan UnfinishedExpiry { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>How often expired records are deleted (by each process that runs hosted services). Default 1 minute; <see cref="TimeSpan.Zero"/> turns cleanup off.</summary>
+    /// <summary>How often expired records are deleted (by each process that runs hosted services).</summary>
+    /// <value>Default 1 minute; <see cref="TimeSpan.Zero"/> turns cleanup off.</value>
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Rows deleted per statement by cleanup. Default 4,000 (below SQL Server's lock escalation threshold of 5,000).</summary>
+    /// <summary>Rows deleted per statement by cleanup.</summary>
+    /// <value>Default 4,000 (below SQL Server's lock escalation threshold of 5,000).</value>
     public int CleanupBatchSize { get; set; } = 4000;
 
-    /// <summary>State writes waiting for the background writer before senders wait. Default 10,000.</summary>
+    /// <summary>State writes waiting for the background writer before senders wait.</summary>
+    /// <value>Default 10,000.</value>
     public int WriteQueueCapacity { get; set; } = 10_000;
 
-    /// <summary>State writes committed together by the background writer. Default 500.</summary>
+    /// <summary>State writes committed together by the background writer.</summary>
+    /// <value>Default 500.</value>
     public int WriteBatchSize { get; set; } = 500;
 
     /// <summary>
@@ -82,25 +89,32 @@ public sealed class TaskStateOptions
     /// </summary>
     public bool AckAfterStateCommit { get; set; } = true;
 
-    /// <summary>Run the outbox relay (a hosted service) in this process. Default <c>true</c>. Several relays may run at once.</summary>
+    /// <summary>Run the outbox relay (a hosted service) in this process.</summary>
+    /// <value>Default <c>true</c>. Several relays may run at once.</value>
     public bool RunOutboxRelay { get; set; } = true;
 
-    /// <summary>How often the relay looks for committed outbox rows when it found none the last time. Default 200 ms.</summary>
+    /// <summary>How often the relay looks for committed outbox rows when it found none the last time.</summary>
+    /// <value>Default 200 ms.</value>
     public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Outbox transactions one relay claims at a time. Default 100.</summary>
+    /// <summary>Outbox transactions one relay claims at a time.</summary>
+    /// <value>Default 100.</value>
     public int OutboxBatchSize { get; set; } = 100;
 
-    /// <summary>The longest wait before a failed outbox publish is tried again (backoff doubles from 1 s). Default 5 minutes.</summary>
+    /// <summary>The longest wait before a failed outbox publish is tried again (backoff doubles from 1 s).</summary>
+    /// <value>Default 5 minutes.</value>
     public TimeSpan OutboxMaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>How often a worker checks whether a running task has been revoked from another process. Default 1 s.</summary>
+    /// <summary>How often a worker checks whether a running task has been revoked from another process.</summary>
+    /// <value>Default 1 s.</value>
     public TimeSpan RevokePollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long an entity lease from <see cref="TaskStateStore.LockEntityAsync"/> lasts if its holder dies without releasing it. Default 5 minutes.</summary>
+    /// <summary>How long an entity lease from <see cref="TaskStateStore.LockEntityAsync"/> lasts if its holder dies without releasing it.</summary>
+    /// <value>Default 5 minutes.</value>
     public TimeSpan EntityLeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>This process in the <c>worker</c> column. Default <c>{machine}:{pid}</c>.</summary>
+    /// <summary>This process in the <c>worker</c> column.</summary>
+    /// <value>Default <c>{machine}:{pid}</c>.</value>
     public string WorkerName { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 
     /// <summary>Test hook: called after a task's work and completion record committed together, before the ack.</summary>
