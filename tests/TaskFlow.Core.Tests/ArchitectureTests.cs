@@ -2,11 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Shouldly;
+using TaskFlow.TestSupport;
 using Xunit;
 
 namespace TaskFlow.Core.Tests;
@@ -19,9 +19,7 @@ namespace TaskFlow.Core.Tests;
 /// </summary>
 public sealed class ArchitectureTests
 {
-    private static readonly string RuntimeDirectory = typeof(ArchitectureTests).Assembly
-        .GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(a => a.Key == "RuntimeSourceDirectory").Value!;
+    private static readonly string RuntimeDirectory = Path.Combine(TestEnvironment.RepositoryRoot, "src", "Runtime");
 
     private static readonly CSharpParseOptions Parse = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Preview);
 
@@ -211,13 +209,8 @@ public sealed class ArchitectureTests
         }
     }
 
-    private static IEnumerable<MetadataReference> References()
-    {
-        var platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
-        var local = Directory.EnumerateFiles(AppContext.BaseDirectory, "*.dll")
-            .Where(path => !Path.GetFileName(path).StartsWith("TaskFlow", StringComparison.Ordinal));
-        return platform.Concat(local)
-            .GroupBy(Path.GetFileName, StringComparer.OrdinalIgnoreCase)
-            .Select(group => MetadataReference.CreateFromFile(group.First()));
-    }
+    /// <summary>The runtime's dependencies: the platform and the dlls of this bin folder, not TaskFlow's own (compiled here from source).</summary>
+    private static IEnumerable<MetadataReference> References() =>
+        ReferenceAssemblies.PlatformAndFolder(AppContext.BaseDirectory, path => !Path.GetFileName(path).StartsWith("TaskFlow", StringComparison.Ordinal))
+            .Select(path => MetadataReference.CreateFromFile(path));
 }

@@ -11,41 +11,21 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
+using TaskFlow.TestSupport;
 using TaskFlow.FaultWorker;
 using TaskFlow.RabbitMq;
 using Xunit.Abstractions;
 
 namespace TaskFlow.FaultTests;
 
-/// <summary>The repository root (where TaskFlow.sln is): scripts/rabbitmq.sh lives there.</summary>
-internal static class Repo
-{
-    public static readonly string Root = Find();
-
-    private static string Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "TaskFlow.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"TaskFlow.sln not found above {AppContext.BaseDirectory}");
-    }
-}
-
 /// <summary>The shared local RabbitMQ node (rabbit@localhost): started by scripts/rabbitmq.sh, stopped with rabbitmqctl.</summary>
 internal static class BrokerControl
 {
     public const string Node = "rabbit@localhost";
 
-    public static readonly Uri Uri = new(Environment.GetEnvironmentVariable("TASKFLOW_TEST_AMQP") ?? "amqp://guest:guest@127.0.0.1:5672/");
-
     /// <summary>Starts the node if it is not running (idempotent; a no-op when it runs).</summary>
     public static Task EnsureRunningAsync() =>
-        RunAsync("bash", new[] { Path.Combine(Repo.Root, "scripts", "rabbitmq.sh") }, TimeSpan.FromMinutes(3));
+        RunAsync("bash", new[] { Path.Combine(TestEnvironment.RepositoryRoot, "scripts", "rabbitmq.sh") }, TimeSpan.FromMinutes(3));
 
     /// <summary>Stops the node (all connections drop) and starts it again. Returns (stop took, whole outage).</summary>
     public static async Task<(TimeSpan Stop, TimeSpan Outage)> RestartAsync()
@@ -59,7 +39,7 @@ internal static class BrokerControl
 
     public static async Task<IConnection> ConnectAsync(string name)
     {
-        var factory = new ConnectionFactory { Uri = Uri, ClientProvidedName = name, AutomaticRecoveryEnabled = false };
+        var factory = new ConnectionFactory { Uri = TestEnvironment.BrokerUri, ClientProvidedName = name, AutomaticRecoveryEnabled = false };
         Exception? last = null;
         for (var attempt = 0; attempt < 30; attempt++)
         {
@@ -74,7 +54,7 @@ internal static class BrokerControl
             }
         }
 
-        throw new InvalidOperationException($"RabbitMQ is not reachable at {Uri}; scripts/rabbitmq.sh starts it.", last);
+        throw new InvalidOperationException($"RabbitMQ is not reachable at {TestEnvironment.BrokerUri}; scripts/rabbitmq.sh starts it.", last);
     }
 
     /// <summary>Ready messages in a queue (queue.declare-ok's message count; unacked ones are not counted).</summary>
@@ -86,35 +66,16 @@ internal static class BrokerControl
         return (ok.MessageCount, ok.ConsumerCount);
     }
 
+    /// <summary>Runs a command to its end; fails unless it exits with 0 within <paramref name="timeout"/> (then its process tree is killed).</summary>
     public static async Task<string> RunAsync(string file, IEnumerable<string> arguments, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(file);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', arguments)} did not finish within {timeout}");
-        }
-
-        var output = await stdout + await stderr;
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited with {process.ExitCode}: {output}");
-        }
-
-        return output;
+        return (await ChildProcess.RunAsync(start, timeout)).EnsureSuccess().Output;
     }
 }
 
@@ -188,7 +149,7 @@ internal sealed class FaultRun : IAsyncDisposable
 
     public void Configure(RabbitMqOptions o)
     {
-        o.ConnectionUri = BrokerControl.Uri;
+        o.ConnectionUri = TestEnvironment.BrokerUri;
         o.ExchangeName = Exchange;
         o.DeadLetterExchangeName = DeadLetterExchange;
         o.DeliveryLimit = DeliveryLimit;
@@ -208,7 +169,7 @@ internal sealed class FaultRun : IAsyncDisposable
                 "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture),
                 "--prefetch", prefetch.ToString(CultureInfo.InvariantCulture),
                 "--delivery-limit", DeliveryLimit.ToString(CultureInfo.InvariantCulture),
-                "--amqp", BrokerControl.Uri.ToString(),
+                "--amqp", TestEnvironment.BrokerUri.ToString(),
                 "--verbose", verbose ? "true" : "false",
                 "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
             },
@@ -254,7 +215,7 @@ internal sealed class FaultRun : IAsyncDisposable
 
         foreach (var worker in workers)
         {
-            worker.Dispose();
+            await worker.DisposeAsync();
         }
 
         // Always leave the broker running, even when the scenario failed half-way through a restart.
@@ -312,28 +273,27 @@ internal sealed class FaultRun : IAsyncDisposable
 }
 
 /// <summary>A TaskFlow.FaultWorker process; its output goes to a log file shared by all of a scenario's worker processes.</summary>
-internal sealed class WorkerProcess : IDisposable
+internal sealed class WorkerProcess : IAsyncDisposable
 {
     private static readonly object LogSync = new();
-    private readonly Process _process;
     private readonly string _logPath;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<(DateTime At, bool Consuming)> _status = new();
+    private ChildProcess? _process;
 
-    private WorkerProcess(Process process, string logPath, int number)
+    private WorkerProcess(string logPath, int number)
     {
-        _process = process;
         _logPath = logPath;
         Number = number;
     }
 
     public int Number { get; }
 
-    public int Pid => _process.Id;
+    public int Pid => Child.Id;
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => Child.HasExited;
 
-    public int ExitCode => _process.ExitCode;
+    public int ExitCode => Child.ExitCode;
 
     /// <summary>Changes of the worker's TaskFlowWorkerStatus.AllConsuming, as the process printed them.</summary>
     public IReadOnlyList<(DateTime At, bool Consuming)> StatusChanges
@@ -374,84 +334,31 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>The worker is consuming (its TaskFlowWorker.Started completed).</summary>
     public Task Ready => _ready.Task;
 
-    public static string DllPath
-    {
-        get
-        {
-            var path = Path.Combine(AppContext.BaseDirectory, "TaskFlow.FaultWorker.dll");
-            if (!File.Exists(path) || !File.Exists(Path.ChangeExtension(path, ".runtimeconfig.json")))
-            {
-                throw new FileNotFoundException("TaskFlow.FaultWorker.dll (and its runtimeconfig.json) must be next to the test assembly (ProjectReference)", path);
-            }
-
-            return path;
-        }
-    }
+    private ChildProcess Child => _process ?? throw new InvalidOperationException("not started");
 
     public static WorkerProcess Start(IEnumerable<string> arguments, string logPath, int number)
     {
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        var start = new ProcessStartInfo(string.IsNullOrEmpty(host) ? "dotnet" : host)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(DllPath);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the fault worker");
-        var worker = new WorkerProcess(process, logPath, number);
-        worker.Append($"--- worker #{number} started, pid {process.Id}");
-        process.OutputDataReceived += (_, e) => worker.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => worker.OnLine(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var worker = new WorkerProcess(logPath, number);
+        worker._process = ChildProcess.Start(
+            Dotnet.StartInfo(arguments.Prepend(Dotnet.AppNextToTests("TaskFlow.FaultWorker.dll"))),
+            $"fault worker #{number}",
+            line => worker.OnLine(line.Text));
+        worker.Append($"--- worker #{number} started, pid {worker._process.Id}");
         return worker;
     }
 
     /// <summary>SIGKILL (what <c>kill -9</c> sends): no shutdown code runs, unacked messages go back to the queue.</summary>
     public void KillNine()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: false);
-        }
-
-        _process.WaitForExit(10_000);
-        Append($"--- worker #{Number} (pid {_process.Id}) killed with SIGKILL by the test");
+        Child.Kill(entireProcessTree: false);
+        Append($"--- worker #{Number} (pid {Child.Id}) killed with SIGKILL by the test");
     }
 
-    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+    /// <summary>Kills the process tree if it still runs.</summary>
+    public ValueTask DisposeAsync() => Child.DisposeAsync();
 
-    public void Dispose()
+    private void OnLine(string line)
     {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-
-        _process.Dispose();
-    }
-
-    private void OnLine(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
         if (line.StartsWith("fault-worker ready", StringComparison.Ordinal))
         {
             _ready.TrySetResult();

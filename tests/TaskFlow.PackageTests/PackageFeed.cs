@@ -3,11 +3,11 @@ using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
-using System.Reflection;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using System.Xml.Linq;
+using TaskFlow.TestSupport;
 using Xunit;
 
 namespace TaskFlow.PackageTests;
@@ -26,12 +26,6 @@ public sealed class PackageFeedGroup : ICollectionFixture<PackageFeed>
 /// </summary>
 public sealed class PackageFeed : IAsyncLifetime
 {
-    /// <summary>The repository the tests were built from.</summary>
-    public static readonly string Repository = Path.GetFullPath(typeof(PackageFeed).Assembly
-        .GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(attribute => attribute.Key == "RepositoryRoot")
-        .Value!);
-
     private readonly StringBuilder _log = new();
     private readonly string _root = Directory.CreateTempSubdirectory("taskflow-feed-").FullName;
 
@@ -65,7 +59,7 @@ public sealed class PackageFeed : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await Dotnet.RunAsync(Repository, new Dictionary<string, string>(), line => _log.AppendLine(line), TimeSpan.FromMinutes(10), CancellationToken.None,
+        await Dotnet.RunAsync(TestEnvironment.RepositoryRoot, new Dictionary<string, string>(), line => _log.AppendLine(line), TimeSpan.FromMinutes(10), CancellationToken.None,
             "pack", "src/Runtime", "-c", "Release", "-o", Feed, "-nologo");
         Nupkgs = Directory.GetFiles(Feed, "*.nupkg");
         if (Nupkgs.Count == 1)

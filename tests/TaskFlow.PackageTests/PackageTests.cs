@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using System.Xml.Linq;
 using Shouldly;
+using TaskFlow.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -20,7 +21,7 @@ namespace TaskFlow.PackageTests;
 [Collection(PackageFeedGroup.Name)]
 public sealed class PackageTests(PackageFeed package, ITestOutputHelper output) : IDisposable
 {
-    private static readonly string s_repository = PackageFeed.Repository;
+    private static readonly string s_repository = TestEnvironment.RepositoryRoot;
 
     private readonly string _work = Directory.CreateTempSubdirectory("taskflow-package-").FullName;
 

@@ -4,12 +4,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using RabbitMQ.Client;
 using Shouldly;
+using TaskFlow.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -28,8 +28,6 @@ public sealed class WorkerTemplateTests(PackageFeed package, ITestOutputHelper o
     private const int TaskCount = 5;
 
     private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
-
-    private static readonly Uri s_broker = new(Environment.GetEnvironmentVariable("TASKFLOW_TEST_AMQP") ?? "amqp://guest:guest@127.0.0.1:5672/");
 
     private readonly string _work = Directory.CreateTempSubdirectory("taskflow-worker-template-").FullName;
 
@@ -72,25 +70,33 @@ public sealed class WorkerTemplateTests(PackageFeed package, ITestOutputHelper o
             // 3. The plain runtime: only Microsoft.NETCore.App, in what the host reads and in what NuGet resolved.
             AssertPlainRuntime(app, bin);
 
-            // 4. The worker runs; tasks sent through the generated proxy by another process reach it; SIGINT stops it.
-            await using (var worker = WorkerProcess.Start(app, dll, environment, output))
+            // 4. The worker runs; tasks sent through the generated proxy by another process reach it; SIGINT stops it
+            //    (ChildProcess starts it with SIGINT at its default action, and refuses to signal a process that ignores it).
+            await using (var worker = ChildProcess.Start(Dotnet.StartInfo([dll], app, environment), "the worker (dotnet " + AppName + ".dll)"))
             {
-                await worker.WaitForOutputAsync("Consuming queue " + queue, TimeSpan.FromSeconds(60), budget.Token);
-                var sent = await RunAsync(app, environment, TimeSpan.FromMinutes(1), budget.Token, dll, "--send", TaskCount.ToString(CultureInfo.InvariantCulture));
-                var expected = Enumerable.Range(1, TaskCount).Select(i => "item-" + i.ToString(CultureInfo.InvariantCulture)).ToList();
-                foreach (var item in expected)
+                try
                 {
-                    sent.ShouldContain("sent " + item + " as ");
+                    await worker.WaitForLineAsync("Consuming queue " + queue, TimeSpan.FromSeconds(60), budget.Token);
+                    var sent = await RunAsync(app, environment, TimeSpan.FromMinutes(1), budget.Token, dll, "--send", TaskCount.ToString(CultureInfo.InvariantCulture));
+                    var expected = Enumerable.Range(1, TaskCount).Select(i => "item-" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+                    foreach (var item in expected)
+                    {
+                        sent.ShouldContain("sent " + item + " as ");
+                    }
+
+                    await WaitForMarkerAsync(marker, expected, worker, TimeSpan.FromSeconds(60), budget.Token);
+
+                    var exitCode = await worker.StopAsync(StopSignal.Interrupt, TimeSpan.FromSeconds(30), budget.Token);
+                    var log = worker.Output;
+                    exitCode.ShouldBe(0, "the worker stops gracefully on SIGINT:" + Environment.NewLine + log);
+                    log.ShouldContain("Application is shutting down...");
+                    log.ShouldContain("Worker stopped; 0 tasks were abandoned");
+                    log.ShouldNotContain("fail:", Case.Sensitive, "nothing failed in the worker");
                 }
-
-                await WaitForMarkerAsync(marker, expected, worker, TimeSpan.FromSeconds(60), budget.Token);
-
-                var exitCode = await worker.InterruptAsync(TimeSpan.FromSeconds(30), budget.Token);
-                var log = worker.Output;
-                exitCode.ShouldBe(0, "the worker stops gracefully on SIGINT:" + Environment.NewLine + log);
-                log.ShouldContain("Application is shutting down...");
-                log.ShouldContain("Worker stopped; 0 tasks were abandoned");
-                log.ShouldNotContain("fail:", Case.Sensitive, "nothing failed in the worker");
+                finally
+                {
+                    output.WriteLine("$ " + worker + Environment.NewLine + worker.Output);
+                }
             }
 
             succeeded = true;
@@ -144,7 +150,7 @@ public sealed class WorkerTemplateTests(PackageFeed package, ITestOutputHelper o
         Directory.GetFiles(bin, "Microsoft.AspNetCore.*").ShouldBeEmpty();
     }
 
-    private async Task WaitForMarkerAsync(string marker, IReadOnlyList<string> expected, WorkerProcess worker, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task WaitForMarkerAsync(string marker, IReadOnlyList<string> expected, ChildProcess worker, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         var seen = new List<string>();
@@ -181,7 +187,7 @@ public sealed class WorkerTemplateTests(PackageFeed package, ITestOutputHelper o
         {
             var factory = new ConnectionFactory
             {
-                Uri = s_broker,
+                Uri = TestEnvironment.BrokerUri,
                 ClientProvidedName = "taskflow-package-tests:cleanup",
                 RequestedConnectionTimeout = TimeSpan.FromSeconds(10),
             };
@@ -207,7 +213,7 @@ public sealed class WorkerTemplateTests(PackageFeed package, ITestOutputHelper o
         TaskFlow = new
         {
             DefaultQueue = queue,
-            RabbitMq = new { ConnectionUri = s_broker.ToString() },
+            RabbitMq = new { ConnectionUri = TestEnvironment.BrokerUri.ToString() },
             Worker = new
             {
                 Queues = new[] { new { Name = queue, Concurrency = 2, Prefetch = 4 } },
@@ -277,122 +283,4 @@ public sealed class WorkerTemplateTests(PackageFeed package, ITestOutputHelper o
 
         await host.RunAsync();
         """;
-
-    /// <summary>The worker app as a child process: its output collected as it comes, stopped by SIGINT.</summary>
-    private sealed class WorkerProcess : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly ITestOutputHelper _log;
-        private readonly StringBuilder _output = new();
-        private readonly Lock _lock = new();
-
-        private WorkerProcess(Process process, ITestOutputHelper log)
-        {
-            _process = process;
-            _log = log;
-        }
-
-        public string Output
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        public bool HasExited => _process.HasExited;
-
-        public static WorkerProcess Start(string directory, string dll, IReadOnlyDictionary<string, string> environment, ITestOutputHelper log)
-        {
-            // A process started in the background by a non-interactive shell inherits SIGINT as ignored, and so would
-            // the worker (the runtime keeps an inherited SIG_IGN): start it through env(1) with SIGINT back to default.
-            var resetSigint = OperatingSystem.IsLinux() && File.Exists("/usr/bin/env");
-            var start = resetSigint
-                ? Dotnet.StartInfo("/usr/bin/env", directory, environment, ["--default-signal=INT", Dotnet.Executable, dll])
-                : Dotnet.StartInfo(Dotnet.Executable, directory, environment, [dll]);
-            var process = new Process { StartInfo = start };
-            var worker = new WorkerProcess(process, log);
-            process.OutputDataReceived += (_, e) => worker.Append(e.Data);
-            process.ErrorDataReceived += (_, e) => worker.Append(e.Data);
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return worker;
-        }
-
-        public async Task WaitForOutputAsync(string text, TimeSpan timeout, CancellationToken cancellationToken)
-        {
-            var stopwatch = Stopwatch.StartNew();
-            while (!Output.Contains(text, StringComparison.Ordinal))
-            {
-                HasExited.ShouldBeFalse("the worker exited before '" + text + "':" + Environment.NewLine + Output);
-                if (stopwatch.Elapsed > timeout)
-                {
-                    throw new TimeoutException($"No '{text}' from the worker after {timeout}:{Environment.NewLine}{Output}");
-                }
-
-                await Task.Delay(100, cancellationToken);
-            }
-        }
-
-        /// <summary>Sends SIGINT (what Ctrl+C sends) and waits for the exit; returns the exit code.</summary>
-        public async Task<int> InterruptAsync(TimeSpan timeout, CancellationToken cancellationToken)
-        {
-            if (OperatingSystem.IsLinux())
-            {
-                // Only a diagnostic: the worker must not have SIGINT ignored (see Start), or the signal would do nothing.
-                var ignored = File.ReadLines($"/proc/{_process.Id}/status").Single(line => line.StartsWith("SigIgn:", StringComparison.Ordinal));
-                var mask = ulong.Parse(ignored["SigIgn:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-                (mask & 0b10).ShouldBe(0UL, "the worker ignores SIGINT (" + ignored + ")");
-            }
-
-            using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-INT", _process.Id.ToString(CultureInfo.InvariantCulture) } })!)
-            {
-                await kill.WaitForExitAsync(cancellationToken);
-                kill.ExitCode.ShouldBe(0, "kill -INT " + _process.Id);
-            }
-
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(timeout);
-            try
-            {
-                await _process.WaitForExitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"The worker did not stop within {timeout} of SIGINT:{Environment.NewLine}{Output}");
-            }
-
-            return _process.ExitCode;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            await _process.WaitForExitAsync(CancellationToken.None);
-            _log.WriteLine("$ (worker) dotnet " + AppName + ".dll (exit " + _process.ExitCode.ToString(CultureInfo.InvariantCulture) + ")" + Environment.NewLine + Output);
-
-            _process.Dispose();
-        }
-
-        private void Append(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (_lock)
-            {
-                _output.AppendLine(line);
-            }
-        }
-    }
 }

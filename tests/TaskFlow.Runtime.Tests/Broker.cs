@@ -11,23 +11,22 @@ using RabbitMQ.Client;
 using TaskFlow.RabbitMq;
 using TaskFlow.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.Runtime.Tests;
 
 /// <summary>The real local broker the test command starts (scripts/test.sh -> scripts/rabbitmq.sh).</summary>
 internal static class Broker
 {
-    public static readonly Uri Uri = new(Environment.GetEnvironmentVariable("TASKFLOW_TEST_AMQP") ?? "amqp://guest:guest@127.0.0.1:5672/");
-
     public static async Task<IConnection> ConnectAsync()
     {
         try
         {
-            return await new ConnectionFactory { Uri = Uri, ClientProvidedName = "taskflow-tests" }.CreateConnectionAsync();
+            return await new ConnectionFactory { Uri = TestEnvironment.BrokerUri, ClientProvidedName = "taskflow-tests" }.CreateConnectionAsync();
         }
         catch (Exception ex)
         {
-            throw new InvalidOperationException($"RabbitMQ is not reachable at {Uri}: run the tests with scripts/test.sh, which installs and starts it.", ex);
+            throw new InvalidOperationException($"RabbitMQ is not reachable at {TestEnvironment.BrokerUri}: run the tests with scripts/test.sh, which installs and starts it.", ex);
         }
     }
 
@@ -118,7 +117,7 @@ internal sealed class TaskFlowTestHost : IAsyncDisposable
 
         void ConfigureRabbit(RabbitMqOptions o)
         {
-            o.ConnectionUri = Broker.Uri;
+            o.ConnectionUri = TestEnvironment.BrokerUri;
             o.ExchangeName = queue + ".x";
             o.DeadLetterExchangeName = queue + ".dlx";
             rabbit?.Invoke(o);

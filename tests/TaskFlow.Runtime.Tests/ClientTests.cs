@@ -8,6 +8,7 @@ using TaskFlow.RabbitMq;
 using RabbitMQ.Client;
 using Shouldly;
 using Xunit;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.Runtime.Tests;
 
@@ -187,7 +188,7 @@ public sealed class ClientTests
     public async Task Invalid_worker_options_stop_the_host_at_start_up()
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddTaskFlow().UseRabbitMq(o => o.ConnectionUri = Broker.Uri).AddTaskFlowRuntimeTestsTasks()
+        builder.Services.AddTaskFlow().UseRabbitMq(o => o.ConnectionUri = TestEnvironment.BrokerUri).AddTaskFlowRuntimeTestsTasks()
             .AddWorker(w => w.AddQueue("q", concurrency: 8, prefetch: 2));
         using var host = builder.Build();
 

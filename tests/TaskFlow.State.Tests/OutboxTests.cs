@@ -7,6 +7,7 @@ using RabbitMQ.Client;
 using Shouldly;
 using TaskFlow.State.Worker;
 using Xunit;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.State.Tests;
 
@@ -99,7 +100,7 @@ public sealed class OutboxTests
         (await one.Store.GetOutboxStatusAsync()).Pending.ShouldBe(0);
 
         var ids = new List<string>();
-        await using (var broker = await new ConnectionFactory { Uri = StateHost.BrokerUri }.CreateConnectionAsync())
+        await using (var broker = await new ConnectionFactory { Uri = TestEnvironment.BrokerUri }.CreateConnectionAsync())
         await using (var channel = await broker.CreateChannelAsync())
         {
             BasicGetResult? message;
@@ -124,7 +125,7 @@ public sealed class OutboxTests
     {
         // Topology not declared and the queue does not exist: the publish is returned unroutable.
         await using var host = await StateHost.StartAsync(name, worker: false, hostedServices: false, rabbit: f => f.DeclareTopology = false);
-        await using (var broker = await new ConnectionFactory { Uri = StateHost.BrokerUri }.CreateConnectionAsync())
+        await using (var broker = await new ConnectionFactory { Uri = TestEnvironment.BrokerUri }.CreateConnectionAsync())
         await using (var channel = await broker.CreateChannelAsync())
         {
             await channel.ExchangeDeclareAsync("taskflow", ExchangeType.Direct, durable: true, autoDelete: false);
@@ -149,7 +150,7 @@ public sealed class OutboxTests
         (await relay.RelayOnceAsync(default)).ShouldBe(0); // backing off
 
         // The operator fixes the topology; the row is due again: it goes out.
-        await using (var broker = await new ConnectionFactory { Uri = StateHost.BrokerUri }.CreateConnectionAsync())
+        await using (var broker = await new ConnectionFactory { Uri = TestEnvironment.BrokerUri }.CreateConnectionAsync())
         await using (var channel = await broker.CreateChannelAsync())
         {
             await channel.QueueDeclareAsync(host.Queue, durable: true, exclusive: false, autoDelete: false);

@@ -1,9 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.IO;
 using System.Linq;
-using System.Reflection;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
@@ -13,6 +11,7 @@ using Shouldly;
 using TaskFlow.Infrastructure;
 using TaskFlow.Analyzers;
 using TaskFlow.Generators;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.Analyzers.Tests.Infrastructure;
 
@@ -41,10 +40,7 @@ internal static class AnalyzerHarness
         .Select(type => (DiagnosticAnalyzer)Activator.CreateInstance(type)!)
         .ToImmutableArray();
 
-    public static string RepositoryRoot { get; } = Path.GetFullPath(typeof(AnalyzerHarness).Assembly
-        .GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(attribute => attribute.Key == "RepositoryRoot")
-        .Value!);
+    public static string RepositoryRoot => TestEnvironment.RepositoryRoot;
 
     public static CSharpCompilation CreateCompilation(IEnumerable<string> sources, string assemblyName = "TestAssembly", IEnumerable<MetadataReference>? extraReferences = null)
     {
@@ -103,22 +99,13 @@ internal static class AnalyzerHarness
     public static async Task<string[]> FindAsync(string source, string id) =>
         (await AnalyzeAsync(source)).Where(diagnostic => diagnostic.Id == id).Select(Describe).ToArray();
 
-    private static ImmutableArray<MetadataReference> LoadReferences()
-    {
-        var directories = new HashSet<string>(StringComparer.Ordinal)
-        {
-            // Microsoft.NETCore.App and Microsoft.AspNetCore.App (DI abstractions, HttpContext).
-            Path.GetDirectoryName(typeof(object).Assembly.Location)!,
-            Path.GetDirectoryName(typeof(Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions).Assembly.Location)!,
-        };
-        var trusted = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
-        var paths = trusted
-            .Where(path => directories.Contains(Path.GetDirectoryName(path)!))
-            .Append(typeof(TaskDescriptor).Assembly.Location)
-            .Distinct(StringComparer.Ordinal)
-            .OrderBy(path => path, StringComparer.Ordinal);
-        return paths.Select(path => (MetadataReference)MetadataReference.CreateFromFile(path)).ToImmutableArray();
-    }
+    private static ImmutableArray<MetadataReference> LoadReferences() =>
+        // Microsoft.NETCore.App and Microsoft.AspNetCore.App (DI abstractions, HttpContext), and TaskFlow.dll.
+        ReferenceAssemblies.InFoldersOf(
+                [typeof(object).Assembly, typeof(Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions).Assembly],
+                include: [typeof(TaskDescriptor).Assembly])
+            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+            .ToImmutableArray();
 
     /// <summary>.editorconfig options as analyzers see them (the same keys for every document).</summary>
     private sealed class DictionaryConfigOptionsProvider(IReadOnlyDictionary<string, string> values) : AnalyzerConfigOptionsProvider

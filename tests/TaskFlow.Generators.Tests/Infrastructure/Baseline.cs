@@ -2,8 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Reflection;
 using System.Text;
+using TaskFlow.TestSupport;
 using Xunit.Sdk;
 
 namespace TaskFlow.Generators.Tests.Infrastructure;
@@ -17,10 +17,8 @@ internal static class Baseline
 {
     private const string VersionPlaceholder = "{GeneratorVersion}";
 
-    public static readonly string Directory = typeof(Baseline).Assembly
-        .GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(attribute => attribute.Key == "BaselineDirectory")
-        .Value!;
+    /// <summary>Baselines are read from (and, with TASKFLOW_UPDATE_BASELINES=1, written to) the source tree.</summary>
+    public static readonly string Directory = Path.Combine(TestEnvironment.RepositoryRoot, "tests", "TaskFlow.Generators.Tests", "Baselines");
 
     private static bool Update => Environment.GetEnvironmentVariable("TASKFLOW_UPDATE_BASELINES") == "1";
 

@@ -1,12 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.IO;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using TaskFlow.Infrastructure;
 using Microsoft.CodeAnalysis.CSharp;
 using Shouldly;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.Generators.Tests.Infrastructure;
 
@@ -59,20 +59,11 @@ internal static class GeneratorHarness
 
     private static ImmutableArray<MetadataReference> LoadReferences()
     {
-        var directories = new HashSet<string>(StringComparer.Ordinal)
-        {
-            // Microsoft.NETCore.App and Microsoft.AspNetCore.App (DependencyInjection.Abstractions lives there).
-            Path.GetDirectoryName(typeof(object).Assembly.Location)!,
-            Path.GetDirectoryName(typeof(Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions).Assembly.Location)!,
-        };
-        var trusted = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
-        var paths = trusted
-            .Where(path => directories.Contains(Path.GetDirectoryName(path)!))
-            .Append(typeof(TaskDescriptor).Assembly.Location)
-            .Append(typeof(Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions).Assembly.Location)
-            .Distinct(StringComparer.Ordinal)
-            .OrderBy(path => path, StringComparer.Ordinal);
-        return paths.Select(path => (MetadataReference)MetadataReference.CreateFromFile(path)).ToImmutableArray();
+        var dependencyInjection = typeof(Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions).Assembly;
+        // The framework, and what lies beside DependencyInjection.Abstractions; TaskFlow.dll and DI abstractions themselves.
+        return ReferenceAssemblies.InFoldersOf([typeof(object).Assembly, dependencyInjection], include: [typeof(TaskDescriptor).Assembly, dependencyInjection])
+            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+            .ToImmutableArray();
     }
 }
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Text.Json;
 using System.Threading.Tasks;
+using TaskFlow.TestSupport;
 using Xunit.Abstractions;
 
 namespace TaskFlow.Interop.Tests.Infrastructure;
@@ -89,7 +90,7 @@ internal sealed class CeleryClient
 
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         start.Environment["PYTHONPATH"] = InteropEnvironment.PythonDirectory;
-        var result = await ProcessRunner.RunAsync(start, TimeSpan.FromSeconds(60));
+        var result = await ChildProcess.RunAsync(start, TimeSpan.FromSeconds(60));
         _output.WriteLine($"[send_task.py {task}] exit {result.ExitCode}: {result.StandardOutput.Trim()} {result.StandardError.Trim()}");
         if (result.ExitCode != 0)
         {

@@ -3,11 +3,9 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
-using System.Linq;
-using System.Text;
 using System.Text.Json;
-using System.Threading;
 using System.Threading.Tasks;
+using TaskFlow.TestSupport;
 using Xunit.Abstractions;
 
 namespace TaskFlow.Interop.Tests.Infrastructure;
@@ -19,14 +17,12 @@ namespace TaskFlow.Interop.Tests.Infrastructure;
 /// </summary>
 internal sealed class CeleryWorkerProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly ChildProcess _process;
     private readonly ITestOutputHelper _output;
-    private readonly List<string> _log = new();
-    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _directory;
     private bool _disposed;
 
-    private CeleryWorkerProcess(Process process, string directory, ITestOutputHelper output)
+    private CeleryWorkerProcess(ChildProcess process, string directory, ITestOutputHelper output)
     {
         _process = process;
         _directory = directory;
@@ -37,16 +33,7 @@ internal sealed class CeleryWorkerProcess : IAsyncDisposable
     public string RecordFile { get; }
 
     /// <summary>Every line the worker logged so far.</summary>
-    public IReadOnlyList<string> Log
-    {
-        get
-        {
-            lock (_log)
-            {
-                return _log.ToList();
-            }
-        }
-    }
+    public IReadOnlyList<string> Log => _process.Lines;
 
     /// <summary>Starts the worker and waits until it logs "ready" (it has declared and consumes the queue).</summary>
     public static async Task<CeleryWorkerProcess> StartAsync(InteropTopology topology, ITestOutputHelper output)
@@ -56,10 +43,7 @@ internal sealed class CeleryWorkerProcess : IAsyncDisposable
         var start = new ProcessStartInfo(InteropEnvironment.Python)
         {
             WorkingDirectory = InteropEnvironment.PythonDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
             RedirectStandardInput = true,
-            UseShellExecute = false,
         };
         foreach (var argument in new[]
         {
@@ -82,25 +66,12 @@ internal sealed class CeleryWorkerProcess : IAsyncDisposable
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         start.Environment["PYTHONUNBUFFERED"] = "1";
 
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var worker = new CeleryWorkerProcess(process, directory, output);
-        process.OutputDataReceived += (_, e) => worker.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => worker.OnLine(e.Data);
-        process.Exited += (_, _) => worker._ready.TrySetException(new InvalidOperationException(
-            $"The Celery worker exited with code {SafeExitCode(process)} before it was ready:\n{string.Join('\n', worker.Log)}"));
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        output.WriteLine($"[celery] started pid {process.Id}: {start.FileName} {string.Join(' ', start.ArgumentList)} ({topology})");
-
+        var worker = new CeleryWorkerProcess(ChildProcess.Start(start, "the Celery worker"), directory, output);
+        output.WriteLine($"[celery] started pid {worker._process.Id}: {worker._process.Command} ({topology})");
         try
         {
-            await worker._ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        }
-        catch (TimeoutException)
-        {
-            await worker.DisposeAsync();
-            throw new TimeoutException("The Celery worker did not log 'ready.' within 60 s:\n" + string.Join('\n', worker.Log));
+            // "celery@host ready." once the consumer is started; fails at once if the worker exits first.
+            await worker._process.WaitForLineAsync(" ready.", TimeSpan.FromSeconds(60));
         }
         catch
         {
@@ -125,7 +96,7 @@ internal sealed class CeleryWorkerProcess : IAsyncDisposable
             if (_process.HasExited)
             {
                 throw new InvalidOperationException(
-                    $"The Celery worker exited with code {SafeExitCode(_process)} before running task {taskId}:\n{string.Join('\n', Log)}");
+                    $"{_process} exited before running task {taskId}:\n{string.Join('\n', Log)}");
             }
 
             if (clock.Elapsed > timeout)
@@ -163,28 +134,10 @@ internal sealed class CeleryWorkerProcess : IAsyncDisposable
         return null;
     }
 
-    /// <summary>Waits until a worker log line contains <paramref name="text"/>.</summary>
-    public async Task<string> WaitForLogAsync(string text, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var line = Log.FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal));
-            if (line is not null)
-            {
-                return line;
-            }
+    /// <summary>Waits until a worker log line contains <paramref name="text"/>; fails at once if the worker exits first.</summary>
+    public Task<string> WaitForLogAsync(string text, TimeSpan timeout) => _process.WaitForLineAsync(text, timeout);
 
-            if (clock.Elapsed > timeout)
-            {
-                throw new TimeoutException($"The Celery worker did not log '{text}' within {timeout.TotalSeconds:0} s. Worker log:\n{string.Join('\n', Log)}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
-    /// <summary>Kills the worker, even when the test failed, and removes its record directory.</summary>
+    /// <summary>Kills the worker with its process tree, even when the test failed, and removes its record directory.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_disposed)
@@ -193,28 +146,13 @@ internal sealed class CeleryWorkerProcess : IAsyncDisposable
         }
 
         _disposed = true;
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            await _process.WaitForExitAsync(wait.Token);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException or System.ComponentModel.Win32Exception)
-        {
-            _output.WriteLine($"[celery] could not kill pid {SafeId(_process)}: {ex.Message}");
-        }
-
-        _output.WriteLine($"[celery] pid {SafeId(_process)} stopped; worker log:");
+        await _process.DisposeAsync();
+        _output.WriteLine($"[celery] {_process} stopped; worker log:");
         foreach (var line in Log)
         {
             _output.WriteLine("[celery] " + line);
         }
 
-        _process.Dispose();
         try
         {
             Directory.Delete(_directory, recursive: true);
@@ -222,49 +160,6 @@ internal sealed class CeleryWorkerProcess : IAsyncDisposable
         catch (IOException)
         {
             // Best effort: it is under the temp directory.
-        }
-    }
-
-    private void OnLine(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_log)
-        {
-            _log.Add(line);
-        }
-
-        // "celery@host ready." once the consumer is started.
-        if (line.Contains(" ready.", StringComparison.Ordinal))
-        {
-            _ready.TrySetResult();
-        }
-    }
-
-    private static string SafeExitCode(Process process)
-    {
-        try
-        {
-            return process.ExitCode.ToString(CultureInfo.InvariantCulture);
-        }
-        catch (InvalidOperationException)
-        {
-            return "?";
-        }
-    }
-
-    private static string SafeId(Process process)
-    {
-        try
-        {
-            return process.Id.ToString(CultureInfo.InvariantCulture);
-        }
-        catch (InvalidOperationException)
-        {
-            return "?";
         }
     }
 }

@@ -4,6 +4,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using RabbitMQ.Client;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.Interop.Tests.Infrastructure;
 
@@ -16,10 +17,8 @@ internal static class InteropEnvironment
     // Checked once per run; a failure is remembered, so every test fails at once with the same message.
     private static readonly Lazy<Task<string>> Check = new(CheckAsync, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>The broker, overridable with TASKFLOW_INTEROP_AMQP. Default amqp://guest:guest@127.0.0.1:5672/.</summary>
-    public static Uri BrokerUri { get; } = new(Environment.GetEnvironmentVariable("TASKFLOW_INTEROP_AMQP") is { Length: > 0 } uri
-        ? uri
-        : "amqp://guest:guest@127.0.0.1:5672/");
+    /// <summary>The broker: TASKFLOW_INTEROP_AMQP, else the tests' broker (TASKFLOW_TEST_AMQP, default amqp://guest:guest@127.0.0.1:5672/).</summary>
+    public static Uri BrokerUri { get; } = TestEnvironment.Variable("TASKFLOW_INTEROP_AMQP") is { } uri ? new Uri(uri) : TestEnvironment.BrokerUri;
 
     /// <summary>
     /// The interpreter that has Debian's python3-celery, overridable with TASKFLOW_INTEROP_PYTHON. Default
@@ -65,7 +64,7 @@ internal static class InteropEnvironment
             throw new InvalidOperationException(
                 $"PREREQUISITE MISSING: RabbitMQ is not reachable at {Redacted(BrokerUri)} ({ex.GetType().Name}: {ex.InnerException?.Message ?? ex.Message}). " +
                 "The interop tests run against a real broker: start one with `bash scripts/rabbitmq.sh` (installs Debian's rabbitmq-server), " +
-                "or point TASKFLOW_INTEROP_AMQP at one.",
+                "or point TASKFLOW_INTEROP_AMQP (or TASKFLOW_TEST_AMQP) at one.",
                 ex);
         }
     }
@@ -79,15 +78,10 @@ internal static class InteropEnvironment
                 "`apt-get install -y python3-celery` (or set TASKFLOW_INTEROP_PYTHON to an interpreter that has celery 5.x).");
         }
 
-        var check = new ProcessStartInfo(Python)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var check = new ProcessStartInfo(Python);
         check.ArgumentList.Add("-c");
         check.ArgumentList.Add("import celery, kombu, amqp; print(celery.__version__, kombu.__version__, amqp.__version__)");
-        var result = await ProcessRunner.RunAsync(check, TimeSpan.FromSeconds(60));
+        var result = await ChildProcess.RunAsync(check, TimeSpan.FromSeconds(60));
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException(

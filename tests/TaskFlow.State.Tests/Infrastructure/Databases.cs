@@ -8,6 +8,7 @@ using Dapper;
 using Npgsql;
 using TaskFlow.State;
 using Xunit;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.State.Tests;
 
@@ -74,10 +75,7 @@ public static class Databases
     public const string SqlServerSkipReason =
         "skipped: no SQL Server (set TASKFLOW_TEST_SQLSERVER to a connection string and TASKFLOW_TEST_SQLCLIENT to the path of Microsoft.Data.SqlClient.dll to run the whole suite against it too)";
 
-    public static readonly string PostgresConnectionString =
-        Environment.GetEnvironmentVariable("TASKFLOW_TEST_POSTGRES") ?? "Host=127.0.0.1;Port=5432;Username=taskflow;Password=taskflow;Database=taskflow;Timeout=5";
-
-    private static readonly Lazy<NpgsqlDataSource> PostgresSource = new(() => NpgsqlDataSource.Create(PostgresConnectionString));
+    private static readonly Lazy<NpgsqlDataSource> PostgresSource = new(() => NpgsqlDataSource.Create(TestEnvironment.PostgresConnectionString));
     private static readonly Lazy<TestDatabase?> SqlServer = new(CreateSqlServer);
 
     public static bool SqlServerConfigured =>
@@ -116,14 +114,12 @@ public static class Databases
         catch (Exception ex)
         {
             throw new InvalidOperationException(
-                $"PostgreSQL is not reachable with '{Redacted(PostgresConnectionString)}': {ex.Message}. Start it with `bash scripts/postgres.sh` " +
+                $"PostgreSQL is not reachable with '{Redacted(TestEnvironment.PostgresConnectionString)}': {ex.Message}. Start it with `bash scripts/postgres.sh` " +
                 "(installs Debian's postgresql, starts a cluster on 127.0.0.1, creates the taskflow role and database), or set TASKFLOW_TEST_POSTGRES.", ex);
         }
 
         return database;
     }
-
-    public static string PostgresConnectionStringForWorker => PostgresConnectionString;
 
     private static TestDatabase? CreateSqlServer()
     {

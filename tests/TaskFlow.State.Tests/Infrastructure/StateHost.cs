@@ -10,6 +10,7 @@ using TaskFlow.Hosting;
 using TaskFlow.RabbitMq;
 using TaskFlow.State.Internal;
 using TaskFlow.State.Worker;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.State.Tests;
 
@@ -19,8 +20,6 @@ namespace TaskFlow.State.Tests;
 /// </summary>
 public sealed class StateHost : IAsyncDisposable
 {
-    public static readonly Uri BrokerUri = new(Environment.GetEnvironmentVariable("TASKFLOW_TEST_AMQP") ?? "amqp://guest:guest@127.0.0.1:5672/");
-
     private readonly IHost _host;
     private readonly bool _ownsSchema;
 
@@ -72,7 +71,7 @@ public sealed class StateHost : IAsyncDisposable
             flow?.Invoke(o);
         }).UseRabbitMq(o =>
         {
-            o.ConnectionUri = BrokerUri;
+            o.ConnectionUri = TestEnvironment.BrokerUri;
             o.QueueType = QueueType.Classic;
             rabbit?.Invoke(o);
         }).AddTaskFlowStateWorkerTasks().AddStateStore(o =>
@@ -139,7 +138,7 @@ public sealed class StateHost : IAsyncDisposable
     {
         try
         {
-            await using var connection = await new ConnectionFactory { Uri = BrokerUri }.CreateConnectionAsync();
+            await using var connection = await new ConnectionFactory { Uri = TestEnvironment.BrokerUri }.CreateConnectionAsync();
             await using var channel = await connection.CreateChannelAsync();
             await channel.QueueDeleteAsync(queue);
             await channel.QueueDeleteAsync(queue + ".dead");

@@ -1,107 +1,40 @@
 using System;
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.IO;
-using System.Linq;
+using System.Collections.Generic;
 using System.Threading.Tasks;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.State.Tests;
 
-/// <summary>A worker process (dotnet TaskFlow.State.Worker.dll) with its output captured line by line.</summary>
-public sealed class WorkerProcess : IAsyncDisposable
+/// <summary>The worker process of the kill tests: <c>dotnet TaskFlow.State.Worker.dll</c>, its output captured line by line.</summary>
+public static class WorkerProcess
 {
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _lines = new();
-
-    private WorkerProcess(Process process)
+    /// <summary>Starts a worker on <paramref name="queue"/> with its store in <paramref name="schema"/> and waits until it consumes.</summary>
+    /// <param name="schema">The state store's schema.</param>
+    /// <param name="queue">The queue it consumes.</param>
+    /// <param name="mode">normal, kill-after-commit or kill-in-work (see Worker/Program.cs).</param>
+    public static async Task<ChildProcess> StartAsync(string schema, string queue, string mode)
     {
-        _process = process;
-    }
-
-    public string Output => string.Join(Environment.NewLine, _lines);
-
-    public bool HasExited => _process.HasExited;
-
-    public static async Task<WorkerProcess> StartAsync(string schema, string queue, string mode)
-    {
-        var path = Path.Combine(AppContext.BaseDirectory, "TaskFlow.State.Worker.dll");
-        if (!File.Exists(path))
+        var environment = new Dictionary<string, string>
         {
-            throw new FileNotFoundException("TaskFlow.State.Worker.dll must be next to the test assembly (ProjectReference)", path);
+            ["TASKFLOW_STATE_PG"] = TestEnvironment.PostgresConnectionString,
+            ["TASKFLOW_STATE_SCHEMA"] = schema,
+            ["TASKFLOW_STATE_QUEUE"] = queue,
+            ["TASKFLOW_STATE_MODE"] = mode,
+            ["TASKFLOW_TEST_AMQP"] = TestEnvironment.BrokerUri.ToString(),
+        };
+        var worker = ChildProcess.Start(
+            Dotnet.StartInfo([Dotnet.AppNextToTests("TaskFlow.State.Worker.dll")], AppContext.BaseDirectory, environment),
+            $"the state worker ({mode})");
+        try
+        {
+            await worker.WaitForLineAsync("WORKER-READY", TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await worker.DisposeAsync();
+            throw;
         }
 
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(path);
-        start.Environment["TASKFLOW_STATE_PG"] = Databases.PostgresConnectionString;
-        start.Environment["TASKFLOW_STATE_SCHEMA"] = schema;
-        start.Environment["TASKFLOW_STATE_QUEUE"] = queue;
-        start.Environment["TASKFLOW_STATE_MODE"] = mode;
-        start.Environment["TASKFLOW_TEST_AMQP"] = StateHost.BrokerUri.ToString();
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the worker process");
-        var worker = new WorkerProcess(process);
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                worker._lines.Enqueue(e.Data);
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                worker._lines.Enqueue("stderr: " + e.Data);
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        await worker.WaitForLineAsync("WORKER-READY", TimeSpan.FromSeconds(60));
         return worker;
-    }
-
-    public async Task WaitForLineAsync(string text, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!_lines.Any(l => l.Contains(text, StringComparison.Ordinal)))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"the worker did not print '{text}' within {timeout}; its output:{Environment.NewLine}{Output}");
-            }
-
-            if (_process.HasExited && !_lines.Any(l => l.Contains(text, StringComparison.Ordinal)))
-            {
-                await Task.Delay(200); // let the last lines arrive
-                if (!_lines.Any(l => l.Contains(text, StringComparison.Ordinal)))
-                {
-                    throw new InvalidOperationException($"the worker exited ({_process.ExitCode}) without printing '{text}'; its output:{Environment.NewLine}{Output}");
-                }
-            }
-
-            await Task.Delay(50);
-        }
-    }
-
-    public async Task<int> WaitForExitAsync(TimeSpan timeout)
-    {
-        await _process.WaitForExitAsync().WaitAsync(timeout);
-        return _process.ExitCode;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
     }
 }

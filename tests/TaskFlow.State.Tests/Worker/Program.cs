@@ -12,6 +12,7 @@ using RabbitMQ.Client;
 using TaskFlow;
 using TaskFlow.RabbitMq;
 using TaskFlow.State;
+using TaskFlow.TestSupport;
 
 // Worker:   TASKFLOW_STATE_PG=<cs> TASKFLOW_STATE_SCHEMA=<schema> TASKFLOW_STATE_QUEUE=<queue> TASKFLOW_STATE_MODE=<normal|kill-after-commit|kill-in-work> dotnet TaskFlow.State.Worker.dll
 // Benchmark: dotnet TaskFlow.State.Worker.dll cleanup-bench [rows=1000000] [connection string]
@@ -35,7 +36,7 @@ builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
 builder.Services.AddTaskFlow().UseRabbitMq(o =>
 {
-    o.ConnectionUri = new Uri(Environment.GetEnvironmentVariable("TASKFLOW_TEST_AMQP") ?? "amqp://guest:guest@127.0.0.1:5672/");
+    o.ConnectionUri = TestEnvironment.BrokerUri;
     o.QueueType = QueueType.Classic;
 }).AddTaskFlowStateWorkerTasks().AddStateStore(o =>
 {
@@ -67,7 +68,7 @@ internal static class CleanupBench
     public static async Task<int> RunAsync(string[] args)
     {
         var rows = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
-        var cs = args.Length > 2 ? args[2] : Environment.GetEnvironmentVariable("TASKFLOW_STATE_PG") ?? "Host=127.0.0.1;Port=5432;Username=taskflow;Password=taskflow;Database=taskflow";
+        var cs = args.Length > 2 ? args[2] : Environment.GetEnvironmentVariable("TASKFLOW_STATE_PG") ?? TestEnvironment.PostgresConnectionString;
         var schema = "tf_bench_" + Guid.NewGuid().ToString("N")[..8];
         await using var dataSource = NpgsqlDataSource.Create(cs);
         var services = new ServiceCollection();
@@ -135,7 +136,7 @@ internal static class ThroughputBench
         var count = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
         var rounds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2;
         Concurrency = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 32;
-        var cs = Environment.GetEnvironmentVariable("TASKFLOW_STATE_PG") ?? "Host=127.0.0.1;Port=5432;Username=taskflow;Password=taskflow;Database=taskflow";
+        var cs = Environment.GetEnvironmentVariable("TASKFLOW_STATE_PG") ?? TestEnvironment.PostgresConnectionString;
         Console.WriteLine($"{count:N0} tasks per run, worker concurrency {Concurrency}, prefetch {Concurrency * 2}, classic queue, publishers 64 in flight");
         for (var round = 1; round <= rounds; round++)
         {
@@ -158,7 +159,7 @@ internal static class ThroughputBench
         builder.Logging.ClearProviders();
         var flow = builder.Services.AddTaskFlow().UseRabbitMq(o =>
         {
-            o.ConnectionUri = new Uri(Environment.GetEnvironmentVariable("TASKFLOW_TEST_AMQP") ?? "amqp://guest:guest@127.0.0.1:5672/");
+            o.ConnectionUri = TestEnvironment.BrokerUri;
             o.QueueType = QueueType.Classic;
         }).AddTaskFlowStateWorkerTasks();
         NpgsqlDataSource? dataSource = null;
@@ -204,7 +205,7 @@ internal static class ThroughputBench
 
         var total = watch.Elapsed;
         await host.StopAsync();
-        await using (var broker = await new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(Environment.GetEnvironmentVariable("TASKFLOW_TEST_AMQP") ?? "amqp://guest:guest@127.0.0.1:5672/") }.CreateConnectionAsync())
+        await using (var broker = await new RabbitMQ.Client.ConnectionFactory { Uri = TestEnvironment.BrokerUri }.CreateConnectionAsync())
         await using (var channel = await broker.CreateChannelAsync())
         {
             await channel.QueueDeleteAsync(queue);
