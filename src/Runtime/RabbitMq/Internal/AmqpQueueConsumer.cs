@@ -15,7 +15,7 @@ namespace TaskFlow.RabbitMq.Internal;
 /// messages at once and the queue's <see cref="TaskSlots"/> bound how many run. Acks and returns go through
 /// <see cref="AckBatcher"/>, which coalesces a run of consecutive settled delivery tags into one multiple ack.
 /// </summary>
-internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer
+internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAcknowledger
 {
     private readonly string _queue;
     private readonly QueueWork _work;
@@ -51,6 +51,18 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer
         _work.Slots.Close();
     }
 
+    /// <summary>The channel died and a new consumer replaces this one: completes when the tasks still running here returned (the queue's slots stay open).</summary>
+    public Task RetireAsync()
+    {
+        _stopping = true;
+        if (Volatile.Read(ref _inFlight) == 0)
+        {
+            _drained.TrySetResult();
+        }
+
+        return _drained.Task;
+    }
+
     /// <summary>Stop taking new messages; completes when no task is running (prefetched ones are handed back).</summary>
     public Task DrainAsync()
     {
@@ -66,6 +78,7 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer
     public override async Task HandleBasicDeliverAsync(string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _inFlight);
+        Settlement settlement = default;
         try
         {
             if (_stopping)
@@ -75,13 +88,15 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer
                 return;
             }
 
-            var settlement = await _work.Processor.ProcessAsync(properties.Headers, properties.ContentType, properties.ContentEncoding, body, _queue, DelayLevels.MaxDelay, _work.Slots, _work.Abort).ConfigureAwait(false);
+            settlement = await _work.Processor.ProcessAsync(properties.Headers, properties.ContentType, properties.ContentEncoding, body, redelivered, _queue, DelayLevels.MaxDelay, _work.Slots, new EarlyAck(this, deliveryTag), _work.Abort).ConfigureAwait(false);
             await SettleAsync(deliveryTag, properties, body, settlement).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or ObjectDisposedException)
         {
-            // The channel went away under us: the broker redelivers the unacked message.
+            // The channel went away under us (e.g. consumer_timeout during a long task): the broker redelivers the
+            // unacked message. The core remembers a final outcome so that the copy is skipped.
             RabbitMqLog.AckLost(_logger, _queue, deliveryTag, ex.Message);
+            _work.Processor.SettlementLost(settlement.TaskId, settlement.TaskName, settlement);
         }
         finally
         {
@@ -92,9 +107,29 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer
         }
     }
 
+    /// <summary>Lease mode: the lease row holds the message now, so it is acked before the task runs.</summary>
+    public async ValueTask AcknowledgeAsync(ulong deliveryTag)
+    {
+        try
+        {
+            await _acks.AckAsync(deliveryTag).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or ObjectDisposedException)
+        {
+            // The redelivered copy finds the lease held and is skipped.
+            RabbitMqLog.AckLost(_logger, _queue, deliveryTag, ex.Message);
+        }
+    }
+
     /// <summary>Carries out the core's decision on the channel.</summary>
     private async Task SettleAsync(ulong deliveryTag, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, Settlement settlement)
     {
+        if (settlement.Acknowledged)
+        {
+            await SendLeasedCopyAsync(properties, body, settlement).ConfigureAwait(false);
+            return;
+        }
+
         switch (settlement.Kind)
         {
             case SettlementKind.Ack:
@@ -146,6 +181,42 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer
             default:
                 throw new ArgumentOutOfRangeException(nameof(settlement), settlement.Kind, "unknown settlement");
         }
+    }
+
+    /// <summary>
+    /// Lease mode: the message was acked when the run started. A retry, deferral or dead letter is sent as a copy;
+    /// then the lease is released, or expired (so a reaper sends the task again) when the copy was not confirmed.
+    /// </summary>
+    private async Task SendLeasedCopyAsync(IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, Settlement settlement)
+    {
+        if (settlement.Lease is not { } lease)
+        {
+            return; // acked, released (or expired) by the core already
+        }
+
+        try
+        {
+            switch (settlement.Kind)
+            {
+                case SettlementKind.RetryAfter:
+                    await _retries.RetryAsync(_queue, properties, body, settlement, CancellationToken.None).ConfigureAwait(false);
+                    break;
+                case SettlementKind.DeferUntil:
+                    await _retries.DeferAsync(_queue, properties, body, settlement, CancellationToken.None).ConfigureAwait(false);
+                    break;
+                case SettlementKind.DeadLetter:
+                    await _deadLetters.SendAsync(_queue, properties, body, settlement, CancellationToken.None).ConfigureAwait(false);
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is TaskPublishException or InvalidOperationException or ArgumentOutOfRangeException)
+        {
+            RabbitMqLog.RedeliveryFailed(_logger, ex, _queue);
+            await lease.ExpireAsync().ConfigureAwait(false);
+            return;
+        }
+
+        await lease.ReleaseAsync().ConfigureAwait(false);
     }
 
     protected override Task OnCancelAsync(string[] consumerTags, CancellationToken cancellationToken = default)

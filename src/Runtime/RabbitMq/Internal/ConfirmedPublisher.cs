@@ -45,7 +45,8 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
         RetryWhileUnavailableAsync(
             () => PublishOnceAsync(exchange, routingKey, properties, body, taskName, cancellationToken),
             taskName,
-            cancellationToken);
+            cancellationToken,
+            properties.CorrelationId);
 
     /// <summary>
     /// Runs <paramref name="attempt"/> until it does not throw <see cref="BrokerUnavailableException"/>, waiting
@@ -53,8 +54,9 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     /// most <see cref="RabbitMqOptions.MaxBufferedPublishes"/> callers waiting at once. Publishing and the topology
     /// declaration before a first publish share it.
     /// </summary>
-    public async ValueTask RetryWhileUnavailableAsync(Func<ValueTask> attempt, string taskName, CancellationToken cancellationToken)
+    public async ValueTask RetryWhileUnavailableAsync(Func<ValueTask> attempt, string taskName, CancellationToken cancellationToken, string? taskId = null)
     {
+        var mayHaveReachedBroker = false;
         long? deadline = null;
         var retryTimeout = (long)(_options.PublishRetryTimeout.TotalSeconds * _time.TimestampFrequency);
         var pause = TimeSpan.FromMilliseconds(100);
@@ -67,19 +69,26 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             }
             catch (BrokerUnavailableException ex)
             {
+                mayHaveReachedBroker |= ex.MayHaveReachedBroker;
                 var now = _time.GetTimestamp();
                 deadline ??= now + retryTimeout;
                 if (now >= deadline)
                 {
                     throw new TaskPublishException(
-                        $"TaskFlow: RabbitMQ stayed unreachable for {_options.PublishRetryTimeout.TotalSeconds:0.#} s (RabbitMqOptions.PublishRetryTimeout); task '{taskName}' was not enqueued. Last error: {ex.Message}", ex);
+                        $"TaskFlow: RabbitMQ stayed unreachable for {_options.PublishRetryTimeout.TotalSeconds:0.#} s (RabbitMqOptions.PublishRetryTimeout); task '{taskName}'{Id(taskId)} {(mayHaveReachedBroker ? "may not have been enqueued (an earlier try reached the broker but its confirm was lost)" : "was not enqueued")}. Last error: {ex.Message}",
+                        ex,
+                        taskId,
+                        mayHaveReachedBroker);
                 }
 
                 if (Interlocked.Increment(ref _waiting) > _options.MaxBufferedPublishes)
                 {
                     Interlocked.Decrement(ref _waiting);
                     throw new TaskPublishException(
-                        $"TaskFlow: RabbitMQ is unreachable and {_options.MaxBufferedPublishes} publishes are already waiting for it (RabbitMqOptions.MaxBufferedPublishes); task '{taskName}' was not enqueued.", ex);
+                        $"TaskFlow: RabbitMQ is unreachable and {_options.MaxBufferedPublishes} publishes are already waiting for it (RabbitMqOptions.MaxBufferedPublishes); task '{taskName}'{Id(taskId)} {(mayHaveReachedBroker ? "may not have been enqueued (an earlier try reached the broker but its confirm was lost)" : "was not enqueued")}.",
+                        ex,
+                        taskId,
+                        mayHaveReachedBroker);
                 }
 
                 try
@@ -132,22 +141,22 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             }
             catch (PublishException ex)
             {
-                throw new TaskPublishException($"TaskFlow: the broker refused task '{taskName}' (basic.nack); it was not enqueued.", ex);
+                throw new TaskPublishException($"TaskFlow: the broker refused task '{taskName}'{Id(properties.CorrelationId)} (basic.nack); it was not enqueued.", ex, properties.CorrelationId, mayHaveBeenEnqueued: false);
             }
             catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TaskPublishException($"TaskFlow: no confirm for task '{taskName}' within {_options.PublishTimeout}; it may not have been enqueued.", ex);
+                throw new TaskPublishException($"TaskFlow: no confirm for task '{taskName}'{Id(properties.CorrelationId)} within {_options.PublishTimeout}; it may not have been enqueued (see TaskPublishException.MayHaveBeenEnqueued).", ex, properties.CorrelationId, mayHaveBeenEnqueued: true);
             }
             catch (OperationInterruptedException ex) when (ChannelClose.IsChannelLevel(ex.ShutdownReason) && ex.ShutdownReason is { } reason)
             {
                 // A channel-level error (e.g. 404: the exchange does not exist): retrying cannot help.
-                throw new TaskPublishException($"TaskFlow: the broker closed the channel while publishing task '{taskName}' ({reason.ReplyCode} {reason.ReplyText}); it was not enqueued.", ex);
+                throw new TaskPublishException($"TaskFlow: the broker closed the channel while publishing task '{taskName}'{Id(properties.CorrelationId)} ({reason.ReplyCode} {reason.ReplyText}); it was not enqueued.", ex, properties.CorrelationId, mayHaveBeenEnqueued: false);
             }
             catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or System.IO.IOException or ObjectDisposedException)
             {
                 // The connection went away: the message may or may not have reached the broker. Publish again
                 // (at-least-once: a duplicate is possible, a loss is not).
-                throw new BrokerUnavailableException(ex.Message, ex);
+                throw new BrokerUnavailableException(ex.Message, ex, mayHaveReachedBroker: true);
             }
         }
         finally
@@ -231,4 +240,6 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             }
         }
     }
+
+    private static string Id(string? taskId) => taskId is null ? string.Empty : $" [{taskId}]";
 }

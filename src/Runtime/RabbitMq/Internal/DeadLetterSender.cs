@@ -31,7 +31,7 @@ internal sealed class DeadLetterSender
     public ValueTask SendAsync(string queue, IReadOnlyBasicProperties original, ReadOnlyMemory<byte> body, in Settlement settlement, CancellationToken cancellationToken)
     {
         var worker = _worker.Value;
-        var headers = MessageCopy.Headers(original);
+        var headers = MessageCopy.Headers(original, settlement.Redeliveries);
         var now = TaskEnvelope.FormatTime(_time.GetUtcNow());
         if (!headers.ContainsKey(MessageHeaders.FirstFailedAt))
         {

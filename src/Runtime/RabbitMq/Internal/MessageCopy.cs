@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using RabbitMQ.Client;
+using TaskFlow.Protocol;
 
 namespace TaskFlow.RabbitMq.Internal;
 
@@ -10,9 +11,11 @@ internal static class MessageCopy
     /// <summary>
     /// The original headers without the broker's dead-letter history. A message that has been through the
     /// delay levels carries <c>x-death</c> entries for them; sent through the same levels again, RabbitMQ
-    /// would take it for a dead-letter cycle and silently drop it.
+    /// would take it for a dead-letter cycle and silently drop it. Also without the quorum queue's
+    /// <c>x-delivery-count</c> (a copy is a new message) and RabbitMQ.Client's internal <c>x-dotnet-pub-seq-no</c>;
+    /// the redeliveries the original had are carried in <c>x-taskflow-redeliveries</c> so attempt counts survive.
     /// </summary>
-    public static Dictionary<string, object?> Headers(IReadOnlyBasicProperties original)
+    public static Dictionary<string, object?> Headers(IReadOnlyBasicProperties original, int redeliveries)
     {
         var headers = new Dictionary<string, object?>(original.Headers?.Count ?? 0, StringComparer.Ordinal);
         if (original.Headers is { } source)
@@ -21,11 +24,19 @@ internal static class MessageCopy
             {
                 if (!key.StartsWith("x-death", StringComparison.Ordinal)
                     && !key.StartsWith("x-first-death-", StringComparison.Ordinal)
-                    && !key.StartsWith("x-last-death-", StringComparison.Ordinal))
+                    && !key.StartsWith("x-last-death-", StringComparison.Ordinal)
+                    && key != MessageHeaders.DeliveryCount
+                    && key != MessageHeaders.PublishSequenceNumber
+                    && key != MessageHeaders.Redeliveries)
                 {
                     headers[key] = value;
                 }
             }
+        }
+
+        if (redeliveries > 0)
+        {
+            headers[MessageHeaders.Redeliveries] = redeliveries;
         }
 
         return headers;
