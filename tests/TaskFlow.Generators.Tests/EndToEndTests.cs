@@ -123,7 +123,7 @@ public sealed class EndToEndTests : IDisposable
 
         // Registering twice is harmless: the same descriptors, TryAdd for services.
         add.Invoke(null, new object[] { builder });
-        registry.Tasks.Count.ShouldBe(5);
+        registry.Tasks.Count.ShouldBe(6);
         services.Count.ShouldBe(5);
     }
 
