@@ -167,8 +167,11 @@ internal sealed class TaskProcessor
             case TaskOutcomeKind.Deferred when outcome.Until is not null:
                 Log.CopyOfRunningTaskDeferred(_logger, message.TaskName, message.Id, TaskExecutor.RunningCopyRecheck);
                 break;
-            case TaskOutcomeKind.Skipped:
+            case TaskOutcomeKind.Skipped when _recorder.IsActive:
                 _recorder.Skipped(message, outcome.Detail!);
+                break;
+            case TaskOutcomeKind.Skipped:
+                Log.TaskSkipped(_logger, message.TaskName, message.Id, outcome.Detail!);
                 break;
             case TaskOutcomeKind.Revoked:
                 Log.TaskRevokedWhileRunning(_logger, message.TaskName, message.Id);
