@@ -88,25 +88,25 @@ public sealed class LongRunningTests(ITestOutputHelper output)
 
         var handle = await state.Client.LongSteps.DelayAsync(1, 30, 200); // 6 s
         await Until(async () => (await ((TaskHandle)handle).GetStateAsync())?.Progress?.Done >= 8, "8 steps done");
-        var first = Parse(run.ReadOut().Lines).Single(s => s.N == 1);
+        var doneAtKill = 8; // at least: progress is written at most once a second, checkpoints at every step
+        var first = Starts(run).Single(s => s.N == 1);
         var victim = workers.Single(w => w.Pid == first.Pid);
         victim.KillNine();
         var killed = Stopwatch.StartNew();
-        var doneAtKill = (await ((TaskHandle)handle).GetStateAsync())!.Progress!.Done;
 
-        await Until(() => Task.FromResult(Parse(run.ReadOut().Lines).Any(s => s.N == 1 && s.Attempt == 2)), "the second run started");
+        await Until(() => Task.FromResult(Starts(run).Any(s => s.N == 1 && s.Attempt == 2)), "the second run started");
         var resumedAfter = killed.Elapsed;
         var info = await ((TaskHandle)handle).WaitAsync(Timeout);
-        var second = Parse(run.ReadOut().Lines).Single(s => s.N == 1 && s.Attempt == 2);
+        var second = Starts(run).Single(s => s.N == 1 && s.Attempt == 2);
         var effects = await state.EffectsAsync();
-        run.Log($"[resume] RESULT killed_at_step={doneAtKill} resumed_from={second.From} attempt={second.Attempt} resumed_after={resumedAfter.TotalSeconds:F1}s " +
-                $"(lease 2 s, reap every 0.5 s) state={info.State} attempts={info.Attempts} effects={effects.GetValueOrDefault(1)} steps_redone={doneAtKill - second.From}");
+        run.Log($"[resume] RESULT killed_after_step>={doneAtKill} resumed_from={second.From} attempt={second.Attempt} resumed_after={resumedAfter.TotalSeconds:F1}s " +
+                $"(lease 2 s, reap every 0.5 s) state={info.State} attempts={info.Attempts} effects={effects.GetValueOrDefault(1)}");
 
         info.State.ShouldBe(TaskState.Succeeded);
         info.Attempts.ShouldBe(2);
         second.Pid.ShouldNotBe(first.Pid);
-        second.From.ShouldBeGreaterThanOrEqualTo(8, "it resumed from its checkpoint");
-        second.From.ShouldBeLessThanOrEqualTo((int)doneAtKill);
+        second.From.ShouldBeGreaterThanOrEqualTo(doneAtKill, "it resumed from its checkpoint");
+        second.From.ShouldBeLessThan(30);
         effects.GetValueOrDefault(1).ShouldBe(1);
         resumedAfter.ShouldBeLessThan(TimeSpan.FromSeconds(10));
         run.Passed();
@@ -137,7 +137,7 @@ public sealed class LongRunningTests(ITestOutputHelper output)
             }
 
             // A worker that is running a task right now (its latest started run has not ended).
-            var running = Parse(run.ReadOut().Lines).Select(s => s.Pid).ToHashSet();
+            var running = Starts(run).Select(s => s.Pid).ToHashSet();
             var victim = workers.FirstOrDefault(w => !w.HasExited && running.Contains(w.Pid)) ?? workers.First(w => !w.HasExited);
             victim.KillNine();
             kills++;
@@ -153,18 +153,19 @@ public sealed class LongRunningTests(ITestOutputHelper output)
         }
 
         var effects = await state.EffectsAsync();
-        var starts = Parse(run.ReadOut().Lines);
+        var starts = Starts(run);
         var succeeded = infos.Count(i => i.State == TaskState.Succeeded);
         var lost = Tasks - effects.Count;
         var duplicated = effects.Values.Sum(c => c - 1);
         run.Log($"[leasekill] RESULT tasks={Tasks} kills={kills} succeeded={succeeded} effects={effects.Values.Sum()} lost={lost} duplicated_effects={duplicated} " +
-                $"runs={starts.Count} resumed_runs={starts.Count(s => s.Attempt > 1)} resumed_from_checkpoint={starts.Count(s => s.Attempt > 1 && s.From > 0)} " +
+                $"runs={starts.Count} runs_counted_by_store={infos.Sum(i => i.Attempts)} resumed_runs={starts.Count(s => s.Attempt > 1)} resumed_from_checkpoint={starts.Count(s => s.Attempt > 1 && s.From > 0)} " +
                 $"max_attempt={infos.Max(i => i.Attempts)} elapsed={watch.Elapsed.TotalSeconds:F1}s");
 
         succeeded.ShouldBe(Tasks);
         lost.ShouldBe(0);
         duplicated.ShouldBe(0);
         effects.Keys.OrderBy(n => n).ShouldBe(Enumerable.Range(0, Tasks));
+        starts.Count.ShouldBe(infos.Sum(i => i.Attempts), "the store counted every run that started, the killed ones too");
         starts.Count(s => s.Attempt > 1).ShouldBeGreaterThan(0, "the kills cut runs short, which ran again");
         run.Passed();
     }
@@ -185,8 +186,9 @@ public sealed class LongRunningTests(ITestOutputHelper output)
             var requested = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             (await handle.CancelAsync()).ShouldBeTrue();
             var prefix = string.Create(CultureInfo.InvariantCulture, $"lcancel {n} ");
-            await Until(() => Task.FromResult(run.ReadOut().Lines.Any(l => l.StartsWith(prefix, StringComparison.Ordinal))), $"task {n} saw its token cancelled");
-            var reached = long.Parse(run.ReadOut().Lines.First(l => l.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..], CultureInfo.InvariantCulture);
+            await Until(() => Task.FromResult(WorkerLog(run).Any(l => l.Contains(prefix, StringComparison.Ordinal))), $"task {n} saw its token cancelled");
+            var line = WorkerLog(run).First(l => l.Contains(prefix, StringComparison.Ordinal));
+            var reached = long.Parse(line[(line.IndexOf(prefix, StringComparison.Ordinal) + prefix.Length)..].Trim(), CultureInfo.InvariantCulture);
             latencies.Add(reached - requested);
             (await ((TaskHandle)handle).WaitAsync(Timeout)).State.ShouldBe(TaskState.Revoked);
         }
@@ -196,13 +198,20 @@ public sealed class LongRunningTests(ITestOutputHelper output)
         run.Passed();
     }
 
-    private static List<(int N, int Attempt, int From, int Pid)> Parse(IReadOnlyList<string> lines)
+    /// <summary>The runs the worker processes started, from their stdout (the shared out file is not safe for concurrent writers).</summary>
+    private static List<(int N, int Attempt, int From, int Pid)> Starts(FaultRun run)
     {
         var result = new List<(int, int, int, int)>();
-        foreach (var line in lines)
+        foreach (var line in WorkerLog(run))
         {
-            // lstart {n} attempt {a} from {f} pid {p}
-            var parts = line.Split(' ');
+            // ... lstart {n} attempt {a} from {f} pid {p}
+            var at = line.IndexOf("lstart ", StringComparison.Ordinal);
+            if (at < 0)
+            {
+                continue;
+            }
+
+            var parts = line[at..].Split(' ');
             if (parts.Length == 8 && parts[0] == "lstart")
             {
                 result.Add((int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[3], CultureInfo.InvariantCulture), int.Parse(parts[5], CultureInfo.InvariantCulture), int.Parse(parts[7], CultureInfo.InvariantCulture)));
@@ -210,6 +219,12 @@ public sealed class LongRunningTests(ITestOutputHelper output)
         }
 
         return result;
+    }
+
+    private static string[] WorkerLog(FaultRun run)
+    {
+        var path = Path.Combine(run.Directory, "worker.log");
+        return File.Exists(path) ? File.ReadAllLines(path) : [];
     }
 
     private static async Task Until(Func<Task<bool>> condition, string what)

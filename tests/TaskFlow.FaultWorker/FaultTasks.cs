@@ -55,7 +55,10 @@ public static partial class FaultTasks
     public static async Task<int> LongSteps(int n, int steps, int stepMs, TaskContext context, [FromServices] OutFile output, CancellationToken cancellationToken)
     {
         var from = await context.Checkpoints.LoadAsync<int>(cancellationToken);
-        output.Append(string.Create(CultureInfo.InvariantCulture, $"lstart {n} attempt {context.Attempt} from {from} pid {Environment.ProcessId}"));
+        var start = string.Create(CultureInfo.InvariantCulture, $"lstart {n} attempt {context.Attempt} from {from} pid {Environment.ProcessId}");
+        output.Append(start);
+        Console.WriteLine(start); // also on stdout: the out file is shared by concurrent worker processes
+
         try
         {
             for (var step = from; step < steps; step++)
@@ -67,7 +70,9 @@ public static partial class FaultTasks
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            output.Append(string.Create(CultureInfo.InvariantCulture, $"lcancel {n} {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}"));
+            var cancelled = string.Create(CultureInfo.InvariantCulture, $"lcancel {n} {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}");
+            output.Append(cancelled);
+            Console.WriteLine(cancelled);
             throw;
         }
 

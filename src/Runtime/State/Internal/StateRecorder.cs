@@ -106,7 +106,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
         // Not caught: with the database unreachable the message is not acked; it is handed back and tried again.
         var (token, attempt, skip) = await _store.Database.TaskLeases.AcquireAsync(
             lease,
-            task.Attempt,
+            task.Retries,
             attempt => _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, attempt, task.Headers.EntityKey),
             cancellationToken).ConfigureAwait(false);
         if (skip is not null)

@@ -27,6 +27,7 @@ internal sealed class StoreRun : IRunRecord
     private DbConnection? _connection;
     private DbTransaction? _transaction;
     private TaskProgress? _pendingProgress;
+    private TaskProgress? _latestProgress;
     private Task? _progressFlush;
     private long _lastProgressWrite;
     private bool _ended;
@@ -88,6 +89,19 @@ internal sealed class StoreRun : IRunRecord
             json = _store.SerializeResult(result);
         }
 
+        // The last progress report goes into the same transaction: once the record is final, no later write may change it.
+        TaskProgress? latest;
+        lock (_progressSync)
+        {
+            latest = _latestProgress;
+            _pendingProgress = null;
+        }
+
+        if (latest is not null)
+        {
+            await _store.Database.States.WriteProgressInAsync(ProgressWrite(latest), _connection!, transaction, CancellationToken.None).ConfigureAwait(false);
+        }
+
         var write = _store.NewWrite(_task.Id, _task.TaskName, _queue, TaskState.Succeeded, _task.Attempt, _task.Headers.EntityKey, result: json);
         if (!await _store.Database.States.WriteInAsync(_connection!, transaction, write, CancellationToken.None).ConfigureAwait(false))
         {
@@ -115,6 +129,7 @@ internal sealed class StoreRun : IRunRecord
 
             // The latest report wins; one flush loop writes it when the interval since the last write has passed.
             _pendingProgress = progress;
+            _latestProgress = progress;
             _progressFlush ??= Task.Run(FlushProgressAsync, CancellationToken.None);
         }
 
@@ -144,6 +159,15 @@ internal sealed class StoreRun : IRunRecord
             Now = now,
             ExpiresAt = now + _store.Options.UnfinishedExpiry,
         };
+    }
+
+    private RunWrite ProgressWrite(TaskProgress progress)
+    {
+        var write = NewRunWrite();
+        write.Done = progress.Done;
+        write.Total = progress.Total;
+        write.Message = progress.Message is { Length: > 1000 } text ? text[..1000] + "..." : progress.Message;
+        return write;
     }
 
     private async Task FlushProgressAsync()
@@ -176,13 +200,9 @@ internal sealed class StoreRun : IRunRecord
                 }
             }
 
-            var write = NewRunWrite();
-            write.Done = next.Done;
-            write.Total = next.Total;
-            write.Message = next.Message is { Length: > 1000 } text ? text[..1000] + "..." : next.Message;
             try
             {
-                await _store.Database.States.WriteProgressAsync(write, CancellationToken.None).ConfigureAwait(false);
+                await _store.Database.States.WriteProgressAsync(ProgressWrite(next), CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
             {

@@ -34,9 +34,11 @@ internal sealed class TaskLeases
     /// the run must not start: the task is final (its state's wire name), or another holder's lease is live.
     /// </summary>
     /// <param name="lease">The lease row to write (its <see cref="LeaseRow.Attempt"/> is set here, from the runs the store counted).</param>
-    /// <param name="messageAttempt">The attempt number the message tells (retries and redeliveries).</param>
+    /// <param name="retries">The retries the message tells: runs that happened for certain. Redeliveries do not count here:
+    /// a message a killed worker had prefetched comes back flagged redelivered without having run; in lease mode every
+    /// run that started is in the store (its started record commits with the lease), so the store's count is exact.</param>
     /// <param name="started">Builds the started record for an attempt number.</param>
-    public async Task<(long Token, int Attempt, string? Skip)> AcquireAsync(LeaseRow lease, int messageAttempt, Func<int, StateWrite> started, CancellationToken cancellationToken)
+    public async Task<(long Token, int Attempt, string? Skip)> AcquireAsync(LeaseRow lease, int retries, Func<int, StateWrite> started, CancellationToken cancellationToken)
     {
         var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
@@ -57,7 +59,7 @@ internal sealed class TaskLeases
                     attempts = known.Attempts is null or DBNull ? 0 : Convert.ToInt32(known.Attempts, CultureInfo.InvariantCulture);
                 }
 
-                lease.Attempt = Math.Max(messageAttempt, attempts + 1);
+                lease.Attempt = Math.Max(retries, attempts) + 1;
                 var token = await connection.ExecuteScalarAsync<object>(new CommandDefinition(_sql.Acquire, lease, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 if (token is null or DBNull)
                 {

@@ -124,6 +124,10 @@ internal sealed class TaskStateRecords
         }
     }
 
+    /// <summary>Records a task's last progress in its own transaction (with its completion record).</summary>
+    public Task WriteProgressInAsync(RunWrite write, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(_sql.UpsertProgress, write, transaction, cancellationToken: cancellationToken));
+
     /// <summary>Saves a task's checkpoint (never on a final record): in the task's transaction when given, else on its own.</summary>
     public async Task WriteCheckpointAsync(RunWrite write, DbConnection? connection, DbTransaction? transaction, CancellationToken cancellationToken)
     {
