@@ -39,7 +39,12 @@ if (options.TryGetValue("verbose", out var verbose) && bool.Parse(verbose))
     builder.Logging.AddFilter("TaskFlow", LogLevel.Information);
 }
 builder.Services.AddSingleton(new OutFile(outPath));
-var taskflow = builder.Services.AddTaskFlow(o => o.DefaultQueue = queue)
+var taskflow = builder.Services.AddTaskFlow(o =>
+    {
+        o.DefaultQueue = queue;
+        // Without --state-pg the lease-mode task (fault.long_steps) is never sent; declared, it would refuse start-up.
+        o.AllowLongRunningWithoutStateStore = !options.ContainsKey("state-pg");
+    })
     .UseRabbitMq(o =>
     {
         if (options.TryGetValue("amqp", out var uri))

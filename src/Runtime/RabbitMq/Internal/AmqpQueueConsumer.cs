@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -14,6 +15,10 @@ namespace TaskFlow.RabbitMq.Internal;
 /// dead-letter). Prefetch comes from basic.qos; the channel dispatches up to <see cref="TaskSlots.DispatchConcurrency"/>
 /// messages at once and the queue's <see cref="TaskSlots"/> bound how many run. Acks and returns go through
 /// <see cref="AckBatcher"/>, which coalesces a run of consecutive settled delivery tags into one multiple ack.
+/// A delivery is processed on a copy of its body (pooled), and its dispatch callback returns as soon as the channel
+/// shuts down, whatever still runs: RabbitMQ.Client answers a broker's channel.close only after the channel's
+/// dispatch callbacks returned, and until then the whole connection reads nothing, so a task outliving the
+/// consumer_timeout would otherwise stall every channel of the connection, the replacement consumer's included.
 /// </summary>
 internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAcknowledger
 {
@@ -25,6 +30,7 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
     private readonly AckBatcher _acks;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _channelDown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _inFlight;
     private volatile bool _stopping;
 
@@ -37,6 +43,7 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
         _deadLetters = deadLetters;
         _logger = logger;
         _acks = new AckBatcher(new ChannelAckSink(channel), coalesce: work.Processor.RecordsState);
+        channel.ChannelShutdownAsync += OnChannelShutdownAsync;
     }
 
     /// <summary>Completes when the channel closed for a reason automatic recovery will not repair (the worker then re-creates the consumer).</summary>
@@ -78,16 +85,46 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
     public override async Task HandleBasicDeliverAsync(string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _inFlight);
-        Settlement settlement = default;
-        try
+        if (_stopping)
         {
-            if (_stopping)
+            try
             {
                 // Prefetched after we stopped taking work: hand it back untouched.
                 await _acks.ReturnAsync(deliveryTag, countsAsFailure: false).ConfigureAwait(false);
-                return;
+            }
+            catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or ObjectDisposedException)
+            {
+                // The channel is gone: the broker has the message back anyway.
+            }
+            finally
+            {
+                Left();
             }
 
+            return;
+        }
+
+        // The body is the client's only until this callback returns; the task may outlive it (see the class summary).
+        var buffer = ArrayPool<byte>.Shared.Rent(body.Length);
+        body.Span.CopyTo(buffer);
+        var processing = ProcessAsync(deliveryTag, redelivered, properties, buffer, body.Length);
+        if (!processing.IsCompleted)
+        {
+            await Task.WhenAny(processing, _channelDown.Task).ConfigureAwait(false);
+        }
+
+        if (processing.IsCompleted)
+        {
+            await processing.ConfigureAwait(false); // its errors surface here, as before
+        }
+    }
+
+    private async Task ProcessAsync(ulong deliveryTag, bool redelivered, IReadOnlyBasicProperties properties, byte[] buffer, int length)
+    {
+        var body = new ReadOnlyMemory<byte>(buffer, 0, length);
+        Settlement settlement = default;
+        try
+        {
             settlement = await _work.Processor.ProcessAsync(properties.Headers, properties.ContentType, properties.ContentEncoding, body, redelivered, _queue, DelayLevels.MaxDelay, _work.Slots, new EarlyAck(this, deliveryTag), _work.Abort).ConfigureAwait(false);
             await SettleAsync(deliveryTag, properties, body, settlement).ConfigureAwait(false);
         }
@@ -100,11 +137,24 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
         }
         finally
         {
-            if (Interlocked.Decrement(ref _inFlight) == 0 && _stopping)
-            {
-                _drained.TrySetResult();
-            }
+            ArrayPool<byte>.Shared.Return(buffer);
+            Left();
         }
+    }
+
+    private void Left()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0 && _stopping)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    private Task OnChannelShutdownAsync(object sender, ShutdownEventArgs reason)
+    {
+        // Raised before the client waits for the dispatch callbacks: lets the ones still running tasks return.
+        _channelDown.TrySetResult();
+        return Task.CompletedTask;
     }
 
     /// <summary>Lease mode: the lease row holds the message now, so it is acked before the task runs.</summary>
