@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -12,13 +13,13 @@ namespace TaskFlow.RabbitMq.Internal;
 /// <summary>
 /// Consumes one queue on its own channel: hands each delivery to the core's <see cref="TaskProcessor"/> and carries
 /// out the <see cref="Settlement"/> it returns (ack, hand back, requeue as a failure, send a retry or deferral copy,
-/// dead-letter). Prefetch comes from basic.qos; the channel dispatches up to <see cref="TaskSlots.DispatchConcurrency"/>
-/// messages at once and the queue's <see cref="TaskSlots"/> bound how many run. Acks and returns go through
+/// dead-letter). Prefetch (basic.qos) bounds the deliveries in flight and the queue's <see cref="TaskSlots"/> bound
+/// how many run. Acks and returns go through
 /// <see cref="AckBatcher"/>, which coalesces a run of consecutive settled delivery tags into one multiple ack.
-/// A delivery is processed on a copy of its body (pooled), and its dispatch callback returns as soon as the channel
-/// shuts down, whatever still runs: RabbitMQ.Client answers a broker's channel.close only after the channel's
-/// dispatch callbacks returned, and until then the whole connection reads nothing, so a task outliving the
-/// consumer_timeout would otherwise stall every channel of the connection, the replacement consumer's included.
+/// A delivery is processed on a pooled copy of its body and its dispatch callback returns at once: RabbitMQ.Client
+/// answers a broker's channel.close only after the channel's dispatch callbacks returned, and until then the whole
+/// connection reads nothing, so a task outliving the consumer_timeout would otherwise stall every channel of the
+/// connection, the replacement consumer's included.
 /// </summary>
 internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAcknowledger
 {
@@ -30,20 +31,25 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
     private readonly AckBatcher _acks;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _channelDown = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _dispatchSync = new();
+    private readonly Queue<Delivery> _waiting = new();
+    private readonly int _processingLimit;
+    private int _processing;
+    private int _channelGeneration;
     private int _inFlight;
     private volatile bool _stopping;
 
-    public AmqpQueueConsumer(IChannel channel, string queue, QueueWork work, RetrySender retries, DeadLetterSender deadLetters, ILogger logger)
+    /// <param name="processingLimit">How many deliveries are processed at once (<see cref="TaskSlots.DispatchConcurrency"/>); the rest wait here, in order.</param>
+    public AmqpQueueConsumer(IChannel channel, string queue, QueueWork work, RetrySender retries, DeadLetterSender deadLetters, ILogger logger, int processingLimit)
         : base(channel)
     {
+        _processingLimit = Math.Max(1, processingLimit);
         _queue = queue;
         _work = work;
         _retries = retries;
         _deadLetters = deadLetters;
         _logger = logger;
         _acks = new AckBatcher(new ChannelAckSink(channel), coalesce: work.Processor.RecordsState);
-        channel.ChannelShutdownAsync += OnChannelShutdownAsync;
     }
 
     /// <summary>Completes when the channel closed for a reason automatic recovery will not repair (the worker then re-creates the consumer).</summary>
@@ -82,62 +88,107 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
         return _drained.Task;
     }
 
-    public override async Task HandleBasicDeliverAsync(string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
+    public override Task HandleBasicDeliverAsync(string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _inFlight);
         if (_stopping)
         {
-            try
-            {
-                // Prefetched after we stopped taking work: hand it back untouched.
-                await _acks.ReturnAsync(deliveryTag, countsAsFailure: false).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or ObjectDisposedException)
-            {
-                // The channel is gone: the broker has the message back anyway.
-            }
-            finally
-            {
-                Left();
-            }
-
-            return;
+            return HandBackAsync(deliveryTag);
         }
 
-        // The body is the client's only until this callback returns; the task may outlive it (see the class summary).
+        // The callback returns at once, so the channel never waits for a task (see the class summary). Up to the
+        // processing limit deliveries are processed at once; the others wait here, in order, and the broker's prefetch
+        // bounds how many that can be. The body is the client's only until this callback returns: a pooled copy.
         var buffer = ArrayPool<byte>.Shared.Rent(body.Length);
         body.Span.CopyTo(buffer);
-        var processing = ProcessAsync(deliveryTag, redelivered, properties, buffer, body.Length);
-        if (!processing.IsCompleted)
+        var delivery = new Delivery(deliveryTag, redelivered, properties, buffer, body.Length, Volatile.Read(ref _channelGeneration));
+        lock (_dispatchSync)
         {
-            await Task.WhenAny(processing, _channelDown.Task).ConfigureAwait(false);
+            if (_processing >= _processingLimit)
+            {
+                _waiting.Enqueue(delivery);
+                return Task.CompletedTask;
+            }
+
+            _processing++;
         }
 
-        if (processing.IsCompleted)
+        _ = ProcessInTurnAsync(delivery);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Processes a delivery, then the ones that waited for a turn, until none waits.</summary>
+    private async Task ProcessInTurnAsync(Delivery delivery)
+    {
+        while (true)
         {
-            await processing.ConfigureAwait(false); // its errors surface here, as before
+            if (delivery.Generation != Volatile.Read(ref _channelGeneration))
+            {
+                // Delivered on a channel that has shut down since (automatic recovery may have opened another): the
+                // broker took its unacked messages back with it, so processing them now would only duplicate.
+                Drop(delivery);
+            }
+            else
+            {
+                // Inline rather than a method of its own: one state machine for the whole turn, not one per delivery.
+                var (deliveryTag, redelivered, properties, buffer, length, _) = delivery;
+                var body = new ReadOnlyMemory<byte>(buffer, 0, length);
+                Settlement settlement = default;
+                try
+                {
+                    settlement = await _work.Processor.ProcessAsync(properties.Headers, properties.ContentType, properties.ContentEncoding, body, redelivered, _queue, DelayLevels.MaxDelay, _work.Slots, new EarlyAck(this, deliveryTag), _work.Abort).ConfigureAwait(false);
+                    await SettleAsync(deliveryTag, properties, body, settlement).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or ObjectDisposedException)
+                {
+                    // The channel went away under us (e.g. consumer_timeout during a long task): the broker redelivers the
+                    // unacked message. The core remembers a final outcome so that the copy is skipped.
+                    RabbitMqLog.AckLost(_logger, _queue, deliveryTag, ex.Message);
+                    _work.Processor.SettlementLost(settlement.TaskId, settlement.TaskName, settlement);
+                }
+                catch (Exception ex)
+                {
+                    // Nothing awaits this processing: an unexpected error is logged here; the unsettled message comes
+                    // back when the channel closes.
+                    RabbitMqLog.DeliveryFailed(_logger, ex, _queue, deliveryTag);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    Left();
+                }
+            }
+
+            lock (_dispatchSync)
+            {
+                if (!_waiting.TryDequeue(out delivery))
+                {
+                    _processing--;
+                    return;
+                }
+            }
         }
     }
 
-    private async Task ProcessAsync(ulong deliveryTag, bool redelivered, IReadOnlyBasicProperties properties, byte[] buffer, int length)
+    private void Drop(Delivery delivery)
     {
-        var body = new ReadOnlyMemory<byte>(buffer, 0, length);
-        Settlement settlement = default;
+        ArrayPool<byte>.Shared.Return(delivery.Buffer);
+        Left();
+    }
+
+    private async Task HandBackAsync(ulong deliveryTag)
+    {
         try
         {
-            settlement = await _work.Processor.ProcessAsync(properties.Headers, properties.ContentType, properties.ContentEncoding, body, redelivered, _queue, DelayLevels.MaxDelay, _work.Slots, new EarlyAck(this, deliveryTag), _work.Abort).ConfigureAwait(false);
-            await SettleAsync(deliveryTag, properties, body, settlement).ConfigureAwait(false);
+            // Prefetched after we stopped taking work: hand it back untouched.
+            await _acks.ReturnAsync(deliveryTag, countsAsFailure: false).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or ObjectDisposedException)
         {
-            // The channel went away under us (e.g. consumer_timeout during a long task): the broker redelivers the
-            // unacked message. The core remembers a final outcome so that the copy is skipped.
-            RabbitMqLog.AckLost(_logger, _queue, deliveryTag, ex.Message);
-            _work.Processor.SettlementLost(settlement.TaskId, settlement.TaskName, settlement);
+            // The channel is gone: the broker has the message back anyway.
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             Left();
         }
     }
@@ -148,13 +199,6 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
         {
             _drained.TrySetResult();
         }
-    }
-
-    private Task OnChannelShutdownAsync(object sender, ShutdownEventArgs reason)
-    {
-        // Raised before the client waits for the dispatch callbacks: lets the ones still running tasks return.
-        _channelDown.TrySetResult();
-        return Task.CompletedTask;
     }
 
     /// <summary>Lease mode: the lease row holds the message now, so it is acked before the task runs.</summary>
@@ -297,6 +341,7 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
 
     public override Task HandleChannelShutdownAsync(object channel, ShutdownEventArgs reason)
     {
+        Interlocked.Increment(ref _channelGeneration);
         _work.Status.Set(_queue, false);
         if (!_stopping && reason.Initiator != ShutdownInitiator.Application)
         {
@@ -310,4 +355,7 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
 
         return base.HandleChannelShutdownAsync(channel, reason);
     }
+
+    /// <summary>A delivery waiting for its turn: what processing needs of it, the body in a pooled buffer.</summary>
+    private readonly record struct Delivery(ulong Tag, bool Redelivered, IReadOnlyBasicProperties Properties, byte[] Buffer, int Length, int Generation);
 }
