@@ -11,7 +11,9 @@ namespace TaskFlow.RabbitMq.Internal;
 /// keeps up to <see cref="RabbitMqOptions.MaxUnconfirmedPublishesPerChannel"/> publishes in flight, so
 /// concurrent callers share confirm round trips instead of waiting for one each. The client's own
 /// outstanding-confirm rate limiter is disabled (it collapses throughput past 64 in flight, see
-/// docs/benchmarks.md); the window is bounded here instead.
+/// docs/benchmarks.md); the window is bounded here instead. Dead letters go over one more lane without the client's
+/// confirm tracking (<see cref="PublishUnstampedAsync"/>): tracking stamps RabbitMQ.Client's internal
+/// <c>x-dotnet-pub-seq-no</c> header onto every message, which has no business on a dead letter someone inspects.
 /// </summary>
 internal sealed class ConfirmedPublisher : IAsyncDisposable
 {
@@ -19,6 +21,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     private readonly RabbitMqOptions _options;
     private readonly TimeProvider _time;
     private readonly Lane[] _lanes;
+    private readonly Lane _unstamped = new(1, tracked: false);
     private int _next = -1;
     private int _waiting;
 
@@ -43,7 +46,19 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     /// <exception cref="TaskPublishException">The broker nacked the message, stayed unreachable past the bound, or the confirm timed out.</exception>
     public ValueTask PublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken) =>
         RetryWhileUnavailableAsync(
-            () => PublishOnceAsync(exchange, routingKey, properties, body, taskName, cancellationToken),
+            () => PublishOnceAsync(null, exchange, routingKey, properties, body, taskName, cancellationToken),
+            taskName,
+            cancellationToken,
+            properties.CorrelationId);
+
+    /// <summary>
+    /// As <see cref="PublishAsync"/>, over a lane without the client's confirm tracking, so the message carries no
+    /// <c>x-dotnet-pub-seq-no</c> header: one publish at a time, its confirm (or return) correlated here. For dead
+    /// letters, which are rare and read by people.
+    /// </summary>
+    public ValueTask PublishUnstampedAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken) =>
+        RetryWhileUnavailableAsync(
+            () => PublishOnceAsync(_unstamped, exchange, routingKey, properties, body, taskName, cancellationToken),
             taskName,
             cancellationToken,
             properties.CorrelationId);
@@ -108,9 +123,9 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     /// <summary>How many publishes are waiting for the broker to come back.</summary>
     public int Waiting => Volatile.Read(ref _waiting);
 
-    private async ValueTask PublishOnceAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken)
+    private async ValueTask PublishOnceAsync(Lane? only, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken)
     {
-        var lane = _lanes[(uint)Interlocked.Increment(ref _next) % (uint)_lanes.Length];
+        var lane = only ?? _lanes[(uint)Interlocked.Increment(ref _next) % (uint)_lanes.Length];
         await lane.Window.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -133,7 +148,20 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
             try
             {
-                await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, timeout.Token).ConfigureAwait(false);
+                if (lane.Tracked)
+                {
+                    await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, timeout.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    switch (await lane.PublishUntrackedAsync(channel, exchange, routingKey, properties, body, timeout.Token).ConfigureAwait(false))
+                    {
+                        case UntrackedResult.Returned:
+                            throw new TaskUnroutableException(taskName, exchange, routingKey, null);
+                        case UntrackedResult.Nacked:
+                            throw new TaskPublishException($"TaskFlow: the broker refused task '{taskName}'{Id(properties.CorrelationId)} (basic.nack); it was not enqueued.", null, properties.CorrelationId, mayHaveBeenEnqueued: false);
+                    }
+                }
             }
             catch (PublishException ex) when (ex.IsReturn)
             {
@@ -171,19 +199,86 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
         {
             await lane.DisposeAsync().ConfigureAwait(false);
         }
+
+        await _unstamped.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private enum UntrackedResult
+    {
+        Confirmed,
+        Nacked,
+        Returned,
     }
 
     private sealed class Lane : IAsyncDisposable
     {
         private readonly SemaphoreSlim _channelGate = new(1, 1);
         private IChannel? _channel;
+        private TaskCompletionSource<UntrackedResult>? _pending;
+        private ulong _pendingSequence;
+        private bool _returned;
 
-        public Lane(int window)
+        /// <param name="window">Publishes in flight at once (an untracked lane has one: its confirms are correlated by sequence number here).</param>
+        /// <param name="tracked">Whether the client tracks confirms (and stamps <c>x-dotnet-pub-seq-no</c> for it).</param>
+        public Lane(int window, bool tracked = true)
         {
+            Tracked = tracked;
+            window = tracked ? window : 1;
             Window = new SemaphoreSlim(Math.Max(1, window), Math.Max(1, window));
         }
 
+        public bool Tracked { get; }
+
         public SemaphoreSlim Window { get; }
+
+        /// <summary>One publish on an untracked lane (the caller holds its window of one): waits for its confirm, nack or return.</summary>
+        public async ValueTask<UntrackedResult> PublishUntrackedAsync(IChannel channel, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+        {
+            var pending = new TaskCompletionSource<UntrackedResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _returned = false;
+            _pendingSequence = await channel.GetNextPublishSequenceNumberAsync(cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _pending, pending);
+            try
+            {
+                await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, cancellationToken).ConfigureAwait(false);
+                return await pending.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Volatile.Write(ref _pending, null);
+            }
+        }
+
+        private Task OnAckAsync(object sender, RabbitMQ.Client.Events.BasicAckEventArgs e)
+        {
+            if (Volatile.Read(ref _pending) is { } pending && (e.DeliveryTag == _pendingSequence || (e.Multiple && e.DeliveryTag >= _pendingSequence)))
+            {
+                // A return comes before the confirm of the same message.
+                pending.TrySetResult(_returned ? UntrackedResult.Returned : UntrackedResult.Confirmed);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        private Task OnNackAsync(object sender, RabbitMQ.Client.Events.BasicNackEventArgs e)
+        {
+            if (Volatile.Read(ref _pending) is { } pending && (e.DeliveryTag == _pendingSequence || (e.Multiple && e.DeliveryTag >= _pendingSequence)))
+            {
+                pending.TrySetResult(UntrackedResult.Nacked);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        private Task OnReturnAsync(object sender, RabbitMQ.Client.Events.BasicReturnEventArgs e)
+        {
+            if (Volatile.Read(ref _pending) is not null)
+            {
+                _returned = true;
+            }
+
+            return Task.CompletedTask;
+        }
 
         public async ValueTask<IChannel> GetChannelAsync(BrokerConnections connections, CancellationToken cancellationToken)
         {
@@ -207,9 +302,16 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
                 channel = await connection.CreateChannelAsync(
                     new CreateChannelOptions(
                         publisherConfirmationsEnabled: true,
-                        publisherConfirmationTrackingEnabled: true,
+                        publisherConfirmationTrackingEnabled: Tracked,
                         outstandingPublisherConfirmationsRateLimiter: null),
                     cancellationToken).ConfigureAwait(false);
+                if (!Tracked)
+                {
+                    channel.BasicAcksAsync += OnAckAsync;
+                    channel.BasicNacksAsync += OnNackAsync;
+                    channel.BasicReturnAsync += OnReturnAsync;
+                }
+
                 Volatile.Write(ref _channel, channel);
                 return channel;
             }
