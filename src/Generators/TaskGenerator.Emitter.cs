@@ -374,6 +374,11 @@ public sealed partial class TaskGenerator
                 settings.Add(writer => writer.WriteLine("IgnoreResult = " + (ignoreResult ? "true" : "false") + ","));
             }
 
+            if (task.LongRunning)
+            {
+                settings.Add(writer => writer.WriteLine("LongRunning = true,"));
+            }
+
             return settings;
         }
 

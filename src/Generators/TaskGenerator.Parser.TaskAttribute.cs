@@ -14,9 +14,9 @@ public sealed partial class TaskGenerator
     {
         /// <summary>
         /// Reads the named arguments of <c>[Task]</c>: the wire name and queue (TF0008, <c>.Naming</c>), the time limits
-        /// (<c>.TimeLimits</c>), the entity key (<c>.EntityKey</c>) and <c>IgnoreResult</c>.
+        /// (<c>.TimeLimits</c>), the entity key (<c>.EntityKey</c>), <c>IgnoreResult</c> and <c>LongRunning</c>.
         /// </summary>
-        private static (string TaskName, string? Queue, double? SoftTimeLimit, double? TimeLimit, EntityKeySpec? EntityKey, bool? IgnoreResult) ReadTaskAttribute(
+        private static (string TaskName, string? Queue, double? SoftTimeLimit, double? TimeLimit, EntityKeySpec? EntityKey, bool? IgnoreResult, bool LongRunning) ReadTaskAttribute(
             AttributeData attribute,
             IMethodSymbol method,
             List<INamedTypeSymbol> chain,
@@ -31,6 +31,7 @@ public sealed partial class TaskGenerator
             double hard = 0;
             EntityKeySpec? entityKey = null;
             bool? ignoreResult = null;
+            var longRunning = false;
             foreach (var argument in attribute.NamedArguments)
             {
                 if (argument.Value.Kind == TypedConstantKind.Error || argument.Value.IsNull)
@@ -47,6 +48,9 @@ public sealed partial class TaskGenerator
                         continue;
                     case ("IgnoreResult", bool value):
                         ignoreResult = value;
+                        continue;
+                    case ("LongRunning", bool value):
+                        longRunning = value;
                         continue;
                     case ("Name", string value):
                         problem = DescribeInvalidName(value, isQueue: false);
@@ -85,7 +89,7 @@ public sealed partial class TaskGenerator
                 method.ContainingNamespace.IsGlobalNamespace ? string.Empty : method.ContainingNamespace.ToDisplayString(),
                 chain.Select(static type => type.Name),
                 method.Name);
-            return (name, queue, TimeLimit(soft), TimeLimit(hard), entityKey, ignoreResult);
+            return (name, queue, TimeLimit(soft), TimeLimit(hard), entityKey, ignoreResult, longRunning);
         }
     }
 }

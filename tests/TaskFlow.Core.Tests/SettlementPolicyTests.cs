@@ -16,8 +16,8 @@ public sealed class SettlementPolicyTests
     private static TaskHeaders Headers(int retries = 0, DateTimeOffset? eta = null) =>
         new("id-1", "core.t", retries, null, null, eta, null, null, null, null, false, new Dictionary<string, object?>());
 
-    private static Settlement Decide(TaskOutcome outcome, int retries = 0, RetryPolicy? policy = null, bool stopping = false, DateTimeOffset? eta = null) =>
-        SettlementPolicy.Decide(outcome, Headers(retries, eta), policy ?? RetryPolicy.None, stopping, Seeded);
+    private static Settlement Decide(TaskOutcome outcome, int retries = 0, RetryPolicy? policy = null, bool stopping = false, DateTimeOffset? eta = null, int? attempt = null) =>
+        SettlementPolicy.Decide(outcome, Headers(retries, eta), attempt ?? retries + 1, policy ?? RetryPolicy.None, stopping, Seeded);
 
     [Fact]
     public void Success_is_acked_after_a_durable_succeeded_record()

@@ -10,10 +10,12 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using RabbitMQ.Client;
 using TaskFlow.TestSupport;
 using TaskFlow.FaultWorker;
 using TaskFlow.RabbitMq;
+using TaskFlow.State;
 using Xunit.Abstractions;
 
 namespace TaskFlow.FaultTests;
@@ -117,6 +119,7 @@ internal sealed class FaultRun : IAsyncDisposable
     public int WorkersStarted { get; private set; }
 
     private bool _passed;
+    private string? _schema;
 
     /// <summary>Called after the scenario's last assertion: its out file and worker log are then deleted; a failed scenario keeps them.</summary>
     public void Passed() => _passed = true;
@@ -156,7 +159,7 @@ internal sealed class FaultRun : IAsyncDisposable
     }
 
     /// <summary>Starts a worker process (dotnet TaskFlow.FaultWorker.dll ...) consuming this scenario's queue.</summary>
-    public WorkerProcess StartWorker(int concurrency, int prefetch, bool verbose = false)
+    public WorkerProcess StartWorker(int concurrency, int prefetch, bool verbose = false, IEnumerable<string>? extra = null)
     {
         WorkersStarted++;
         var worker = WorkerProcess.Start(
@@ -172,7 +175,7 @@ internal sealed class FaultRun : IAsyncDisposable
                 "--amqp", TestEnvironment.BrokerUri.ToString(),
                 "--verbose", verbose ? "true" : "false",
                 "--parent-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
-            },
+            }.Concat(extra ?? []),
             Path.Combine(Directory, "worker.log"),
             WorkersStarted);
         lock (_workers)
@@ -184,12 +187,50 @@ internal sealed class FaultRun : IAsyncDisposable
     }
 
     /// <summary>An in-test TaskFlow client (no worker) with this scenario's names.</summary>
-    public async Task<FaultTasks.Client> StartPublisherAsync(Action<RabbitMqOptions>? configure = null)
+    public async Task<FaultTasks.Client> StartPublisherAsync(Action<RabbitMqOptions>? configure = null) =>
+        (await StartPublisherHostAsync(configure, null)).Services.GetRequiredService<FaultTasks.Client>();
+
+    /// <summary>
+    /// The PostgreSQL state store for this scenario: a schema of its own (applied here, dropped at the end) with an
+    /// <c>effects</c> table, an in-test client whose handles read states and cancel, and the worker arguments that use it.
+    /// </summary>
+    public async Task<StateRun> StartStateAsync(int leaseMs, int reapMs, int revokePollMs = 1000)
+    {
+        var schema = "tf_fault_" + Guid.NewGuid().ToString("N")[..10];
+        _schema = schema;
+        var host = await StartPublisherHostAsync(null, o =>
+        {
+            o.UsePostgreSql(() => new NpgsqlConnection(TestEnvironment.PostgresConnectionString));
+            o.Schema = schema;
+            o.CleanupInterval = TimeSpan.Zero;
+        });
+        var store = host.Services.GetRequiredService<TaskStateStore>();
+        await store.ApplySchemaAsync();
+        await using (var connection = new NpgsqlConnection(TestEnvironment.PostgresConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"CREATE TABLE {schema}.effects (n integer NOT NULL, task_id varchar(255) NOT NULL, pid integer NOT NULL)";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        string[] arguments =
+        [
+            "--state-pg", TestEnvironment.PostgresConnectionString,
+            "--state-schema", schema,
+            "--lease-ms", leaseMs.ToString(CultureInfo.InvariantCulture),
+            "--reap-ms", reapMs.ToString(CultureInfo.InvariantCulture),
+            "--revoke-poll-ms", revokePollMs.ToString(CultureInfo.InvariantCulture),
+        ];
+        return new StateRun(schema, host.Services.GetRequiredService<FaultTasks.Client>(), store, arguments);
+    }
+
+    private async Task<IHost> StartPublisherHostAsync(Action<RabbitMqOptions>? configure, Action<TaskStateOptions>? state)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddTaskFlow(o => o.DefaultQueue = Queue)
+        var taskflow = builder.Services.AddTaskFlow(o => o.DefaultQueue = Queue)
             .UseRabbitMq(o =>
             {
                 Configure(o);
@@ -197,10 +238,15 @@ internal sealed class FaultRun : IAsyncDisposable
                 configure?.Invoke(o);
             })
             .AddTaskFlowFaultWorkerTasks();
+        if (state is not null)
+        {
+            taskflow.AddStateStore(state);
+        }
+
         var host = builder.Build();
         await host.StartAsync();
         _publishers.Add(host);
-        return host.Services.GetRequiredService<FaultTasks.Client>();
+        return host;
     }
 
     public OutFileSnapshot ReadOut() => OutFileSnapshot.Read(OutPath);
@@ -251,6 +297,22 @@ internal sealed class FaultRun : IAsyncDisposable
             {
                 Log($"cleanup attempt {attempt} failed ({ex.GetType().Name}: {ex.Message}); retrying");
                 await Task.Delay(2000);
+            }
+        }
+
+        if (_schema is { } schema)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(TestEnvironment.PostgresConnectionString);
+                await connection.OpenAsync();
+                await using var command = connection.CreateCommand();
+                command.CommandText = $"DROP SCHEMA IF EXISTS {schema} CASCADE";
+                await command.ExecuteNonQueryAsync();
+            }
+            catch (NpgsqlException ex)
+            {
+                Log($"dropping schema {schema} failed: {ex.Message}");
             }
         }
 
@@ -447,4 +509,25 @@ internal sealed class OutFileSnapshot
     }
 
     public int CrashLines => Lines.Count(line => line.StartsWith("crash ", StringComparison.Ordinal));
+}
+
+/// <summary>A scenario's state store: its schema, a client whose handles read states, the store, and the worker arguments that use it.</summary>
+internal sealed record StateRun(string Schema, FaultTasks.Client Client, TaskStateStore Store, IReadOnlyList<string> WorkerArguments)
+{
+    /// <summary>The effect rows (one per completed long task, written in the task's transaction): n -> how many.</summary>
+    public async Task<Dictionary<int, int>> EffectsAsync()
+    {
+        var result = new Dictionary<int, int>();
+        await using var connection = new NpgsqlConnection(TestEnvironment.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT n, COUNT(*) FROM {Schema}.effects GROUP BY n";
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            result[reader.GetInt32(0)] = (int)reader.GetInt64(1);
+        }
+
+        return result;
+    }
 }

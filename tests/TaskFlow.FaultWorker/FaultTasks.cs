@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Text;
+using System.Threading;
 
 namespace TaskFlow.FaultWorker;
 
@@ -42,6 +43,49 @@ public static partial class FaultTasks
         }
 
         output.Append(n.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// A long-running task (lease mode; needs the state store): <paramref name="steps"/> steps of <paramref name="stepMs"/> ms,
+    /// progress and a checkpoint after each, resuming from the checkpoint. Its effect, one row in <c>effects</c>, is written
+    /// in the task's transaction and commits with its completion record, or not at all. Lines: <c>lstart n attempt A from F pid P</c>,
+    /// <c>lend n attempt A pid P</c>, <c>lcancel n unixms</c> when its token is cancelled.
+    /// </summary>
+    [Task(Name = "fault.long_steps", LongRunning = true)]
+    public static async Task<int> LongSteps(int n, int steps, int stepMs, TaskContext context, [FromServices] OutFile output, CancellationToken cancellationToken)
+    {
+        var from = await context.Checkpoints.LoadAsync<int>(cancellationToken);
+        var start = string.Create(CultureInfo.InvariantCulture, $"lstart {n} attempt {context.Attempt} from {from} pid {Environment.ProcessId}");
+        output.Append(start);
+        Console.WriteLine(start); // also on stdout: the out file is shared by concurrent worker processes
+
+        try
+        {
+            for (var step = from; step < steps; step++)
+            {
+                await Task.Delay(stepMs, cancellationToken);
+                await context.ReportProgressAsync(step + 1, steps, null, cancellationToken);
+                await context.Checkpoints.SaveAsync(step + 1, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            var cancelled = string.Create(CultureInfo.InvariantCulture, $"lcancel {n} {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}");
+            output.Append(cancelled);
+            Console.WriteLine(cancelled);
+            throw;
+        }
+
+        var transaction = await context.GetTransactionAsync(cancellationToken);
+        await using (var command = transaction.Connection!.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = $"INSERT INTO {Environment.GetEnvironmentVariable("TASKFLOW_FAULT_SCHEMA")}.effects (n, task_id, pid) VALUES ({n}, '{context.TaskId}', {Environment.ProcessId})";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        output.Append(string.Create(CultureInfo.InvariantCulture, $"lend {n} attempt {context.Attempt} pid {Environment.ProcessId}"));
+        return from;
     }
 
     /// <summary>Kills its own process (SIGKILL), every time it is delivered: a crash-looping message.</summary>

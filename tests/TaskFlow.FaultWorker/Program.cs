@@ -9,9 +9,12 @@ using TaskFlow;
 using TaskFlow.FaultWorker;
 using TaskFlow.Hosting;
 using TaskFlow.RabbitMq;
+using TaskFlow.State;
 
 // Usage: TaskFlow.FaultWorker --queue Q --exchange X --dlx D --out FILE
 //        [--delay-prefix P] [--concurrency N] [--prefetch N] [--delivery-limit N] [--amqp URI] [--verbose true] [--parent-pid PID]
+//        [--consumer-timeout-ms N]   the broker's consumer_timeout as the worker is told it (RabbitMqOptions.ConsumerTimeout)
+//        [--state-pg CS --state-schema S [--lease-ms N] [--reap-ms N] [--revoke-poll-ms N]]   with the PostgreSQL state store
 var options = ParseArguments(args);
 string Required(string name) => options.TryGetValue(name, out var value) ? value : throw new ArgumentException($"--{name} is required");
 int Number(string name, int fallback) => options.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
@@ -36,7 +39,12 @@ if (options.TryGetValue("verbose", out var verbose) && bool.Parse(verbose))
     builder.Logging.AddFilter("TaskFlow", LogLevel.Information);
 }
 builder.Services.AddSingleton(new OutFile(outPath));
-builder.Services.AddTaskFlow(o => o.DefaultQueue = queue)
+var taskflow = builder.Services.AddTaskFlow(o =>
+    {
+        o.DefaultQueue = queue;
+        // Without --state-pg the lease-mode task (fault.long_steps) is never sent; declared, it would refuse start-up.
+        o.AllowLongRunningWithoutStateStore = !options.ContainsKey("state-pg");
+    })
     .UseRabbitMq(o =>
     {
         if (options.TryGetValue("amqp", out var uri))
@@ -53,9 +61,33 @@ builder.Services.AddTaskFlow(o => o.DefaultQueue = queue)
         }
 
         o.DeliveryLimit = Number("delivery-limit", o.DeliveryLimit);
+        if (options.ContainsKey("consumer-timeout-ms"))
+        {
+            o.ConsumerTimeout = TimeSpan.FromMilliseconds(Number("consumer-timeout-ms", 0));
+        }
     })
-    .AddTaskFlowFaultWorkerTasks()
-    .AddWorker(w =>
+    .AddTaskFlowFaultWorkerTasks();
+if (options.TryGetValue("state-pg", out var stateConnectionString))
+{
+    var schema = Required("state-schema");
+    Environment.SetEnvironmentVariable("TASKFLOW_FAULT_SCHEMA", schema);
+    var dataSource = Npgsql.NpgsqlDataSource.Create(stateConnectionString);
+    builder.Services.AddSingleton(dataSource);
+    taskflow.AddStateStore(o =>
+    {
+        o.UsePostgreSql(dataSource);
+        o.Schema = schema;
+        o.ApplySchemaAutomatically = false; // the test applied it
+        o.LeaseDuration = TimeSpan.FromMilliseconds(Number("lease-ms", 30_000));
+        o.LeaseReapInterval = TimeSpan.FromMilliseconds(Number("reap-ms", 5_000));
+        o.RevokePollInterval = TimeSpan.FromMilliseconds(Number("revoke-poll-ms", 1_000));
+        o.OutboxPollInterval = TimeSpan.FromMilliseconds(100);
+        o.CleanupInterval = TimeSpan.Zero;
+        o.WorkerName = $"fault-worker:{Environment.ProcessId}";
+    });
+}
+
+taskflow.AddWorker(w =>
     {
         w.AddQueue(queue, concurrency, prefetch);
         w.ShutdownGracePeriod = TimeSpan.FromSeconds(5);

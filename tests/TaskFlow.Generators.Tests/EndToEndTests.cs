@@ -62,6 +62,9 @@ public sealed class EndToEndTests : IDisposable
             [Task(SoftTimeLimitSeconds = 1.5, TimeLimitSeconds = 3)]
             [Retry(4, Backoff = RetryBackoff.Fixed, DelaySeconds = 2, Jitter = false, RetryOn = new[] { typeof(TimeoutException) }, DoNotRetryOn = new[] { typeof(OperationCanceledException) })]
             public static void Guarded() { }
+
+            [Task(LongRunning = true, TimeLimitSeconds = 7200)]
+            public static void Import() { }
         }
 
         public enum NoteKind { Text, Checklist }
@@ -113,14 +116,14 @@ public sealed class EndToEndTests : IDisposable
         add.Invoke(null, new object[] { builder }).ShouldBeSameAs(builder);
 
         registry.Tasks.Select(task => task.Name).Order(StringComparer.Ordinal)
-            .ShouldBe(new[] { "scoring.calculate", "signup.counter.increment", "signup.note_tasks.copy", "signup.policy_tasks.guarded", "signup.signup_tasks.send_welcome_email" });
+            .ShouldBe(new[] { "scoring.calculate", "signup.counter.increment", "signup.note_tasks.copy", "signup.policy_tasks.guarded", "signup.policy_tasks.import", "signup.signup_tasks.send_welcome_email" });
         services.ShouldContain(service => service.ServiceType == _assembly.GetType("Signup.SignupTasks+Client") && service.Lifetime == ServiceLifetime.Singleton);
         services.ShouldContain(service => service.ServiceType == _assembly.GetType("Signup.Counter+Client") && service.Lifetime == ServiceLifetime.Singleton);
         services.ShouldContain(service => service.ServiceType == _assembly.GetType("Signup.Counter") && service.Lifetime == ServiceLifetime.Scoped);
 
         // Registering twice is harmless: the same descriptors, TryAdd for services.
         add.Invoke(null, new object[] { builder });
-        registry.Tasks.Count.ShouldBe(5);
+        registry.Tasks.Count.ShouldBe(6);
         services.Count.ShouldBe(5);
     }
 
@@ -208,6 +211,15 @@ public sealed class EndToEndTests : IDisposable
     {
         Descriptor("Signup.NoteTasks+Client", "CopyDescriptor").IgnoreResult.ShouldBe(true);
         Descriptor("Signup.SignupTasks+Client", "SendWelcomeEmailDescriptor").IgnoreResult.ShouldBeNull();
+    }
+
+    [Fact]
+    public void Declared_long_running_reaches_the_descriptor()
+    {
+        var import = Descriptor("Signup.PolicyTasks+Client", "ImportDescriptor");
+        import.LongRunning.ShouldBeTrue();
+        import.TimeLimit.ShouldBe(TimeSpan.FromHours(2));
+        Descriptor("Signup.PolicyTasks+Client", "GuardedDescriptor").LongRunning.ShouldBeFalse();
     }
 
     [Fact]

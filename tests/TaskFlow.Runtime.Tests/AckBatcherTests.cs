@@ -32,8 +32,17 @@ public sealed class AckBatcherTests
 
         public int MultipleFrames { get; private set; }
 
+        /// <summary>When set, the next frame waits for it: a slow frame, behind which settlements pile up for sure.</summary>
+        public TaskCompletionSource? Gate { get; set; }
+
         public async ValueTask AckAsync(ulong deliveryTag, bool multiple)
         {
+            if (Gate is { } gate)
+            {
+                Gate = null;
+                await gate.Task;
+            }
+
             await Task.Yield(); // a frame takes time: settlements pile up behind it
             lock (_sync)
             {
@@ -101,8 +110,35 @@ public sealed class AckBatcherTests
         broker.Acked.OrderBy(t => t).ShouldBe(plan.Where(p => p.Kind == 'a').Select(p => p.Tag).OrderBy(t => t));
         broker.Nacked.OrderBy(t => t).ShouldBe(plan.Where(p => p.Kind == 'n').Select(p => p.Tag).OrderBy(t => t));
         broker.Unsettled.OrderBy(t => t).ShouldBe(plan.Where(p => p.Kind == 'r').Select(p => p.Tag).OrderBy(t => t));
-        broker.MultipleFrames.ShouldBeGreaterThan(0, "no run of consecutive tags was coalesced");
-        batcher.Frames.ShouldBeLessThan(order.Count);
+        // How much gets coalesced here depends on timing (the next test pins it down); never more frames than settlements.
+        batcher.Frames.ShouldBeLessThanOrEqualTo(order.Count);
+    }
+
+    [Fact]
+    public async Task Settlements_that_pile_up_behind_a_frame_in_flight_go_out_as_one_multiple_ack()
+    {
+        var broker = new ModelBroker();
+        var batcher = new AckBatcher(broker);
+        for (ulong tag = 1; tag <= 10; tag++)
+        {
+            broker.Unsettled.Add(tag);
+        }
+
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        broker.Gate = gate;
+        var first = batcher.AckAsync(1).AsTask();
+        var rest = Enumerable.Range(2, 9).Select(t => batcher.AckAsync((ulong)t).AsTask()).ToList();
+        await Task.Delay(50);
+        broker.Acked.ShouldBeEmpty("the first frame is still in flight");
+        gate.SetResult();
+        await Task.WhenAll(rest.Append(first)).WaitAsync(TimeSpan.FromSeconds(10));
+
+        broker.Unsettled.ShouldBeEmpty();
+        broker.Acked.Count.ShouldBe(10);
+        // The first flush took the tags queued by then (1 alone, or 1..k as one multiple ack); the rest piled up behind it and
+        // went out as one multiple ack: two frames at most for ten settlements.
+        broker.MultipleFrames.ShouldBeInRange(1, 2, "the piled-up tags went out in multiple acks");
+        batcher.Frames.ShouldBeLessThanOrEqualTo(2);
     }
 
     [Fact]

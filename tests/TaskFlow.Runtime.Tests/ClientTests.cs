@@ -83,6 +83,55 @@ public sealed class ClientTests
         watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10));
         error.Message.ShouldContain("stayed unreachable for 1 s (RabbitMqOptions.PublishRetryTimeout)");
         error.Message.ShouldContain("was not enqueued");
+        error.MayHaveBeenEnqueued.ShouldBeFalse("no try reached a broker");
+        error.TaskId.ShouldNotBeNullOrEmpty();
+    }
+
+    [Fact]
+    public async Task A_publish_whose_confirm_times_out_says_it_may_have_been_enqueued_and_names_the_task()
+    {
+        // A quorum queue confirms after a Raft commit (an fsync): longer than 1 ms, so most of these confirms time out,
+        // although the broker takes the messages.
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false, rabbit: o => o.PublishTimeout = TimeSpan.FromMilliseconds(1));
+        await host.Tasks.Record.DelayAsync("warm-up", 0).AsTask().ContinueWith(_ => { }); // topology declared, whatever the confirm did
+
+        TaskPublishException? error = null;
+        for (var i = 1; i <= 20 && error is null; i++)
+        {
+            try
+            {
+                await host.Tasks.Record.DelayAsync("maybe", i);
+            }
+            catch (TaskPublishException ex)
+            {
+                error = ex;
+            }
+        }
+
+        error.ShouldNotBeNull("20 publishes with a 1 ms confirm timeout all confirmed in time");
+        error.MayHaveBeenEnqueued.ShouldBeTrue();
+        error.Message.ShouldContain("may not have been enqueued");
+        error.TaskId.ShouldNotBeNullOrEmpty();
+        error.Message.ShouldContain(error.TaskId!);
+
+        // And in fact it was: the message is in the queue (what the fault tests saw: "failed" sends that ran).
+        await using var connection = await Broker.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var found = false;
+        while (!found && DateTime.UtcNow < deadline)
+        {
+            var message = await channel.BasicGetAsync(host.Queue, autoAck: true);
+            if (message is null)
+            {
+                await Task.Delay(50);
+                continue;
+            }
+
+            found = Equals(message.BasicProperties.CorrelationId, error.TaskId) || (message.BasicProperties.Headers?.TryGetValue("id", out var id) == true && id is byte[] bytes && System.Text.Encoding.UTF8.GetString(bytes) == error.TaskId);
+        }
+
+        found.ShouldBeTrue("the task whose confirm timed out reached the queue");
     }
 
     [Fact]

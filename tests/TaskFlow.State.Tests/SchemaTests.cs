@@ -35,8 +35,9 @@ public sealed class SchemaTests
         {
             var applied = await Task.WhenAll(providers.Select(p => Task.Run(() => p.GetRequiredService<TaskStateStore>().ApplySchemaAsync())));
 
-            applied.Sum().ShouldBe(1); // one migration, applied by one of the six
             var (current, required) = await providers[0].GetRequiredService<TaskStateStore>().GetSchemaVersionAsync();
+            required.ShouldBe(2);
+            applied.Sum().ShouldBe(required); // each migration applied once, by one of the six
             current.ShouldBe(required);
             (await providers[1].GetRequiredService<TaskStateStore>().ApplySchemaAsync()).ShouldBe(0);
             (await providers[2].GetRequiredService<TaskStateStore>().GetAsync("nothing")).ShouldBeNull();
@@ -66,7 +67,7 @@ public sealed class SchemaTests
             refused.Message.ShouldContain("ApplySchemaAsync");
             (await store.GetSchemaVersionAsync()).Current.ShouldBe(0);
 
-            (await store.ApplySchemaAsync()).ShouldBe(1);
+            (await store.ApplySchemaAsync()).ShouldBe((await store.GetSchemaVersionAsync()).Required);
 
             (await store.GetAsync("x")).ShouldBeNull();
         }
@@ -103,6 +104,51 @@ public sealed class SchemaTests
         var bad = new TaskStateOptions { Schema = "bad; DROP TABLE x" };
         bad.UsePostgreSql(() => throw new InvalidOperationException());
         Should.Throw<InvalidOperationException>(bad.Validate).Message.ShouldContain("identifier");
+    }
+
+    [Fact]
+    public async Task A_version_1_database_with_records_is_migrated_to_version_2_in_place()
+    {
+        var database = Databases.Get("postgresql");
+        var schema = Databases.NewSchema();
+        await using var provider = NewStore(database, schema);
+        var store = provider.GetRequiredService<TaskStateStore>();
+        try
+        {
+            await store.ApplySchemaAsync();
+            await using (var connection = await database.OpenAsync())
+            {
+                // Back to what a 0.1/0.2 database holds: version 1 only, with a record in it.
+                await Dapper.SqlMapper.ExecuteAsync(connection, $"""
+                    DROP TABLE {schema}.task_lease;
+                    DROP VIEW {schema}.task_state_named;
+                    ALTER TABLE {schema}.task_state DROP COLUMN progress_done, DROP COLUMN progress_total, DROP COLUMN progress_message,
+                        DROP COLUMN progress_at, DROP COLUMN checkpoint_json;
+                    CREATE VIEW {schema}.task_state_named AS SELECT t.*, 'x' AS state_name FROM {schema}.task_state t;
+                    DELETE FROM {schema}.schema_migrations WHERE version = 2;
+                    INSERT INTO {schema}.task_state (task_id, task_name, queue, state, attempts, result, created_at, completed_at, updated_at, expires_at)
+                    VALUES ('old-task', 'old.task', 'q', 10, 1, '42', now(), now(), now(), now() + interval '1 day');
+                    """);
+            }
+
+            (await store.GetSchemaVersionAsync()).Current.ShouldBe(1);
+            (await store.ApplySchemaAsync()).ShouldBe(1);
+
+            var info = (await store.GetAsync("old-task")).ShouldNotBeNull();
+            info.State.ShouldBe(TaskState.Succeeded);
+            info.ResultJson.ShouldBe("42");
+            info.Progress.ShouldBeNull();
+            await using (var connection = await database.OpenAsync())
+            {
+                (await Dapper.SqlMapper.QuerySingleAsync<string>(connection, $"SELECT state_name FROM {schema}.task_state_named WHERE task_id = 'old-task' AND progress_done IS NULL AND checkpoint_json IS NULL"))
+                    .ShouldBe("succeeded");
+                (await Dapper.SqlMapper.QuerySingleAsync<int>(connection, $"SELECT COUNT(*) FROM {schema}.task_lease")).ShouldBe(0);
+            }
+        }
+        finally
+        {
+            await database.DropSchemaAsync(schema);
+        }
     }
 }
 

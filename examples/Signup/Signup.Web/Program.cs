@@ -139,7 +139,7 @@ app.MapGet("/tasks/{id}", async (string id, TaskStateStore taskStates, Cancellat
         TaskState.Pending or TaskState.Started or TaskState.Retrying => "processing",
         _ => "failed",
     };
-    return Results.Ok(new TaskProgress(info.TaskId, info.TaskName, status, info.State.ToWireName(), status == "failed" ? info.Error ?? info.State.ToWireName() : null, info.Attempts, info.CreatedAt, info.CompletedAt));
+    return Results.Ok(new TaskFeedback(info.TaskId, info.TaskName, status, info.State.ToWireName(), status == "failed" ? info.Error ?? info.State.ToWireName() : null, info.Attempts, info.CreatedAt, info.CompletedAt));
 });
 
 await app.RunAsync();
@@ -191,7 +191,7 @@ namespace Signup.Web
     /// <summary>The answer to <c>GET /tasks/{id}</c>.</summary>
     /// <param name="Status"><c>processing</c>, <c>done</c> or <c>failed</c>.</param>
     /// <param name="Reason">Why it failed (the error, or revoked/expired/dead-lettered).</param>
-    public sealed record TaskProgress(string Id, string? Name, string Status, string State, string? Reason, int Attempts, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
+    public sealed record TaskFeedback(string Id, string? Name, string Status, string State, string? Reason, int Attempts, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
 
     /// <summary>The answer to <c>GET /users/{id}</c>.</summary>
     public sealed record UserStatus(int Id, string Email, string? Phone, DateTimeOffset CreatedAt, IReadOnlyDictionary<string, DateTimeOffset?> Sent);

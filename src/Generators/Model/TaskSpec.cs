@@ -18,6 +18,7 @@ namespace TaskFlow.Generators.Model;
 /// <param name="Retry">From <c>[Retry]</c>, or <c>null</c> when the method has none.</param>
 /// <param name="EntityKey">From <c>[Task(EntityKey)]</c>, or <c>null</c> when the task declares none.</param>
 /// <param name="IgnoreResult">From <c>[Task(IgnoreResult)]</c>, or <c>null</c> when not set.</param>
+/// <param name="LongRunning">From <c>[Task(LongRunning = true)]</c>: the task runs in lease mode.</param>
 internal sealed record TaskSpec(
     ContainerSpec Container,
     string MethodName,
@@ -35,7 +36,8 @@ internal sealed record TaskSpec(
     double? TimeLimit,
     RetrySpec? Retry,
     EntityKeySpec? EntityKey,
-    bool? IgnoreResult)
+    bool? IgnoreResult,
+    bool LongRunning)
 {
     /// <summary>E.g. <c>global::Signup.SignupTasks.Client.SendWelcomeEmailDescriptor</c>.</summary>
     public string DescriptorReference => Container.ClientFullyQualifiedName + "." + MethodName + "Descriptor";

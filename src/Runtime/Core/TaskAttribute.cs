@@ -57,4 +57,14 @@ public sealed class TaskAttribute : Attribute
     /// <c>false</c> explicitly keeps the task's results even when <c>TaskStateOptions.IgnoreResults</c> is on. See docs/state.md.
     /// </summary>
     public bool IgnoreResult { get; set; }
+
+    /// <summary>
+    /// Runs the task in lease mode: its message is acked when it starts, together with a lease row in the state store
+    /// that the worker renews by heartbeat; if the worker dies, the lease expires and a live worker sends the task again
+    /// (same id, next attempt). RabbitMQ's <c>consumer_timeout</c> then no longer applies and no message is held unacked
+    /// for hours. Tasks whose <see cref="TimeLimitSeconds"/> exceeds the broker's consumer timeout
+    /// (<c>RabbitMqOptions.ConsumerTimeout</c>) run in lease mode without it. Needs a state store: without one the worker
+    /// refuses to start unless <c>TaskFlowOptions.AllowLongRunningWithoutStateStore</c> is set. See docs/delivery.md.
+    /// </summary>
+    public bool LongRunning { get; set; }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Data;
 using System.Data.Common;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using TaskFlow.Core;
@@ -19,18 +20,23 @@ public sealed class TaskContext
         string taskName,
         string queue,
         int retries,
+        int attempt,
+        bool redelivered,
         string? rootId,
         string? parentId,
         DateTimeOffset? eta,
         DateTimeOffset? expires,
         IReadOnlyDictionary<string, object?> headers,
         IServiceProvider services,
+        JsonSerializerOptions serializerOptions,
         CancellationToken cancellationToken)
     {
         TaskId = taskId;
         TaskName = taskName;
         Queue = queue;
         Retries = retries;
+        Attempt = attempt;
+        Redelivered = redelivered;
         RootId = rootId;
         ParentId = parentId;
         Eta = eta;
@@ -38,6 +44,8 @@ public sealed class TaskContext
         Headers = headers;
         Services = services;
         CancellationToken = cancellationToken;
+        Checkpoints = new TaskCheckpoints(this, serializerOptions);
+        Progress = new ProgressReporter(this);
     }
 
     /// <summary>The task id; stable across retries and redeliveries.</summary>
@@ -52,8 +60,20 @@ public sealed class TaskContext
     /// <summary>How many times this task has been retried before this run (Celery <c>retries</c>).</summary>
     public int Retries { get; }
 
-    /// <summary>The attempt number of this run, starting at 1.</summary>
-    public int Attempt => Retries + 1;
+    /// <summary>
+    /// The attempt number of this run, starting at 1: every earlier run counts, whether it ended in a retry, its
+    /// message was redelivered by the broker (a crash, a lost connection, RabbitMQ's <c>consumer_timeout</c>: the quorum
+    /// queue's <c>x-delivery-count</c> or the <c>redelivered</c> flag) or, with a state store, it was cut short by a kill
+    /// (the store counts runs). Without a store, a message prefetched and handed back at shutdown also counts as a
+    /// delivery, so the number can be higher than the runs there were, never lower.
+    /// </summary>
+    public int Attempt { get; }
+
+    /// <summary>
+    /// Whether the broker delivered this message before: a run of it may have started, or even finished, without its
+    /// ack reaching the broker. Make the task idempotent, or use <see cref="GetTransactionAsync(CancellationToken)"/>.
+    /// </summary>
+    public bool Redelivered { get; }
 
     /// <summary>Celery <c>root_id</c>: the first task of the workflow.</summary>
     public string? RootId { get; }
@@ -76,8 +96,61 @@ public sealed class TaskContext
     /// <summary>Cancelled when the worker shuts down past its grace period or a time limit is hit.</summary>
     public CancellationToken CancellationToken { get; }
 
-    /// <summary>The state store's unit of work for this run; <c>null</c> without a state store or for untracked tasks.</summary>
-    internal ITaskTransactionSource? Transactions { get; init; }
+    /// <summary>The state store's record of this run; <c>null</c> without a state store or for untracked tasks.</summary>
+    internal IRunRecord? Run { get; init; }
+
+    /// <summary>
+    /// The task's checkpoint in the state store: <c>await context.Checkpoints.SaveAsync(state)</c> after each step and
+    /// <c>await context.Checkpoints.LoadAsync&lt;T&gt;()</c> at the start, so that a run after a crash (or a lease
+    /// expiry) resumes where the last one got to. Saved in the task's transaction when it opened one
+    /// (<see cref="GetTransactionAsync(CancellationToken)"/>), so work and checkpoint commit together. Needs a state store.
+    /// </summary>
+    public TaskCheckpoints Checkpoints { get; }
+
+    /// <summary>
+    /// <see cref="ReportProgressAsync"/> as an <see cref="IProgress{T}"/>, for APIs that take one. Reports are written
+    /// in the background at the store's bounded rate; without a state store they go nowhere.
+    /// </summary>
+    public IProgress<TaskProgress> Progress { get; }
+
+    /// <summary>
+    /// Records how far the task has come, readable from <see cref="TaskHandle.GetStateAsync"/>
+    /// (<see cref="TaskStateInfo.Progress"/>) while it runs. Call it as often as you like: the state store writes at most
+    /// one report per <c>TaskStateOptions.ProgressInterval</c> (1 s by default) and always the last one. Without a state
+    /// store (or for an untracked task) it does nothing. Never throws for a failed write (it is logged).
+    /// </summary>
+    public ValueTask ReportProgressAsync(long done, long? total = null, string? message = null, CancellationToken cancellationToken = default)
+    {
+        if (total is < 0 || done < 0)
+        {
+            throw new ArgumentOutOfRangeException(done < 0 ? nameof(done) : nameof(total), "TaskFlow: progress counts must not be negative.");
+        }
+
+        return Run is { } run ? run.ReportProgressAsync(new TaskProgress(done, total, message), cancellationToken) : ValueTask.CompletedTask;
+    }
+
+    internal IRunRecord RequireRun(string what) => Run
+        ?? throw new InvalidOperationException($"TaskFlow: task {TaskName} asked for {what}, but there is no state store (services.AddTaskFlow(...).AddStateStore(...)) or the task is not tracked (TaskStatePolicy.Track).");
+
+    private sealed class ProgressReporter : IProgress<TaskProgress>
+    {
+        private readonly TaskContext _context;
+
+        public ProgressReporter(TaskContext context) => _context = context;
+
+        public void Report(TaskProgress value)
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (_context.Run is { } run)
+            {
+                var pending = run.ReportProgressAsync(value, CancellationToken.None);
+                if (!pending.IsCompletedSuccessfully)
+                {
+                    _ = pending.AsTask().ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                }
+            }
+        }
+    }
 
     /// <summary>
     /// A transaction on the state store's database in which the task does its own database work: the runtime
@@ -92,8 +165,7 @@ public sealed class TaskContext
 
     /// <summary>As <see cref="GetTransactionAsync(CancellationToken)"/>, with an isolation level (used when the transaction is first opened).</summary>
     public ValueTask<DbTransaction> GetTransactionAsync(IsolationLevel isolationLevel, CancellationToken cancellationToken = default) =>
-        (Transactions ?? throw new InvalidOperationException($"TaskFlow: task {TaskName} asked for a database transaction, but there is no state store (services.AddTaskFlow(...).AddStateStore(...)) or the task is not tracked (TaskStatePolicy.Track)."))
-            .GetTransactionAsync(isolationLevel, cancellationToken);
+        RequireRun("a database transaction").GetTransactionAsync(isolationLevel, cancellationToken);
 
     /// <summary>
     /// Asks for this task to be retried: <c>throw context.Retry(TimeSpan.FromSeconds(30));</c>. The retry keeps

@@ -32,6 +32,14 @@ public sealed class TaskFlowOptions
     public bool Eager { get; set; }
 
     /// <summary>
+    /// Lets long-running tasks (<c>[Task(LongRunning = true)]</c>, or a time limit beyond the broker's consumer timeout)
+    /// run without a state store, as plain tasks: their message stays unacked while they run, so RabbitMQ's
+    /// <c>consumer_timeout</c> closes the channel and the task runs again. Without this the worker refuses to start.
+    /// </summary>
+    /// <value>Default <c>false</c>.</value>
+    public bool AllowLongRunningWithoutStateStore { get; set; }
+
+    /// <summary>
     /// Serializer settings for task arguments. Add a source-generated <c>JsonSerializerContext</c> to
     /// <see cref="JsonSerializerOptions.TypeInfoResolverChain"/> for reflection-free serialization of your argument types.
     /// </summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
+using TaskFlow.Core;
 
 namespace TaskFlow;
 
@@ -27,6 +28,16 @@ public record TaskHandle(string Id, string TaskName, string Queue)
     /// its record; throws <see cref="TimeoutException"/> after <paramref name="timeout"/>. Polls with backoff.
     /// </summary>
     public Task<TaskStateInfo> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default) => RequireStore().WaitAsync(Id, timeout, cancellationToken);
+
+    /// <summary>
+    /// Cancels the task wherever it is: one not yet started is skipped when its message arrives, on any worker; one
+    /// running has its <see cref="TaskContext.CancellationToken"/> cancelled within about a second
+    /// (<c>TaskStateOptions.RevokePollInterval</c>) on whichever worker runs it, and ends revoked. Returns <c>false</c>
+    /// when the task had already finished. Needs a state store.
+    /// </summary>
+    public Task<bool> CancelAsync(CancellationToken cancellationToken = default) =>
+        (RequireStore() as ITaskRevoker ?? throw new InvalidOperationException("TaskFlow: this handle's state store cannot revoke tasks."))
+            .RevokeAsync(Id, cancellationToken);
 
     /// <inheritdoc />
     public virtual bool Equals(TaskHandle? other) =>

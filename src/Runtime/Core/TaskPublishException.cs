@@ -2,7 +2,13 @@ using System;
 
 namespace TaskFlow;
 
-/// <summary>A task was not confirmed by the broker: it may not have been enqueued. Nothing is reported as enqueued that was not confirmed.</summary>
+/// <summary>
+/// A task was not confirmed by the broker. Nothing is reported as enqueued that was not confirmed, but an unconfirmed
+/// task is not always lost: when <see cref="MayHaveBeenEnqueued"/> is <c>true</c> (the confirm timed out, or the
+/// connection dropped after the message was handed over) the broker may have it and it may run. To find out, read the
+/// task's state by <see cref="TaskId"/> with a state store, or send it again with the same id (<c>SendOptions.TaskId</c>):
+/// with a state store the worker runs a task id once.
+/// </summary>
 public class TaskPublishException : Exception
 {
     /// <summary>Creates the exception.</summary>
@@ -10,4 +16,18 @@ public class TaskPublishException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>Creates the exception for one task.</summary>
+    public TaskPublishException(string message, Exception? innerException, string? taskId, bool mayHaveBeenEnqueued)
+        : base(message, innerException)
+    {
+        TaskId = taskId;
+        MayHaveBeenEnqueued = mayHaveBeenEnqueued;
+    }
+
+    /// <summary>The id of the task that was being sent, when known.</summary>
+    public string? TaskId { get; }
+
+    /// <summary>Whether the broker may have the task although it did not confirm it (see the class remarks).</summary>
+    public bool MayHaveBeenEnqueued { get; }
 }

@@ -8,7 +8,7 @@ namespace TaskFlow;
 /// <param name="Queue">The queue it was sent to.</param>
 /// <param name="State">Its state.</param>
 /// <param name="EntityKey">The entity it works on (<see cref="SendOptions.EntityKey"/>), if any.</param>
-/// <param name="Attempts">How many times it has started.</param>
+/// <param name="Attempts">How many times it has started running: retries, broker redeliveries and runs cut short by a crash all count.</param>
 /// <param name="Worker">The worker that ran (or runs) it.</param>
 /// <param name="Error">An error summary (exception type and message) for failed, retrying, revoked and dead-lettered tasks.</param>
 /// <param name="ResultJson">The result as JSON, when it succeeded, returned a value and results are kept.</param>
@@ -33,6 +33,9 @@ public sealed record TaskStateInfo(
     DateTimeOffset UpdatedAt,
     DateTimeOffset ExpiresAt)
 {
+    /// <summary>The task's last reported progress (<see cref="TaskContext.ReportProgressAsync"/>), if it reported any.</summary>
+    public TaskProgress? Progress { get; init; }
+
     /// <summary>Whether the task is in a final state.</summary>
     public bool IsFinal => State.IsFinal();
 }

@@ -27,6 +27,7 @@ public sealed class TaskFlowWorker : BackgroundService
 
     private readonly IWorkerTransport _transport;
     private readonly TaskProcessor _processor;
+    private readonly LongRunningTasks _longRunning;
     private readonly TaskFlowWorkerStatus _status;
     private readonly TaskRegistry _registry;
     private readonly TaskFlowOptions _options;
@@ -35,12 +36,17 @@ public sealed class TaskFlowWorker : BackgroundService
     private readonly ILogger<TaskFlowWorker> _logger;
     private readonly CancellationTokenSource _abort = new();
     private readonly List<IQueueConsumer> _running = new();
+
+    // Consumers whose channel died while tasks were still running on them: closed in the background once those
+    // tasks return, so that a replacement consumer starts at once (a long task must not stall the queue).
+    private readonly List<(IQueueConsumer Consumer, Task Closed)> _retired = new();
     private readonly object _sync = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal TaskFlowWorker(
         IWorkerTransport transport,
         TaskProcessor processor,
+        LongRunningTasks longRunning,
         TaskFlowWorkerStatus status,
         TaskRegistry registry,
         IOptions<TaskFlowOptions> options,
@@ -50,6 +56,7 @@ public sealed class TaskFlowWorker : BackgroundService
     {
         _transport = transport;
         _processor = processor;
+        _longRunning = longRunning;
         _status = status;
         _registry = registry;
         _options = options.Value;
@@ -69,6 +76,11 @@ public sealed class TaskFlowWorker : BackgroundService
     {
         var queues = ResolveQueues();
         WorkerLog.WorkerStarting(_logger, _worker.WorkerName, string.Join(", ", queues.Select(q => $"{q.Name} (concurrency {q.Concurrency}, prefetch {q.EffectivePrefetch})")), _registry.Tasks.Count);
+        foreach (var task in _longRunning.AtRisk(_registry.Tasks))
+        {
+            WorkerLog.TimeLimitBeyondConsumerTimeout(_logger, task.Name, task.TimeLimit!.Value, _longRunning.ConsumerTimeout!.Value);
+        }
+
         try
         {
             var supervisors = queues.Select(queue => SuperviseAsync(queue, stoppingToken)).ToList();
@@ -89,12 +101,18 @@ public sealed class TaskFlowWorker : BackgroundService
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         List<IQueueConsumer> running;
+        List<(IQueueConsumer Consumer, Task Closed)> retired;
         lock (_sync)
         {
             // Idempotent: a second stop finds nothing left to drain.
             running = _running.ToList();
             _running.Clear();
+            retired = _retired.ToList();
+            _retired.Clear();
         }
+
+        // Tasks still running on retired consumers count as running work too: they get the same grace period.
+        running.AddRange(retired.Select(r => r.Consumer));
 
         WorkerLog.WorkerStopping(_logger, running.Sum(r => r.InFlight), _worker.ShutdownGracePeriod);
         foreach (var consumer in running)
@@ -113,8 +131,13 @@ public sealed class TaskFlowWorker : BackgroundService
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         foreach (var consumer in running)
         {
-            await consumer.CloseAsync().ConfigureAwait(false);
+            if (!retired.Any(r => ReferenceEquals(r.Consumer, consumer)))
+            {
+                await consumer.CloseAsync().ConfigureAwait(false);
+            }
         }
+
+        await Task.WhenAny(Task.WhenAll(retired.Select(r => r.Closed)), Task.Delay(_worker.ShutdownCancellationWait, _time, CancellationToken.None)).ConfigureAwait(false);
 
         WorkerLog.WorkerStopped(_logger, running.Sum(r => r.InFlight));
     }
@@ -162,13 +185,49 @@ public sealed class TaskFlowWorker : BackgroundService
                 continue;
             }
 
+            Retire(consumer, queue.Name);
+        }
+    }
+
+    /// <summary>
+    /// Takes a consumer whose channel died out of service without waiting for it: closing a channel waits for the
+    /// tasks still running on it, which may take hours, and the queue must not wait with them. Its tasks keep their
+    /// slots and finish; their messages were handed back by the broker (the copies meet the still-running run in
+    /// the executor, which defers them) and their outcomes are recorded but cannot be acked.
+    /// </summary>
+    private void Retire(IQueueConsumer consumer, string queue)
+    {
+        var inFlight = consumer.InFlight;
+        if (inFlight > 0)
+        {
+            WorkerLog.ConsumerRetired(_logger, queue, inFlight);
+        }
+
+        lock (_sync)
+        {
+            _running.Remove(consumer);
+            var closed = CloseRetiredAsync(consumer);
+            if (!closed.IsCompleted)
+            {
+                _retired.Add((consumer, closed));
+            }
+        }
+    }
+
+    private async Task CloseRetiredAsync(IQueueConsumer consumer)
+    {
+        await Task.Yield();
+        try
+        {
+            await consumer.RetireAsync().ConfigureAwait(false);
+            await consumer.CloseAsync().ConfigureAwait(false);
+        }
+        finally
+        {
             lock (_sync)
             {
-                _running.Remove(consumer);
+                _retired.RemoveAll(r => ReferenceEquals(r.Consumer, consumer));
             }
-
-            // Tasks still running on the dead consumer cannot settle; their messages are redelivered.
-            await consumer.CloseAsync().ConfigureAwait(false);
         }
     }
 

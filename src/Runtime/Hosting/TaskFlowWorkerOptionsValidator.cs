@@ -11,10 +11,12 @@ internal sealed class TaskFlowWorkerOptionsValidator : IValidateOptions<TaskFlow
 {
     private readonly TaskRegistry _registry;
     private readonly bool _hasTransport;
+    private readonly LongRunningTasks _longRunning;
 
-    public TaskFlowWorkerOptionsValidator(TaskRegistry registry, IEnumerable<TransportRegistration> transports)
+    public TaskFlowWorkerOptionsValidator(TaskRegistry registry, IEnumerable<TransportRegistration> transports, LongRunningTasks longRunning)
     {
         _registry = registry;
+        _longRunning = longRunning;
         using var enumerator = transports.GetEnumerator();
         _hasTransport = enumerator.MoveNext();
     }
@@ -30,6 +32,15 @@ internal sealed class TaskFlowWorkerOptionsValidator : IValidateOptions<TaskFlow
         if (_registry.Tasks.Count == 0)
         {
             errors.Add("The TaskFlow worker has no tasks to run: chain the generated .Add{Assembly}Tasks() (e.g. .AddSignupTasks()) after services.AddTaskFlow(...), in the project that references the task library.");
+        }
+
+        try
+        {
+            errors.AddRange(_longRunning.Problems(_registry.Tasks));
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
+        {
+            // The core or transport options are invalid themselves: their own validation reports it.
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);

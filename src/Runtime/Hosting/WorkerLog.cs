@@ -21,6 +21,12 @@ internal static partial class WorkerLog
     [LoggerMessage(3009, LogLevel.Warning, "Re-creating the consumer of queue {Queue}")]
     public static partial void ConsumerRestarting(ILogger logger, string queue);
 
+    [LoggerMessage(3014, LogLevel.Warning, "The old consumer of queue {Queue} still has {InFlight} task(s) running; a new consumer takes over now and the old one closes when they return (if its channel closed, their messages went back to the queue and their outcomes can no longer be acked)")]
+    public static partial void ConsumerRetired(ILogger logger, string queue, int inFlight);
+
+    [LoggerMessage(3015, LogLevel.Warning, "Task {TaskName} has a time limit of {TimeLimit}, longer than the broker's consumer timeout ({ConsumerTimeout}): a run that long has its channel closed by the broker and runs again. Add a state store so that it runs in lease mode, or raise consumer_timeout (and RabbitMqOptions.ConsumerTimeout)")]
+    public static partial void TimeLimitBeyondConsumerTimeout(ILogger logger, string taskName, TimeSpan timeLimit, TimeSpan consumerTimeout);
+
     [LoggerMessage(3010, LogLevel.Error, "Could not start consuming queue {Queue}; retrying in {Delay}")]
     public static partial void ConsumerStartFailed(ILogger logger, Exception exception, string queue, TimeSpan delay);
 }

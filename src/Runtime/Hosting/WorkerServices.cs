@@ -26,6 +26,7 @@ internal static class WorkerServices
         services.AddSingleton(sp => new TaskFlowWorker(
             sp.GetRequiredService<IWorkerTransport>(),
             sp.GetRequiredService<TaskProcessor>(),
+            sp.GetRequiredService<LongRunningTasks>(),
             sp.GetRequiredService<TaskFlowWorkerStatus>(),
             sp.GetRequiredService<TaskRegistry>(),
             sp.GetRequiredService<IOptions<TaskFlowOptions>>(),

@@ -36,6 +36,9 @@ public static class RabbitMqDefaults
     public const int MaxBufferedPublishes = 10_000;
 
     /// <summary>30 s.</summary>
+    /// <summary>RabbitMQ's default <c>consumer_timeout</c>: 30 minutes.</summary>
+    public static readonly TimeSpan ConsumerTimeout = TimeSpan.FromMinutes(30);
+
     public static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>30 s.</summary>

@@ -83,6 +83,15 @@ public sealed class RabbitMqOptions
     /// <value>Default 256.</value>
     public int MaxUnconfirmedPublishesPerChannel { get; set; } = RabbitMqDefaults.MaxUnconfirmedPublishesPerChannel;
 
+    /// <summary>
+    /// The broker's <c>consumer_timeout</c> (set in rabbitmq.conf or per queue by policy; TaskFlow does not change it):
+    /// RabbitMQ closes the channel of a consumer that holds a message unacked for longer. TaskFlow runs tasks whose time
+    /// limit exceeds it in lease mode (acked when they start; see <c>[Task(LongRunning = true)]</c>) and warns at start-up
+    /// about those it cannot. RabbitMQ checks it on its channel tick (every 60 s by default), so it fires up to a minute late.
+    /// </summary>
+    /// <value>Default 30 minutes, RabbitMQ's own default.</value>
+    public TimeSpan ConsumerTimeout { get; set; } = RabbitMqDefaults.ConsumerTimeout;
+
     /// <summary>How long a publish may wait for the broker's confirm.</summary>
     /// <value>Default 30 s.</value>
     public TimeSpan PublishTimeout { get; set; } = RabbitMqDefaults.PublishTimeout;

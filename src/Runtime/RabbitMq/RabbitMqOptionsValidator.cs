@@ -51,6 +51,7 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
         OptionChecks.Range(errors, "RabbitMqOptions.PublishChannels", options.PublishChannels, 1, 64);
         OptionChecks.Range(errors, "RabbitMqOptions.MaxUnconfirmedPublishesPerChannel", options.MaxUnconfirmedPublishesPerChannel, 1, 10_000);
         OptionChecks.Positive(errors, "RabbitMqOptions.PublishTimeout", options.PublishTimeout);
+        OptionChecks.Positive(errors, "RabbitMqOptions.ConsumerTimeout", options.ConsumerTimeout);
         OptionChecks.NotNegative(errors, "RabbitMqOptions.PublishRetryTimeout", options.PublishRetryTimeout, "use TimeSpan.Zero to fail at once while the broker is down.");
         if (options.MaxBufferedPublishes < 0)
         {

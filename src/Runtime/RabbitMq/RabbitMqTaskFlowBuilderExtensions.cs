@@ -52,7 +52,7 @@ public static class RabbitMqTaskFlowBuilderExtensions
             return;
         }
 
-        services.AddSingleton(new TransportRegistration("RabbitMQ"));
+        services.AddSingleton(new TransportRegistration("RabbitMQ", static sp => sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value.ConsumerTimeout));
         services.AddOptions<RabbitMqOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitMqOptions>, RabbitMqOptionsValidator>());
         services.AddSingleton(sp => new BrokerConnections(sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value, sp.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow.RabbitMq")));

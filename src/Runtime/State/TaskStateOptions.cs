@@ -113,6 +113,22 @@ public sealed class TaskStateOptions
     /// <value>Default 5 minutes.</value>
     public TimeSpan EntityLeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Lease mode (<c>[Task(LongRunning = true)]</c>): how long a running task's lease lasts without a heartbeat. A
+    /// worker that dies is noticed this long after its last heartbeat (plus up to <see cref="LeaseReapInterval"/>), and its
+    /// tasks are sent again.
+    /// </summary>
+    /// <value>Default 30 s; renewed every third of it.</value>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often each worker looks for expired leases of long-running tasks and sends those tasks again.</summary>
+    /// <value>Default 5 s.</value>
+    public TimeSpan LeaseReapInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The shortest time between two progress writes of one task (<see cref="TaskContext.ReportProgressAsync"/>); reports in between are coalesced, the last one is always written.</summary>
+    /// <value>Default 1 s.</value>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>This process in the <c>worker</c> column.</summary>
     /// <value>Default <c>{machine}:{pid}</c>.</value>
     public string WorkerName { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}";
@@ -189,9 +205,9 @@ public sealed class TaskStateOptions
             errors.Add("TaskFlow state store: batch sizes out of range (CleanupBatchSize 1-100000, WriteBatchSize 1-10000 and <= WriteQueueCapacity, OutboxBatchSize 1-10000).");
         }
 
-        if (ResultExpiry <= TimeSpan.Zero || UnfinishedExpiry <= TimeSpan.Zero || OutboxPollInterval <= TimeSpan.Zero || RevokePollInterval <= TimeSpan.Zero || EntityLeaseDuration <= TimeSpan.Zero || OutboxMaxRetryDelay <= TimeSpan.Zero || CleanupInterval < TimeSpan.Zero)
+        if (ResultExpiry <= TimeSpan.Zero || UnfinishedExpiry <= TimeSpan.Zero || OutboxPollInterval <= TimeSpan.Zero || RevokePollInterval <= TimeSpan.Zero || EntityLeaseDuration <= TimeSpan.Zero || LeaseDuration <= TimeSpan.Zero || LeaseReapInterval <= TimeSpan.Zero || ProgressInterval < TimeSpan.Zero || OutboxMaxRetryDelay <= TimeSpan.Zero || CleanupInterval < TimeSpan.Zero)
         {
-            errors.Add("TaskFlow state store: ResultExpiry, UnfinishedExpiry, OutboxPollInterval, RevokePollInterval, EntityLeaseDuration and OutboxMaxRetryDelay must be positive; CleanupInterval zero or positive.");
+            errors.Add("TaskFlow state store: ResultExpiry, UnfinishedExpiry, OutboxPollInterval, RevokePollInterval, EntityLeaseDuration, LeaseDuration, LeaseReapInterval and OutboxMaxRetryDelay must be positive; CleanupInterval and ProgressInterval zero or positive.");
         }
 
         foreach (var (task, policy) in Tasks)

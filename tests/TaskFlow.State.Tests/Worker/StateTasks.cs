@@ -88,6 +88,55 @@ public static partial class StateTasks
         await Task.Delay(milliseconds, cancellationToken);
     }
 
+    /// <summary>Where each run of a long task started (its checkpoint), by key: one entry per run.</summary>
+    public static readonly ConcurrentDictionary<string, ConcurrentQueue<(int Attempt, int From)>> LongRuns = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A long-running task (lease mode): <paramref name="steps"/> steps of <paramref name="stepMs"/> ms, progress reported
+    /// and a checkpoint saved after each; a run resumes from the checkpoint. Returns the step it resumed from.
+    /// </summary>
+    [Task(Name = "state_tests.long_steps", LongRunning = true)]
+    public static async Task<int> LongSteps(string key, int steps, int stepMs, TaskContext context, CancellationToken cancellationToken)
+    {
+        Count(key);
+        var from = await context.Checkpoints.LoadAsync<int>(cancellationToken);
+        LongRuns.GetOrAdd(key, _ => new()).Enqueue((context.Attempt, from));
+        Console.WriteLine($"LONG-START {context.TaskId} attempt {context.Attempt} from {from}");
+        for (var step = from; step < steps; step++)
+        {
+            await Task.Delay(stepMs, cancellationToken);
+            await context.ReportProgressAsync(step + 1, steps, $"step {step + 1} of {steps}", cancellationToken);
+            await context.Checkpoints.SaveAsync(step + 1, cancellationToken);
+            Console.WriteLine($"LONG-STEP {context.TaskId} {step + 1}");
+        }
+
+        return from;
+    }
+
+    /// <summary>
+    /// Saves checkpoint <paramref name="value"/> in the task's transaction and then fails when <paramref name="fail"/>:
+    /// the checkpoint must roll back with the work.
+    /// </summary>
+    [Task(Name = "state_tests.checkpoint_in_transaction")]
+    public static async Task<int> CheckpointInTransaction(string key, int value, bool fail, TaskContext context, CancellationToken cancellationToken)
+    {
+        Count(key);
+        var before = await context.Checkpoints.LoadAsync<int>(cancellationToken);
+        await context.GetTransactionAsync(cancellationToken);
+        await context.Checkpoints.SaveAsync(value, cancellationToken);
+        var reread = await context.Checkpoints.LoadAsync<int>(cancellationToken);
+        if (reread != value)
+        {
+            throw new InvalidOperationException($"the checkpoint read back in the transaction was {reread}, not {value}");
+        }
+        if (fail)
+        {
+            throw new InvalidOperationException("failed after the checkpoint");
+        }
+
+        return before;
+    }
+
     /// <summary>Inserts one effect row in the task's transaction: committed with the completion record, or not at all.</summary>
     [Task(Name = "state_tests.add_effect")]
     public static async Task AddEffect(string effectId, TaskContext context, CancellationToken cancellationToken)

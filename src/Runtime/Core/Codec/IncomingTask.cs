@@ -13,12 +13,14 @@ internal sealed class IncomingTask : IDisposable
 {
     private readonly JsonDocument _document;
 
-    private IncomingTask(TaskHeaders headers, JsonDocument document, JsonElement args, JsonElement kwargs)
+    private IncomingTask(TaskHeaders headers, JsonDocument document, JsonElement args, JsonElement kwargs, ReadOnlyMemory<byte> body)
     {
         Headers = headers;
         _document = document;
         Args = args;
         Kwargs = kwargs;
+        Body = body;
+        Attempt = headers.RunsBefore + 1;
     }
 
     public TaskHeaders Headers { get; private set; }
@@ -33,8 +35,27 @@ internal sealed class IncomingTask : IDisposable
 
     public JsonElement Kwargs { get; }
 
+    /// <summary>The message body as received; valid only while the message is processed (copy it to keep it).</summary>
+    public ReadOnlyMemory<byte> Body { get; }
+
+    /// <summary>
+    /// Whether the broker delivered this message before (the AMQP <c>redelivered</c> flag, or a quorum queue's
+    /// <c>x-delivery-count</c>): a run of it may have started and died, or its ack was lost.
+    /// </summary>
+    public bool Redelivered => Headers.Redeliveries > 0;
+
+    /// <summary>
+    /// The attempt number of this run, from 1: retries, broker redeliveries (carried across re-sends) and, with a state
+    /// store, the runs it counted (which include runs rolled back by a kill). Set by the executor before the run.
+    /// </summary>
+    public int Attempt { get; set; }
+
     /// <summary>The same message as it would arrive on retry number <paramref name="retries"/> (eager mode's inline retries).</summary>
-    public void SetRetries(int retries) => Headers = Headers with { Retries = retries };
+    public void SetRetries(int retries)
+    {
+        Headers = Headers with { Retries = retries };
+        Attempt = Headers.RunsBefore + 1;
+    }
 
     public void Dispose() => _document.Dispose();
 
@@ -45,7 +66,8 @@ internal sealed class IncomingTask : IDisposable
         string? contentEncoding,
         ReadOnlyMemory<byte> body,
         out string? reason,
-        out string? detail)
+        out string? detail,
+        bool redelivered = false)
     {
         if (contentType is not null && !string.Equals(contentType, "application/json", StringComparison.OrdinalIgnoreCase))
         {
@@ -61,7 +83,7 @@ internal sealed class IncomingTask : IDisposable
             return null;
         }
 
-        var headers = TaskHeaders.TryDecode(rawHeaders);
+        var headers = TaskHeaders.TryDecode(rawHeaders, redelivered);
         if (headers is null)
         {
             reason = DeadLetterReason.UnsupportedEnvelope;
@@ -93,6 +115,6 @@ internal sealed class IncomingTask : IDisposable
 
         reason = null;
         detail = null;
-        return new IncomingTask(headers, document, root[0], root[1]);
+        return new IncomingTask(headers, document, root[0], root[1], body);
     }
 }

@@ -23,8 +23,18 @@ internal sealed record TaskHeaders(
     bool IgnoreResult,
     IReadOnlyDictionary<string, object?> Raw)
 {
+    /// <summary>
+    /// Deliveries of this task before this one that did not end in a retry: earlier copies' redeliveries (TaskFlow's
+    /// <c>x-taskflow-redeliveries</c>, carried on every re-send) plus this message's own (a quorum queue's
+    /// <c>x-delivery-count</c>, else 1 when the <c>redelivered</c> flag is set).
+    /// </summary>
+    public int Redeliveries { get; init; }
+
+    /// <summary>Runs before this one as far as the message tells: <see cref="Retries"/> + <see cref="Redeliveries"/>.</summary>
+    public int RunsBefore => Retries + Redeliveries;
+
     /// <summary>Decodes the headers; <c>null</c> when the required <c>task</c> and <c>id</c> headers are missing.</summary>
-    public static TaskHeaders? TryDecode(IDictionary<string, object?>? raw)
+    public static TaskHeaders? TryDecode(IDictionary<string, object?>? raw, bool redelivered = false)
     {
         raw ??= Empty;
         var taskName = HeaderValues.String(raw, MessageHeaders.Task);
@@ -47,7 +57,11 @@ internal sealed record TaskHeaders(
             hard,
             HeaderValues.String(raw, MessageHeaders.EntityKey),
             HeaderValues.Boolean(raw, MessageHeaders.IgnoreResult),
-            new DecodedHeaders(raw));
+            new DecodedHeaders(raw))
+        {
+            Redeliveries = Math.Max(0, HeaderValues.Int32(raw, MessageHeaders.Redeliveries))
+                + Math.Max(HeaderValues.Int32(raw, MessageHeaders.DeliveryCount), redelivered ? 1 : 0),
+        };
     }
 
     private static readonly Dictionary<string, object?> Empty = new(StringComparer.Ordinal);

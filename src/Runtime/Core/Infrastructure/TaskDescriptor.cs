@@ -75,6 +75,9 @@ public sealed class TaskDescriptor
     /// </summary>
     public bool? IgnoreResult { get; init; }
 
+    /// <summary>From <c>[Task(LongRunning = true)]</c>: the task runs in lease mode (see <see cref="TaskAttribute.LongRunning"/>).</summary>
+    public bool LongRunning { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => Name;
 }

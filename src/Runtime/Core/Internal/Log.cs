@@ -35,4 +35,16 @@ internal static partial class Log
 
     [LoggerMessage(4008, LogLevel.Information, "Task {TaskName} [{TaskId}] was revoked while it ran; its token was cancelled")]
     public static partial void TaskRevokedWhileRunning(ILogger logger, string taskName, string taskId);
+
+    [LoggerMessage(4020, LogLevel.Warning, "Task {TaskName} [{TaskId}] finished ({Outcome}) after its channel closed, so its message could not be acked and is back in the queue; its state is recorded, so the copy will be skipped")]
+    public static partial void SettlementLostRecorded(ILogger logger, string taskName, string taskId, string outcome);
+
+    [LoggerMessage(4021, LogLevel.Warning, "Task {TaskName} [{TaskId}] finished ({Outcome}) after its channel closed, so its message could not be acked and is back in the queue; without a state store, a copy that reaches another worker runs again (known duplicate risk; this worker skips it)")]
+    public static partial void SettlementLostDuplicateRisk(ILogger logger, string taskName, string taskId, string outcome);
+
+    [LoggerMessage(4023, LogLevel.Information, "Task {TaskName} [{TaskId}] skipped: {Detail}")]
+    public static partial void TaskSkipped(ILogger logger, string taskName, string taskId, string detail);
+
+    [LoggerMessage(4022, LogLevel.Information, "Task {TaskName} [{TaskId}] is still running in this worker; its redelivered copy is sent round and looked at again in {Delay}")]
+    public static partial void CopyOfRunningTaskDeferred(ILogger logger, string taskName, string taskId, TimeSpan delay);
 }

@@ -18,20 +18,28 @@ internal sealed class TaskExecutor
     // resolution); earlier ones go round again.
     private static readonly TimeSpan EarlyTolerance = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>A copy of a task that is still running in this process is looked at again after this long.</summary>
+    public static readonly TimeSpan RunningCopyRecheck = TimeSpan.FromSeconds(10);
+
     private readonly TaskRegistry _registry;
     private readonly IServiceScopeFactory _scopes;
     private readonly TaskFlowOptions _options;
     private readonly TimeProvider _time;
     private readonly ITaskStateRecorder _recorder;
+    private readonly LongRunningTasks _longRunning;
 
-    public TaskExecutor(TaskRegistry registry, IServiceScopeFactory scopes, TaskFlowOptions options, TimeProvider time, ITaskStateRecorder recorder)
+    public TaskExecutor(TaskRegistry registry, IServiceScopeFactory scopes, TaskFlowOptions options, TimeProvider time, ITaskStateRecorder recorder, LongRunningTasks longRunning)
     {
         _registry = registry;
         _scopes = scopes;
         _options = options;
         _time = time;
         _recorder = recorder;
+        _longRunning = longRunning;
     }
+
+    /// <summary>Task ids running in this process (and recent runs whose ack was lost).</summary>
+    public LocalRuns Runs { get; } = new();
 
     /// <summary>
     /// Checks and runs one message. <paramref name="slots"/>: the queue's task slots (its concurrency); the checks
@@ -39,7 +47,8 @@ internal sealed class TaskExecutor
     /// one, so a slot is only taken by running code. Null (eager mode): run inline. <paramref name="maxDelay"/>: the
     /// longest ETA the transport carries (null: ETAs are not honoured, eager mode).
     /// </summary>
-    public async ValueTask<TaskOutcome> ExecuteAsync(IncomingTask message, string queue, TimeSpan? maxDelay, CancellationToken cancellationToken, TaskSlots? slots = null)
+    /// <param name="early">The transport's early ack for lease mode; <c>default</c> (eager mode): no lease mode.</param>
+    public async ValueTask<TaskOutcome> ExecuteAsync(IncomingTask message, string queue, TimeSpan? maxDelay, CancellationToken cancellationToken, TaskSlots? slots = null, EarlyAck early = default)
     {
         if (!_registry.TryGet(message.TaskName, out var task))
         {
@@ -67,11 +76,31 @@ internal sealed class TaskExecutor
             }
         }
 
-        var tracked = _recorder.IsActive && _recorder.Tracks(task.Name);
-        if (tracked && await _recorder.FinalStateAsync(message, cancellationToken).ConfigureAwait(false) is { } final)
+        if (Runs.IsRunning(headers.Id))
         {
-            // The idempotent consumer: a task already final is acked and skipped.
-            return new TaskOutcome(TaskOutcomeKind.Skipped, task, Detail: final);
+            // A copy of a task still running here: its channel closed under it (e.g. consumer_timeout) and the broker
+            // handed the message back. Not run beside it, not held unacked either (that would time out in turn):
+            // sent round and looked at again later, when the run's final state (or its lost ack) tells what to do.
+            return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: "a run of this task is still in progress in this worker") { Until = now + RunningCopyRecheck };
+        }
+
+        if (message.Redelivered && Runs.FinishedWithLostAck(headers.Id, now) is { } lost)
+        {
+            return new TaskOutcome(TaskOutcomeKind.Skipped, task, Detail: $"{lost} in this worker already (its ack was lost when the channel closed)");
+        }
+
+        var tracked = _recorder.IsActive && _recorder.Tracks(task.Name);
+        if (tracked)
+        {
+            var prior = await _recorder.PriorRunsAsync(message, cancellationToken).ConfigureAwait(false);
+            if (prior.FinalState is { } final)
+            {
+                // The idempotent consumer: a task already final is acked and skipped.
+                return new TaskOutcome(TaskOutcomeKind.Skipped, task, Detail: final);
+            }
+
+            // Runs the store counted include runs a kill rolled back (the message cannot know of those).
+            message.Attempt = Math.Max(message.Attempt, prior.Attempts + 1);
         }
 
         var arguments = new TaskArgumentReader(task, message.Args, message.Kwargs, _options.SerializerOptions);
@@ -85,9 +114,10 @@ internal sealed class TaskExecutor
         }
 
         // Everything above (the state read especially) ran without a task slot, overlapped with other tasks.
+        var leased = early.IsAvailable && tracked && _longRunning.Leased(task);
         if (slots is null)
         {
-            return await RunAsync(message, queue, task, arguments, tracked, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, cancellationToken).ConfigureAwait(false);
         }
 
         if (!await slots.EnterAsync().ConfigureAwait(false))
@@ -97,7 +127,7 @@ internal sealed class TaskExecutor
 
         try
         {
-            return await RunAsync(message, queue, task, arguments, tracked, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -105,98 +135,139 @@ internal sealed class TaskExecutor
         }
     }
 
-    /// <summary>Runs the task in its DI scope, under its time limits, inside a task slot.</summary>
-    private async ValueTask<TaskOutcome> RunAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, bool tracked, CancellationToken cancellationToken)
+    /// <summary>Runs the task in its DI scope, under its time limits, inside a task slot. <paramref name="early"/> available: lease mode.</summary>
+    private async ValueTask<TaskOutcome> RunAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, bool tracked, EarlyAck early, CancellationToken cancellationToken)
     {
-        var run = tracked ? await _recorder.BeginRunAsync(message, queue, cancellationToken).ConfigureAwait(false) : null;
+        IRunRecord? run;
+        ILeasedRun? lease = null;
+        if (early.IsAvailable)
+        {
+            var start = await _recorder.AcquireLeaseAsync(message, queue, cancellationToken).ConfigureAwait(false);
+            if (start.Run is null)
+            {
+                return new TaskOutcome(TaskOutcomeKind.Skipped, task, Detail: start.SkipReason);
+            }
+
+            // The lease row (with the message) is committed: the message itself can go.
+            lease = start.Run;
+            run = lease;
+            await early.AcknowledgeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            run = tracked ? await _recorder.BeginRunAsync(message, queue, cancellationToken).ConfigureAwait(false) : null;
+        }
+
+        Runs.Begin(message.Id);
         try
         {
-            if (run is not null)
+            var outcome = await RunInScopeAsync(message, queue, task, arguments, run, cancellationToken).ConfigureAwait(false);
+            if (lease is null)
             {
-                cancellationToken = run.Cancellation;
+                return outcome;
             }
 
-            var headers = message.Headers;
-            var soft = task.SoftTimeLimit ?? headers.SoftTimeLimit;
-            var hard = task.TimeLimit ?? headers.TimeLimit;
-            // The soft limit runs on the TimeProvider (a FakeTimeProvider in tests), like every other wait of the runtime.
-            using var softTimer = soft is { } softLimit ? new CancellationTokenSource(softLimit, _time) : null;
-            using var limits = soft is not null || hard is not null
-                ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, softTimer?.Token ?? CancellationToken.None)
-                : null;
-
-            var scope = _scopes.CreateAsyncScope();
-            await using (scope.ConfigureAwait(false))
+            if (lease.Lost)
             {
-                var context = new TaskContext(
-                    headers.Id,
-                    task.Name,
-                    queue,
-                    headers.Retries,
-                    headers.RootId,
-                    headers.ParentId,
-                    headers.Eta,
-                    headers.Expires,
-                    headers.Raw,
-                    scope.ServiceProvider,
-                    limits?.Token ?? cancellationToken)
-                {
-                    Transactions = run,
-                };
-                try
-                {
-                    var pending = task.Invoker(new TaskInvocation(arguments, context));
-                    object? result;
-                    if (hard is { } hardLimit && !pending.IsCompleted)
-                    {
-                        var running = pending.AsTask();
-                        try
-                        {
-                            result = await running.WaitAsync(hardLimit, _time, CancellationToken.None).ConfigureAwait(false);
-                        }
-                        catch (TimeoutException) when (!running.IsCompleted)
-                        {
-                            // .NET cannot stop the code: cancel its token, stop waiting, free the slot.
-                            await limits!.CancelAsync().ConfigureAwait(false);
-                            _ = running.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                            return new TaskOutcome(TaskOutcomeKind.Failed, task, Exception: new TaskTimeLimitExceededException(task.Name, hardLimit));
-                        }
-                    }
-                    else
-                    {
-                        result = await pending.ConfigureAwait(false);
-                    }
-
-                    if (run is not null && await run.CommitWorkAsync(result, task).ConfigureAwait(false) is { } committed)
-                    {
-                        // The task's own work and its completion record committed together (or neither: another run was first).
-                        return committed
-                            ? new TaskOutcome(TaskOutcomeKind.Succeeded, task, Result: result, Recorded: true)
-                            : new TaskOutcome(TaskOutcomeKind.Skipped, task, Detail: "completed by another run (work rolled back)");
-                    }
-
-                    return new TaskOutcome(TaskOutcomeKind.Succeeded, task, Result: result);
-                }
-                catch (TaskArgumentException ex)
-                {
-                    return TaskOutcome.Reject(DeadLetterReason.InvalidArguments, ex.Message, ex, task);
-                }
-                catch (Exception ex) when (run is { Revoked: true })
-                {
-                    return new TaskOutcome(TaskOutcomeKind.Revoked, task, Exception: ex, Detail: "revoked while running");
-                }
-                catch (Exception ex)
-                {
-                    return new TaskOutcome(TaskOutcomeKind.Failed, task, Exception: ex);
-                }
+                // Fenced: another worker took the lease over (this one missed its heartbeats) and runs the task now.
+                return new TaskOutcome(TaskOutcomeKind.Skipped, task, Detail: "its lease was taken over by another worker while it ran") { Lease = lease };
             }
+
+            return outcome with { Lease = lease };
         }
         finally
         {
+            Runs.End(message.Id);
             if (run is not null)
             {
-                // Rolls back a transaction the task opened and did not get committed (it threw).
+                // Rolls back a transaction the task opened and did not get committed (it threw); stops a lease's heartbeat.
                 await run.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask<TaskOutcome> RunInScopeAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, IRunRecord? run, CancellationToken cancellationToken)
+    {
+        if (run is not null)
+        {
+            cancellationToken = run.Cancellation;
+        }
+
+        var headers = message.Headers;
+        var soft = task.SoftTimeLimit ?? headers.SoftTimeLimit;
+        var hard = task.TimeLimit ?? headers.TimeLimit;
+        // The soft limit runs on the TimeProvider (a FakeTimeProvider in tests), like every other wait of the runtime.
+        using var softTimer = soft is { } softLimit ? new CancellationTokenSource(softLimit, _time) : null;
+        using var limits = soft is not null || hard is not null
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, softTimer?.Token ?? CancellationToken.None)
+            : null;
+
+        var scope = _scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var context = new TaskContext(
+                headers.Id,
+                task.Name,
+                queue,
+                headers.Retries,
+                message.Attempt,
+                message.Redelivered,
+                headers.RootId,
+                headers.ParentId,
+                headers.Eta,
+                headers.Expires,
+                headers.Raw,
+                scope.ServiceProvider,
+                _options.SerializerOptions,
+                limits?.Token ?? cancellationToken)
+            {
+                Run = run,
+            };
+            try
+            {
+                var pending = task.Invoker(new TaskInvocation(arguments, context));
+                object? result;
+                if (hard is { } hardLimit && !pending.IsCompleted)
+                {
+                    var running = pending.AsTask();
+                    try
+                    {
+                        result = await running.WaitAsync(hardLimit, _time, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    catch (TimeoutException) when (!running.IsCompleted)
+                    {
+                        // .NET cannot stop the code: cancel its token, stop waiting, free the slot.
+                        await limits!.CancelAsync().ConfigureAwait(false);
+                        _ = running.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                        return new TaskOutcome(TaskOutcomeKind.Failed, task, Exception: new TaskTimeLimitExceededException(task.Name, hardLimit));
+                    }
+                }
+                else
+                {
+                    result = await pending.ConfigureAwait(false);
+                }
+
+                if (run is not null && await run.CommitWorkAsync(result, task).ConfigureAwait(false) is { } committed)
+                {
+                    // The task's own work and its completion record committed together (or neither: another run was first).
+                    return committed
+                        ? new TaskOutcome(TaskOutcomeKind.Succeeded, task, Result: result, Recorded: true)
+                        : new TaskOutcome(TaskOutcomeKind.Skipped, task, Detail: "completed by another run (work rolled back)");
+                }
+
+                return new TaskOutcome(TaskOutcomeKind.Succeeded, task, Result: result);
+            }
+            catch (TaskArgumentException ex)
+            {
+                return TaskOutcome.Reject(DeadLetterReason.InvalidArguments, ex.Message, ex, task);
+            }
+            catch (Exception ex) when (run is { Revoked: true })
+            {
+                return new TaskOutcome(TaskOutcomeKind.Revoked, task, Exception: ex, Detail: "revoked while running");
+            }
+            catch (Exception ex)
+            {
+                return new TaskOutcome(TaskOutcomeKind.Failed, task, Exception: ex);
             }
         }
     }

@@ -37,6 +37,15 @@ public static class MessageHeaders
     public const string OriginalQueue = "x-taskflow-original-queue";
     public const string Attempts = "x-taskflow-attempts";
 
+    /// <summary>Broker redeliveries of earlier copies of this task (carried when TaskFlow sends it round again), so attempt counts survive re-sends.</summary>
+    public const string Redeliveries = "x-taskflow-redeliveries";
+
+    /// <summary>A quorum queue's count of earlier failed deliveries of this message (set by RabbitMQ).</summary>
+    public const string DeliveryCount = "x-delivery-count";
+
+    /// <summary>RabbitMQ.Client's internal publish sequence number header; never carried onto copies.</summary>
+    public const string PublishSequenceNumber = "x-dotnet-pub-seq-no";
+
     /// <summary>The entity the task works on (<c>SendOptions.EntityKey</c>), for the state store and for people reading queues.</summary>
     public const string EntityKey = "x-taskflow-entity";
 #pragma warning restore CS1591

@@ -43,12 +43,18 @@ internal static class CoreServices
             sp.GetRequiredService<IServiceScopeFactory>(),
             sp.GetRequiredService<IOptions<TaskFlowOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ITaskStateRecorder>()));
+            sp.GetRequiredService<ITaskStateRecorder>(),
+            sp.GetRequiredService<LongRunningTasks>()));
+        services.TryAddSingleton(sp => new LongRunningTasks(
+            sp.GetRequiredService<ITaskStateRecorder>(),
+            () => sp.GetRequiredService<IOptions<TaskFlowOptions>>().Value,
+            () => sp.GetServices<TransportRegistration>().Select(t => t.ConsumerTimeout?.Invoke(sp)).FirstOrDefault(t => t is not null)));
         services.TryAddSingleton(sp => new TaskProcessor(
             sp.GetRequiredService<TaskExecutor>(),
             sp.GetRequiredService<ITaskStateRecorder>(),
             sp.GetRequiredService<IOptions<TaskFlowOptions>>().Value,
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow.Tasks")));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow.Tasks"),
+            sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new ActiveSender(SenderOf(sp)));
         services.TryAddSingleton<ITaskClient>(sp => new TaskClient(
             sp.GetRequiredService<ActiveSender>().Sender,

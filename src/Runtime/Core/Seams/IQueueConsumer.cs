@@ -20,6 +20,12 @@ internal interface IQueueConsumer
     /// <summary>Completes when no delivery is being processed.</summary>
     Task DrainAsync();
 
+    /// <summary>
+    /// The consumer died (<see cref="Stopped"/>) and a replacement takes over: take nothing more, leave the queue's
+    /// task slots open for the replacement, and complete when the deliveries still being processed have finished.
+    /// </summary>
+    Task RetireAsync();
+
     /// <summary>Closes the consumer; whatever it did not settle is redelivered by the broker.</summary>
     ValueTask CloseAsync();
 }

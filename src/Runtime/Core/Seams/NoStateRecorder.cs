@@ -27,11 +27,16 @@ internal sealed class NoStateRecorder : ITaskStateRecorder
 
     public TaskHandle Attach(TaskHandle handle) => handle;
 
-    public ValueTask<string?> FinalStateAsync(IncomingTask task, CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
+    public ValueTask<PriorRuns> PriorRunsAsync(IncomingTask task, CancellationToken cancellationToken) => ValueTask.FromResult(PriorRuns.None);
+
+    public ValueTask<LeaseStart> AcquireLeaseAsync(IncomingTask task, string queue, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("TaskFlow: lease mode needs a state store."); // the executor never asks without one
 
     public ValueTask<IRunRecord?> BeginRunAsync(IncomingTask task, string queue, CancellationToken cancellationToken) => ValueTask.FromResult<IRunRecord?>(null);
 
     public ValueTask RecordAsync(IncomingTask task, string queue, TaskDescriptor? descriptor, StateRecord record, object? result) => ValueTask.CompletedTask;
+
+    public ValueTask RecordUndecodableAsync(string taskId, string? taskName, string queue, string error) => ValueTask.CompletedTask;
 
     public void Skipped(IncomingTask task, string detail)
     {

@@ -20,53 +20,138 @@ internal sealed class TaskProcessor
     private readonly ITaskStateRecorder _recorder;
     private readonly TaskFlowOptions _options;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
-    public TaskProcessor(TaskExecutor executor, ITaskStateRecorder recorder, TaskFlowOptions options, ILogger logger)
+    public TaskProcessor(TaskExecutor executor, ITaskStateRecorder recorder, TaskFlowOptions options, ILogger logger, TimeProvider time)
     {
         _executor = executor;
         _recorder = recorder;
         _options = options;
         _logger = logger;
+        _time = time;
     }
 
     /// <summary>Whether a state store records around runs (then the transport may dispatch ahead of the slots and coalesce acks).</summary>
     public bool RecordsState => _recorder.IsActive;
 
-    /// <summary>Decodes, runs and settles one delivery. <paramref name="maxDelay"/>: the transport's longest delay (ETAs honoured).</summary>
+    /// <summary>
+    /// Decodes, runs and settles one delivery. <paramref name="maxDelay"/>: the transport's longest delay (ETAs honoured).
+    /// <paramref name="redelivered"/>: the broker's redelivered flag. <paramref name="early"/>: the transport's early ack
+    /// for lease mode.
+    /// </summary>
     public async ValueTask<Settlement> ProcessAsync(
         IDictionary<string, object?>? headers,
         string? contentType,
         string? contentEncoding,
         ReadOnlyMemory<byte> body,
+        bool redelivered,
         string queue,
         TimeSpan maxDelay,
         TaskSlots slots,
+        EarlyAck early,
         CancellationToken abort)
     {
-        using var message = IncomingTask.TryDecode(headers, contentType, contentEncoding, body, out var reason, out var detail);
+        using var message = IncomingTask.TryDecode(headers, contentType, contentEncoding, body, out var reason, out var detail, redelivered);
         if (message is null)
         {
             Log.Poison(_logger, queue, reason!, detail!);
-            return SettlementPolicy.Poison(reason!, detail!);
+            var poison = SettlementPolicy.Poison(reason!, detail!);
+            if (_recorder.IsActive && headers is not null && HeaderValues.String(headers, Protocol.MessageHeaders.Id) is { Length: > 0 } id)
+            {
+                // It names a task id: record why it was dead-lettered, so that WaitAsync on that id reports it instead of timing out.
+                var name = HeaderValues.String(headers, Protocol.MessageHeaders.Task);
+                await _recorder.RecordUndecodableAsync(id, name, queue, reason + ": " + detail).ConfigureAwait(false);
+                poison = poison with { TaskId = id, TaskName = name ?? poison.TaskName };
+            }
+
+            return poison;
         }
 
-        return await ProcessAsync(message, queue, maxDelay, slots, abort).ConfigureAwait(false);
+        return await ProcessAsync(message, queue, maxDelay, slots, abort, early).ConfigureAwait(false);
     }
 
     /// <summary>Runs and settles one decoded message. <paramref name="maxDelay"/> null: ETAs are not honoured (eager mode).</summary>
-    public async ValueTask<Settlement> ProcessAsync(IncomingTask message, string queue, TimeSpan? maxDelay, TaskSlots? slots, CancellationToken abort)
+    public async ValueTask<Settlement> ProcessAsync(IncomingTask message, string queue, TimeSpan? maxDelay, TaskSlots? slots, CancellationToken abort, EarlyAck early = default)
     {
         var started = Stopwatch.GetTimestamp();
-        var outcome = await _executor.ExecuteAsync(message, queue, maxDelay, abort, slots).ConfigureAwait(false);
+        var outcome = await _executor.ExecuteAsync(message, queue, maxDelay, abort, slots, early).ConfigureAwait(false);
         var policy = outcome.Task is { } task ? _options.RetryPolicyOf(task) : RetryPolicy.None;
-        var settlement = SettlementPolicy.Decide(outcome, message.Headers, policy, abort.IsCancellationRequested, Random.Shared);
+        var settlement = SettlementPolicy.Decide(outcome, message.Headers, message.Attempt, policy, abort.IsCancellationRequested, Random.Shared);
+        if (message.Headers.Redeliveries > 0 && settlement.Kind is SettlementKind.RetryAfter or SettlementKind.DeferUntil or SettlementKind.DeadLetter)
+        {
+            settlement = settlement with { Redeliveries = message.Headers.Redeliveries };
+        }
         if (settlement.Record is { } record && _recorder.IsActive)
         {
             await _recorder.RecordAsync(message, queue, outcome.Task, record, outcome.Result).ConfigureAwait(false);
         }
 
         LogOutcome(message, outcome, settlement, Stopwatch.GetElapsedTime(started));
+        if (outcome.Lease is { } lease)
+        {
+            settlement = await SettleLeasedAsync(lease, settlement).ConfigureAwait(false);
+        }
+
         return settlement;
+    }
+
+    /// <summary>
+    /// Lease mode: the message was acked when the run started. What is left for the transport is only a copy to send
+    /// (retry, deferral, dead letter), after which it releases the lease; an ack needs nothing more than the lease
+    /// released here; a hand-back (shutdown) expires the lease so that a reaper sends the task again soon.
+    /// </summary>
+    private static async ValueTask<Settlement> SettleLeasedAsync(ILeasedRun lease, Settlement settlement)
+    {
+        switch (settlement.Kind)
+        {
+            case SettlementKind.Ack:
+                if (!lease.Lost)
+                {
+                    await lease.ReleaseAsync().ConfigureAwait(false);
+                }
+
+                return settlement with { Acknowledged = true };
+            case SettlementKind.HandBack:
+            case SettlementKind.Requeue:
+                await lease.ExpireAsync().ConfigureAwait(false);
+                return Settlement.Ack(settlement.TaskName, settlement.TaskId) with { Acknowledged = true };
+            default:
+                return settlement with { Acknowledged = true, Lease = lease };
+        }
+    }
+
+    /// <summary>
+    /// The transport could not settle a delivery as decided (its channel closed while the task ran): the broker
+    /// hands the message back. Remembered when the outcome was final, so that the copy is skipped here, and logged.
+    /// </summary>
+    public void SettlementLost(string? taskId, string taskName, in Settlement settlement)
+    {
+        if (taskId is null || settlement.Acknowledged)
+        {
+            return;
+        }
+
+        var outcome = settlement.Kind switch
+        {
+            SettlementKind.Ack => settlement.Record?.State.ToWireName() ?? "completed",
+            SettlementKind.DeadLetter => "dead-lettered",
+            SettlementKind.RetryAfter => "retry sent",
+            _ => null,
+        };
+        if (outcome is null)
+        {
+            return;
+        }
+
+        _executor.Runs.AckLost(taskId, outcome, _time.GetUtcNow());
+        if (_recorder.IsActive)
+        {
+            Log.SettlementLostRecorded(_logger, taskName, taskId, outcome);
+        }
+        else
+        {
+            Log.SettlementLostDuplicateRisk(_logger, taskName, taskId, outcome);
+        }
     }
 
     private void LogOutcome(IncomingTask message, in TaskOutcome outcome, in Settlement settlement, TimeSpan elapsed)
@@ -79,8 +164,14 @@ internal sealed class TaskProcessor
             case TaskOutcomeKind.Expired:
                 Log.TaskExpired(_logger, message.TaskName, message.Id, outcome.Detail!);
                 break;
-            case TaskOutcomeKind.Skipped:
+            case TaskOutcomeKind.Deferred when outcome.Until is not null:
+                Log.CopyOfRunningTaskDeferred(_logger, message.TaskName, message.Id, TaskExecutor.RunningCopyRecheck);
+                break;
+            case TaskOutcomeKind.Skipped when _recorder.IsActive:
                 _recorder.Skipped(message, outcome.Detail!);
+                break;
+            case TaskOutcomeKind.Skipped:
+                Log.TaskSkipped(_logger, message.TaskName, message.Id, outcome.Detail!);
                 break;
             case TaskOutcomeKind.Revoked:
                 Log.TaskRevokedWhileRunning(_logger, message.TaskName, message.Id);

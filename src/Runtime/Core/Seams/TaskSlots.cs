@@ -47,7 +47,8 @@ internal sealed class TaskSlots
     public void Close() => _closed = true;
 
     /// <summary>
-    /// How many messages the channel may dispatch at once for <paramref name="concurrency"/> slots and <paramref name="prefetch"/>.
+    /// How many deliveries a consumer processes at once for <paramref name="concurrency"/> slots and <paramref name="prefetch"/>
+    /// (the others wait in the consumer, in order).
     /// With a state store (<paramref name="overlap"/>) up to 64 more than the slots, so that the store's read and commit of
     /// some messages overlap with the runs of others; without one there is nothing to overlap and each dispatched
     /// message takes a slot at once (a wider dispatch only adds contention).

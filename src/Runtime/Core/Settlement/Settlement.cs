@@ -37,6 +37,15 @@ internal readonly record struct Settlement
     /// <summary>RetryAfter and DeadLetter: what the task threw (its type, message and stack go into headers).</summary>
     public Exception? Exception { get; init; }
 
+    /// <summary>Copies (retry, deferral, dead letter): the broker redeliveries of the message so far, carried on the copy.</summary>
+    public int Redeliveries { get; init; }
+
+    /// <summary>The message was acked when the run started (lease mode): the transport must not ack or return it, only send the copy a retry, deferral or dead letter needs.</summary>
+    public bool Acknowledged { get; init; }
+
+    /// <summary>Lease mode: the run's lease, released by the transport once the copy is sent (expired when it could not be).</summary>
+    public ILeasedRun? Lease { get; init; }
+
     public static Settlement Ack(string taskName, string? taskId, StateRecord? record = null) =>
         new() { Kind = SettlementKind.Ack, TaskName = taskName, TaskId = taskId, Record = record };
 

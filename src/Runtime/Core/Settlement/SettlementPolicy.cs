@@ -19,14 +19,15 @@ internal static class SettlementPolicy
 
     /// <param name="outcome">What the executor did.</param>
     /// <param name="message">The decoded headers of the message.</param>
+    /// <param name="attempt">The attempt number of the run (<see cref="IncomingTask.Attempt"/>): dead letters say how many times the task ran.</param>
     /// <param name="policy">The task's retry policy (<see cref="TaskFlowOptions.RetryPolicyOf"/>); ignored unless it failed.</param>
     /// <param name="stopping">The worker is past its shutdown grace period and cancelled the running tasks.</param>
     /// <param name="random">Jitter for the backoff.</param>
-    public static Settlement Decide(in TaskOutcome outcome, TaskHeaders message, RetryPolicy policy, bool stopping, Random random)
+    public static Settlement Decide(in TaskOutcome outcome, TaskHeaders message, int attempt, RetryPolicy policy, bool stopping, Random random)
     {
         var name = message.TaskName;
         var id = message.Id;
-        var attempts = message.Retries + 1;
+        var attempts = Math.Max(attempt, message.Retries + 1);
         switch (outcome.Kind)
         {
             case TaskOutcomeKind.Succeeded:
@@ -40,7 +41,7 @@ internal static class SettlementPolicy
             case TaskOutcomeKind.NotStarted:
                 return Settlement.HandBack(name, id);
             case TaskOutcomeKind.Deferred:
-                return new Settlement { Kind = SettlementKind.DeferUntil, TaskName = name, TaskId = id, Until = message.Eta };
+                return new Settlement { Kind = SettlementKind.DeferUntil, TaskName = name, TaskId = id, Until = outcome.Until ?? message.Eta };
             case TaskOutcomeKind.Rejected:
                 return Settlement.DeadLetter(
                     name, id, outcome.Reason!, outcome.Detail, outcome.Exception, attempts,
@@ -49,13 +50,13 @@ internal static class SettlementPolicy
                 // Cancelled by shutdown past the grace period: not the task's fault, so it goes back untouched.
                 return Settlement.HandBack(name, id);
             case TaskOutcomeKind.Failed:
-                return Failure(outcome.Exception!, message, policy, random);
+                return Failure(outcome.Exception!, message, attempts, policy, random);
             default:
                 throw new ArgumentOutOfRangeException(nameof(outcome), outcome.Kind, "unknown outcome");
         }
     }
 
-    private static Settlement Failure(Exception exception, TaskHeaders message, RetryPolicy policy, Random random)
+    private static Settlement Failure(Exception exception, TaskHeaders message, int attempts, RetryPolicy policy, Random random)
     {
         var retries = message.Retries;
         TimeSpan? delay = null;
@@ -102,7 +103,7 @@ internal static class SettlementPolicy
 
         var cause = exception is TaskRetryException { InnerException: { } inner } ? inner : exception;
         return Settlement.DeadLetter(
-            message.TaskName, message.Id, reason, detail: null, cause, retries + 1,
+            message.TaskName, message.Id, reason, detail: null, cause, attempts,
             new StateRecord(TaskState.Failed, reason + ": " + Summary(cause), Durable: true));
     }
 

@@ -13,6 +13,12 @@ namespace TaskFlow.Core;
 /// <param name="Recorded">The final state is already committed (atomic task work): record nothing more.</param>
 internal readonly record struct TaskOutcome(TaskOutcomeKind Kind, TaskDescriptor? Task = null, object? Result = null, Exception? Exception = null, string? Reason = null, string? Detail = null, bool Recorded = false)
 {
+    /// <summary>Deferred: when to look at the message again (<c>null</c>: its ETA).</summary>
+    public DateTimeOffset? Until { get; init; }
+
+    /// <summary>The run held a lease (lease mode): its message is already acked; the lease is released after settlement.</summary>
+    public ILeasedRun? Lease { get; init; }
+
     public static TaskOutcome Reject(string reason, string detail, Exception? exception = null, TaskDescriptor? task = null) =>
         new(TaskOutcomeKind.Rejected, task, Exception: exception, Reason: reason, Detail: detail);
 }

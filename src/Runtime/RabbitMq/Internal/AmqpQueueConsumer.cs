@@ -1,4 +1,6 @@
 using System;
+using System.Buffers;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -11,11 +13,15 @@ namespace TaskFlow.RabbitMq.Internal;
 /// <summary>
 /// Consumes one queue on its own channel: hands each delivery to the core's <see cref="TaskProcessor"/> and carries
 /// out the <see cref="Settlement"/> it returns (ack, hand back, requeue as a failure, send a retry or deferral copy,
-/// dead-letter). Prefetch comes from basic.qos; the channel dispatches up to <see cref="TaskSlots.DispatchConcurrency"/>
-/// messages at once and the queue's <see cref="TaskSlots"/> bound how many run. Acks and returns go through
+/// dead-letter). Prefetch (basic.qos) bounds the deliveries in flight and the queue's <see cref="TaskSlots"/> bound
+/// how many run. Acks and returns go through
 /// <see cref="AckBatcher"/>, which coalesces a run of consecutive settled delivery tags into one multiple ack.
+/// A delivery is processed on a pooled copy of its body and its dispatch callback returns at once: RabbitMQ.Client
+/// answers a broker's channel.close only after the channel's dispatch callbacks returned, and until then the whole
+/// connection reads nothing, so a task outliving the consumer_timeout would otherwise stall every channel of the
+/// connection, the replacement consumer's included.
 /// </summary>
-internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer
+internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAcknowledger
 {
     private readonly string _queue;
     private readonly QueueWork _work;
@@ -25,12 +31,19 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer
     private readonly AckBatcher _acks;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _dispatchSync = new();
+    private readonly Queue<Delivery> _waiting = new();
+    private readonly int _processingLimit;
+    private int _processing;
+    private int _channelGeneration;
     private int _inFlight;
     private volatile bool _stopping;
 
-    public AmqpQueueConsumer(IChannel channel, string queue, QueueWork work, RetrySender retries, DeadLetterSender deadLetters, ILogger logger)
+    /// <param name="processingLimit">How many deliveries are processed at once (<see cref="TaskSlots.DispatchConcurrency"/>); the rest wait here, in order.</param>
+    public AmqpQueueConsumer(IChannel channel, string queue, QueueWork work, RetrySender retries, DeadLetterSender deadLetters, ILogger logger, int processingLimit)
         : base(channel)
     {
+        _processingLimit = Math.Max(1, processingLimit);
         _queue = queue;
         _work = work;
         _retries = retries;
@@ -51,6 +64,18 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer
         _work.Slots.Close();
     }
 
+    /// <summary>The channel died and a new consumer replaces this one: completes when the tasks still running here returned (the queue's slots stay open).</summary>
+    public Task RetireAsync()
+    {
+        _stopping = true;
+        if (Volatile.Read(ref _inFlight) == 0)
+        {
+            _drained.TrySetResult();
+        }
+
+        return _drained.Task;
+    }
+
     /// <summary>Stop taking new messages; completes when no task is running (prefetched ones are handed back).</summary>
     public Task DrainAsync()
     {
@@ -63,38 +88,142 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer
         return _drained.Task;
     }
 
-    public override async Task HandleBasicDeliverAsync(string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
+    public override Task HandleBasicDeliverAsync(string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _inFlight);
-        try
+        if (_stopping)
         {
-            if (_stopping)
+            return HandBackAsync(deliveryTag);
+        }
+
+        // The callback returns at once, so the channel never waits for a task (see the class summary). Up to the
+        // processing limit deliveries are processed at once; the others wait here, in order, and the broker's prefetch
+        // bounds how many that can be. The body is the client's only until this callback returns: a pooled copy.
+        var buffer = ArrayPool<byte>.Shared.Rent(body.Length);
+        body.Span.CopyTo(buffer);
+        var delivery = new Delivery(deliveryTag, redelivered, properties, buffer, body.Length, Volatile.Read(ref _channelGeneration));
+        lock (_dispatchSync)
+        {
+            if (_processing >= _processingLimit)
             {
-                // Prefetched after we stopped taking work: hand it back untouched.
-                await _acks.ReturnAsync(deliveryTag, countsAsFailure: false).ConfigureAwait(false);
-                return;
+                _waiting.Enqueue(delivery);
+                return Task.CompletedTask;
             }
 
-            var settlement = await _work.Processor.ProcessAsync(properties.Headers, properties.ContentType, properties.ContentEncoding, body, _queue, DelayLevels.MaxDelay, _work.Slots, _work.Abort).ConfigureAwait(false);
-            await SettleAsync(deliveryTag, properties, body, settlement).ConfigureAwait(false);
+            _processing++;
+        }
+
+        _ = ProcessInTurnAsync(delivery);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Processes a delivery, then the ones that waited for a turn, until none waits.</summary>
+    private async Task ProcessInTurnAsync(Delivery delivery)
+    {
+        while (true)
+        {
+            if (delivery.Generation != Volatile.Read(ref _channelGeneration))
+            {
+                // Delivered on a channel that has shut down since (automatic recovery may have opened another): the
+                // broker took its unacked messages back with it, so processing them now would only duplicate.
+                Drop(delivery);
+            }
+            else
+            {
+                // Inline rather than a method of its own: one state machine for the whole turn, not one per delivery.
+                var (deliveryTag, redelivered, properties, buffer, length, _) = delivery;
+                var body = new ReadOnlyMemory<byte>(buffer, 0, length);
+                Settlement settlement = default;
+                try
+                {
+                    settlement = await _work.Processor.ProcessAsync(properties.Headers, properties.ContentType, properties.ContentEncoding, body, redelivered, _queue, DelayLevels.MaxDelay, _work.Slots, new EarlyAck(this, deliveryTag), _work.Abort).ConfigureAwait(false);
+                    await SettleAsync(deliveryTag, properties, body, settlement).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or ObjectDisposedException)
+                {
+                    // The channel went away under us (e.g. consumer_timeout during a long task): the broker redelivers the
+                    // unacked message. The core remembers a final outcome so that the copy is skipped.
+                    RabbitMqLog.AckLost(_logger, _queue, deliveryTag, ex.Message);
+                    _work.Processor.SettlementLost(settlement.TaskId, settlement.TaskName, settlement);
+                }
+                catch (Exception ex)
+                {
+                    // Nothing awaits this processing: an unexpected error is logged here; the unsettled message comes
+                    // back when the channel closes.
+                    RabbitMqLog.DeliveryFailed(_logger, ex, _queue, deliveryTag);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    Left();
+                }
+            }
+
+            lock (_dispatchSync)
+            {
+                if (!_waiting.TryDequeue(out delivery))
+                {
+                    _processing--;
+                    return;
+                }
+            }
+        }
+    }
+
+    private void Drop(Delivery delivery)
+    {
+        ArrayPool<byte>.Shared.Return(delivery.Buffer);
+        Left();
+    }
+
+    private async Task HandBackAsync(ulong deliveryTag)
+    {
+        try
+        {
+            // Prefetched after we stopped taking work: hand it back untouched.
+            await _acks.ReturnAsync(deliveryTag, countsAsFailure: false).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or ObjectDisposedException)
         {
-            // The channel went away under us: the broker redelivers the unacked message.
-            RabbitMqLog.AckLost(_logger, _queue, deliveryTag, ex.Message);
+            // The channel is gone: the broker has the message back anyway.
         }
         finally
         {
-            if (Interlocked.Decrement(ref _inFlight) == 0 && _stopping)
-            {
-                _drained.TrySetResult();
-            }
+            Left();
+        }
+    }
+
+    private void Left()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0 && _stopping)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    /// <summary>Lease mode: the lease row holds the message now, so it is acked before the task runs.</summary>
+    public async ValueTask AcknowledgeAsync(ulong deliveryTag)
+    {
+        try
+        {
+            await _acks.AckAsync(deliveryTag).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or ObjectDisposedException)
+        {
+            // The redelivered copy finds the lease held and is skipped.
+            RabbitMqLog.AckLost(_logger, _queue, deliveryTag, ex.Message);
         }
     }
 
     /// <summary>Carries out the core's decision on the channel.</summary>
     private async Task SettleAsync(ulong deliveryTag, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, Settlement settlement)
     {
+        if (settlement.Acknowledged)
+        {
+            await SendLeasedCopyAsync(properties, body, settlement).ConfigureAwait(false);
+            return;
+        }
+
         switch (settlement.Kind)
         {
             case SettlementKind.Ack:
@@ -148,6 +277,42 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer
         }
     }
 
+    /// <summary>
+    /// Lease mode: the message was acked when the run started. A retry, deferral or dead letter is sent as a copy;
+    /// then the lease is released, or expired (so a reaper sends the task again) when the copy was not confirmed.
+    /// </summary>
+    private async Task SendLeasedCopyAsync(IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, Settlement settlement)
+    {
+        if (settlement.Lease is not { } lease)
+        {
+            return; // acked, released (or expired) by the core already
+        }
+
+        try
+        {
+            switch (settlement.Kind)
+            {
+                case SettlementKind.RetryAfter:
+                    await _retries.RetryAsync(_queue, properties, body, settlement, CancellationToken.None).ConfigureAwait(false);
+                    break;
+                case SettlementKind.DeferUntil:
+                    await _retries.DeferAsync(_queue, properties, body, settlement, CancellationToken.None).ConfigureAwait(false);
+                    break;
+                case SettlementKind.DeadLetter:
+                    await _deadLetters.SendAsync(_queue, properties, body, settlement, CancellationToken.None).ConfigureAwait(false);
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is TaskPublishException or InvalidOperationException or ArgumentOutOfRangeException)
+        {
+            RabbitMqLog.RedeliveryFailed(_logger, ex, _queue);
+            await lease.ExpireAsync().ConfigureAwait(false);
+            return;
+        }
+
+        await lease.ReleaseAsync().ConfigureAwait(false);
+    }
+
     protected override Task OnCancelAsync(string[] consumerTags, CancellationToken cancellationToken = default)
     {
         // Also called by RabbitMQ.Client 7 when the channel shuts down (e.g. the connection dropped): that
@@ -176,6 +341,7 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer
 
     public override Task HandleChannelShutdownAsync(object channel, ShutdownEventArgs reason)
     {
+        Interlocked.Increment(ref _channelGeneration);
         _work.Status.Set(_queue, false);
         if (!_stopping && reason.Initiator != ShutdownInitiator.Application)
         {
@@ -189,4 +355,7 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer
 
         return base.HandleChannelShutdownAsync(channel, reason);
     }
+
+    /// <summary>A delivery waiting for its turn: what processing needs of it, the body in a pooled buffer.</summary>
+    private readonly record struct Delivery(ulong Tag, bool Redelivered, IReadOnlyBasicProperties Properties, byte[] Buffer, int Length, int Generation);
 }

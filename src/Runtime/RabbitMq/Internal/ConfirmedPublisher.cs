@@ -11,7 +11,9 @@ namespace TaskFlow.RabbitMq.Internal;
 /// keeps up to <see cref="RabbitMqOptions.MaxUnconfirmedPublishesPerChannel"/> publishes in flight, so
 /// concurrent callers share confirm round trips instead of waiting for one each. The client's own
 /// outstanding-confirm rate limiter is disabled (it collapses throughput past 64 in flight, see
-/// docs/benchmarks.md); the window is bounded here instead.
+/// docs/benchmarks.md); the window is bounded here instead. Dead letters go over one more lane without the client's
+/// confirm tracking (<see cref="PublishUnstampedAsync"/>): tracking stamps RabbitMQ.Client's internal
+/// <c>x-dotnet-pub-seq-no</c> header onto every message, which has no business on a dead letter someone inspects.
 /// </summary>
 internal sealed class ConfirmedPublisher : IAsyncDisposable
 {
@@ -19,6 +21,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     private readonly RabbitMqOptions _options;
     private readonly TimeProvider _time;
     private readonly Lane[] _lanes;
+    private readonly Lane _unstamped = new(1, tracked: false);
     private int _next = -1;
     private int _waiting;
 
@@ -43,9 +46,22 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     /// <exception cref="TaskPublishException">The broker nacked the message, stayed unreachable past the bound, or the confirm timed out.</exception>
     public ValueTask PublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken) =>
         RetryWhileUnavailableAsync(
-            () => PublishOnceAsync(exchange, routingKey, properties, body, taskName, cancellationToken),
+            () => PublishOnceAsync(null, exchange, routingKey, properties, body, taskName, cancellationToken),
             taskName,
-            cancellationToken);
+            cancellationToken,
+            properties.CorrelationId);
+
+    /// <summary>
+    /// As <see cref="PublishAsync"/>, over a lane without the client's confirm tracking, so the message carries no
+    /// <c>x-dotnet-pub-seq-no</c> header: one publish at a time, its confirm (or return) correlated here. For dead
+    /// letters, which are rare and read by people.
+    /// </summary>
+    public ValueTask PublishUnstampedAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken) =>
+        RetryWhileUnavailableAsync(
+            () => PublishOnceAsync(_unstamped, exchange, routingKey, properties, body, taskName, cancellationToken),
+            taskName,
+            cancellationToken,
+            properties.CorrelationId);
 
     /// <summary>
     /// Runs <paramref name="attempt"/> until it does not throw <see cref="BrokerUnavailableException"/>, waiting
@@ -53,8 +69,9 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     /// most <see cref="RabbitMqOptions.MaxBufferedPublishes"/> callers waiting at once. Publishing and the topology
     /// declaration before a first publish share it.
     /// </summary>
-    public async ValueTask RetryWhileUnavailableAsync(Func<ValueTask> attempt, string taskName, CancellationToken cancellationToken)
+    public async ValueTask RetryWhileUnavailableAsync(Func<ValueTask> attempt, string taskName, CancellationToken cancellationToken, string? taskId = null)
     {
+        var mayHaveReachedBroker = false;
         long? deadline = null;
         var retryTimeout = (long)(_options.PublishRetryTimeout.TotalSeconds * _time.TimestampFrequency);
         var pause = TimeSpan.FromMilliseconds(100);
@@ -67,19 +84,26 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             }
             catch (BrokerUnavailableException ex)
             {
+                mayHaveReachedBroker |= ex.MayHaveReachedBroker;
                 var now = _time.GetTimestamp();
                 deadline ??= now + retryTimeout;
                 if (now >= deadline)
                 {
                     throw new TaskPublishException(
-                        $"TaskFlow: RabbitMQ stayed unreachable for {_options.PublishRetryTimeout.TotalSeconds:0.#} s (RabbitMqOptions.PublishRetryTimeout); task '{taskName}' was not enqueued. Last error: {ex.Message}", ex);
+                        $"TaskFlow: RabbitMQ stayed unreachable for {_options.PublishRetryTimeout.TotalSeconds:0.#} s (RabbitMqOptions.PublishRetryTimeout); task '{taskName}'{Id(taskId)} {(mayHaveReachedBroker ? "may not have been enqueued (an earlier try reached the broker but its confirm was lost)" : "was not enqueued")}. Last error: {ex.Message}",
+                        ex,
+                        taskId,
+                        mayHaveReachedBroker);
                 }
 
                 if (Interlocked.Increment(ref _waiting) > _options.MaxBufferedPublishes)
                 {
                     Interlocked.Decrement(ref _waiting);
                     throw new TaskPublishException(
-                        $"TaskFlow: RabbitMQ is unreachable and {_options.MaxBufferedPublishes} publishes are already waiting for it (RabbitMqOptions.MaxBufferedPublishes); task '{taskName}' was not enqueued.", ex);
+                        $"TaskFlow: RabbitMQ is unreachable and {_options.MaxBufferedPublishes} publishes are already waiting for it (RabbitMqOptions.MaxBufferedPublishes); task '{taskName}'{Id(taskId)} {(mayHaveReachedBroker ? "may not have been enqueued (an earlier try reached the broker but its confirm was lost)" : "was not enqueued")}.",
+                        ex,
+                        taskId,
+                        mayHaveReachedBroker);
                 }
 
                 try
@@ -99,9 +123,9 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     /// <summary>How many publishes are waiting for the broker to come back.</summary>
     public int Waiting => Volatile.Read(ref _waiting);
 
-    private async ValueTask PublishOnceAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken)
+    private async ValueTask PublishOnceAsync(Lane? only, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken)
     {
-        var lane = _lanes[(uint)Interlocked.Increment(ref _next) % (uint)_lanes.Length];
+        var lane = only ?? _lanes[(uint)Interlocked.Increment(ref _next) % (uint)_lanes.Length];
         await lane.Window.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -124,7 +148,20 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
             try
             {
-                await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, timeout.Token).ConfigureAwait(false);
+                if (lane.Tracked)
+                {
+                    await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, timeout.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    switch (await lane.PublishUntrackedAsync(channel, exchange, routingKey, properties, body, timeout.Token).ConfigureAwait(false))
+                    {
+                        case UntrackedResult.Returned:
+                            throw new TaskUnroutableException(taskName, exchange, routingKey, null);
+                        case UntrackedResult.Nacked:
+                            throw new TaskPublishException($"TaskFlow: the broker refused task '{taskName}'{Id(properties.CorrelationId)} (basic.nack); it was not enqueued.", null, properties.CorrelationId, mayHaveBeenEnqueued: false);
+                    }
+                }
             }
             catch (PublishException ex) when (ex.IsReturn)
             {
@@ -132,22 +169,22 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             }
             catch (PublishException ex)
             {
-                throw new TaskPublishException($"TaskFlow: the broker refused task '{taskName}' (basic.nack); it was not enqueued.", ex);
+                throw new TaskPublishException($"TaskFlow: the broker refused task '{taskName}'{Id(properties.CorrelationId)} (basic.nack); it was not enqueued.", ex, properties.CorrelationId, mayHaveBeenEnqueued: false);
             }
             catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TaskPublishException($"TaskFlow: no confirm for task '{taskName}' within {_options.PublishTimeout}; it may not have been enqueued.", ex);
+                throw new TaskPublishException($"TaskFlow: no confirm for task '{taskName}'{Id(properties.CorrelationId)} within {_options.PublishTimeout}; it may not have been enqueued (see TaskPublishException.MayHaveBeenEnqueued).", ex, properties.CorrelationId, mayHaveBeenEnqueued: true);
             }
             catch (OperationInterruptedException ex) when (ChannelClose.IsChannelLevel(ex.ShutdownReason) && ex.ShutdownReason is { } reason)
             {
                 // A channel-level error (e.g. 404: the exchange does not exist): retrying cannot help.
-                throw new TaskPublishException($"TaskFlow: the broker closed the channel while publishing task '{taskName}' ({reason.ReplyCode} {reason.ReplyText}); it was not enqueued.", ex);
+                throw new TaskPublishException($"TaskFlow: the broker closed the channel while publishing task '{taskName}'{Id(properties.CorrelationId)} ({reason.ReplyCode} {reason.ReplyText}); it was not enqueued.", ex, properties.CorrelationId, mayHaveBeenEnqueued: false);
             }
             catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or System.IO.IOException or ObjectDisposedException)
             {
                 // The connection went away: the message may or may not have reached the broker. Publish again
                 // (at-least-once: a duplicate is possible, a loss is not).
-                throw new BrokerUnavailableException(ex.Message, ex);
+                throw new BrokerUnavailableException(ex.Message, ex, mayHaveReachedBroker: true);
             }
         }
         finally
@@ -162,19 +199,86 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
         {
             await lane.DisposeAsync().ConfigureAwait(false);
         }
+
+        await _unstamped.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private enum UntrackedResult
+    {
+        Confirmed,
+        Nacked,
+        Returned,
     }
 
     private sealed class Lane : IAsyncDisposable
     {
         private readonly SemaphoreSlim _channelGate = new(1, 1);
         private IChannel? _channel;
+        private TaskCompletionSource<UntrackedResult>? _pending;
+        private ulong _pendingSequence;
+        private bool _returned;
 
-        public Lane(int window)
+        /// <param name="window">Publishes in flight at once (an untracked lane has one: its confirms are correlated by sequence number here).</param>
+        /// <param name="tracked">Whether the client tracks confirms (and stamps <c>x-dotnet-pub-seq-no</c> for it).</param>
+        public Lane(int window, bool tracked = true)
         {
+            Tracked = tracked;
+            window = tracked ? window : 1;
             Window = new SemaphoreSlim(Math.Max(1, window), Math.Max(1, window));
         }
 
+        public bool Tracked { get; }
+
         public SemaphoreSlim Window { get; }
+
+        /// <summary>One publish on an untracked lane (the caller holds its window of one): waits for its confirm, nack or return.</summary>
+        public async ValueTask<UntrackedResult> PublishUntrackedAsync(IChannel channel, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+        {
+            var pending = new TaskCompletionSource<UntrackedResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _returned = false;
+            _pendingSequence = await channel.GetNextPublishSequenceNumberAsync(cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _pending, pending);
+            try
+            {
+                await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, cancellationToken).ConfigureAwait(false);
+                return await pending.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Volatile.Write(ref _pending, null);
+            }
+        }
+
+        private Task OnAckAsync(object sender, RabbitMQ.Client.Events.BasicAckEventArgs e)
+        {
+            if (Volatile.Read(ref _pending) is { } pending && (e.DeliveryTag == _pendingSequence || (e.Multiple && e.DeliveryTag >= _pendingSequence)))
+            {
+                // A return comes before the confirm of the same message.
+                pending.TrySetResult(_returned ? UntrackedResult.Returned : UntrackedResult.Confirmed);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        private Task OnNackAsync(object sender, RabbitMQ.Client.Events.BasicNackEventArgs e)
+        {
+            if (Volatile.Read(ref _pending) is { } pending && (e.DeliveryTag == _pendingSequence || (e.Multiple && e.DeliveryTag >= _pendingSequence)))
+            {
+                pending.TrySetResult(UntrackedResult.Nacked);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        private Task OnReturnAsync(object sender, RabbitMQ.Client.Events.BasicReturnEventArgs e)
+        {
+            if (Volatile.Read(ref _pending) is not null)
+            {
+                _returned = true;
+            }
+
+            return Task.CompletedTask;
+        }
 
         public async ValueTask<IChannel> GetChannelAsync(BrokerConnections connections, CancellationToken cancellationToken)
         {
@@ -198,9 +302,16 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
                 channel = await connection.CreateChannelAsync(
                     new CreateChannelOptions(
                         publisherConfirmationsEnabled: true,
-                        publisherConfirmationTrackingEnabled: true,
+                        publisherConfirmationTrackingEnabled: Tracked,
                         outstandingPublisherConfirmationsRateLimiter: null),
                     cancellationToken).ConfigureAwait(false);
+                if (!Tracked)
+                {
+                    channel.BasicAcksAsync += OnAckAsync;
+                    channel.BasicNacksAsync += OnNackAsync;
+                    channel.BasicReturnAsync += OnReturnAsync;
+                }
+
                 Volatile.Write(ref _channel, channel);
                 return channel;
             }
@@ -231,4 +342,6 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             }
         }
     }
+
+    private static string Id(string? taskId) => taskId is null ? string.Empty : $" [{taskId}]";
 }

@@ -31,7 +31,7 @@ internal sealed class DeadLetterSender
     public ValueTask SendAsync(string queue, IReadOnlyBasicProperties original, ReadOnlyMemory<byte> body, in Settlement settlement, CancellationToken cancellationToken)
     {
         var worker = _worker.Value;
-        var headers = MessageCopy.Headers(original);
+        var headers = MessageCopy.Headers(original, settlement.Redeliveries);
         var now = TaskEnvelope.FormatTime(_time.GetUtcNow());
         if (!headers.ContainsKey(MessageHeaders.FirstFailedAt))
         {
@@ -55,7 +55,7 @@ internal sealed class DeadLetterSender
             headers[MessageHeaders.ExceptionMessage] = Truncate(settlement.Detail ?? reason, 2048);
         }
 
-        return _publisher.PublishAsync(_options.DeadLetterExchangeName, queue, MessageCopy.Properties(original, headers), body, settlement.TaskName, cancellationToken);
+        return _publisher.PublishUnstampedAsync(_options.DeadLetterExchangeName, queue, MessageCopy.Properties(original, headers), body, settlement.TaskName, cancellationToken);
     }
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "...";

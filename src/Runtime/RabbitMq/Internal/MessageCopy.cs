@@ -1,35 +1,16 @@
 using System;
 using System.Collections.Generic;
 using RabbitMQ.Client;
+using TaskFlow.Core;
 
 namespace TaskFlow.RabbitMq.Internal;
 
 /// <summary>Copies of a received message's properties for sending it round again (retry, defer, dead letter).</summary>
 internal static class MessageCopy
 {
-    /// <summary>
-    /// The original headers without the broker's dead-letter history. A message that has been through the
-    /// delay levels carries <c>x-death</c> entries for them; sent through the same levels again, RabbitMQ
-    /// would take it for a dead-letter cycle and silently drop it.
-    /// </summary>
-    public static Dictionary<string, object?> Headers(IReadOnlyBasicProperties original)
-    {
-        var headers = new Dictionary<string, object?>(original.Headers?.Count ?? 0, StringComparer.Ordinal);
-        if (original.Headers is { } source)
-        {
-            foreach (var (key, value) in source)
-            {
-                if (!key.StartsWith("x-death", StringComparison.Ordinal)
-                    && !key.StartsWith("x-first-death-", StringComparison.Ordinal)
-                    && !key.StartsWith("x-last-death-", StringComparison.Ordinal))
-                {
-                    headers[key] = value;
-                }
-            }
-        }
-
-        return headers;
-    }
+    /// <summary>The original headers as a copy is sent with (<see cref="HeaderCopy.Of"/>).</summary>
+    public static Dictionary<string, object?> Headers(IReadOnlyBasicProperties original, int redeliveries) =>
+        HeaderCopy.Of(original.Headers, redeliveries, original.Headers?.Count ?? 0);
 
     public static BasicProperties Properties(IReadOnlyBasicProperties original, Dictionary<string, object?> headers)
     {

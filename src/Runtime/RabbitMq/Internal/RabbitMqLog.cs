@@ -41,4 +41,7 @@ internal static partial class RabbitMqLog
 
     [LoggerMessage(3013, LogLevel.Error, "Could not send a message from queue {Queue} round again (retry or delay); it was requeued")]
     public static partial void RedeliveryFailed(ILogger logger, Exception exception, string queue);
+
+    [LoggerMessage(3016, LogLevel.Error, "Processing delivery {DeliveryTag} on queue {Queue} failed unexpectedly; the message comes back when the channel closes")]
+    public static partial void DeliveryFailed(ILogger logger, Exception exception, string queue, ulong deliveryTag);
 }

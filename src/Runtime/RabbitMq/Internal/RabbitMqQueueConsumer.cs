@@ -45,6 +45,8 @@ internal sealed class RabbitMqQueueConsumer : IQueueConsumer
 
     public Task DrainAsync() => _consumer.DrainAsync();
 
+    public Task RetireAsync() => _consumer.RetireAsync();
+
     public async ValueTask CloseAsync()
     {
         try

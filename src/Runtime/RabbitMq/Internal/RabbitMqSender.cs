@@ -54,7 +54,7 @@ internal sealed class RabbitMqSender : ITaskSender, IDisposable
     public async ValueTask RouteAsync(string queue, BasicProperties properties, ReadOnlyMemory<byte> body, DateTimeOffset? eta, string taskName, CancellationToken cancellationToken)
     {
         var steps = eta is { } due ? DelayLevels.Steps(due - _time.GetUtcNow()) : 0;
-        await _declarer.EnsureAsync(queue, steps > 0, taskName, cancellationToken).ConfigureAwait(false);
+        await _declarer.EnsureAsync(queue, steps > 0, taskName, cancellationToken, properties.CorrelationId).ConfigureAwait(false);
         if (steps == 0)
         {
             await _publisher.PublishAsync(_options.ExchangeName, queue, properties, body, taskName, cancellationToken).ConfigureAwait(false);

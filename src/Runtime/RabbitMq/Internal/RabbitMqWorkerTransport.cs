@@ -50,14 +50,16 @@ internal sealed class RabbitMqWorkerTransport : IWorkerTransport
         }
 
         var prefetch = queue.EffectivePrefetch;
+        var processingLimit = TaskSlots.DispatchConcurrency(queue.Concurrency, prefetch, overlap: work.Processor.RecordsState);
         var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(
                 publisherConfirmationsEnabled: false,
                 publisherConfirmationTrackingEnabled: false,
-                consumerDispatchConcurrency: TaskSlots.DispatchConcurrency(queue.Concurrency, prefetch, overlap: work.Processor.RecordsState)),
+                // The consumer's callbacks return at once (AmqpQueueConsumer): one dispatch loop is enough.
+                consumerDispatchConcurrency: 1),
             cancellationToken).ConfigureAwait(false);
         await channel.BasicQosAsync(0, (ushort)prefetch, global: false, cancellationToken).ConfigureAwait(false);
-        var consumer = new AmqpQueueConsumer(channel, queue.Name, work, _retries, _deadLetters, _logger);
+        var consumer = new AmqpQueueConsumer(channel, queue.Name, work, _retries, _deadLetters, _logger, processingLimit);
         var tag = await channel.BasicConsumeAsync(queue.Name, autoAck: false, consumerTag: string.Empty, noLocal: false, exclusive: false, arguments: null, consumer, cancellationToken).ConfigureAwait(false);
         work.Status.Set(queue.Name, true);
         RabbitMqLog.Consuming(_logger, queue.Name, queue.Concurrency, prefetch);

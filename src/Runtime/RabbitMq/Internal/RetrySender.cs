@@ -27,7 +27,7 @@ internal sealed class RetrySender
     {
         var now = _time.GetUtcNow();
         var eta = settlement.Delay > TimeSpan.Zero ? now + settlement.Delay : (DateTimeOffset?)null;
-        var headers = MessageCopy.Headers(original);
+        var headers = MessageCopy.Headers(original, settlement.Redeliveries);
         headers[MessageHeaders.Retries] = settlement.Retries;
         headers[MessageHeaders.Eta] = eta is { } due ? TaskEnvelope.FormatTime(due) : null;
         if (!headers.ContainsKey(MessageHeaders.FirstFailedAt))
@@ -45,5 +45,5 @@ internal sealed class RetrySender
     }
 
     public ValueTask DeferAsync(string queue, IReadOnlyBasicProperties original, ReadOnlyMemory<byte> body, in Settlement settlement, CancellationToken cancellationToken) =>
-        _sender.RouteAsync(queue, MessageCopy.Properties(original, MessageCopy.Headers(original)), body, settlement.Until, settlement.TaskName, cancellationToken);
+        _sender.RouteAsync(queue, MessageCopy.Properties(original, MessageCopy.Headers(original, settlement.Redeliveries)), body, settlement.Until, settlement.TaskName, cancellationToken);
 }

@@ -27,15 +27,15 @@ internal sealed class TopologyDeclarer : IDisposable
 
     public void Dispose() => _gate.Dispose();
 
-    /// <summary>Declares <paramref name="queue"/> (and the delay levels when <paramref name="delayLevels"/>) unless done already; waits while the broker is unreachable, within the publish bound.</summary>
-    public ValueTask EnsureAsync(string queue, bool delayLevels, string taskName, CancellationToken cancellationToken)
+    /// <summary>Declares <paramref name="queue"/> (and the delay levels when <paramref name="delayLevels"/>) unless done already; waits while the broker is unreachable, within the publish bound (its error names <paramref name="taskId"/>).</summary>
+    public ValueTask EnsureAsync(string queue, bool delayLevels, string taskName, CancellationToken cancellationToken, string? taskId = null)
     {
         if (!_options.DeclareTopology || (_topology.IsDeclared(queue) && (!delayLevels || _topology.DelayLevelsDeclared)))
         {
             return ValueTask.CompletedTask;
         }
 
-        return _publisher.RetryWhileUnavailableAsync(() => DeclareAsync(queue, delayLevels, cancellationToken), taskName, cancellationToken);
+        return _publisher.RetryWhileUnavailableAsync(() => DeclareAsync(queue, delayLevels, cancellationToken), taskName, cancellationToken, taskId);
     }
 
     private async ValueTask DeclareAsync(string queue, bool delayLevels, CancellationToken cancellationToken)

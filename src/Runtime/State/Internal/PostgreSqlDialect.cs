@@ -16,6 +16,7 @@ internal static class PostgreSqlDialect
         States: States(schema),
         Leases: Leases(schema),
         Outbox: Outbox(schema),
+        TaskLeases: TaskLeases(schema),
         ScriptSeparator: ";",
         ScriptNow: "now()");
 
@@ -55,12 +56,7 @@ internal static class PostgreSqlDialect
                 $"CREATE INDEX ix_task_state_expires_at ON {s}.task_state (expires_at)",
                 // revoke by key, entity locks: Leases.RevokeUnfinished, Leases.SelectUnfinished
                 $"CREATE INDEX ix_task_state_entity_key ON {s}.task_state (entity_key, state) WHERE entity_key IS NOT NULL",
-                $"""
-                CREATE VIEW {s}.task_state_named AS
-                SELECT t.*, CASE t.state WHEN 0 THEN 'pending' WHEN 1 THEN 'started' WHEN 2 THEN 'retrying' WHEN 10 THEN 'succeeded'
-                    WHEN 11 THEN 'failed' WHEN 12 THEN 'revoked' WHEN 13 THEN 'expired' WHEN 14 THEN 'dead_lettered' END AS state_name
-                FROM {s}.task_state t
-                """,
+                NamedView(s),
                 $"""
                 CREATE TABLE {s}.entity_lease (
                     entity_key  varchar(255) NOT NULL PRIMARY KEY,
@@ -96,7 +92,46 @@ internal static class PostgreSqlDialect
                 )
                 """,
             ]),
+            new Migration(2, "long-running tasks: progress, checkpoints, task leases",
+            [
+                $"""
+                ALTER TABLE {s}.task_state
+                    ADD COLUMN progress_done    bigint      NULL,
+                    ADD COLUMN progress_total   bigint      NULL,
+                    ADD COLUMN progress_message text        NULL,
+                    ADD COLUMN progress_at      timestamptz NULL,
+                    ADD COLUMN checkpoint_json  text        NULL
+                """,
+                // t.* was expanded when the view was created: created again to show the new columns.
+                $"DROP VIEW {s}.task_state_named",
+                NamedView(s),
+                $"""
+                CREATE TABLE {s}.task_lease (
+                    task_id     varchar(255) NOT NULL PRIMARY KEY,
+                    task_name   varchar(255) NOT NULL,
+                    queue       varchar(255) NOT NULL,
+                    holder      varchar(255) NOT NULL,
+                    token       bigint       NOT NULL,
+                    attempt     integer      NOT NULL,
+                    headers     text         NOT NULL,
+                    body        bytea        NOT NULL,
+                    acquired_at timestamptz  NOT NULL,
+                    renewed_at  timestamptz  NOT NULL,
+                    expires_at  timestamptz  NOT NULL
+                )
+                """,
+                // the reaper's claim: TaskLeases.ClaimExpired
+                $"CREATE INDEX ix_task_lease_expires_at ON {s}.task_lease (expires_at)",
+            ]),
         ]);
+
+    /// <summary>The task states with their state's name, for people querying the database.</summary>
+    private static string NamedView(string s) => $"""
+        CREATE VIEW {s}.task_state_named AS
+        SELECT t.*, CASE t.state WHEN 0 THEN 'pending' WHEN 1 THEN 'started' WHEN 2 THEN 'retrying' WHEN 10 THEN 'succeeded'
+            WHEN 11 THEN 'failed' WHEN 12 THEN 'revoked' WHEN 13 THEN 'expired' WHEN 14 THEN 'dead_lettered' END AS state_name
+        FROM {s}.task_state t
+        """;
 
     private static TaskStateStatements States(string s)
     {
@@ -121,7 +156,7 @@ internal static class PostgreSqlDialect
             """;
         return new TaskStateStatements(
             Select: $"SELECT state FROM {s}.task_state WHERE task_id = @TaskId",
-            SelectAmong: $"SELECT task_id AS TaskId, state AS State FROM {s}.task_state WHERE task_id = ANY(@Ids)",
+            SelectAmong: $"SELECT task_id AS TaskId, state AS State, attempts AS Attempts FROM {s}.task_state WHERE task_id = ANY(@Ids)",
             SelectInfo: $"SELECT {StateRow.Columns} FROM {s}.task_state WHERE task_id = @TaskId",
             Upsert: upsert,
             // The same conflict clause as the single upsert, over the rows of 13 unnested arrays.
@@ -142,8 +177,45 @@ internal static class PostgreSqlDialect
                 """,
             SelectRevokedAmong: $"SELECT task_id FROM {s}.task_state WHERE task_id = ANY(@Ids) AND state = 12",
             // Batches on ix_task_state_expires_at; ctid avoids a second lookup through the primary key.
-            DeleteExpired: $"DELETE FROM {s}.task_state WHERE ctid = ANY(ARRAY(SELECT ctid FROM {s}.task_state WHERE expires_at < @Now LIMIT @BatchSize))");
+            DeleteExpired: $"DELETE FROM {s}.task_state WHERE ctid = ANY(ARRAY(SELECT ctid FROM {s}.task_state WHERE expires_at < @Now LIMIT @BatchSize))",
+            UpsertProgress: $"""
+                INSERT INTO {s}.task_state AS t (task_id, task_name, queue, state, attempts, worker, created_at, started_at, updated_at, expires_at,
+                                                 progress_done, progress_total, progress_message, progress_at)
+                VALUES (@TaskId, @TaskName, @Queue, 1, @Attempts, @Worker, @Now, @Now, @Now, @ExpiresAt, @Done, @Total, @Message, @Now)
+                ON CONFLICT (task_id) DO UPDATE SET progress_done = EXCLUDED.progress_done, progress_total = EXCLUDED.progress_total,
+                    progress_message = EXCLUDED.progress_message, progress_at = EXCLUDED.progress_at, updated_at = EXCLUDED.updated_at
+                WHERE t.state < 10
+                """,
+            UpsertCheckpoint: $"""
+                INSERT INTO {s}.task_state AS t (task_id, task_name, queue, state, attempts, worker, created_at, started_at, updated_at, expires_at, checkpoint_json)
+                VALUES (@TaskId, @TaskName, @Queue, 1, @Attempts, @Worker, @Now, @Now, @Now, @ExpiresAt, @Checkpoint)
+                ON CONFLICT (task_id) DO UPDATE SET checkpoint_json = EXCLUDED.checkpoint_json, updated_at = EXCLUDED.updated_at
+                WHERE t.state < 10
+                """,
+            SelectCheckpoint: $"SELECT checkpoint_json FROM {s}.task_state WHERE task_id = @TaskId");
     }
+
+    private static TaskLeaseStatements TaskLeases(string s) => new(
+        // ON CONFLICT locks the existing row first, so two workers taking over the same expired lease serialize: the
+        // second sees the first's fresh expiry and gets no row back.
+        Acquire: $"""
+            INSERT INTO {s}.task_lease AS l (task_id, task_name, queue, holder, token, attempt, headers, body, acquired_at, renewed_at, expires_at)
+            VALUES (@TaskId, @TaskName, @Queue, @Holder, 1, @Attempt, @Headers, @Body, @Now, @Now, @ExpiresAt)
+            ON CONFLICT (task_id) DO UPDATE SET task_name = EXCLUDED.task_name, queue = EXCLUDED.queue, holder = EXCLUDED.holder, token = l.token + 1,
+                attempt = EXCLUDED.attempt, headers = EXCLUDED.headers, body = EXCLUDED.body, acquired_at = EXCLUDED.acquired_at,
+                renewed_at = EXCLUDED.renewed_at, expires_at = EXCLUDED.expires_at
+            WHERE l.expires_at <= EXCLUDED.acquired_at
+            RETURNING token
+            """,
+        SelectHolder: $"SELECT holder AS Holder, expires_at AS ExpiresAt FROM {s}.task_lease WHERE task_id = @TaskId",
+        Renew: $"UPDATE {s}.task_lease SET renewed_at = @Now, expires_at = @ExpiresAt WHERE task_id = @TaskId AND token = @Token",
+        Release: $"DELETE FROM {s}.task_lease WHERE task_id = @TaskId AND token = @Token",
+        Expire: $"UPDATE {s}.task_lease SET expires_at = @Now WHERE task_id = @TaskId AND token = @Token",
+        // ix_task_lease_expires_at; SKIP LOCKED: reapers on several workers share the work.
+        ClaimExpired: $"""
+            SELECT task_id AS TaskId, task_name AS TaskName, queue AS Queue, holder AS Holder, token AS Token, attempt AS Attempt, headers AS Headers, body AS Body
+            FROM {s}.task_lease WHERE expires_at <= @Now ORDER BY expires_at LIMIT @BatchSize FOR UPDATE SKIP LOCKED
+            """);
 
     private static EntityLeaseStatements Leases(string s) => new(
         LockResource: AdvisoryLock,

@@ -21,6 +21,7 @@ internal static class SqlServerDialect
             States: States(s),
             Leases: Leases(s),
             Outbox: Outbox(s),
+            TaskLeases: TaskLeases(s),
             ScriptSeparator: "GO",
             ScriptNow: "SYSDATETIMEOFFSET()");
     }
@@ -110,11 +111,47 @@ internal static class SqlServerDialect
                     CONSTRAINT pk_outbox_message PRIMARY KEY (transaction_id, seq))
                 """,
             ]),
+            new Migration(2, "long-running tasks: progress, checkpoints, task leases",
+            [
+                $"""
+                ALTER TABLE {s}.[task_state] ADD
+                    progress_done    bigint            NULL,
+                    progress_total   bigint            NULL,
+                    progress_message nvarchar(max)     NULL,
+                    progress_at      datetimeoffset(7) NULL,
+                    checkpoint_json  nvarchar(max)     NULL
+                """,
+                $"DROP VIEW {s}.[task_state_named]",
+                $"""
+                CREATE VIEW {s}.[task_state_named] AS
+                SELECT t.task_id, t.task_name, t.queue, t.state, t.entity_key, t.attempts, t.worker, t.result, t.error, t.created_at,
+                       t.started_at, t.completed_at, t.updated_at, t.expires_at, t.progress_done, t.progress_total, t.progress_message,
+                       t.progress_at, t.checkpoint_json,
+                       CASE t.state WHEN 0 THEN N'pending' WHEN 1 THEN N'started' WHEN 2 THEN N'retrying' WHEN 10 THEN N'succeeded'
+                           WHEN 11 THEN N'failed' WHEN 12 THEN N'revoked' WHEN 13 THEN N'expired' WHEN 14 THEN N'dead_lettered' END AS state_name
+                FROM {s}.[task_state] t
+                """,
+                $"""
+                CREATE TABLE {s}.[task_lease] (
+                    task_id     nvarchar(255)     NOT NULL CONSTRAINT pk_task_lease PRIMARY KEY,
+                    task_name   nvarchar(255)     NOT NULL,
+                    queue       nvarchar(255)     NOT NULL,
+                    holder      nvarchar(255)     NOT NULL,
+                    token       bigint            NOT NULL,
+                    attempt     int               NOT NULL,
+                    headers     nvarchar(max)     NOT NULL,
+                    body        varbinary(max)    NOT NULL,
+                    acquired_at datetimeoffset(7) NOT NULL,
+                    renewed_at  datetimeoffset(7) NOT NULL,
+                    expires_at  datetimeoffset(7) NOT NULL)
+                """,
+                $"CREATE INDEX ix_task_lease_expires_at ON {s}.[task_lease] (expires_at)",
+            ]),
         ]);
 
     private static TaskStateStatements States(string s) => new(
         Select: $"SELECT state FROM {s}.[task_state] WHERE task_id = @TaskId",
-        SelectAmong: $"SELECT task_id AS TaskId, state AS State FROM {s}.[task_state] WHERE task_id IN @Ids",
+        SelectAmong: $"SELECT task_id AS TaskId, state AS State, attempts AS Attempts FROM {s}.[task_state] WHERE task_id IN @Ids",
         SelectInfo: $"SELECT {StateRow.Columns} FROM {s}.[task_state] WHERE task_id = @TaskId",
         Upsert: $"""
             MERGE {s}.[task_state] WITH (HOLDLOCK) AS t
@@ -150,7 +187,51 @@ internal static class SqlServerDialect
             """,
         SelectRevokedAmong: $"SELECT task_id FROM {s}.[task_state] WHERE task_id IN @Ids AND state = 12",
         // READPAST: two cleaners (or a cleaner and a writer) skip each other's locked rows instead of waiting.
-        DeleteExpired: $"DELETE TOP (@BatchSize) FROM {s}.[task_state] WITH (ROWLOCK, READPAST) WHERE expires_at < @Now");
+        DeleteExpired: $"DELETE TOP (@BatchSize) FROM {s}.[task_state] WITH (ROWLOCK, READPAST) WHERE expires_at < @Now",
+        UpsertProgress: $"""
+            MERGE {s}.[task_state] WITH (HOLDLOCK) AS t
+            USING (SELECT @TaskId AS task_id) AS src ON t.task_id = src.task_id
+            WHEN MATCHED AND t.state < 10 THEN
+                UPDATE SET progress_done = @Done, progress_total = @Total, progress_message = @Message, progress_at = @Now, updated_at = @Now
+            WHEN NOT MATCHED THEN
+                INSERT (task_id, task_name, queue, state, attempts, worker, created_at, started_at, updated_at, expires_at,
+                        progress_done, progress_total, progress_message, progress_at)
+                VALUES (@TaskId, @TaskName, @Queue, 1, @Attempts, @Worker, @Now, @Now, @Now, @ExpiresAt, @Done, @Total, @Message, @Now);
+            """,
+        UpsertCheckpoint: $"""
+            MERGE {s}.[task_state] WITH (HOLDLOCK) AS t
+            USING (SELECT @TaskId AS task_id) AS src ON t.task_id = src.task_id
+            WHEN MATCHED AND t.state < 10 THEN
+                UPDATE SET checkpoint_json = @Checkpoint, updated_at = @Now
+            WHEN NOT MATCHED THEN
+                INSERT (task_id, task_name, queue, state, attempts, worker, created_at, started_at, updated_at, expires_at, checkpoint_json)
+                VALUES (@TaskId, @TaskName, @Queue, 1, @Attempts, @Worker, @Now, @Now, @Now, @ExpiresAt, @Checkpoint);
+            """,
+        SelectCheckpoint: $"SELECT checkpoint_json FROM {s}.[task_state] WHERE task_id = @TaskId");
+
+    private static TaskLeaseStatements TaskLeases(string s) => new(
+        // HOLDLOCK: the match and the insert are atomic, so two workers taking over the same expired lease serialize.
+        Acquire: $"""
+            MERGE {s}.[task_lease] WITH (HOLDLOCK) AS l
+            USING (SELECT @TaskId AS task_id) AS src ON l.task_id = src.task_id
+            WHEN MATCHED AND l.expires_at <= @Now THEN
+                UPDATE SET task_name = @TaskName, queue = @Queue, holder = @Holder, token = l.token + 1, attempt = @Attempt, headers = @Headers,
+                    body = @Body, acquired_at = @Now, renewed_at = @Now, expires_at = @ExpiresAt
+            WHEN NOT MATCHED THEN
+                INSERT (task_id, task_name, queue, holder, token, attempt, headers, body, acquired_at, renewed_at, expires_at)
+                VALUES (@TaskId, @TaskName, @Queue, @Holder, 1, @Attempt, @Headers, @Body, @Now, @Now, @ExpiresAt)
+            OUTPUT INSERTED.token;
+            """,
+        SelectHolder: $"SELECT holder AS Holder, expires_at AS ExpiresAt FROM {s}.[task_lease] WHERE task_id = @TaskId",
+        Renew: $"UPDATE {s}.[task_lease] SET renewed_at = @Now, expires_at = @ExpiresAt WHERE task_id = @TaskId AND token = @Token",
+        Release: $"DELETE FROM {s}.[task_lease] WHERE task_id = @TaskId AND token = @Token",
+        Expire: $"UPDATE {s}.[task_lease] SET expires_at = @Now WHERE task_id = @TaskId AND token = @Token",
+        // UPDLOCK + READPAST: SQL Server's FOR UPDATE SKIP LOCKED, as for the outbox.
+        ClaimExpired: $"""
+            SELECT TOP (@BatchSize) task_id AS TaskId, task_name AS TaskName, queue AS Queue, holder AS Holder, token AS Token, attempt AS Attempt,
+                   headers AS Headers, body AS Body
+            FROM {s}.[task_lease] WITH (UPDLOCK, ROWLOCK, READPAST) WHERE expires_at <= @Now ORDER BY expires_at
+            """);
 
     private static EntityLeaseStatements Leases(string s) => new(
         LockResource: """

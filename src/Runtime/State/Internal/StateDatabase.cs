@@ -5,8 +5,8 @@ namespace TaskFlow.State.Internal;
 
 /// <summary>
 /// The state store's database as one handle: its <see cref="SqlDialect"/> and its parts, one a concern:
-/// <see cref="Connections"/>, <see cref="Schema"/>, task <see cref="States"/>, entity <see cref="Leases"/> and the
-/// <see cref="Outbox"/>. Every statement runs through Dapper (the prepared state upsert through ADO.NET).
+/// <see cref="Connections"/>, <see cref="Schema"/>, task <see cref="States"/>, entity <see cref="Leases"/>, the
+/// <see cref="Outbox"/> and the <see cref="TaskLeases"/> of long-running tasks. Every statement runs through Dapper (the prepared state upsert through ADO.NET).
 /// Thread-safe; one per process.
 /// </summary>
 internal sealed class StateDatabase
@@ -23,6 +23,7 @@ internal sealed class StateDatabase
         States = new TaskStateRecords(Connections, Dialect, options, time);
         Leases = new EntityLeases(Connections, Dialect.Leases, States, options, time);
         Outbox = new OutboxRecords(Connections, Dialect.Outbox, time);
+        TaskLeases = new TaskLeases(Connections, Dialect, time);
     }
 
     public TaskStateOptions Options { get; }
@@ -43,4 +44,7 @@ internal sealed class StateDatabase
     public EntityLeases Leases { get; }
 
     public OutboxRecords Outbox { get; }
+
+    /// <summary>The leases of long-running tasks (lease mode).</summary>
+    public TaskLeases TaskLeases { get; }
 }

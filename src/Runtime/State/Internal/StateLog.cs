@@ -38,4 +38,16 @@ internal static partial class StateLog
 
     [LoggerMessage(5011, LogLevel.Warning, "Outbox relay pass failed; trying again in {Delay}")]
     public static partial void OutboxRelayFailed(ILogger logger, Exception exception, TimeSpan delay);
+
+    [LoggerMessage(5012, LogLevel.Warning, "Task {TaskName} [{TaskId}]: its lease was lost ({Why}); its token is cancelled and its outcome will not be recorded")]
+    public static partial void LeaseLost(ILogger logger, string taskName, string taskId, string why);
+
+    [LoggerMessage(5013, LogLevel.Warning, "Task {TaskName} [{TaskId}]: could not {Change} its lease")]
+    public static partial void LeaseChangeFailed(ILogger logger, Exception exception, string taskName, string taskId, string change);
+
+    [LoggerMessage(5014, LogLevel.Warning, "Task {TaskName} [{TaskId}]: the lease of {Holder} expired (attempt {Attempt}); sent again to {Queue}")]
+    public static partial void LeaseReaped(ILogger logger, string taskName, string taskId, string holder, int attempt, string queue);
+
+    [LoggerMessage(5015, LogLevel.Information, "Task {TaskName} [{TaskId}] recorded as dead-lettered: its message could not be decoded ({Error})")]
+    public static partial void UndecodableRecorded(ILogger logger, string? taskName, string taskId, string error);
 }

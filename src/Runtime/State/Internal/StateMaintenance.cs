@@ -10,15 +10,18 @@ namespace TaskFlow.State.Internal;
 /// Background upkeep of the state store in every process that runs hosted services: applies the schema at
 /// start, deletes expired records every <see cref="TaskStateOptions.CleanupInterval"/>, and cancels running
 /// tasks that were revoked from another process (checked every <see cref="TaskStateOptions.RevokePollInterval"/>
-/// while tasks run here: one primary-key lookup of the running ids).
+/// while tasks run here: one primary-key lookup of the running ids), and sends again the long-running tasks whose
+/// lease expired (<see cref="LeaseReaper"/>, every <see cref="TaskStateOptions.LeaseReapInterval"/>).
 /// </summary>
 internal sealed class StateMaintenance : BackgroundService
 {
     private readonly TaskStateStore _store;
+    private readonly LeaseReaper _reaper;
 
     public StateMaintenance(TaskStateStore store)
     {
         _store = store;
+        _reaper = new LeaseReaper(store);
     }
 
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -41,11 +44,13 @@ internal sealed class StateMaintenance : BackgroundService
         var options = _store.Options;
         var time = _store.Database.Time;
         var nextCleanup = time.GetTimestamp();
+        var nextReap = time.GetTimestamp();
+        var tick = options.RevokePollInterval < options.LeaseReapInterval ? options.RevokePollInterval : options.LeaseReapInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(options.RevokePollInterval, time, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(tick, time, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -64,6 +69,19 @@ internal sealed class StateMaintenance : BackgroundService
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     StateLog.MaintenanceFailed(_store.Logger, ex, "revoke check");
+                }
+            }
+
+            if (time.GetTimestamp() >= nextReap)
+            {
+                nextReap = time.GetTimestamp() + (long)(options.LeaseReapInterval.TotalSeconds * time.TimestampFrequency);
+                try
+                {
+                    await _reaper.ReapAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    StateLog.MaintenanceFailed(_store.Logger, ex, "lease reaper");
                 }
             }
 

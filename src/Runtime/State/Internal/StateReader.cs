@@ -14,8 +14,8 @@ namespace TaskFlow.State.Internal;
 internal sealed class StateReader
 {
     private readonly TaskStateRecords _states;
-    private readonly Channel<(string TaskId, TaskCompletionSource<TaskState?> Answer)> _requests =
-        Channel.CreateUnbounded<(string, TaskCompletionSource<TaskState?>)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(string TaskId, TaskCompletionSource<KnownState?> Answer)> _requests =
+        Channel.CreateUnbounded<(string, TaskCompletionSource<KnownState?>)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly object _sync = new();
     private Task? _loop;
 
@@ -24,7 +24,7 @@ internal sealed class StateReader
         _states = states;
     }
 
-    public Task<TaskState?> ReadAsync(string taskId, CancellationToken cancellationToken)
+    public Task<KnownState?> ReadAsync(string taskId, CancellationToken cancellationToken)
     {
         if (_loop is null)
         {
@@ -34,7 +34,7 @@ internal sealed class StateReader
             }
         }
 
-        var answer = new TaskCompletionSource<TaskState?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answer = new TaskCompletionSource<KnownState?>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_requests.Writer.TryWrite((taskId, answer)))
         {
             answer.TrySetException(new ObjectDisposedException("TaskFlow state store reader is stopped"));
@@ -49,7 +49,7 @@ internal sealed class StateReader
     private async Task RunAsync()
     {
         var reader = _requests.Reader;
-        var batch = new List<(string TaskId, TaskCompletionSource<TaskState?> Answer)>();
+        var batch = new List<(string TaskId, TaskCompletionSource<KnownState?> Answer)>();
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();

@@ -56,13 +56,13 @@ internal sealed class StateRecorder : ITaskStateRecorder
 
     public TaskHandle Attach(TaskHandle handle) => handle with { Store = _store };
 
-    public async ValueTask<string?> FinalStateAsync(IncomingTask task, CancellationToken cancellationToken)
+    public async ValueTask<PriorRuns> PriorRunsAsync(IncomingTask task, CancellationToken cancellationToken)
     {
-        TaskState? state = null;
+        KnownState? known = null;
         try
         {
             // The idempotent consumer: one primary-key read (batched with concurrent ones).
-            state = await _store.Reader.ReadAsync(task.Id, cancellationToken).ConfigureAwait(false);
+            known = await _store.Reader.ReadAsync(task.Id, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is DbException or InvalidOperationException or TimeoutException)
         {
@@ -70,7 +70,9 @@ internal sealed class StateRecorder : ITaskStateRecorder
             StateLog.MaintenanceFailed(_store.Logger, ex, "idempotency check of " + task.Id);
         }
 
-        return state is { } known && known.IsFinal() ? known.ToWireName() : null;
+        return known is { } state
+            ? new PriorRuns(state.State.IsFinal() ? state.State.ToWireName() : null, state.Attempts)
+            : PriorRuns.None;
     }
 
     public async ValueTask<IRunRecord?> BeginRunAsync(IncomingTask task, string queue, CancellationToken cancellationToken)
@@ -78,11 +80,63 @@ internal sealed class StateRecorder : ITaskStateRecorder
         var run = new StoreRun(_store, _store.Running.Start(task.Id, cancellationToken), task, queue);
         if (_store.Options.RecordStarted)
         {
-            var started = _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, task.Retries + 1, task.Headers.EntityKey);
+            var started = _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, task.Attempt, task.Headers.EntityKey);
             await _store.Writer.WriteAsync(started, durable: false, CancellationToken.None).ConfigureAwait(false);
         }
 
         return run;
+    }
+
+    public async ValueTask<LeaseStart> AcquireLeaseAsync(IncomingTask task, string queue, CancellationToken cancellationToken)
+    {
+        var now = _store.Database.Now;
+        var lease = new LeaseRow
+        {
+            TaskId = task.Id,
+            TaskName = task.TaskName,
+            Queue = queue,
+            Holder = _store.Options.WorkerName,
+            // The copy a reaper sends: this message, counted as redelivered once more (its run here is then behind it).
+            Headers = HeaderJson.Write(HeaderCopy.Of(task.Headers.Raw, task.Headers.Redeliveries + 1)),
+            Body = task.Body.ToArray(),
+            Now = now,
+            ExpiresAt = now + _store.Options.LeaseDuration,
+        };
+
+        // Not caught: with the database unreachable the message is not acked; it is handed back and tried again.
+        var (token, attempt, skip) = await _store.Database.TaskLeases.AcquireAsync(
+            lease,
+            task.Retries,
+            attempt => _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, attempt, task.Headers.EntityKey),
+            cancellationToken).ConfigureAwait(false);
+        if (skip is not null)
+        {
+            return new LeaseStart(null, skip, task.Attempt);
+        }
+
+        task.Attempt = attempt;
+        var run = new StoreRun(_store, _store.Running.Start(task.Id, cancellationToken), task, queue);
+        return new LeaseStart(new LeasedRun(_store, run, task.TaskName, token), null, attempt);
+    }
+
+    public async ValueTask RecordUndecodableAsync(string taskId, string? taskName, string queue, string error)
+    {
+        try
+        {
+            if (taskName is not null && !_store.Tracks(taskName))
+            {
+                return;
+            }
+
+            var write = _store.NewWrite(taskId, taskName, queue, TaskState.DeadLettered, 1, error: error);
+            await _store.Writer.WriteAsync(write, durable: true, CancellationToken.None).ConfigureAwait(false);
+            StateLog.UndecodableRecorded(_store.Logger, taskName, taskId, error);
+        }
+        catch (Exception ex)
+        {
+            // Never throws: the message is dead-lettered either way.
+            StateLog.RecordFailed(_store.Logger, ex, taskName ?? "(unknown task)", taskId);
+        }
     }
 
     public async ValueTask RecordAsync(IncomingTask task, string queue, TaskDescriptor? descriptor, StateRecord record, object? result)
@@ -108,7 +162,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
                 }
             }
 
-            var write = _store.NewWrite(task.Id, task.TaskName, queue, record.State, task.Retries + 1, task.Headers.EntityKey, error, json);
+            var write = _store.NewWrite(task.Id, task.TaskName, queue, record.State, task.Attempt, task.Headers.EntityKey, error, json);
             await _store.Writer.WriteAsync(write, record.Durable && _store.Options.AckAfterStateCommit).ConfigureAwait(false);
         }
         catch (Exception ex)

@@ -9,7 +9,8 @@ internal sealed class StateRow
     /// <summary>The select list that reads a <c>task_state</c> row into these properties (both dialects' <see cref="TaskStateStatements.SelectInfo"/>).</summary>
     public const string Columns =
         "task_id AS TaskId, task_name AS TaskName, queue AS Queue, state AS State, entity_key AS EntityKey, attempts AS Attempts, worker AS Worker, " +
-        "error AS Error, result AS ResultJson, created_at AS CreatedAt, started_at AS StartedAt, completed_at AS CompletedAt, updated_at AS UpdatedAt, expires_at AS ExpiresAt";
+        "error AS Error, result AS ResultJson, created_at AS CreatedAt, started_at AS StartedAt, completed_at AS CompletedAt, updated_at AS UpdatedAt, expires_at AS ExpiresAt, " +
+        "progress_done AS ProgressDone, progress_total AS ProgressTotal, progress_message AS ProgressMessage, progress_at AS ProgressAt";
 
     public string TaskId { get; set; } = "";
 
@@ -39,6 +40,14 @@ internal sealed class StateRow
 
     public object? ExpiresAt { get; set; }
 
+    public object? ProgressDone { get; set; }
+
+    public object? ProgressTotal { get; set; }
+
+    public string? ProgressMessage { get; set; }
+
+    public object? ProgressAt { get; set; }
+
     public TaskStateInfo ToInfo() => new(
         TaskId,
         TaskName,
@@ -53,5 +62,16 @@ internal sealed class StateRow
         DbValues.ToTime(StartedAt),
         DbValues.ToTime(CompletedAt),
         DbValues.ToTime(UpdatedAt)!.Value,
-        DbValues.ToTime(ExpiresAt)!.Value);
+        DbValues.ToTime(ExpiresAt)!.Value)
+    {
+        Progress = ProgressAt is null or DBNull
+            ? null
+            : new TaskProgress(
+                ProgressDone is null or DBNull ? 0 : Convert.ToInt64(ProgressDone, CultureInfo.InvariantCulture),
+                ProgressTotal is null or DBNull ? null : Convert.ToInt64(ProgressTotal, CultureInfo.InvariantCulture),
+                ProgressMessage)
+            {
+                ReportedAt = DbValues.ToTime(ProgressAt),
+            },
+    };
 }

@@ -12,7 +12,9 @@ namespace TaskFlow.State.Internal;
 /// One run of a tracked task: its revoke tracking (a revoke cancels <see cref="Cancellation"/>) and its unit of work,
 /// the database transaction the task may open (<see cref="TaskContext.GetTransactionAsync(CancellationToken)"/>) in which
 /// the completion record is written and committed with the task's own work. Disposing rolls back a transaction that
-/// was not committed (the task threw) and ends the tracking.
+/// was not committed (the task threw) and ends the tracking. Progress reports are written at most once per
+/// <see cref="TaskStateOptions.ProgressInterval"/> (the latest report wins; the last one is written when the run ends);
+/// checkpoints go into the task's transaction when it opened one.
 /// </summary>
 internal sealed class StoreRun : IRunRecord
 {
@@ -20,8 +22,15 @@ internal sealed class StoreRun : IRunRecord
     private readonly RunningTasks.Running _running;
     private readonly IncomingTask _task;
     private readonly string _queue;
+    private readonly object _progressSync = new();
+    private readonly CancellationTokenSource _flushNow = new();
     private DbConnection? _connection;
     private DbTransaction? _transaction;
+    private TaskProgress? _pendingProgress;
+    private TaskProgress? _latestProgress;
+    private Task? _progressFlush;
+    private long _lastProgressWrite;
+    private bool _ended;
 
     public StoreRun(TaskStateStore store, RunningTasks.Running running, IncomingTask task, string queue)
     {
@@ -32,6 +41,21 @@ internal sealed class StoreRun : IRunRecord
     }
 
     public CancellationToken Cancellation => _running.Cancellation.Token;
+
+    public string TaskId => _task.Id;
+
+    /// <summary>Cancels the run's token without calling it revoked (its lease was lost).</summary>
+    public void Abort()
+    {
+        try
+        {
+            _running.Cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // the run is over
+        }
+    }
 
     public bool Revoked => _running.Revoked;
 
@@ -65,7 +89,20 @@ internal sealed class StoreRun : IRunRecord
             json = _store.SerializeResult(result);
         }
 
-        var write = _store.NewWrite(_task.Id, _task.TaskName, _queue, TaskState.Succeeded, _task.Retries + 1, _task.Headers.EntityKey, result: json);
+        // The last progress report goes into the same transaction: once the record is final, no later write may change it.
+        TaskProgress? latest;
+        lock (_progressSync)
+        {
+            latest = _latestProgress;
+            _pendingProgress = null;
+        }
+
+        if (latest is not null)
+        {
+            await _store.Database.States.WriteProgressInAsync(ProgressWrite(latest), _connection!, transaction, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        var write = _store.NewWrite(_task.Id, _task.TaskName, _queue, TaskState.Succeeded, _task.Attempt, _task.Headers.EntityKey, result: json);
         if (!await _store.Database.States.WriteInAsync(_connection!, transaction, write, CancellationToken.None).ConfigureAwait(false))
         {
             await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
@@ -81,8 +118,106 @@ internal sealed class StoreRun : IRunRecord
         return true;
     }
 
+    public ValueTask ReportProgressAsync(TaskProgress progress, CancellationToken cancellationToken)
+    {
+        lock (_progressSync)
+        {
+            if (_ended)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            // The latest report wins; one flush loop writes it when the interval since the last write has passed.
+            _pendingProgress = progress;
+            _latestProgress = progress;
+            _progressFlush ??= Task.Run(FlushProgressAsync, CancellationToken.None);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask SaveCheckpointAsync(string json, CancellationToken cancellationToken)
+    {
+        var write = NewRunWrite();
+        write.Checkpoint = json;
+        await _store.Database.States.WriteCheckpointAsync(write, _connection, _transaction, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<string?> LoadCheckpointAsync(CancellationToken cancellationToken) =>
+        await _store.Database.States.ReadCheckpointAsync(_task.Id, _connection, _transaction, cancellationToken).ConfigureAwait(false);
+
+    private RunWrite NewRunWrite()
+    {
+        var now = _store.Database.Now;
+        return new RunWrite
+        {
+            TaskId = _task.Id,
+            TaskName = _task.TaskName,
+            Queue = _queue,
+            Attempts = _task.Attempt,
+            Worker = _store.Options.WorkerName,
+            Now = now,
+            ExpiresAt = now + _store.Options.UnfinishedExpiry,
+        };
+    }
+
+    private RunWrite ProgressWrite(TaskProgress progress)
+    {
+        var write = NewRunWrite();
+        write.Done = progress.Done;
+        write.Total = progress.Total;
+        write.Message = progress.Message is { Length: > 1000 } text ? text[..1000] + "..." : progress.Message;
+        return write;
+    }
+
+    private async Task FlushProgressAsync()
+    {
+        var time = _store.Database.Time;
+        while (true)
+        {
+            var wait = _store.Options.ProgressInterval - time.GetElapsedTime(_lastProgressWrite);
+            if (wait > TimeSpan.Zero && _lastProgressWrite != 0)
+            {
+                try
+                {
+                    await Task.Delay(wait, time, _flushNow.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // the run ended: write the last report now
+                }
+            }
+
+            TaskProgress? next;
+            lock (_progressSync)
+            {
+                next = _pendingProgress;
+                _pendingProgress = null;
+                if (next is null)
+                {
+                    _progressFlush = null;
+                    return;
+                }
+            }
+
+            try
+            {
+                await _store.Database.States.WriteProgressAsync(ProgressWrite(next), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // Progress is for people watching: a failed write is logged, the task goes on.
+                StateLog.MaintenanceFailed(_store.Logger, ex, "progress of " + _task.Id);
+            }
+
+            _lastProgressWrite = time.GetTimestamp();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        // First the task's transaction (rolled back unless committed): a checkpoint written in it holds the state row,
+        // which the last progress write below needs.
         if (_transaction is { } transaction)
         {
             await transaction.DisposeAsync().ConfigureAwait(false);
@@ -93,6 +228,20 @@ internal sealed class StoreRun : IRunRecord
             await connection.DisposeAsync().ConfigureAwait(false);
         }
 
+        Task? flush;
+        lock (_progressSync)
+        {
+            _ended = true;
+            flush = _progressFlush;
+        }
+
+        if (flush is not null)
+        {
+            await _flushNow.CancelAsync().ConfigureAwait(false);
+            await flush.ConfigureAwait(false);
+        }
+
+        _flushNow.Dispose();
         _running.Dispose();
     }
 }

@@ -42,10 +42,10 @@ internal sealed class TaskStateRecords
         }
     }
 
-    /// <summary>The states of many tasks in one query (missing ids are absent from the result).</summary>
-    public async Task<Dictionary<string, TaskState>> ReadManyAsync(IReadOnlyList<string> taskIds, CancellationToken cancellationToken)
+    /// <summary>The states and attempt counts of many tasks in one query (missing ids are absent from the result).</summary>
+    public async Task<Dictionary<string, KnownState>> ReadManyAsync(IReadOnlyList<string> taskIds, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<string, TaskState>(taskIds.Count, StringComparer.Ordinal);
+        var result = new Dictionary<string, KnownState>(taskIds.Count, StringComparer.Ordinal);
         var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -54,7 +54,9 @@ internal sealed class TaskStateRecords
                 var rows = await connection.QueryAsync<IdState>(new CommandDefinition(_sql.SelectAmong, new { Ids = chunk }, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 foreach (var row in rows)
                 {
-                    result[row.TaskId] = (TaskState)Convert.ToInt32(row.State, CultureInfo.InvariantCulture);
+                    result[row.TaskId] = new KnownState(
+                        (TaskState)Convert.ToInt32(row.State, CultureInfo.InvariantCulture),
+                        row.Attempts is null or DBNull ? 0 : Convert.ToInt32(row.Attempts, CultureInfo.InvariantCulture));
                 }
             }
         }
@@ -110,6 +112,51 @@ internal sealed class TaskStateRecords
     {
         var rows = await connection.ExecuteAsync(new CommandDefinition(_sql.Upsert, write, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows > 0;
+    }
+
+    /// <summary>Records a running task's progress (never on a final record), on its own connection.</summary>
+    public async Task WriteProgressAsync(RunWrite write, CancellationToken cancellationToken)
+    {
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(_sql.UpsertProgress, write, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Records a task's last progress in its own transaction (with its completion record).</summary>
+    public Task WriteProgressInAsync(RunWrite write, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(_sql.UpsertProgress, write, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Saves a task's checkpoint (never on a final record): in the task's transaction when given, else on its own.</summary>
+    public async Task WriteCheckpointAsync(RunWrite write, DbConnection? connection, DbTransaction? transaction, CancellationToken cancellationToken)
+    {
+        if (connection is not null)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(_sql.UpsertCheckpoint, write, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return;
+        }
+
+        var own = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (own.ConfigureAwait(false))
+        {
+            await own.ExecuteAsync(new CommandDefinition(_sql.UpsertCheckpoint, write, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A task's last checkpoint (JSON) or <c>null</c>: in the task's transaction when given (it sees its own uncommitted checkpoint).</summary>
+    public async Task<string?> ReadCheckpointAsync(string taskId, DbConnection? connection, DbTransaction? transaction, CancellationToken cancellationToken)
+    {
+        if (connection is not null)
+        {
+            return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(_sql.SelectCheckpoint, new { TaskId = taskId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+
+        var own = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (own.ConfigureAwait(false))
+        {
+            return await own.ExecuteScalarAsync<string?>(new CommandDefinition(_sql.SelectCheckpoint, new { TaskId = taskId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Revokes one task; returns <c>false</c> when it had already finished.</summary>
@@ -172,5 +219,7 @@ internal sealed class TaskStateRecords
         public string TaskId { get; set; } = "";
 
         public object? State { get; set; }
+
+        public object? Attempts { get; set; }
     }
 }

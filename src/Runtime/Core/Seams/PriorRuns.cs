@@ -1,0 +1,9 @@
+namespace TaskFlow.Core;
+
+/// <summary>What the state store knows of a task before it runs (<see cref="ITaskStateRecorder.PriorRunsAsync"/>).</summary>
+/// <param name="FinalState">The wire name of its state when that is final (the message is skipped), else <c>null</c>.</param>
+/// <param name="Attempts">Runs counted so far (0 when the store knows nothing).</param>
+internal readonly record struct PriorRuns(string? FinalState, int Attempts)
+{
+    public static PriorRuns None => default;
+}
