@@ -39,7 +39,9 @@ public sealed class DeliveryTests
         foreach (var (key, due) in sent)
         {
             (arrived[key] - due).ShouldBeGreaterThanOrEqualTo(-15, $"{key} ran before its countdown"); // clock granularity
-            (arrived[key] - due).ShouldBeLessThan(1500, $"{key} was much later than due");
+            // Not stuck in a delay level; a loose bound: each level hop is a broker dead-letter round, and under a loaded
+            // CI machine (every test assembly at once) 2.5 s through several levels came 1.5 s late once.
+            (arrived[key] - due).ShouldBeLessThan(5000, $"{key} was much later than due");
         }
 
         host.Recorder.Records.Select(r => r.Key).ShouldBe(delays.OrderBy(d => d).Select(d => $"d{d}"));
