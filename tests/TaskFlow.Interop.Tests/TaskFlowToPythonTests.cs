@@ -212,6 +212,32 @@ public sealed class TaskFlowToPythonTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DelayAsync_InsideATrace_CarriesTraceparent_WhichCeleryAcceptsAndPassesThrough()
+    {
+        using var source = new System.Diagnostics.ActivitySource("TaskFlow.Interop.Tests");
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == source.Name,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        TaskHandle handle;
+        string traceparent;
+        using (var request = source.StartActivity("web request")!)
+        {
+            traceparent = request.Id!;
+            handle = await Tasks.Record.DelayAsync(
+                "traced", 0, 0, false, null, [], new Dictionary<string, int>(), new InteropPayload("t", 0, DateTimeOffset.UtcNow, Guid.Empty));
+        }
+
+        var record = await _celery!.WaitForRecordAsync(handle.Id, Timeout);
+        record.GetProperty("request").GetProperty("traceparent").GetString().ShouldBe(traceparent);
+        await _celery.WaitForLogAsync($"Task interop.record[{handle.Id}] succeeded", Timeout);
+        AssertNoCeleryErrors();
+    }
+
+    [Fact]
     public async Task ApplyAsync_AlreadyExpired_IsDiscardedByCelery()
     {
         var expired = await Tasks.Record.ApplyAsync(

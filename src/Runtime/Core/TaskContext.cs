@@ -15,6 +15,8 @@ namespace TaskFlow;
 /// </summary>
 public sealed class TaskContext
 {
+    private static readonly AsyncLocal<TaskContext?> Ambient = new();
+
     internal TaskContext(
         string taskId,
         string taskName,
@@ -47,6 +49,12 @@ public sealed class TaskContext
         Checkpoints = new TaskCheckpoints(this, serializerOptions);
         Progress = new ProgressReporter(this);
     }
+
+    /// <summary>
+    /// The task running on this asynchronous flow, or <c>null</c> outside a task (Celery's <c>current_task</c>). A task
+    /// sent while another runs gets that task as its parent and its root as root (Celery's <c>parent_id</c>/<c>root_id</c>).
+    /// </summary>
+    public static TaskContext? Current => Ambient.Value;
 
     /// <summary>The task id; stable across retries and redeliveries.</summary>
     public string TaskId { get; }
@@ -173,4 +181,7 @@ public sealed class TaskContext
     /// is dead-lettered. Without a countdown the policy's backoff applies.
     /// </summary>
     public TaskRetryException Retry(TimeSpan? countdown = null, Exception? reason = null) => new(TaskName, countdown, reason);
+
+    /// <summary>Makes <paramref name="context"/> the current task of this asynchronous flow (the executor, around a run).</summary>
+    internal static void SetCurrent(TaskContext? context) => Ambient.Value = context;
 }

@@ -9,7 +9,7 @@ namespace TaskFlow.Core;
 /// A received task message, decoded from Celery protocol v2 headers and a JSON body <c>[args, kwargs, embed]</c>:
 /// the headers once into <see cref="TaskHeaders"/>, the body into a pooled <see cref="JsonDocument"/> (disposed with this).
 /// </summary>
-internal sealed class IncomingTask : IDisposable
+internal sealed class IncomingTask : IDisposable, IReadOnlyList<KeyValuePair<string, object?>>
 {
     private readonly JsonDocument _document;
 
@@ -56,6 +56,36 @@ internal sealed class IncomingTask : IDisposable
         Headers = Headers with { Retries = retries };
         Attempt = Headers.RunsBefore + 1;
     }
+
+    /// <summary>The queue it is processed from (set by the processor; for the log scope).</summary>
+    public string? Queue { get; set; }
+
+    // The log scope around its processing (TaskProcessor): the task itself, so the scope allocates nothing. Read when a
+    // line is logged: the attempt is the one the executor settled, the trace id the current span's.
+    int IReadOnlyCollection<KeyValuePair<string, object?>>.Count => 5;
+
+    KeyValuePair<string, object?> IReadOnlyList<KeyValuePair<string, object?>>.this[int index] => index switch
+    {
+        0 => new("TaskId", Id),
+        1 => new("TaskName", TaskName),
+        2 => new("TaskAttempt", Attempt),
+        3 => new("TaskQueue", Queue),
+        4 => new("TraceId", System.Diagnostics.Activity.Current?.TraceId.ToHexString()),
+        _ => throw new ArgumentOutOfRangeException(nameof(index)),
+    };
+
+    IEnumerator<KeyValuePair<string, object?>> IEnumerable<KeyValuePair<string, object?>>.GetEnumerator()
+    {
+        IReadOnlyList<KeyValuePair<string, object?>> scope = this;
+        for (var i = 0; i < scope.Count; i++)
+        {
+            yield return scope[i];
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => ((IEnumerable<KeyValuePair<string, object?>>)this).GetEnumerator();
+
+    public override string ToString() => $"task {TaskName} [{Id}] attempt {Attempt} on {Queue}";
 
     public void Dispose() => _document.Dispose();
 

@@ -68,6 +68,10 @@ internal sealed class TaskEnvelope
     {
         var id = options?.TaskId ?? NewTaskId();
         var queue = options?.Queue ?? task.Queue ?? flow.DefaultQueue;
+        // Sent from inside a running task: that task is the parent, its root the root (as Celery fills them in).
+        var current = TaskContext.Current;
+        var parentId = options?.ParentId ?? current?.TaskId;
+        var rootId = options?.RootId ?? (options?.ParentId is null ? current?.RootId ?? current?.TaskId : null) ?? parentId ?? id;
 
         var buffer = new ArrayBufferWriter<byte>(256);
         string argsRepr;
@@ -109,7 +113,7 @@ internal sealed class TaskEnvelope
             [MessageHeaders.TimeLimit] = options?.TimeLimit is null && options?.SoftTimeLimit is null
                 ? NoTimeLimits
                 : new List<object?> { Seconds(options?.TimeLimit), Seconds(options?.SoftTimeLimit) },
-            [MessageHeaders.RootId] = options?.RootId ?? options?.ParentId ?? id,
+            [MessageHeaders.RootId] = rootId,
             [MessageHeaders.ArgsRepr] = argsRepr,
             [MessageHeaders.KwargsRepr] = "{}",
             [MessageHeaders.Origin] = origin,
@@ -125,7 +129,7 @@ internal sealed class TaskEnvelope
             headers[MessageHeaders.Expires] = FormatTime(x);
         }
 
-        if (options?.ParentId is { } parent)
+        if (parentId is { } parent)
         {
             headers[MessageHeaders.ParentId] = parent;
         }
@@ -152,6 +156,13 @@ internal sealed class TaskEnvelope
 
                 headers[key] = value;
             }
+        }
+
+        // The trace context of the sending span (TaskFlow's "send" span, or the caller's own when nobody listens to
+        // TaskFlow's source): the worker's span joins that trace.
+        if (System.Diagnostics.Activity.Current is { } activity)
+        {
+            Internal.Telemetry.Inject(activity, headers);
         }
 
         return new TaskEnvelope(id, task.Name, queue, headers, buffer.WrittenMemory, options?.Priority, eta, options?.EntityKey);

@@ -159,6 +159,12 @@ internal sealed class TaskExecutor
         }
 
         Runs.Begin(message.Id);
+        var running = Telemetry.Running.Enabled;
+        if (running)
+        {
+            Telemetry.Running.Add(1, Telemetry.Tags(task.Name, queue));
+        }
+
         try
         {
             var outcome = await RunInScopeAsync(message, queue, task, arguments, run, cancellationToken).ConfigureAwait(false);
@@ -177,6 +183,11 @@ internal sealed class TaskExecutor
         }
         finally
         {
+            if (running)
+            {
+                Telemetry.Running.Add(-1, Telemetry.Tags(task.Name, queue));
+            }
+
             Runs.End(message.Id);
             if (run is not null)
             {
@@ -225,6 +236,8 @@ internal sealed class TaskExecutor
             };
             try
             {
+                // TaskContext.Current for the task's code: a task it sends gets it as parent (and its root as root).
+                TaskContext.SetCurrent(context);
                 var pending = task.Invoker(new TaskInvocation(arguments, context));
                 object? result;
                 if (hard is { } hardLimit && !pending.IsCompleted)

@@ -48,5 +48,11 @@ public static class MessageHeaders
 
     /// <summary>The entity the task works on (<c>SendOptions.EntityKey</c>), for the state store and for people reading queues.</summary>
     public const string EntityKey = "x-taskflow-entity";
+
+    /// <summary>W3C trace context of the span that sent the task (<see href="https://www.w3.org/TR/trace-context/"/>); the worker's span joins that trace. Celery ignores it.</summary>
+    public const string TraceParent = "traceparent";
+
+    /// <summary>W3C trace state that goes with <see cref="TraceParent"/>, when the sender had any.</summary>
+    public const string TraceState = "tracestate";
 #pragma warning restore CS1591
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -37,7 +38,21 @@ internal sealed class TaskClient : ITaskClient
     {
         ArgumentNullException.ThrowIfNull(task);
         var now = _time.GetUtcNow();
+        // The producer span (none unless someone listens to TaskFlow's source); the envelope carries its trace context.
+        using var activity = Telemetry.Source.HasListeners()
+            ? Telemetry.Source.StartActivity("send " + (options?.Queue ?? task.Queue ?? _options.DefaultQueue), ActivityKind.Producer)
+            : null;
         var envelope = TaskEnvelope.Create(task, arguments, options, _options, now, Origin);
+        if (activity is not null)
+        {
+            activity.SetTag(Telemetry.MessagingSystem, Telemetry.System);
+            activity.SetTag(Telemetry.Operation, "send");
+            activity.SetTag(Telemetry.OperationName, "send");
+            activity.SetTag(Telemetry.Destination, envelope.Queue);
+            activity.SetTag(Telemetry.MessageId, envelope.Id);
+            activity.SetTag(Telemetry.TaskName, envelope.TaskName);
+        }
+
         if (envelope.Eta is { } eta && eta - now > _sender.MaxDelay)
         {
             throw new ArgumentOutOfRangeException(
@@ -52,8 +67,15 @@ internal sealed class TaskClient : ITaskClient
         }
         catch (Exception ex) when (!_sender.RunsInline)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            activity?.SetTag("error.type", ex.GetType().FullName);
             await _recorder.SendFailedAsync(envelope, ex).ConfigureAwait(false);
             throw;
+        }
+
+        if (Telemetry.Sent.Enabled)
+        {
+            Telemetry.Sent.Add(1, Telemetry.Tags(envelope.TaskName, envelope.Queue));
         }
 
         await _recorder.AfterSendAsync(envelope, CancellationToken.None).ConfigureAwait(false);

@@ -74,6 +74,13 @@ internal sealed class TaskProcessor
     public async ValueTask<Settlement> ProcessAsync(IncomingTask message, string queue, TimeSpan? maxDelay, TaskSlots? slots, CancellationToken abort, EarlyAck early = default)
     {
         var started = Stopwatch.GetTimestamp();
+        // The consumer span, in the trace the message carries (null unless someone listens to TaskFlow's source).
+        using var activity = Telemetry.Source.HasListeners()
+            ? Telemetry.Source.StartActivity("process " + queue, ActivityKind.Consumer, Telemetry.Extract(message.Headers.Raw))
+            : null;
+        // Every line logged while it is processed (TaskFlow's and the task's own) carries the task: the message is the scope's state.
+        message.Queue = queue;
+        using var scope = _logger.BeginScope(message);
         var outcome = await _executor.ExecuteAsync(message, queue, maxDelay, abort, slots, early).ConfigureAwait(false);
         var policy = outcome.Task is { } task ? _options.RetryPolicyOf(task) : RetryPolicy.None;
         var settlement = SettlementPolicy.Decide(outcome, message.Headers, message.Attempt, policy, abort.IsCancellationRequested, Random.Shared);
@@ -86,7 +93,9 @@ internal sealed class TaskProcessor
             await _recorder.RecordAsync(message, queue, outcome.Task, record, outcome.Result).ConfigureAwait(false);
         }
 
-        LogOutcome(message, outcome, settlement, Stopwatch.GetElapsedTime(started));
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        LogOutcome(message, outcome, settlement, elapsed);
+        Observe(activity, message, queue, outcome, settlement, elapsed);
         if (outcome.Lease is { } lease)
         {
             settlement = await SettleLeasedAsync(lease, settlement).ConfigureAwait(false);
@@ -94,6 +103,60 @@ internal sealed class TaskProcessor
 
         return settlement;
     }
+
+    /// <summary>The consumer span's attributes and status, and the outcome metrics.</summary>
+    private static void Observe(Activity? activity, IncomingTask message, string queue, TaskOutcome outcome, in Settlement settlement, TimeSpan elapsed)
+    {
+        if (activity is null && !Telemetry.Processed.Enabled && !Telemetry.Duration.Enabled)
+        {
+            return;
+        }
+
+        var name = OutcomeName(outcome, settlement);
+        if (activity is not null)
+        {
+            activity.SetTag(Telemetry.MessagingSystem, Telemetry.System);
+            activity.SetTag(Telemetry.Operation, "process");
+            activity.SetTag(Telemetry.OperationName, "process");
+            activity.SetTag(Telemetry.Destination, queue);
+            activity.SetTag(Telemetry.MessageId, message.Id);
+            activity.SetTag(Telemetry.TaskName, message.TaskName);
+            activity.SetTag(Telemetry.Attempt, message.Attempt);
+            activity.SetTag(Telemetry.Outcome, name);
+            if (outcome.Exception is { } exception)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, exception.Message);
+                activity.SetTag("error.type", exception.GetType().FullName);
+            }
+            else if (settlement.Kind == SettlementKind.DeadLetter)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, settlement.Reason);
+                activity.SetTag("error.type", settlement.Reason);
+            }
+        }
+
+        var tags = Telemetry.Tags(message.TaskName, queue, name);
+        Telemetry.Processed.Add(1, tags);
+        Telemetry.Duration.Record(elapsed.TotalSeconds, tags);
+    }
+
+    /// <summary>The outcome attribute: what became of one delivery.</summary>
+    internal static string OutcomeName(TaskOutcome outcome, in Settlement settlement) => settlement.Kind switch
+    {
+        SettlementKind.RetryAfter => "retried",
+        SettlementKind.DeferUntil => "deferred",
+        SettlementKind.DeadLetter => "dead_lettered",
+        SettlementKind.HandBack or SettlementKind.Requeue => "handed_back",
+        _ => outcome.Kind switch
+        {
+            TaskOutcomeKind.Succeeded => "succeeded",
+            TaskOutcomeKind.Skipped => "skipped",
+            TaskOutcomeKind.Expired => "expired",
+            TaskOutcomeKind.Revoked => "revoked",
+            TaskOutcomeKind.Failed => "failed",
+            _ => "acked",
+        },
+    };
 
     /// <summary>
     /// Lease mode: the message was acked when the run started. What is left for the transport is only a copy to send

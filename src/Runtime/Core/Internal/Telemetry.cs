@@ -1,0 +1,99 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Reflection;
+using TaskFlow.Protocol;
+
+namespace TaskFlow.Core.Internal;
+
+/// <summary>
+/// TaskFlow's activity source and meter (<see cref="TaskFlowTelemetry.Name"/>), following the OpenTelemetry messaging
+/// semantic conventions: a producer span per send and a consumer span per run, linked across processes by the W3C
+/// <c>traceparent</c>/<c>tracestate</c> message headers. Without listeners nothing is created (one flag check).
+/// </summary>
+internal static class Telemetry
+{
+    private static readonly string? Version = typeof(Telemetry).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+
+    public static readonly ActivitySource Source = new(TaskFlowTelemetry.Name, Version);
+
+    public static readonly Meter Meter = new(TaskFlowTelemetry.Name, Version);
+
+    /// <summary>Tasks sent (confirmed by the transport), by task and queue.</summary>
+    public static readonly Counter<long> Sent = Meter.CreateCounter<long>("taskflow.tasks.sent", "{task}", "Tasks sent and confirmed by the transport");
+
+    /// <summary>Deliveries processed, by task, queue and outcome (succeeded, failed, retried, dead_lettered, expired, revoked, skipped, deferred, handed_back).</summary>
+    public static readonly Counter<long> Processed = Meter.CreateCounter<long>("taskflow.tasks.processed", "{task}", "Task deliveries processed, by outcome");
+
+    /// <summary>From receipt to settlement decision, seconds, by task, queue and outcome.</summary>
+    public static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("taskflow.task.duration", "s", "Time from receiving a task to deciding its settlement (state read, slot wait and run)");
+
+    /// <summary>Tasks running now, by task and queue.</summary>
+    public static readonly UpDownCounter<long> Running = Meter.CreateUpDownCounter<long>("taskflow.tasks.running", "{task}", "Tasks running in this process");
+
+    public const string MessagingSystem = "messaging.system";
+    public const string Operation = "messaging.operation.type";
+    public const string OperationName = "messaging.operation.name";
+    public const string Destination = "messaging.destination.name";
+    public const string MessageId = "messaging.message.id";
+    public const string TaskName = "taskflow.task.name";
+    public const string Attempt = "taskflow.task.attempt";
+    public const string Outcome = "taskflow.task.outcome";
+    public const string Queue = "taskflow.queue";
+
+    /// <summary>The messaging system attribute of TaskFlow's spans: its transport (RabbitMQ is the only one).</summary>
+    public const string System = "rabbitmq";
+
+    /// <summary>Writes the W3C trace context of <paramref name="activity"/> into message headers, so the consumer's span joins its trace.</summary>
+    public static void Inject(Activity activity, IDictionary<string, object?> headers)
+    {
+        if (activity.IdFormat != ActivityIdFormat.W3C || activity.Id is not { } id)
+        {
+            return;
+        }
+
+        headers[MessageHeaders.TraceParent] = id;
+        if (activity.TraceStateString is { Length: > 0 } state)
+        {
+            headers[MessageHeaders.TraceState] = state;
+        }
+    }
+
+    /// <summary>The trace context a message carries, or <c>default</c> (a Celery client's message starts a new trace).</summary>
+    public static ActivityContext Extract(IReadOnlyDictionary<string, object?> headers) =>
+        Text(headers, MessageHeaders.TraceParent) is { } parent
+        && ActivityContext.TryParse(parent, Text(headers, MessageHeaders.TraceState), isRemote: true, out var context)
+            ? context
+            : default;
+
+    private static string? Text(IReadOnlyDictionary<string, object?> headers, string name) =>
+        headers.TryGetValue(name, out var value) ? value switch
+        {
+            byte[] bytes => global::System.Text.Encoding.UTF8.GetString(bytes),
+            string text => text,
+            _ => null,
+        } : null;
+
+    /// <summary>The attributes of the task metrics.</summary>
+    public static TagList Tags(string taskName, string queue)
+    {
+        var tags = new TagList
+        {
+            { TaskName, taskName },
+            { Queue, queue },
+        };
+        return tags;
+    }
+
+    public static TagList Tags(string taskName, string queue, string outcome)
+    {
+        var tags = new TagList
+        {
+            { TaskName, taskName },
+            { Queue, queue },
+            { Outcome, outcome },
+        };
+        return tags;
+    }
+}
