@@ -142,6 +142,26 @@ public sealed class TelemetryTests
         line.Scope["TaskQueue"].ShouldBe("telemetry");
     }
 
+    [Fact]
+    public async Task A_retry_is_logged_at_information_without_its_stack_and_the_final_failure_as_an_error_with_it()
+    {
+        var logs = new ScopeCapturingProvider();
+        await using var provider = Eager(logs);
+        var tasks = provider.GetRequiredService<TelemetryTasks.Client>();
+        var key = Guid.NewGuid().ToString("N");
+
+        var handle = await tasks.Flaky.DelayAsync(key, 1);
+        await Should.ThrowAsync<InvalidOperationException>(async () => await tasks.Fail.DelayAsync("final " + key));
+
+        var retry = logs.Events.Single(e => e.EventId == 4007 && e.Message.Contains(handle.Id, StringComparison.Ordinal));
+        retry.Level.ShouldBe(LogLevel.Information);
+        retry.Exception.ShouldBeNull("a retry is expected: no stack trace");
+        retry.Message.ShouldContain("(System.TimeoutException: flaky " + key + ")");
+        var failure = logs.Events.Single(e => e.EventId == 4002 && e.Message.Contains("telemetry.fail", StringComparison.Ordinal));
+        failure.Level.ShouldBe(LogLevel.Error);
+        failure.Exception.ShouldBeOfType<InvalidOperationException>().Message.ShouldBe("final " + key);
+    }
+
     /// <summary>Every TaskFlow span stopped while it listens.</summary>
     private sealed class SpanRecorder : IDisposable
     {
@@ -218,6 +238,8 @@ public sealed class TelemetryTests
 
         public ConcurrentQueue<(string Message, Dictionary<string, object?> Scope)> Lines { get; } = new();
 
+        public ConcurrentQueue<(int EventId, LogLevel Level, Exception? Exception, string Message)> Events { get; } = new();
+
         public ILogger CreateLogger(string categoryName) => new Logger(this);
 
         public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
@@ -249,6 +271,7 @@ public sealed class TelemetryTests
                     },
                     scope);
                 owner.Lines.Enqueue((formatter(state, exception), scope));
+                owner.Events.Enqueue((eventId.Id, logLevel, exception, formatter(state, exception)));
             }
         }
     }

@@ -27,8 +27,10 @@ internal static partial class Log
     [LoggerMessage(4006, LogLevel.Warning, "Task {TaskName} [{TaskId}] was cancelled by worker shutdown; returned to the queue")]
     public static partial void TaskAbandoned(ILogger logger, string taskName, string taskId);
 
-    [LoggerMessage(4007, LogLevel.Warning, "Task {TaskName} [{TaskId}] failed; retry {Retry} in {Delay}")]
-    public static partial void TaskRetrying(ILogger logger, Exception exception, string taskName, string taskId, int retry, TimeSpan delay);
+    // A retry is expected: Information, the exception's type and message without its stack (the final failure, 4002,
+    // is an Error with the stack).
+    [LoggerMessage(4007, LogLevel.Information, "Task {TaskName} [{TaskId}] failed ({ExceptionType}: {ExceptionMessage}); retry {Retry} in {Delay}")]
+    public static partial void TaskRetrying(ILogger logger, string taskName, string taskId, string? exceptionType, string? exceptionMessage, int retry, TimeSpan delay);
 
     [LoggerMessage(4005, LogLevel.Information, "Task {TaskName} [{TaskId}] not run: {Detail}")]
     public static partial void TaskExpired(ILogger logger, string taskName, string taskId, string detail);

@@ -246,7 +246,7 @@ internal sealed class TaskProcessor
                 Log.TaskAbandoned(_logger, message.TaskName, message.Id);
                 break;
             case TaskOutcomeKind.Failed when settlement.Kind == SettlementKind.RetryAfter:
-                Log.TaskRetrying(_logger, outcome.Exception!, message.TaskName, message.Id, settlement.Retries, settlement.Delay);
+                Log.TaskRetrying(_logger, message.TaskName, message.Id, outcome.Exception?.GetType().FullName, outcome.Exception?.Message, settlement.Retries, settlement.Delay);
                 break;
             case TaskOutcomeKind.Failed:
                 Log.TaskFailed(_logger, settlement.Exception!, message.TaskName, message.Id, settlement.Retries);

@@ -58,6 +58,7 @@ internal sealed class BrokerConnections : IAsyncDisposable
             connection.ConnectionShutdownAsync += OnShutdownAsync;
             connection.RecoverySucceededAsync += OnRecoveredAsync;
             connection.ConnectionBlockedAsync += OnBlockedAsync;
+            connection.ConnectionUnblockedAsync += OnUnblockedAsync;
             RabbitMqLog.Connected(_logger, role, connection.Endpoint.ToString());
             Volatile.Write(ref _connections[(int)role], connection);
             return connection;
@@ -118,6 +119,12 @@ internal sealed class BrokerConnections : IAsyncDisposable
     private Task OnRecoveredAsync(object sender, AsyncEventArgs args)
     {
         RabbitMqLog.ConnectionRecovered(_logger);
+        return Task.CompletedTask;
+    }
+
+    private Task OnUnblockedAsync(object sender, AsyncEventArgs args)
+    {
+        RabbitMqLog.ConnectionUnblocked(_logger);
         return Task.CompletedTask;
     }
 

@@ -18,6 +18,9 @@ internal static partial class RabbitMqLog
     [LoggerMessage(1004, LogLevel.Warning, "RabbitMQ blocked the connection: {Reason}")]
     public static partial void ConnectionBlocked(ILogger logger, string reason);
 
+    [LoggerMessage(1006, LogLevel.Information, "RabbitMQ unblocked the connection")]
+    public static partial void ConnectionUnblocked(ILogger logger);
+
     [LoggerMessage(1005, LogLevel.Debug, "Closing a RabbitMQ connection or channel failed")]
     public static partial void CloseFailed(ILogger logger, Exception exception);
 
