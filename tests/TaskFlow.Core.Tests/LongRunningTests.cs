@@ -397,6 +397,8 @@ public sealed class LongRunningTests
             return ValueTask.CompletedTask;
         }
 
+        public ValueTask<bool> ReopenAsync(IncomingTask task, CancellationToken cancellationToken) => ValueTask.FromResult(true);
+
         public void Skipped(IncomingTask task, string detail) => Records.Enqueue($"{task.Id}:skipped:{detail}");
     }
 

@@ -44,6 +44,17 @@ public static partial class StateTasks
         throw new InvalidOperationException("boom: " + key);
     }
 
+    /// <summary>Fails on its first run only (no retries: the first failure dead-letters it).</summary>
+    [Task(Name = "state_tests.fail_once")]
+    public static void FailOnce(string key)
+    {
+        Count(key);
+        if (Runs[key] == 1)
+        {
+            throw new InvalidOperationException("first run of " + key + " fails");
+        }
+    }
+
     [Task(Name = "state_tests.retry_once")]
     public static int RetryOnce(string key, TaskContext context)
     {

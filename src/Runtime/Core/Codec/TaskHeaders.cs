@@ -30,6 +30,12 @@ internal sealed record TaskHeaders(
     /// </summary>
     public int Redeliveries { get; init; }
 
+    /// <summary>
+    /// The message is a dead letter TaskFlow wrote (it carries <c>x-taskflow-reason</c>) that has been moved back to a
+    /// work queue: a re-drive. With a state store the task's final failed or dead-lettered record is reopened for it.
+    /// </summary>
+    public bool IsRedrive { get; init; }
+
     /// <summary>Runs before this one as far as the message tells: <see cref="Retries"/> + <see cref="Redeliveries"/>.</summary>
     public int RunsBefore => Retries + Redeliveries;
 
@@ -61,6 +67,7 @@ internal sealed record TaskHeaders(
         {
             Redeliveries = Math.Max(0, HeaderValues.Int32(raw, MessageHeaders.Redeliveries))
                 + Math.Max(HeaderValues.Int32(raw, MessageHeaders.DeliveryCount), redelivered ? 1 : 0),
+            IsRedrive = raw.ContainsKey(MessageHeaders.DeadLetterReason),
         };
     }
 

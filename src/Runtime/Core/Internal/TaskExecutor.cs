@@ -93,6 +93,22 @@ internal sealed class TaskExecutor
         if (tracked)
         {
             var prior = await _recorder.PriorRunsAsync(message, cancellationToken).ConfigureAwait(false);
+            if (prior.FinalState is "failed" or "dead_lettered" && headers.IsRedrive)
+            {
+                // A dead letter moved back to the queue: it runs once more (one copy, if the re-drive copied it twice).
+                if (!await _recorder.ReopenAsync(message, cancellationToken).ConfigureAwait(false))
+                {
+                    return new TaskOutcome(TaskOutcomeKind.Skipped, task, Detail: "re-driven already (another copy of this dead letter reopened it)");
+                }
+
+                prior = prior with { FinalState = null };
+            }
+            else if (prior.Known && prior.FinalState is null && headers.IsRedrive && !message.Redelivered)
+            {
+                // Another copy of the same dead letter reopened the task and runs (or is about to run) it.
+                return new TaskOutcome(TaskOutcomeKind.Skipped, task, Detail: "re-driven already (another copy of this dead letter runs it)");
+            }
+
             if (prior.FinalState is { } final)
             {
                 // The idempotent consumer: a task already final is acked and skipped.

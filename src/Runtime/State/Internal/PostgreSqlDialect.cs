@@ -192,7 +192,8 @@ internal static class PostgreSqlDialect
                 ON CONFLICT (task_id) DO UPDATE SET checkpoint_json = EXCLUDED.checkpoint_json, updated_at = EXCLUDED.updated_at
                 WHERE t.state < 10
                 """,
-            SelectCheckpoint: $"SELECT checkpoint_json FROM {s}.task_state WHERE task_id = @TaskId");
+            SelectCheckpoint: $"SELECT checkpoint_json FROM {s}.task_state WHERE task_id = @TaskId",
+            Reopen: $"UPDATE {s}.task_state SET state = 0, error = NULL, result = NULL, completed_at = NULL, updated_at = @Now, expires_at = @ExpiresAt WHERE task_id = @TaskId AND state IN (11, 14)");
     }
 
     private static TaskLeaseStatements TaskLeases(string s) => new(

@@ -207,7 +207,8 @@ internal static class SqlServerDialect
                 INSERT (task_id, task_name, queue, state, attempts, worker, created_at, started_at, updated_at, expires_at, checkpoint_json)
                 VALUES (@TaskId, @TaskName, @Queue, 1, @Attempts, @Worker, @Now, @Now, @Now, @ExpiresAt, @Checkpoint);
             """,
-        SelectCheckpoint: $"SELECT checkpoint_json FROM {s}.[task_state] WHERE task_id = @TaskId");
+        SelectCheckpoint: $"SELECT checkpoint_json FROM {s}.[task_state] WHERE task_id = @TaskId",
+        Reopen: $"UPDATE {s}.[task_state] SET state = 0, error = NULL, result = NULL, completed_at = NULL, updated_at = @Now, expires_at = @ExpiresAt WHERE task_id = @TaskId AND state IN (11, 14)");
 
     private static TaskLeaseStatements TaskLeases(string s) => new(
         // HOLDLOCK: the match and the insert are atomic, so two workers taking over the same expired lease serialize.

@@ -71,7 +71,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
         }
 
         return known is { } state
-            ? new PriorRuns(state.State.IsFinal() ? state.State.ToWireName() : null, state.Attempts)
+            ? new PriorRuns(state.State.IsFinal() ? state.State.ToWireName() : null, state.Attempts, Known: true)
             : PriorRuns.None;
     }
 
@@ -171,6 +171,9 @@ internal sealed class StateRecorder : ITaskStateRecorder
             StateLog.RecordFailed(_store.Logger, ex, task.TaskName, task.Id);
         }
     }
+
+    public async ValueTask<bool> ReopenAsync(IncomingTask task, CancellationToken cancellationToken) =>
+        await _store.Database.States.ReopenAsync(task.Id, cancellationToken).ConfigureAwait(false);
 
     public void Skipped(IncomingTask task, string detail) => StateLog.TaskSkipped(_store.Logger, task.TaskName, task.Id, detail);
 }

@@ -159,6 +159,17 @@ internal sealed class TaskStateRecords
         }
     }
 
+    /// <summary>Reopens a failed or dead-lettered task for a re-drive; <c>false</c> when it was in another state (another copy reopened it).</summary>
+    public async Task<bool> ReopenAsync(string taskId, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await connection.ExecuteAsync(new CommandDefinition(_sql.Reopen, new { TaskId = taskId, Now = now, ExpiresAt = now + _options.UnfinishedExpiry }, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+        }
+    }
+
     /// <summary>Revokes one task; returns <c>false</c> when it had already finished.</summary>
     public async Task<bool> RevokeAsync(string taskId, string reason, CancellationToken cancellationToken)
     {

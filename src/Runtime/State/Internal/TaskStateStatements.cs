@@ -12,6 +12,7 @@ namespace TaskFlow.State.Internal;
 /// <param name="UpsertProgress">Records a running task's progress (<c>@Done</c>, <c>@Total</c>, <c>@Message</c>), inserting a started record when there is none; never on a final record.</param>
 /// <param name="UpsertCheckpoint">Saves a task's checkpoint (<c>@Checkpoint</c>, JSON), inserting a started record when there is none; never on a final record.</param>
 /// <param name="SelectCheckpoint">A task's last checkpoint.</param>
+/// <param name="Reopen">A re-driven dead letter: moves a failed or dead-lettered record back to pending (rows 0: it was not).</param>
 internal sealed record TaskStateStatements(
     string Select,
     string SelectAmong,
@@ -23,4 +24,5 @@ internal sealed record TaskStateStatements(
     string DeleteExpired,
     string UpsertProgress,
     string UpsertCheckpoint,
-    string SelectCheckpoint);
+    string SelectCheckpoint,
+    string Reopen);
