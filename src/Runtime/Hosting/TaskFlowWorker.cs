@@ -68,6 +68,18 @@ public sealed class TaskFlowWorker : BackgroundService
     /// <summary>Completes when every queue has a consumer registered with the broker.</summary>
     public Task Started => _started.Task;
 
+    /// <summary>Deliveries being processed now, over every queue (retired consumers' tasks included).</summary>
+    public int InFlight
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _running.Sum(c => c.InFlight) + _retired.Sum(r => r.Consumer.InFlight);
+            }
+        }
+    }
+
     /// <summary>The queues this worker consumes, resolved from options (or from the registered tasks when none are configured).</summary>
     public IReadOnlyList<WorkerQueueOptions> Queues => ResolveQueues();
 

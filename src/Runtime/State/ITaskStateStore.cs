@@ -39,4 +39,7 @@ public interface ITaskStateStore : ITaskStateReader
 
     /// <summary>The whole schema as a SQL script.</summary>
     string GetSchemaScript();
+
+    /// <summary>The workers that recorded themselves (heartbeat every <see cref="TaskStateOptions.WorkerHeartbeatInterval"/>): running, stopped, or lost (not seen for three intervals).</summary>
+    Task<IReadOnlyList<WorkerInfo>> GetWorkersAsync(CancellationToken cancellationToken = default);
 }

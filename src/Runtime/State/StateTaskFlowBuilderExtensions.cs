@@ -73,6 +73,7 @@ public static class StateTaskFlowBuilderExtensions
         services.AddSingleton<ITaskStateStore>(sp => sp.GetRequiredService<TaskStateStore>());
         services.Replace(ServiceDescriptor.Singleton<ITaskStateRecorder>(sp => sp.GetRequiredService<TaskStateStore>().Recorder));
         services.AddSingleton<IHostedService>(sp => new StateMaintenance(sp.GetRequiredService<TaskStateStore>()));
+        services.AddSingleton<IHostedService>(sp => new WorkerHeartbeat(sp.GetRequiredService<TaskStateStore>(), sp));
         services.AddSingleton<IHostedService>(sp => new OutboxRelay(
             sp.GetRequiredService<TaskStateStore>(),
             sp.GetRequiredService<ActiveSender>().Sender,

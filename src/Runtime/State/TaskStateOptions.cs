@@ -105,6 +105,13 @@ public sealed class TaskStateOptions
     /// <value>Default 5 minutes.</value>
     public TimeSpan OutboxMaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How often a worker records itself in the store (name, host, process, queues, tasks in flight: <see cref="ITaskStateStore.GetWorkersAsync"/>);
+    /// a worker not seen for three intervals is reported lost.
+    /// </summary>
+    /// <value>Default 10 s.</value>
+    public TimeSpan WorkerHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How often a worker checks whether a running task has been revoked from another process.</summary>
     /// <value>Default 1 s.</value>
     public TimeSpan RevokePollInterval { get; set; } = TimeSpan.FromSeconds(1);
@@ -205,9 +212,9 @@ public sealed class TaskStateOptions
             errors.Add("TaskFlow state store: batch sizes out of range (CleanupBatchSize 1-100000, WriteBatchSize 1-10000 and <= WriteQueueCapacity, OutboxBatchSize 1-10000).");
         }
 
-        if (ResultExpiry <= TimeSpan.Zero || UnfinishedExpiry <= TimeSpan.Zero || OutboxPollInterval <= TimeSpan.Zero || RevokePollInterval <= TimeSpan.Zero || EntityLeaseDuration <= TimeSpan.Zero || LeaseDuration <= TimeSpan.Zero || LeaseReapInterval <= TimeSpan.Zero || ProgressInterval < TimeSpan.Zero || OutboxMaxRetryDelay <= TimeSpan.Zero || CleanupInterval < TimeSpan.Zero)
+        if (ResultExpiry <= TimeSpan.Zero || UnfinishedExpiry <= TimeSpan.Zero || OutboxPollInterval <= TimeSpan.Zero || RevokePollInterval <= TimeSpan.Zero || EntityLeaseDuration <= TimeSpan.Zero || LeaseDuration <= TimeSpan.Zero || LeaseReapInterval <= TimeSpan.Zero || ProgressInterval < TimeSpan.Zero || WorkerHeartbeatInterval <= TimeSpan.Zero || OutboxMaxRetryDelay <= TimeSpan.Zero || CleanupInterval < TimeSpan.Zero)
         {
-            errors.Add("TaskFlow state store: ResultExpiry, UnfinishedExpiry, OutboxPollInterval, RevokePollInterval, EntityLeaseDuration, LeaseDuration, LeaseReapInterval and OutboxMaxRetryDelay must be positive; CleanupInterval and ProgressInterval zero or positive.");
+            errors.Add("TaskFlow state store: ResultExpiry, UnfinishedExpiry, OutboxPollInterval, RevokePollInterval, EntityLeaseDuration, LeaseDuration, LeaseReapInterval, WorkerHeartbeatInterval and OutboxMaxRetryDelay must be positive; CleanupInterval and ProgressInterval zero or positive.");
         }
 
         foreach (var (task, policy) in Tasks)

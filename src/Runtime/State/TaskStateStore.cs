@@ -214,6 +214,14 @@ public sealed class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsyncDispos
     public async Task<(int Current, int Required)> GetSchemaVersionAsync(CancellationToken cancellationToken = default) =>
         (await Database.Schema.GetVersionAsync(cancellationToken).ConfigureAwait(false), Database.Schema.LatestVersion);
 
+    /// <summary>
+    /// The workers that recorded themselves (every <see cref="TaskStateOptions.WorkerHeartbeatInterval"/>): running,
+    /// stopped gracefully, or lost (no heartbeat for three intervals: killed, crashed or cut off). Workers not seen for
+    /// <see cref="TaskStateOptions.UnfinishedExpiry"/> are deleted by cleanup.
+    /// </summary>
+    public Task<IReadOnlyList<WorkerInfo>> GetWorkersAsync(CancellationToken cancellationToken = default) =>
+        Database.Workers.ListAsync(Options.WorkerHeartbeatInterval, cancellationToken);
+
     /// <summary>The whole schema as a SQL script, for review or for operators who apply it themselves.</summary>
     public string GetSchemaScript() => Database.Dialect.Script();
 

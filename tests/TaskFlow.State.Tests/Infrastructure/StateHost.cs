@@ -57,7 +57,8 @@ public sealed class StateHost : IAsyncDisposable
         bool hostedServices = true,
         int concurrency = 4,
         Action<TaskFlowOptions>? flow = null,
-        Action<RabbitMqOptions>? rabbit = null)
+        Action<RabbitMqOptions>? rabbit = null,
+        string? workerName = null)
     {
         var db = Databases.Get(database);
         var ownsSchema = schema is null;
@@ -88,6 +89,11 @@ public sealed class StateHost : IAsyncDisposable
             taskflow.AddWorker(w =>
             {
                 w.AddQueue(queue, concurrency: concurrency, prefetch: concurrency * 2);
+                if (workerName is not null)
+                {
+                    w.WorkerName = workerName;
+                }
+
                 w.ShutdownGracePeriod = TimeSpan.FromSeconds(2);
             });
         }

@@ -21,6 +21,7 @@ public static class WorkerProcess
             ["TASKFLOW_STATE_QUEUE"] = queue,
             ["TASKFLOW_STATE_MODE"] = mode,
             ["TASKFLOW_TEST_AMQP"] = TestEnvironment.BrokerUri.ToString(),
+            ["TASKFLOW_STATE_HEARTBEAT_MS"] = "300",
         };
         var worker = ChildProcess.Start(
             Dotnet.StartInfo([Dotnet.AppNextToTests("TaskFlow.State.Worker.dll")], AppContext.BaseDirectory, environment),

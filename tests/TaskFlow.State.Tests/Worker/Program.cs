@@ -42,6 +42,10 @@ builder.Services.AddTaskFlow().UseRabbitMq(o =>
 {
     o.UsePostgreSql(NpgsqlDataSource.Create(connectionString));
     o.Schema = schema;
+    if (Environment.GetEnvironmentVariable("TASKFLOW_STATE_HEARTBEAT_MS") is { Length: > 0 } heartbeat)
+    {
+        o.WorkerHeartbeatInterval = TimeSpan.FromMilliseconds(int.Parse(heartbeat, System.Globalization.CultureInfo.InvariantCulture));
+    }
 }).AddWorker(w => w.AddQueue(queue, concurrency: 1, prefetch: 1));
 if (mode == "kill-after-commit")
 {

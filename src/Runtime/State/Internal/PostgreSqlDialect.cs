@@ -17,6 +17,7 @@ internal static class PostgreSqlDialect
         Leases: Leases(schema),
         Outbox: Outbox(schema),
         TaskLeases: TaskLeases(schema),
+        Workers: Workers(schema),
         ScriptSeparator: ";",
         ScriptNow: "now()");
 
@@ -123,6 +124,23 @@ internal static class PostgreSqlDialect
                 // the reaper's claim: TaskLeases.ClaimExpired
                 $"CREATE INDEX ix_task_lease_expires_at ON {s}.task_lease (expires_at)",
             ]),
+            new Migration(3, "worker heartbeats",
+            [
+                $"""
+                CREATE TABLE {s}.worker (
+                    name         varchar(255) NOT NULL PRIMARY KEY,
+                    host         varchar(255) NOT NULL,
+                    pid          integer      NOT NULL,
+                    version      varchar(64)  NULL,
+                    queues       text         NOT NULL,
+                    concurrency  integer      NOT NULL,
+                    in_flight    integer      NOT NULL,
+                    started_at   timestamptz  NOT NULL,
+                    last_seen_at timestamptz  NOT NULL,
+                    stopped_at   timestamptz  NULL
+                )
+                """,
+            ]),
         ]);
 
     /// <summary>The task states with their state's name, for people querying the database.</summary>
@@ -195,6 +213,18 @@ internal static class PostgreSqlDialect
             SelectCheckpoint: $"SELECT checkpoint_json FROM {s}.task_state WHERE task_id = @TaskId",
             Reopen: $"UPDATE {s}.task_state SET state = 0, error = NULL, result = NULL, completed_at = NULL, updated_at = @Now, expires_at = @ExpiresAt WHERE task_id = @TaskId AND state IN (11, 14)");
     }
+
+    private static WorkerStatements Workers(string s) => new(
+        Upsert: $"""
+            INSERT INTO {s}.worker AS w (name, host, pid, version, queues, concurrency, in_flight, started_at, last_seen_at, stopped_at)
+            VALUES (@Name, @Host, @ProcessId, @Version, @Queues, @Concurrency, @InFlight, @StartedAt, @Now, NULL)
+            ON CONFLICT (name) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, version = EXCLUDED.version, queues = EXCLUDED.queues,
+                concurrency = EXCLUDED.concurrency, in_flight = EXCLUDED.in_flight, started_at = EXCLUDED.started_at,
+                last_seen_at = EXCLUDED.last_seen_at, stopped_at = NULL
+            """,
+        Stop: $"UPDATE {s}.worker SET stopped_at = @Now, last_seen_at = @Now, in_flight = 0 WHERE name = @Name",
+        SelectAll: $"SELECT name AS Name, host AS Host, pid AS ProcessId, version AS Version, queues AS Queues, concurrency AS Concurrency, in_flight AS InFlight, started_at AS StartedAt, last_seen_at AS LastSeenAt, stopped_at AS StoppedAt FROM {s}.worker ORDER BY name",
+        DeleteGone: $"DELETE FROM {s}.worker WHERE last_seen_at < @Before");
 
     private static TaskLeaseStatements TaskLeases(string s) => new(
         // ON CONFLICT locks the existing row first, so two workers taking over the same expired lease serialize: the

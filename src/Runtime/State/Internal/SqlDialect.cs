@@ -16,6 +16,7 @@ namespace TaskFlow.State.Internal;
 /// <param name="Leases">Entity leases, and the unfinished tasks of an entity.</param>
 /// <param name="Outbox">The transactional outbox.</param>
 /// <param name="TaskLeases">The leases of long-running tasks (lease mode).</param>
+/// <param name="Workers">Worker heartbeats.</param>
 /// <param name="ScriptSeparator">What ends a statement in <see cref="Script"/>.</param>
 /// <param name="ScriptNow">The current time in SQL, for the version rows of <see cref="Script"/>.</param>
 internal sealed record SqlDialect(
@@ -26,6 +27,7 @@ internal sealed record SqlDialect(
     EntityLeaseStatements Leases,
     OutboxStatements Outbox,
     TaskLeaseStatements TaskLeases,
+    WorkerStatements Workers,
     string ScriptSeparator,
     string ScriptNow)
 {

@@ -22,6 +22,7 @@ internal static class SqlServerDialect
             Leases: Leases(s),
             Outbox: Outbox(s),
             TaskLeases: TaskLeases(s),
+            Workers: Workers(s),
             ScriptSeparator: "GO",
             ScriptNow: "SYSDATETIMEOFFSET()");
     }
@@ -147,6 +148,22 @@ internal static class SqlServerDialect
                 """,
                 $"CREATE INDEX ix_task_lease_expires_at ON {s}.[task_lease] (expires_at)",
             ]),
+            new Migration(3, "worker heartbeats",
+            [
+                $"""
+                CREATE TABLE {s}.[worker] (
+                    name         nvarchar(255)     NOT NULL CONSTRAINT pk_worker PRIMARY KEY,
+                    host         nvarchar(255)     NOT NULL,
+                    pid          int               NOT NULL,
+                    version      nvarchar(64)      NULL,
+                    queues       nvarchar(max)     NOT NULL,
+                    concurrency  int               NOT NULL,
+                    in_flight    int               NOT NULL,
+                    started_at   datetimeoffset(7) NOT NULL,
+                    last_seen_at datetimeoffset(7) NOT NULL,
+                    stopped_at   datetimeoffset(7) NULL)
+                """,
+            ]),
         ]);
 
     private static TaskStateStatements States(string s) => new(
@@ -209,6 +226,19 @@ internal static class SqlServerDialect
             """,
         SelectCheckpoint: $"SELECT checkpoint_json FROM {s}.[task_state] WHERE task_id = @TaskId",
         Reopen: $"UPDATE {s}.[task_state] SET state = 0, error = NULL, result = NULL, completed_at = NULL, updated_at = @Now, expires_at = @ExpiresAt WHERE task_id = @TaskId AND state IN (11, 14)");
+
+    private static WorkerStatements Workers(string s) => new(
+        Upsert: $"""
+            MERGE {s}.[worker] WITH (HOLDLOCK) AS w
+            USING (SELECT @Name AS name) AS src ON w.name = src.name
+            WHEN MATCHED THEN UPDATE SET host = @Host, pid = @ProcessId, version = @Version, queues = @Queues, concurrency = @Concurrency,
+                in_flight = @InFlight, started_at = @StartedAt, last_seen_at = @Now, stopped_at = NULL
+            WHEN NOT MATCHED THEN INSERT (name, host, pid, version, queues, concurrency, in_flight, started_at, last_seen_at, stopped_at)
+                VALUES (@Name, @Host, @ProcessId, @Version, @Queues, @Concurrency, @InFlight, @StartedAt, @Now, NULL);
+            """,
+        Stop: $"UPDATE {s}.[worker] SET stopped_at = @Now, last_seen_at = @Now, in_flight = 0 WHERE name = @Name",
+        SelectAll: $"SELECT name AS Name, host AS Host, pid AS ProcessId, version AS Version, queues AS Queues, concurrency AS Concurrency, in_flight AS InFlight, started_at AS StartedAt, last_seen_at AS LastSeenAt, stopped_at AS StoppedAt FROM {s}.[worker] ORDER BY name",
+        DeleteGone: $"DELETE FROM {s}.[worker] WHERE last_seen_at < @Before");
 
     private static TaskLeaseStatements TaskLeases(string s) => new(
         // HOLDLOCK: the match and the insert are atomic, so two workers taking over the same expired lease serialize.

@@ -24,6 +24,7 @@ internal sealed class StateDatabase
         Leases = new EntityLeases(Connections, Dialect.Leases, States, options, time);
         Outbox = new OutboxRecords(Connections, Dialect.Outbox, time);
         TaskLeases = new TaskLeases(Connections, Dialect, time);
+        Workers = new WorkerRecords(Connections, Dialect.Workers, time);
     }
 
     public TaskStateOptions Options { get; }
@@ -47,4 +48,7 @@ internal sealed class StateDatabase
 
     /// <summary>The leases of long-running tasks (lease mode).</summary>
     public TaskLeases TaskLeases { get; }
+
+    /// <summary>Worker heartbeats.</summary>
+    public WorkerRecords Workers { get; }
 }

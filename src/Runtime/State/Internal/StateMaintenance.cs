@@ -93,6 +93,7 @@ internal sealed class StateMaintenance : BackgroundService
                     var started = Stopwatch.GetTimestamp();
                     // Bounded per pass (100 batches); the next pass goes on where this one stopped.
                     var deleted = await _store.Database.States.CleanupAsync(100, stoppingToken).ConfigureAwait(false);
+                    await _store.Database.Workers.DeleteGoneAsync(time.GetUtcNow() - options.UnfinishedExpiry, stoppingToken).ConfigureAwait(false);
                     if (deleted > 0)
                     {
                         StateLog.CleanedUp(_store.Logger, deleted, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
