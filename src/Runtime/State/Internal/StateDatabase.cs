@@ -23,7 +23,7 @@ internal sealed class StateDatabase
         States = new TaskStateRecords(Connections, Dialect, options, time);
         Leases = new EntityLeases(Connections, Dialect.Leases, States, options, time);
         Outbox = new OutboxRecords(Connections, Dialect.Outbox, time);
-        TaskLeases = new TaskLeases(Connections, Dialect, time);
+        TaskLeases = new TaskLeases(Connections, Dialect.TaskLeases, States, time);
         Workers = new WorkerRecords(Connections, Dialect.Workers, time);
     }
 

@@ -18,14 +18,14 @@ internal sealed class TaskLeases
 {
     private readonly StateConnections _connections;
     private readonly TaskLeaseStatements _sql;
-    private readonly TaskStateStatements _states;
+    private readonly TaskStateRecords _states;
     private readonly TimeProvider _time;
 
-    public TaskLeases(StateConnections connections, SqlDialect dialect, TimeProvider time)
+    public TaskLeases(StateConnections connections, TaskLeaseStatements sql, TaskStateRecords states, TimeProvider time)
     {
         _connections = connections;
-        _sql = dialect.TaskLeases;
-        _states = dialect.States;
+        _sql = sql;
+        _states = states;
         _time = time;
     }
 
@@ -46,17 +46,15 @@ internal sealed class TaskLeases
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var known = (await connection.QueryAsync<PriorRow>(new CommandDefinition(_states.SelectAmong, new { Ids = new[] { lease.TaskId } }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).FirstOrDefault();
                 var attempts = 0;
-                if (known is not null)
+                if (await _states.ReadInAsync(connection, transaction, lease.TaskId, cancellationToken).ConfigureAwait(false) is { } known)
                 {
-                    var state = (TaskState)Convert.ToInt32(known.State, CultureInfo.InvariantCulture);
-                    if (state.IsFinal())
+                    if (known.State.IsFinal())
                     {
-                        return (0, 0, state.ToWireName());
+                        return (0, 0, known.State.ToWireName());
                     }
 
-                    attempts = known.Attempts is null or DBNull ? 0 : Convert.ToInt32(known.Attempts, CultureInfo.InvariantCulture);
+                    attempts = known.Attempts;
                 }
 
                 lease.Attempt = Math.Max(retries, attempts) + 1;
@@ -67,8 +65,7 @@ internal sealed class TaskLeases
                     return (0, 0, $"its lease is held by {holder?.Holder ?? "another worker"} until {DbValues.ToTime(holder?.ExpiresAt):O}");
                 }
 
-                var changed = await connection.ExecuteAsync(new CommandDefinition(_states.Upsert, started(lease.Attempt), transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                if (changed == 0)
+                if (!await _states.WriteInAsync(connection, transaction, started(lease.Attempt), cancellationToken).ConfigureAwait(false))
                 {
                     // Final since the read above (completed or revoked meanwhile): no run, no lease (rolled back).
                     return (0, 0, "final");
@@ -131,15 +128,6 @@ internal sealed class TaskLeases
     /// <summary>Deletes a claimed lease in the reaper's transaction.</summary>
     public Task DeleteAsync(DbConnection connection, DbTransaction transaction, LeaseRow lease, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(_sql.Release, new { lease.TaskId, lease.Token }, transaction, cancellationToken: cancellationToken));
-
-    private sealed class PriorRow
-    {
-        public string TaskId { get; set; } = "";
-
-        public object? State { get; set; }
-
-        public object? Attempts { get; set; }
-    }
 
     private sealed class HolderRow
     {

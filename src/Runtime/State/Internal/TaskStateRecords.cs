@@ -54,14 +54,19 @@ internal sealed class TaskStateRecords
                 var rows = await connection.QueryAsync<IdState>(new CommandDefinition(_sql.SelectAmong, new { Ids = chunk }, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 foreach (var row in rows)
                 {
-                    result[row.TaskId] = new KnownState(
-                        (TaskState)Convert.ToInt32(row.State, CultureInfo.InvariantCulture),
-                        row.Attempts is null or DBNull ? 0 : Convert.ToInt32(row.Attempts, CultureInfo.InvariantCulture));
+                    result[row.TaskId] = row.ToKnown();
                 }
             }
         }
 
         return result;
+    }
+
+    /// <summary>The state and attempt count of one task read in the caller's transaction (the lease's take), or <c>null</c>.</summary>
+    public async Task<KnownState?> ReadInAsync(DbConnection connection, DbTransaction transaction, string taskId, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<IdState>(new CommandDefinition(_sql.SelectAmong, new { Ids = new[] { taskId } }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.FirstOrDefault()?.ToKnown();
     }
 
     /// <summary>The whole record of one task, or <c>null</c>.</summary>
@@ -232,5 +237,9 @@ internal sealed class TaskStateRecords
         public object? State { get; set; }
 
         public object? Attempts { get; set; }
+
+        public KnownState ToKnown() => new(
+            (TaskState)Convert.ToInt32(State, CultureInfo.InvariantCulture),
+            Attempts is null or DBNull ? 0 : Convert.ToInt32(Attempts, CultureInfo.InvariantCulture));
     }
 }
