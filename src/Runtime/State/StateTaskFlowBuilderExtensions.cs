@@ -71,6 +71,7 @@ public static class StateTaskFlowBuilderExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<ITaskStateStore>(sp => sp.GetRequiredService<TaskStateStore>());
+        services.AddSingleton<ITaskFlowHealthPart>(sp => new StoreHealthPart(sp.GetRequiredService<TaskStateStore>()));
         services.Replace(ServiceDescriptor.Singleton<ITaskStateRecorder>(sp => sp.GetRequiredService<TaskStateStore>().Recorder));
         services.AddSingleton<IHostedService>(sp => new StateMaintenance(sp.GetRequiredService<TaskStateStore>()));
         services.AddSingleton<IHostedService>(sp => new WorkerHeartbeat(sp.GetRequiredService<TaskStateStore>(), sp));

@@ -24,6 +24,7 @@ internal static class CoreServices
         }
 
         registry = new TaskRegistry();
+        registry.Add(Probes.ProbeTask.Descriptor);
         services.AddSingleton(registry);
         services.AddOptions<TaskFlowOptions>().ValidateOnStart().PostConfigure(options =>
         {
