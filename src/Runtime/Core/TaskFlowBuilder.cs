@@ -115,13 +115,19 @@ public sealed class TaskFlowBuilder
         Services.AddOptions<TaskFlowProbeOptions>().ValidateOnStart();
         Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TaskFlowProbeOptions>, Core.Probes.ProbeOptionsValidator>());
         Services.AddSingleton(sp => new Core.Probes.ProbeMonitor(sp.GetRequiredService<TimeProvider>()));
+        Services.AddSingleton<Core.Probes.QueueHeartbeat>();
         Services.AddSingleton<IHostedService>(sp => new Core.Probes.ProbeService(
             sp.GetRequiredService<ITaskClient>(),
             Registry,
             sp.GetRequiredService<IOptions<TaskFlowOptions>>().Value,
             sp.GetRequiredService<IOptions<TaskFlowProbeOptions>>().Value,
             sp.GetRequiredService<Core.Probes.ProbeMonitor>(),
+            sp.GetRequiredService<Core.Probes.QueueHeartbeat>(),
+            sp.GetService<IQueueStatsReader>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow.Probe")));
+        Services.AddSingleton<ITaskFlowHealthPart>(sp => new Core.Probes.QueueHealthPart(
+            sp.GetRequiredService<Core.Probes.QueueHeartbeat>(),
+            sp.GetRequiredService<IOptions<TaskFlowProbeOptions>>().Value));
         Services.AddSingleton<ITaskFlowHealthPart>(sp => new Core.Probes.ProbeHealthPart(
             sp.GetRequiredService<Core.Probes.ProbeMonitor>(),
             sp.GetRequiredService<IOptions<TaskFlowProbeOptions>>().Value));

@@ -24,10 +24,14 @@ internal sealed class ProbeService : BackgroundService
     private readonly TaskFlowOptions _flow;
     private readonly TaskFlowProbeOptions _options;
     private readonly ProbeMonitor _monitor;
+    private readonly QueueHeartbeat _heartbeat;
+    private readonly IQueueStatsReader? _stats;
     private readonly ILogger _logger;
 
-    public ProbeService(ITaskClient client, TaskRegistry registry, TaskFlowOptions flow, TaskFlowProbeOptions options, ProbeMonitor monitor, ILogger logger)
+    public ProbeService(ITaskClient client, TaskRegistry registry, TaskFlowOptions flow, TaskFlowProbeOptions options, ProbeMonitor monitor, QueueHeartbeat heartbeat, IQueueStatsReader? stats, ILogger logger)
     {
+        _heartbeat = heartbeat;
+        _stats = stats;
         _client = client;
         _registry = registry;
         _flow = flow;
@@ -43,12 +47,14 @@ internal sealed class ProbeService : BackgroundService
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         ProbeGauge.Add(_monitor);
+        _heartbeat.Start();
         return base.StartAsync(cancellationToken);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         ProbeGauge.Remove(_monitor);
+        _heartbeat.Stop();
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -56,7 +62,43 @@ internal sealed class ProbeService : BackgroundService
     {
         var queues = ProbedQueues;
         ProbeLog.ProbeStarted(_logger, string.Join(", ", queues), _options.Interval);
-        return Task.WhenAll(queues.Select(queue => Task.Run(() => ProbeQueueAsync(_monitor.Of(queue), stoppingToken), CancellationToken.None)));
+        var loops = queues.Select(queue => Task.Run(() => ProbeQueueAsync(_monitor.Of(queue), stoppingToken), CancellationToken.None)).ToList();
+        if (_stats is not null)
+        {
+            loops.Add(Task.Run(() => SampleQueuesAsync(queues, _stats, stoppingToken), CancellationToken.None));
+        }
+
+        return Task.WhenAll(loops);
+    }
+
+    /// <summary>The queue heartbeat: the broker's figures of every probed queue, every interval.</summary>
+    private async Task SampleQueuesAsync(IReadOnlyList<string> queues, IQueueStatsReader stats, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                _heartbeat.Update(await stats.ReadAsync(queues, stoppingToken).ConfigureAwait(false), _monitor.Now);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _heartbeat.Failed($"{ex.GetType().Name}: {ex.Message}");
+                ProbeLog.QueueFiguresFailed(_logger, ex.GetType().Name, ex.Message);
+            }
+
+            try
+            {
+                await Task.Delay(_options.Interval, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
     }
 
     private async Task ProbeQueueAsync(QueueProbe probe, CancellationToken stoppingToken)
