@@ -54,6 +54,7 @@ internal static class CoreServices
             sp.GetRequiredService<ITaskStateRecorder>(),
             sp.GetRequiredService<IOptions<TaskFlowOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow.Tasks"),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow.Tasks.Summary"),
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new ActiveSender(SenderOf(sp)));
         services.TryAddSingleton<ITaskClient>(sp => new TaskClient(
