@@ -77,6 +77,24 @@ internal sealed class OutboxRecords
         }
     }
 
+    /// <summary>How many messages wait for the relay, and when the oldest waiting transaction was written (for the outbox gauges).</summary>
+    public async Task<(long Messages, DateTimeOffset? Oldest)> GetBacklogAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var row = await connection.QuerySingleAsync<BacklogRow>(new CommandDefinition(_sql.SelectBacklog, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return (Convert.ToInt64(row.Messages, CultureInfo.InvariantCulture), DbValues.ToTime(row.Oldest));
+        }
+    }
+
+    private sealed class BacklogRow
+    {
+        public object? Messages { get; set; }
+
+        public object? Oldest { get; set; }
+    }
+
     private sealed class ClaimRow
     {
         public object? Id { get; set; }

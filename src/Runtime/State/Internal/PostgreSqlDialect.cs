@@ -285,5 +285,6 @@ internal static class PostgreSqlDialect
         SelectFailures: $"""
             SELECT id AS Id, created_at AS CreatedAt, attempts AS Attempts, next_attempt_at AS NextAttemptAt, last_error AS LastError
             FROM {s}.outbox_transaction WHERE attempts > 0 ORDER BY id LIMIT 20
-            """);
+            """,
+        SelectBacklog: $"SELECT (SELECT COUNT(*) FROM {s}.outbox_message) AS Messages, (SELECT MIN(created_at) FROM {s}.outbox_transaction) AS Oldest");
 }

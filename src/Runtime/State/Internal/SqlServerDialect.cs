@@ -311,5 +311,6 @@ internal static class SqlServerDialect
         SelectFailures: $"""
             SELECT TOP (20) id AS Id, created_at AS CreatedAt, attempts AS Attempts, next_attempt_at AS NextAttemptAt, last_error AS LastError
             FROM {s}.[outbox_transaction] WITH (READPAST) WHERE attempts > 0 ORDER BY id
-            """);
+            """,
+        SelectBacklog: $"SELECT (SELECT COUNT_BIG(*) FROM {s}.[outbox_message] WITH (READPAST)) AS Messages, (SELECT MIN(created_at) FROM {s}.[outbox_transaction] WITH (READPAST)) AS Oldest");
 }

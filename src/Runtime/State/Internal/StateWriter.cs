@@ -124,6 +124,7 @@ internal sealed class StateWriter : IAsyncDisposable
             try
             {
                 await _states.WriteAsync(rows, _stop.Token).ConfigureAwait(false);
+                StateMetrics.WriteBatchSize.Record(rows.Count);
                 foreach (var write in writes)
                 {
                     write.Committed?.TrySetResult();
