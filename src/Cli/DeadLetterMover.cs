@@ -56,7 +56,7 @@ internal static class DeadLetterMover
                     if (last.ElapsedMilliseconds >= 1000)
                     {
                         last.Restart();
-                        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label}: {p.Examined:N0}/{p.Total:N0} examined, {p.Done:N0} {verb}, {p.Failed:N0} failed"));
+                        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label}: {p.Examined:N0}/{p.Total:N0} examined, {p.Done:N0} done, {p.Failed:N0} failed"));
                     }
                 });
                 result = await Move(context, queue, each, options, redrive).ConfigureAwait(false);
