@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
@@ -18,8 +19,8 @@ internal sealed class QueueDrain
 {
     private readonly IChannel _channel;
     private readonly Channel<Delivery> _deliveries = Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SortedSet<ulong> _outstanding = [];
     private string? _consumerTag;
-    private ulong _lastTag;
 
     private QueueDrain(IChannel channel)
     {
@@ -57,7 +58,14 @@ internal sealed class QueueDrain
         }
     }
 
-    public ValueTask AckAsync(ulong tag, CancellationToken cancellationToken) => _channel.BasicAckAsync(tag, multiple: false, cancellationToken);
+    public async ValueTask AckAsync(ulong tag, CancellationToken cancellationToken)
+    {
+        await _channel.BasicAckAsync(tag, multiple: false, cancellationToken).ConfigureAwait(false);
+        lock (_outstanding)
+        {
+            _outstanding.Remove(tag);
+        }
+    }
 
     /// <summary>Stops consuming and returns every message not acked to the queue, in one <c>basic.nack</c> (multiple, requeue).</summary>
     public async Task ReturnRestAsync()
@@ -74,10 +82,17 @@ internal sealed class QueueDrain
                 await _channel.BasicCancelAsync(_consumerTag).ConfigureAwait(false);
             }
 
-            var last = Interlocked.Read(ref _lastTag);
-            if (last > 0)
+            // Up to the highest tag not acked (a tag acked already must not be named again: the broker would close the channel).
+            ulong highest;
+            lock (_outstanding)
             {
-                await _channel.BasicNackAsync(last, multiple: true, requeue: true).ConfigureAwait(false);
+                highest = _outstanding.Count == 0 ? 0 : _outstanding.Max;
+                _outstanding.Clear();
+            }
+
+            if (highest > 0)
+            {
+                await _channel.BasicNackAsync(highest, multiple: true, requeue: true).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException)
@@ -89,7 +104,11 @@ internal sealed class QueueDrain
     private Task OnReceivedAsync(object sender, BasicDeliverEventArgs args)
     {
         // The body is only valid during this call: copy it.
-        Interlocked.Exchange(ref _lastTag, args.DeliveryTag);
+        lock (_outstanding)
+        {
+            _outstanding.Add(args.DeliveryTag);
+        }
+
         _deliveries.Writer.TryWrite(new Delivery(args.DeliveryTag, args.BasicProperties, args.Body.ToArray()));
         return Task.CompletedTask;
     }
