@@ -200,6 +200,12 @@ internal sealed class CliContext : IAsyncDisposable
         {
             _ = provider.GetRequiredService<IOptions<RabbitMqOptions>>().Value; // validates, with messages saying what to change
         }
+        catch (InvalidOperationException ex)
+        {
+            // The binder's message: an unknown key or a value it could not convert in TaskFlow:RabbitMq.
+            provider.Dispose();
+            throw new CliException(ex.Message, ex);
+        }
         catch
         {
             provider.Dispose();
@@ -241,6 +247,11 @@ internal sealed class CliContext : IAsyncDisposable
         try
         {
             _ = provider.GetRequiredService<IOptions<TaskStateOptions>>().Value;
+        }
+        catch (InvalidOperationException ex)
+        {
+            provider.Dispose();
+            throw new CliException(ex.Message, ex);
         }
         catch
         {

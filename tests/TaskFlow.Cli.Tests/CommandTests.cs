@@ -25,7 +25,12 @@ public sealed class CommandTests
         done.State.ShouldBe(TaskState.Succeeded);
 
         // queues: named, and all of TaskFlow's (management API).
-        var named = await cli.JsonAsync("queues", host.Queue);
+        // The management API's figures lag by its statistics interval (5 s): wait for the worker's consumer to show.
+        JsonElement named = default;
+        await CliHost.EventuallyAsync(
+            async () => (named = await cli.JsonAsync("queues", host.Queue))[0].GetProperty("consumers").GetInt64() == 1,
+            Wait,
+            "the management API reports the worker's consumer");
         named.GetArrayLength().ShouldBe(1);
         named[0].GetProperty("name").GetString().ShouldBe(host.Queue);
         named[0].GetProperty("consumers").GetInt64().ShouldBe(1);

@@ -23,12 +23,12 @@ internal sealed class PurgeCommand : ICliCommand
         {
             var name = context.Parse.GetValue(queue)!;
             var admin = context.Admin;
-            var stats = (await admin.GetQueueStatsAsync([name], context.CancellationToken).ConfigureAwait(false))[0];
+            var ready = await admin.CountReadyAsync(name, context.CancellationToken).ConfigureAwait(false);
             var store = context.HasStore ? context.Store : null;
             var how = store is null
                 ? "without a state store: their tasks are not recorded revoked"
                 : "each task is recorded revoked in the state store";
-            if (!context.Confirm($"Purge {Formats.Number(stats.Ready)} ready message(s) from queue '{name}' ({how})?", context.Parse.GetValue(yes)))
+            if (!context.Confirm($"Purge {Formats.Number(ready)} ready message(s) from queue '{name}' ({how})?", context.Parse.GetValue(yes)))
             {
                 return CliContext.Error("not confirmed; nothing was purged (pass --yes to skip the question).", ExitCodes.Failed);
             }
