@@ -66,6 +66,10 @@ public static class RabbitMqTaskFlowBuilderExtensions
             sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value,
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ITaskSender>(sp => sp.GetRequiredService<RabbitMqSender>());
+        services.AddSingleton(sp => new RabbitMqQueueAdmin(
+            sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value,
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IWorkerTransport>(sp => new RabbitMqWorkerTransport(
             sp.GetRequiredService<BrokerConnections>(),
             sp.GetRequiredService<Topology>(),
