@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Data.Common;
+using System.Linq;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -144,6 +145,39 @@ public sealed class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsyncDispos
         return revoked;
     }
 
+    /// <summary>
+    /// Revokes many tasks by id, as <see cref="RevokeAsync(string, CancellationToken)"/> does one, in statements of 1,000
+    /// ids: e.g. every task of a purged queue, so that their pending records no longer hold their entities
+    /// (<see cref="LockEntityAsync"/>) and their messages, if any are left somewhere, are skipped. Ids the store does not
+    /// know are recorded revoked. Returns how many were revoked (tasks already final are not; duplicates count once).
+    /// </summary>
+    public async Task<int> RevokeAsync(IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(taskIds);
+        foreach (var id in taskIds)
+        {
+            if (string.IsNullOrEmpty(id) || id.Length > 255)
+            {
+                throw new ArgumentException($"TaskFlow: every task id to revoke must be 1 to 255 characters long; got {(id is null ? "null" : $"'{(id.Length > 40 ? id[..40] + "..." : id)}' ({id.Length} characters)")}. Nothing was revoked.", nameof(taskIds));
+            }
+        }
+
+        // Distinct and in ordinal order, the order the state writer locks rows in: batches never deadlock each other.
+        var ids = taskIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (ids.Count == 0)
+        {
+            return 0;
+        }
+
+        var revoked = await Database.States.RevokeManyAsync(ids, "revoked", cancellationToken).ConfigureAwait(false);
+        foreach (var id in ids)
+        {
+            Running.Revoke(id);
+        }
+
+        return revoked;
+    }
+
     /// <summary>Revokes every unfinished task enqueued with this <see cref="SendOptions.EntityKey"/>; returns their ids.</summary>
     public async Task<IReadOnlyList<string>> RevokeEntityAsync(string entityKey, CancellationToken cancellationToken = default)
     {
@@ -221,6 +255,25 @@ public sealed class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsyncDispos
     /// </summary>
     public Task<IReadOnlyList<WorkerInfo>> GetWorkersAsync(CancellationToken cancellationToken = default) =>
         Database.Workers.ListAsync(Options.WorkerHeartbeatInterval, cancellationToken);
+
+    /// <summary>
+    /// One page of the recorded tasks that <paramref name="query"/> selects (state, task name, queue, entity, worker,
+    /// lost workers, error, time ranges, parent, root), newest first by creation, with a keyset cursor to the next page
+    /// (<see cref="TaskPage.NextCursor"/>). Served by the indexes of schema version 4 (docs/state.md). Throws
+    /// <see cref="ArgumentException"/> for a limit out of range or a cursor this store did not return.
+    /// </summary>
+    public Task<TaskPage> QueryTasksAsync(TaskQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return Database.Queries.QueryAsync(query, cancellationToken);
+    }
+
+    /// <summary>
+    /// The tasks first recorded at or after <paramref name="since"/>, counted by their state now, and by task name and
+    /// state: an overview for dashboards and the CLI. One grouped query over that range of <c>created_at</c>.
+    /// </summary>
+    public Task<TaskCounts> GetTaskCountsAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        Database.Queries.CountAsync(since.ToUniversalTime(), cancellationToken);
 
     /// <summary>The whole schema as a SQL script, for review or for operators who apply it themselves.</summary>
     public string GetSchemaScript() => Database.Dialect.Script();
