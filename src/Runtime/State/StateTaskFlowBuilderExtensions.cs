@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskFlow.Core;
+using TaskFlow.Hosting;
 using TaskFlow.State.Internal;
 
 namespace TaskFlow.State;
@@ -64,6 +65,14 @@ public static class StateTaskFlowBuilderExtensions
         }
 
         services.AddOptions<TaskStateOptions>().ValidateOnStart();
+        // Task records name the worker as its heartbeats do, unless configured otherwise: a lost worker's tasks are found by it.
+        services.AddOptions<TaskStateOptions>().PostConfigure<IOptions<TaskFlowWorkerOptions>>((options, worker) =>
+        {
+            if (!options.WorkerNameSet)
+            {
+                options.WorkerName = worker.Value.WorkerName;
+            }
+        });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TaskStateOptions>, TaskStateOptionsValidator>());
         services.AddSingleton(sp => new TaskStateStore(
             sp.GetRequiredService<IOptions<TaskStateOptions>>(),
