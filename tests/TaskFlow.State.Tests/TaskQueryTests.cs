@@ -40,6 +40,20 @@ public sealed class TaskQueryTests
     private static async Task<string[]> IdsAsync(TaskStateStore store, TaskQuery query) =>
         (await AllAsync(store, query)).Select(t => t.TaskId).Order(StringComparer.Ordinal).ToArray();
 
+    /// <summary>As <see cref="StateHost.EventuallyAsync"/>, with every record of the store in the message when it times out.</summary>
+    private static async Task EventuallyAsync(TaskStateStore store, Func<Task<bool>> condition, string what)
+    {
+        try
+        {
+            await StateHost.EventuallyAsync(condition, Timeout, what);
+        }
+        catch (TimeoutException timeout)
+        {
+            var records = (await AllAsync(store, new TaskQuery())).Select(t => $"{t.TaskId} {t.TaskName} {t.State} parent={t.ParentId} root={t.RootId} error={t.Error}");
+            throw new TimeoutException(timeout.Message + "; the store holds:\n" + string.Join("\n", records), timeout);
+        }
+    }
+
     private static string[] Sorted(params IEnumerable<string>[] ids) => ids.SelectMany(i => i).Order(StringComparer.Ordinal).ToArray();
 
     [Theory]
@@ -219,7 +233,7 @@ public sealed class TaskQueryTests
         var root = await host.Tasks.Spawn.ApplyAsync(key, 2, 2, false, host.Options());
         var children = await root.WaitAsync(Timeout);
         children.Length.ShouldBe(2);
-        await StateHost.EventuallyAsync(async () => (await AllAsync(store, new TaskQuery { RootId = root.Id, States = [TaskState.Succeeded] })).Count == 7, Timeout, "the whole tree ran");
+        await EventuallyAsync(store, async () => (await AllAsync(store, new TaskQuery { RootId = root.Id, States = [TaskState.Succeeded] })).Count == 7, "the whole tree ran");
 
         var tree = await AllAsync(store, new TaskQuery { RootId = root.Id });
         tree.Count.ShouldBe(7);
@@ -244,7 +258,7 @@ public sealed class TaskQueryTests
         var parkKey = Key();
         var parent = await host.Tasks.Spawn.ApplyAsync(parkKey, 3, 1, true, host.Options());
         var parked = await parent.WaitAsync(Timeout);
-        await StateHost.EventuallyAsync(async () => (await AllAsync(store, new TaskQuery { ParentId = parent.Id })).Count == 3, Timeout, "the parked children were recorded");
+        await EventuallyAsync(store, async () => (await AllAsync(store, new TaskQuery { ParentId = parent.Id })).Count == 3, "the parked children were recorded");
         var pending = await AllAsync(store, new TaskQuery { ParentId = parent.Id });
         pending.Select(t => t.TaskId).Order(StringComparer.Ordinal).ShouldBe(parked.Order(StringComparer.Ordinal));
         pending.ShouldAllBe(t => t.State == TaskState.Pending && t.RootId == parent.Id && t.Worker == null);

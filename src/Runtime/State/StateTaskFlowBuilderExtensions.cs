@@ -65,20 +65,15 @@ public static class StateTaskFlowBuilderExtensions
         }
 
         services.AddOptions<TaskStateOptions>().ValidateOnStart();
-        // Task records name the worker as its heartbeats do, unless configured otherwise: a lost worker's tasks are found by it.
-        services.AddOptions<TaskStateOptions>().PostConfigure<IOptions<TaskFlowWorkerOptions>>((options, worker) =>
-        {
-            if (!options.WorkerNameSet)
-            {
-                options.WorkerName = worker.Value.WorkerName;
-            }
-        });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TaskStateOptions>, TaskStateOptionsValidator>());
         services.AddSingleton(sp => new TaskStateStore(
             sp.GetRequiredService<IOptions<TaskStateOptions>>(),
             sp.GetRequiredService<IOptions<TaskFlowOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            // Task records name the worker as its heartbeats do, unless configured otherwise: a lost worker's tasks are
+            // found by it. Read at the first write, not here: the worker's options validation reaches the store.
+            () => sp.GetService<IOptions<TaskFlowWorkerOptions>>()?.Value.WorkerName));
         services.AddSingleton<ITaskStateStore>(sp => sp.GetRequiredService<TaskStateStore>());
         services.Replace(ServiceDescriptor.Singleton<ITaskStateRecorder>(sp => sp.GetRequiredService<TaskStateStore>().Recorder));
         services.AddSingleton<IHostedService>(sp => new StateMaintenance(sp.GetRequiredService<TaskStateStore>()));

@@ -24,8 +24,11 @@ public sealed class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsyncDispos
     private static readonly TimeSpan LongestPoll = TimeSpan.FromSeconds(1);
     private readonly TaskFlowOptions _flow;
 
-    internal TaskStateStore(IOptions<TaskStateOptions> options, IOptions<TaskFlowOptions> flow, TimeProvider time, ILoggerFactory loggers)
+    private readonly Lazy<string> _workerName;
+
+    internal TaskStateStore(IOptions<TaskStateOptions> options, IOptions<TaskFlowOptions> flow, TimeProvider time, ILoggerFactory loggers, Func<string?>? workerName = null)
     {
+        _workerName = new Lazy<string>(() => EffectiveWorkerName(options.Value, workerName));
         var logger = loggers.CreateLogger("TaskFlow.State");
         Logger = logger;
         Database = new StateDatabase(options.Value, time, logger);
@@ -49,6 +52,9 @@ public sealed class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsyncDispos
     internal ILogger Logger { get; }
 
     internal TaskStateOptions Options => Database.Options;
+
+    /// <summary>This process in the <c>worker</c> column: <see cref="TaskStateOptions.WorkerName"/> when set, else the worker's name.</summary>
+    internal string WorkerName => _workerName.Value;
 
     internal JsonSerializerOptions SerializerOptions => _flow.SerializerOptions;
 
@@ -201,7 +207,7 @@ public sealed class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsyncDispos
     public async Task<EntityLease> LockEntityAsync(string entityKey, TimeSpan? wait = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(entityKey);
-        var holder = $"{Options.WorkerName}/{Guid.NewGuid():N}";
+        var holder = $"{WorkerName}/{Guid.NewGuid():N}";
         var time = Database.Time;
         var deadline = time.GetTimestamp() + (long)((wait ?? TimeSpan.Zero).TotalSeconds * time.TimestampFrequency);
         var delay = FirstPoll;
@@ -326,7 +332,7 @@ public sealed class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsyncDispos
             State = (int)state,
             EntityKey = entityKey,
             Attempts = attempts,
-            Worker = state == TaskState.Pending ? null : Options.WorkerName,
+            Worker = state == TaskState.Pending ? null : WorkerName,
             Result = result,
             Error = error is { Length: > 4000 } ? error[..4000] + "..." : error,
             Now = now,
@@ -334,6 +340,23 @@ public sealed class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsyncDispos
             CompletedAt = final ? now : null,
             ExpiresAt = now + (final ? Options.ResultExpiry : Options.UnfinishedExpiry),
         };
+    }
+
+    private static string EffectiveWorkerName(TaskStateOptions options, Func<string?>? workerName)
+    {
+        if (options.WorkerNameSet || workerName is null)
+        {
+            return options.WorkerName;
+        }
+
+        try
+        {
+            return workerName() is { Length: > 0 } name ? name : options.WorkerName;
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
+        {
+            return options.WorkerName; // invalid worker options: reported by their own validation at start-up
+        }
     }
 
     internal string? SerializeResult(object? result) =>

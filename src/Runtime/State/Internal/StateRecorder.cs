@@ -95,7 +95,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
             TaskId = task.Id,
             TaskName = task.TaskName,
             Queue = queue,
-            Holder = _store.Options.WorkerName,
+            Holder = _store.WorkerName,
             // The copy a reaper sends: this message, counted as redelivered once more (its run here is then behind it).
             Headers = HeaderJson.Write(HeaderCopy.Of(task.Headers.Raw, task.Headers.Redeliveries + 1)),
             Body = task.Body.ToArray(),

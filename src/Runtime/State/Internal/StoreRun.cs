@@ -155,7 +155,7 @@ internal sealed class StoreRun : IRunRecord
             TaskName = _task.TaskName,
             Queue = _queue,
             Attempts = _task.Attempt,
-            Worker = _store.Options.WorkerName,
+            Worker = _store.WorkerName,
             Now = now,
             ExpiresAt = now + _store.Options.UnfinishedExpiry,
         };
