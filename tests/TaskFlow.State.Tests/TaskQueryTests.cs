@@ -203,7 +203,10 @@ public sealed class TaskQueryTests
             await handle.WaitAsync(Timeout);
         }
 
-        var parked = await host.Tasks.Add.ApplyAsync(2, 2, Key(), host.Options(entityKey: "note:" + Key(), countdown: TimeSpan.FromSeconds(30)));
+        // Pending: sent to a queue nobody consumes (deleted below; never a countdown here, see StateTasks.Spawn).
+        var idle = host.Queue + "-idle";
+        var parked = await host.Tasks.Add.ApplyAsync(2, 2, Key(), new SendOptions { Queue = idle, EntityKey = "note:" + Key() });
+        await StateHost.DeleteQueueAsync(idle);
 
         var counts = await host.Store.GetTaskCountsAsync(since);
 
@@ -223,7 +226,7 @@ public sealed class TaskQueryTests
     [MemberData(nameof(Databases.All), MemberType = typeof(Databases))]
     public async Task Lineage_of_tasks_sent_from_running_tasks_is_recorded_at_send_and_at_run(string name)
     {
-        // RecordPending: the children parked 30 s ahead are recorded by the sending task (the send path); the tree that
+        // RecordPending: the parked children are recorded by the sending task (the send path); the tree that
         // runs is recorded by the worker from the message headers (the run path).
         await using var host = await StateHost.StartAsync(name, configure: o => o.RecordPending = true);
         var store = host.Store;
@@ -254,7 +257,7 @@ public sealed class TaskQueryTests
         (await IdsAsync(store, new TaskQuery { ParentId = children[0], RootId = root.Id })).Length.ShouldBe(2);
         StateTasks.Runs[key].ShouldBe(7);
 
-        // Parked children: pending records written at send, with their lineage, before any worker saw them.
+        // Parked children (a queue nobody consumes): pending records written at send, with their lineage, before any worker saw them.
         var parkKey = Key();
         var parent = await host.Tasks.Spawn.ApplyAsync(parkKey, 3, 1, true, host.Options());
         var parked = await parent.WaitAsync(Timeout);
@@ -263,6 +266,7 @@ public sealed class TaskQueryTests
         pending.Select(t => t.TaskId).Order(StringComparer.Ordinal).ShouldBe(parked.Order(StringComparer.Ordinal));
         pending.ShouldAllBe(t => t.State == TaskState.Pending && t.RootId == parent.Id && t.Worker == null);
         (await store.RevokeAsync(parked)).ShouldBe(3);
+        await StateHost.DeleteQueueAsync(host.Queue + "-parked");
     }
 
     [Fact]
