@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
+using Microsoft.SqlServer.TransactSql.ScriptDom;
 using Shouldly;
 using TaskFlow.State.Internal;
 using Xunit;
@@ -74,6 +76,85 @@ public sealed class DialectTests
         dialect.Schema.LockMigrations.ShouldContain("@LockOwner = 'Transaction'");
         dialect.Leases.LockResource.ShouldContain("@LockOwner = 'Transaction'");
         PostgreSqlDialect.Create("tf_x").Outbox.Claim.ShouldContain("FOR UPDATE SKIP LOCKED");
+    }
+
+    /// <summary>A query with every filter set (and a cursor), as <see cref="TaskQueries"/> builds it.</summary>
+    private static (string Sql, Dapper.DynamicParameters Parameters) FullQuery(SqlDialect dialect)
+    {
+        var options = new TaskStateOptions();
+        var queries = new TaskQueries(null!, dialect.Queries, options, TimeProvider.System);
+        var cursor = TaskQueries.EncodeCursor(new TaskStateInfo("t:1", "n", "q", TaskState.Failed, null, 1, null, null, null, DateTimeOffset.UtcNow, null, null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow));
+        return queries.Build(
+            new TaskQuery
+            {
+                States = [TaskState.Failed, TaskState.Started], TaskName = "n", Queue = "q", EntityKey = "e", Worker = "w", LostWorkersOnly = true,
+                Error = "50%_off[x]", CreatedSince = DateTimeOffset.UtcNow, CreatedUntil = DateTimeOffset.UtcNow, UpdatedSince = DateTimeOffset.UtcNow,
+                UpdatedUntil = DateTimeOffset.UtcNow, ParentId = "p", RootId = "r", Limit = 50, Cursor = cursor,
+            },
+            DateTimeOffset.UtcNow);
+    }
+
+    [Fact]
+    public void Task_queries_bind_every_parameter_they_name_and_escape_like_patterns()
+    {
+        foreach (var dialect in Dialects)
+        {
+            var (sql, parameters) = FullQuery(dialect);
+            var used = Regex.Matches(sql, @"@(\w+)").Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+            used.ShouldBe(parameters.ParameterNames.ToHashSet(StringComparer.Ordinal), ignoreOrder: true, customMessage: dialect.Name);
+            sql.ShouldNotContain("{", customMessage: dialect.Name);
+            sql.ShouldContain("tf_x");
+            parameters.Get<string>("ErrorStart").ShouldBe(@"50\%\_off\[x]%");
+            parameters.Get<int>("Limit").ShouldBe(51); // one more than the page: is there a next one?
+        }
+
+        TaskQueries.DecodeCursor(TaskQueries.EncodeCursor(new TaskStateInfo("a:b:c", null, null, TaskState.Pending, null, 0, null, null, null, new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(7), null, null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow)))
+            .ShouldBe((new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(7), "a:b:c"));
+        Should.Throw<ArgumentException>(() => TaskQueries.DecodeCursor("MTpub3Q6YQ")); // "1:not:a": not a time
+    }
+
+    [Fact]
+    public void SqlServer_batch_revoke_binds_every_parameter_and_stays_under_the_parameter_limit()
+    {
+        var revoke = SqlServerDialect.Create("tf_x").States.RevokeBatch.ShouldBeOfType<SqlServerStateBatchRevoke>();
+        var (sql, parameters) = revoke.Build(Enumerable.Range(0, revoke.MaxIds).Select(i => "t" + i).ToList(), "revoked", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+
+        parameters.ParameterNames.Count().ShouldBeLessThan(2100);
+        Regex.Matches(sql, @"@(\w+)").Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal).ShouldBe(parameters.ParameterNames.ToHashSet(StringComparer.Ordinal), ignoreOrder: true);
+        sql.TrimEnd().ShouldEndWith(";");
+    }
+
+    /// <summary>
+    /// No SQL Server here, but its own parser (ScriptDom, T-SQL of SQL Server 2022) checks the syntax of every statement
+    /// of the dialect: the schema script, the fixed statements, and the built ones (batched upsert and revoke, the task list
+    /// with every filter). Dapper's list expansion (<c>IN @Ids</c>) is spelled as it expands.
+    /// </summary>
+    [Fact]
+    public void Every_SqlServer_statement_parses_as_T_SQL()
+    {
+        var dialect = SqlServerDialect.Create("tf_x");
+        var statements = new List<(string Name, string Sql)>();
+        statements.AddRange(dialect.Schema.Bootstrap.Select((sql, i) => ("Bootstrap " + i, sql)));
+        statements.AddRange(dialect.Schema.Migrations.SelectMany(m => m.Statements.Select((sql, i) => ($"migration {m.Version}.{i}", sql))));
+        statements.AddRange(new object[] { dialect.Schema, dialect.States, dialect.Leases, dialect.Outbox, dialect.TaskLeases, dialect.Workers }
+            .SelectMany(group => group.GetType().GetProperties()
+                .Where(p => p.PropertyType == typeof(string))
+                .Select(p => (group.GetType().Name + "." + p.Name, (string)p.GetValue(group)!))));
+        statements.Add(("Queries.CountSince", dialect.Queries.CountSince));
+        statements.Add(("task list", FullQuery(dialect).Sql));
+        statements.Add(("task list, no filter", new TaskQueries(null!, dialect.Queries, new TaskStateOptions(), TimeProvider.System).Build(new TaskQuery(), DateTimeOffset.UtcNow).Sql));
+        var rows = Enumerable.Range(0, 3).Select(i => new StateWrite { TaskId = "t" + i, Now = DateTimeOffset.UtcNow, ExpiresAt = DateTimeOffset.UtcNow }).ToList();
+        statements.Add(("UpsertBatch", ((SqlServerStateBatchUpsert)dialect.States.UpsertBatch).Build(rows).Sql));
+        statements.Add(("RevokeBatch", ((SqlServerStateBatchRevoke)dialect.States.RevokeBatch).Build(["a", "b"], "e", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow).Sql));
+        statements.Count.ShouldBeGreaterThan(40);
+
+        var parser = new TSql160Parser(initialQuotedIdentifiers: true);
+        foreach (var (name, sql) in statements)
+        {
+            var expanded = Regex.Replace(sql, @"\bIN @(\w+)", "IN (@$1_1, @$1_2)");
+            parser.Parse(new StringReader(expanded), out var errors);
+            errors.ShouldBeEmpty(customMessage: $"{name}: {string.Join("; ", errors.Select(e => $"line {e.Line}: {e.Message}"))}\n{expanded}");
+        }
     }
 
     [Fact]

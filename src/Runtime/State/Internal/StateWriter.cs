@@ -178,6 +178,8 @@ internal sealed class StateWriter : IAsyncDisposable
         StartedAt = write.StartedAt,
         CompletedAt = write.CompletedAt,
         ExpiresAt = write.ExpiresAt,
+        ParentId = write.ParentId,
+        RootId = write.RootId,
     };
 
     /// <summary>Flushes what is queued (bounded wait), then stops.</summary>
