@@ -232,7 +232,7 @@ public sealed class SqlServerFactAttribute : FactAttribute
         if (!Databases.SqlServerConfigured)
         {
             Skip = Databases.SqlServerSkipReason;
-            DisplayName = "skipped: no SQL Server (set TASKFLOW_TEST_SQLSERVER and TASKFLOW_TEST_SQLCLIENT to run the suite against it)";
+            DisplayName = "skipped: no SQL Server (set TASKFLOW_TEST_SQLSERVER to run the suite against it)";
         }
     }
 }
