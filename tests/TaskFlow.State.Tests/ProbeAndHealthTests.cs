@@ -73,10 +73,42 @@ public sealed class ProbeAndHealthTests
             Entry(report, "store")!.ShouldStartWith("Healthy");
 
             // The queue nobody consumes: degraded after 1 s, unhealthy after 3 s, and the check says which queue and why.
-            await StateHost.EventuallyAsync(async () => (await health.CheckHealthAsync()).Status == HealthStatus.Degraded, Timeout, "the idle queue degrades the check");
-            await StateHost.EventuallyAsync(async () => (report = await health.CheckHealthAsync()).Status == HealthStatus.Unhealthy, Timeout, "the idle queue fails the check");
+            // (The probe part; the queues part fails at once for a queue without consumers, below.)
+            await StateHost.EventuallyAsync(async () => Entry(await health.CheckHealthAsync(), "probe")!.StartsWith("Degraded", StringComparison.Ordinal), Timeout, "the idle queue's probe degrades the check");
+            await StateHost.EventuallyAsync(async () => Entry(report = await health.CheckHealthAsync(), "probe")!.StartsWith("Unhealthy", StringComparison.Ordinal), Timeout, "the idle queue's probe fails the check");
+            report.Status.ShouldBe(HealthStatus.Unhealthy);
             report.Entries["taskflow"].Description!.ShouldContain(idle);
             Entry(report, $"probe:{idle}")!.ShouldContain("unanswered");
+
+            // The queue heartbeat (the broker's figures, through the management API) says why: nobody consumes it.
+            await StateHost.EventuallyAsync(async () =>
+            {
+                report = await health.CheckHealthAsync();
+                return Entry(report, $"queues:{idle}")?.Contains("0 consumer(s)", StringComparison.Ordinal) == true
+                    && Entry(report, $"queues:{busy}")?.Contains("1 consumer(s)", StringComparison.Ordinal) == true;
+            }, Timeout, "the queue heartbeat reports the consumers of both queues");
+            Entry(report, "queues")!.ShouldStartWith("Unhealthy");
+            Entry(report, "queues")!.ShouldContain($"{idle}: no consumer");
+            var consumers = new ConcurrentDictionary<string, long>();
+            using (var gauges = new MeterListener
+            {
+                InstrumentPublished = (instrument, l) =>
+                {
+                    if (instrument.Meter.Name == TaskFlowTelemetry.Name && instrument.Name == "taskflow.queue.consumers")
+                    {
+                        l.EnableMeasurementEvents(instrument);
+                    }
+                },
+            })
+            {
+                gauges.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+                    consumers[(string)tags.ToArray().First(t => t.Key == "taskflow.queue").Value!] = value);
+                gauges.Start();
+                gauges.RecordObservableInstruments();
+            }
+
+            consumers[idle].ShouldBe(0);
+            consumers[busy].ShouldBe(1);
             latencies.ShouldNotContain(l => l.Queue == idle);
 
             // A consumer comes: the stale probe expires, the next one is answered, the check recovers.

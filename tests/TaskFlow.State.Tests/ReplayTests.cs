@@ -47,6 +47,15 @@ public sealed class ReplayTests
             result.StandardOutput.ShouldContain($"System.InvalidOperationException: boom: {key}");
             result.StandardOutput.ShouldContain("StateTasks.Fail(String key)", Case.Sensitive, "the stack trace of the task itself");
 
+            // By task id: the worker host's own RabbitMQ configuration finds the dead letter (and leaves it there).
+            var byId = await Replay(host.Schema, host.Queue, handle.Id, "--queue", host.Queue);
+            byId.ExitCode.ShouldBe(1, byId.Output);
+            byId.StandardOutput.ShouldContain($"Replaying task state_tests.fail [{handle.Id}] from dead letter in {host.Queue}.dead");
+            byId.StandardOutput.ShouldContain($"System.InvalidOperationException: boom: {key}");
+            var none = await Replay(host.Schema, host.Queue, "no-such-task", "--queue", host.Queue);
+            none.ExitCode.ShouldBe(2, none.Output);
+            none.StandardError.ShouldContain("No dead letter has task id no-such-task");
+
             // Nothing consumed, nothing recorded: the dead letter is still there, the task still failed.
             (await DeadLetterCountAsync(host.Queue)).ShouldBe(1u);
             (await host.Store.GetAsync(handle.Id))!.State.ShouldBeOneOf(TaskState.DeadLettered, TaskState.Failed);

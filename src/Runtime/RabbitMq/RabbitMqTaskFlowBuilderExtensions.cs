@@ -70,6 +70,8 @@ public static class RabbitMqTaskFlowBuilderExtensions
             sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IQueueStatsReader>(sp => new RabbitMqQueueStatsReader(sp.GetRequiredService<RabbitMqQueueAdmin>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IDeadLetterSource>(sp => new RabbitMqDeadLetterSource(sp.GetRequiredService<RabbitMqQueueAdmin>()));
         services.AddSingleton<IWorkerTransport>(sp => new RabbitMqWorkerTransport(
             sp.GetRequiredService<BrokerConnections>(),
             sp.GetRequiredService<Topology>(),
