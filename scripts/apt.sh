@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Shared helper: install Debian packages idempotently (root; apt-get update once per machine).
 # Usage: source scripts/apt.sh; apt_ensure PACKAGE...
+# APT_INSTALL_OPTIONS (e.g. --no-install-recommends) is passed to apt-get install.
 apt_ensure() {
   local missing=()
   for package in "$@"; do
@@ -20,7 +21,7 @@ apt_ensure() {
   # Packages whose service would start at install (no systemd here): policy-rc.d stops them trying.
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
   local rc=0
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null || rc=$?
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${APT_INSTALL_OPTIONS:-} "${missing[@]}" >/dev/null || rc=$?
   rm -f /usr/sbin/policy-rc.d
   return $rc
 }

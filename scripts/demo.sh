@@ -10,7 +10,8 @@
 #    transaction (TaskFlow's transactional outbox); the answer (202) comes back at once, before the welcome
 #    email, the SMS and the app notification are sent,
 # 5. waits until the worker log shows the three tasks done, prints those lines and a task's state
-#    (GET /tasks/{id}), stops both processes.
+#    (GET /tasks/{id}), prints where the metrics (Prometheus format) and the traces (one trace from the request
+#    to the worker's runs) can be seen, stops both processes.
 #
 # Exits 0 when the three tasks ran, non-zero with a message otherwise. Nothing is left running.
 # Logs and the example's data: .tmp/demo/ in the repository.
@@ -18,7 +19,8 @@
 # Settings (environment): DEMO_PORT (web app port, default 5080), DEMO_TIMEOUT (seconds to wait for the
 # tasks, default 60), DEMO_CONFIGURATION (Release or Debug, default Release), TASKFLOW_URI (broker,
 # default amqp://guest:guest@127.0.0.1:5672/), DEMO_SKIP_RABBITMQ=1 (use a broker that is already running),
-# DEMO_SKIP_POSTGRES=1 with Signup__ConnectionString (use a PostgreSQL database that is already running).
+# DEMO_SKIP_POSTGRES=1 with Signup__ConnectionString (use a PostgreSQL database that is already running),
+# DEMO_WORKER_METRICS_PORT (the worker's Prometheus endpoint, default 9464).
 set -euo pipefail
 
 DEMO_STARTED=$(date +%s%3N)
@@ -37,6 +39,10 @@ BUILD_LOG="$LOGS/build.log"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 # Both processes read these (ASP.NET Core / generic host configuration from the environment).
 export TaskFlow__RabbitMq__ConnectionUri="${TASKFLOW_URI:-amqp://guest:guest@127.0.0.1:5672/}"
+# Telemetry (OpenTelemetry): spans printed to the logs; metrics in Prometheus format (web: /metrics, worker: port 9464).
+export Telemetry__ConsoleTraces=true
+WORKER_METRICS_PORT="${DEMO_WORKER_METRICS_PORT:-9464}"
+export Telemetry__MetricsPort="$WORKER_METRICS_PORT"
 BROKER=$(printf '%s' "$TaskFlow__RabbitMq__ConnectionUri" | sed 's#//[^@/]*@#//#') # for messages: no credentials
 
 if [ -t 1 ]; then BOLD=$'\033[1m'; GREEN=$'\033[32m'; RED=$'\033[31m'; DIM=$'\033[2m'; RESET=$'\033[0m'
@@ -263,6 +269,20 @@ step "And per task, from TaskFlow's state store: GET /tasks/${TASK_IDS[0]}"
 task_status=$(curl -sS --max-time 5 "$BASE_URL/tasks/${TASK_IDS[0]}")
 printf '%s' "$task_status" | pretty | indent
 printf '%s' "$task_status" | grep -q '"status":"done"' || fail "GET /tasks/${TASK_IDS[0]} does not say done"
+
+# --- telemetry ----------------------------------------------------------------------------------------
+step "Metrics and traces (OpenTelemetry; docs/telemetry.md)"
+say "Metrics in Prometheus format, for a Prometheus server to scrape (bash scripts/prometheus.sh installs one):"
+say "  web app: $BASE_URL/metrics    worker: http://127.0.0.1:$WORKER_METRICS_PORT/metrics"
+curl -s --max-time 5 "http://127.0.0.1:$WORKER_METRICS_PORT/metrics" | grep -E '^taskflow_tasks_processed_total' | head -n 6 | cut -c1-200 | indent || true
+curl -s --max-time 5 "$BASE_URL/metrics" | grep -E '^taskflow_tasks_sent_total' | head -n 3 | cut -c1-200 | indent || true
+# The request's trace: its server span in the web log, the worker's process spans (through the traceparent header) in the worker log.
+trace=$(grep -B8 'Activity.DisplayName: *POST /signup' "$WEB_LOG" | grep -o 'Activity.TraceId: *[0-9a-f]*' | head -n 1 | awk '{print $2}' || true)
+if [ -n "$trace" ]; then
+  say "Traces are printed to the logs (Telemetry__ConsoleTraces=true; set OTEL_EXPORTER_OTLP_ENDPOINT to send them to a collector)."
+  say "The first POST /signup is trace $trace: $(grep -c "Activity.TraceId: *$trace" "$WEB_LOG") spans in the web log (request, sends),"
+  say "  $(grep -c "Activity.TraceId: *$trace" "$WORKER_LOG") in the worker log (the three runs): grep -A12 'Activity.TraceId: *$trace' ${WORKER_LOG#"$REPO"/}"
+fi
 
 # --- stop ---------------------------------------------------------------------------------------------
 step "Stopping the web app and the worker (SIGTERM: the worker drains gracefully)"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: installs and starts what the tests need (RabbitMQ, PostgreSQL, Celery for the interop tests),
+# Runs every test: installs and starts what the tests need (RabbitMQ, PostgreSQL, Celery for the interop tests,
+# Prometheus for the telemetry tests: installed only, each test starts its own server on 127.0.0.1),
 # builds the solution warning-free and runs all test projects, then the fault tests (which restart the
 # broker, so they run alone, after the rest). Idempotent; needs only the .NET SDK and root.
 set -euo pipefail
@@ -9,6 +10,7 @@ source scripts/apt.sh
 apt_ensure python3-celery curl
 bash scripts/rabbitmq.sh
 bash scripts/postgres.sh >/dev/null
+bash scripts/prometheus.sh >/dev/null
 
 mkdir -p .tmp
 log=.tmp/test-output.txt
@@ -25,7 +27,7 @@ run() {
 }
 
 # 1. Everything in the solution: generator, analyzers, runtime (real broker), state store (real PostgreSQL),
-#    interop (real Celery), package.
+#    interop (real Celery), telemetry (real Prometheus, a worker process), package.
 run dotnet test TaskFlow.sln -c Release --nologo
 
 # 2. Fault tests: real worker processes killed with kill -9, broker restarts; each prints its counts.

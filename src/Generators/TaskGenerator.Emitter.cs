@@ -350,7 +350,7 @@ public sealed partial class TaskGenerator
             }
         }
 
-        /// <summary>The descriptor's optional settings (time limits, retry policy, ignored results), as object initializer entries.</summary>
+        /// <summary>The descriptor's optional settings (time limits, retry policy, ignored results, lease mode, no summary line), as object initializer entries.</summary>
         private static List<Action<SourceWriter>> DescriptorSettings(TaskSpec task)
         {
             var settings = new List<Action<SourceWriter>>();
@@ -377,6 +377,11 @@ public sealed partial class TaskGenerator
             if (task.LongRunning)
             {
                 settings.Add(writer => writer.WriteLine("LongRunning = true,"));
+            }
+
+            if (!task.LogSummary)
+            {
+                settings.Add(writer => writer.WriteLine("LogSummary = false,"));
             }
 
             return settings;

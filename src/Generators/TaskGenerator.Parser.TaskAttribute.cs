@@ -14,9 +14,9 @@ public sealed partial class TaskGenerator
     {
         /// <summary>
         /// Reads the named arguments of <c>[Task]</c>: the wire name and queue (TF0008, <c>.Naming</c>), the time limits
-        /// (<c>.TimeLimits</c>), the entity key (<c>.EntityKey</c>), <c>IgnoreResult</c> and <c>LongRunning</c>.
+        /// (<c>.TimeLimits</c>), the entity key (<c>.EntityKey</c>), <c>IgnoreResult</c>, <c>LongRunning</c> and <c>LogSummary</c>.
         /// </summary>
-        private static (string TaskName, string? Queue, double? SoftTimeLimit, double? TimeLimit, EntityKeySpec? EntityKey, bool? IgnoreResult, bool LongRunning) ReadTaskAttribute(
+        private static (string TaskName, string? Queue, double? SoftTimeLimit, double? TimeLimit, EntityKeySpec? EntityKey, bool? IgnoreResult, bool LongRunning, bool LogSummary) ReadTaskAttribute(
             AttributeData attribute,
             IMethodSymbol method,
             List<INamedTypeSymbol> chain,
@@ -32,6 +32,7 @@ public sealed partial class TaskGenerator
             EntityKeySpec? entityKey = null;
             bool? ignoreResult = null;
             var longRunning = false;
+            var logSummary = true;
             foreach (var argument in attribute.NamedArguments)
             {
                 if (argument.Value.Kind == TypedConstantKind.Error || argument.Value.IsNull)
@@ -51,6 +52,9 @@ public sealed partial class TaskGenerator
                         continue;
                     case ("LongRunning", bool value):
                         longRunning = value;
+                        continue;
+                    case ("LogSummary", bool value):
+                        logSummary = value;
                         continue;
                     case ("Name", string value):
                         problem = DescribeInvalidName(value, isQueue: false);
@@ -89,7 +93,7 @@ public sealed partial class TaskGenerator
                 method.ContainingNamespace.IsGlobalNamespace ? string.Empty : method.ContainingNamespace.ToDisplayString(),
                 chain.Select(static type => type.Name),
                 method.Name);
-            return (name, queue, TimeLimit(soft), TimeLimit(hard), entityKey, ignoreResult, longRunning);
+            return (name, queue, TimeLimit(soft), TimeLimit(hard), entityKey, ignoreResult, longRunning, logSummary);
         }
     }
 }

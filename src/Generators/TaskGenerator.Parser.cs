@@ -108,7 +108,7 @@ public sealed partial class TaskGenerator
 
             var parameters = ParseParameters(method, methodDisplay, diagnostics, ref proxyIsPublic);
 
-            var (taskName, queue, softTimeLimit, timeLimit, entityKey, ignoreResult, longRunning) = ReadTaskAttribute(context.Attributes[0], method, chain, methodDisplay, methodLocation, diagnostics, cancellationToken);
+            var (taskName, queue, softTimeLimit, timeLimit, entityKey, ignoreResult, longRunning, logSummary) = ReadTaskAttribute(context.Attributes[0], method, chain, methodDisplay, methodLocation, diagnostics, cancellationToken);
             var retry = ReadRetryAttribute(method, methodDisplay, methodLocation, diagnostics, cancellationToken);
 
             var clash = FindGeneratedMemberClash(method, container);
@@ -140,7 +140,8 @@ public sealed partial class TaskGenerator
                 retry,
                 entityKey,
                 ignoreResult,
-                longRunning);
+                longRunning,
+                logSummary);
             return new TaskParseResult(task, methodLocation, EquatableArray<DiagnosticInfo>.Empty);
         }
 

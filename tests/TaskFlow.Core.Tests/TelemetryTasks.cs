@@ -27,6 +27,10 @@ public static partial class TelemetryTasks
         }
     }
 
+    /// <summary>Too frequent to log each run: no summary line.</summary>
+    [Task(Name = "telemetry.quiet", Queue = "telemetry", LogSummary = false)]
+    public static int Quiet(int value) => value;
+
     [Task(Name = "telemetry.fail", Queue = "telemetry")]
     public static void Fail(string message) => throw new InvalidOperationException(message);
 

@@ -18,7 +18,7 @@ namespace TaskFlow.Core.Tests;
 /// </summary>
 public sealed class TelemetryTests
 {
-    private static ServiceProvider Eager(ILoggerProvider? logs = null)
+    private static ServiceProvider Eager(ILoggerProvider? logs = null, Action<ILoggingBuilder>? logging = null)
     {
         var services = new ServiceCollection();
         services.AddLogging(l =>
@@ -27,6 +27,8 @@ public sealed class TelemetryTests
             {
                 l.AddProvider(logs);
             }
+
+            logging?.Invoke(l);
         });
         services.AddTaskFlow(o => o.Eager = true).AddTaskFlowCoreTestsTasks();
         return services.BuildServiceProvider();
@@ -162,6 +164,52 @@ public sealed class TelemetryTests
         failure.Exception.ShouldBeOfType<InvalidOperationException>().Message.ShouldBe("final " + key);
     }
 
+    [Fact]
+    public async Task Each_settled_delivery_gets_one_summary_line_at_information_unless_its_task_opts_out()
+    {
+        var logs = new ScopeCapturingProvider();
+        await using var provider = Eager(logs);
+        var tasks = provider.GetRequiredService<TelemetryTasks.Client>();
+        var key = Guid.NewGuid().ToString("N");
+
+        var ok = await tasks.Ok.DelayAsync(3);
+        var flaky = await tasks.Flaky.DelayAsync(key, 1);
+        await Should.ThrowAsync<InvalidOperationException>(async () => await tasks.Fail.DelayAsync("summed up " + key));
+        var quiet = await tasks.Quiet.DelayAsync(4);
+
+        var summaries = logs.Structured.Where(e => e.EventId == 4009).ToList();
+        summaries.ShouldAllBe(e => e.Category == "TaskFlow.Tasks.Summary");
+        logs.Events.Where(e => e.EventId == 4009).ShouldAllBe(e => e.Level == LogLevel.Information);
+        var okLine = summaries.Single(e => Equals(e.Values["TaskId"], ok.Id));
+        okLine.Values["TaskName"].ShouldBe("telemetry.ok");
+        okLine.Values["Outcome"].ShouldBe("succeeded");
+        okLine.Values["Attempt"].ShouldBe(1);
+        okLine.Values["Queue"].ShouldBe("telemetry");
+        okLine.Values["ElapsedMs"].ShouldBeOfType<double>().ShouldBeGreaterThanOrEqualTo(0);
+        okLine.Scope["TaskId"].ShouldBe(ok.Id, "inside the task's log scope");
+        logs.Events.Single(e => e.EventId == 4009 && e.Message.Contains(ok.Id, StringComparison.Ordinal)).Message
+            .ShouldMatch(@"^Task telemetry\.ok \[" + ok.Id + @"\] succeeded in [0-9.]+ ms: attempt 1, queue telemetry$");
+        summaries.Where(e => Equals(e.Values["TaskId"], flaky.Id)).Select(e => $"{e.Values["Outcome"]}@{e.Values["Attempt"]}")
+            .ShouldBe(["retried@1", "succeeded@2"]);
+        summaries.Single(e => Equals(e.Values["TaskName"], "telemetry.fail")).Values["Outcome"].ShouldBe("dead_lettered");
+        summaries.ShouldNotContain(e => Equals(e.Values["TaskId"], quiet.Id), "[Task(LogSummary = false)]");
+    }
+
+    [Fact]
+    public async Task The_summary_lines_are_turned_off_by_their_categorys_level_and_failures_are_still_logged()
+    {
+        var logs = new ScopeCapturingProvider();
+        await using var provider = Eager(logs, l => l.AddFilter("TaskFlow.Tasks.Summary", LogLevel.Warning));
+        var tasks = provider.GetRequiredService<TelemetryTasks.Client>();
+        var key = Guid.NewGuid().ToString("N");
+
+        await tasks.Ok.DelayAsync(5);
+        await tasks.Flaky.DelayAsync(key, 1);
+
+        logs.Events.ShouldNotContain(e => e.EventId == 4009);
+        logs.Events.ShouldContain(e => e.EventId == 4007 && e.Message.Contains(key, StringComparison.Ordinal), "the retry (category TaskFlow.Tasks) is still logged");
+    }
+
     /// <summary>Every TaskFlow span stopped while it listens.</summary>
     private sealed class SpanRecorder : IDisposable
     {
@@ -240,7 +288,10 @@ public sealed class TelemetryTests
 
         public ConcurrentQueue<(int EventId, LogLevel Level, Exception? Exception, string Message)> Events { get; } = new();
 
-        public ILogger CreateLogger(string categoryName) => new Logger(this);
+        /// <summary>Each line's event id, category, scope and structured values.</summary>
+        public ConcurrentQueue<(int EventId, string Category, Dictionary<string, object?> Scope, Dictionary<string, object?> Values)> Structured { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
         public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
 
@@ -248,7 +299,7 @@ public sealed class TelemetryTests
         {
         }
 
-        private sealed class Logger(ScopeCapturingProvider owner) : ILogger
+        private sealed class Logger(ScopeCapturingProvider owner, string category) : ILogger
         {
             public IDisposable? BeginScope<TState>(TState state)
                 where TState : notnull => owner._scopes.Push(state);
@@ -272,6 +323,16 @@ public sealed class TelemetryTests
                     scope);
                 owner.Lines.Enqueue((formatter(state, exception), scope));
                 owner.Events.Enqueue((eventId.Id, logLevel, exception, formatter(state, exception)));
+                var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+                if (state is IEnumerable<KeyValuePair<string, object?>> pairs)
+                {
+                    foreach (var (key, item) in pairs)
+                    {
+                        values[key] = item;
+                    }
+                }
+
+                owner.Structured.Enqueue((eventId.Id, category, scope, values));
             }
         }
     }

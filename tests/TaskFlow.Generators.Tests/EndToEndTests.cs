@@ -63,7 +63,7 @@ public sealed class EndToEndTests : IDisposable
             [Retry(4, Backoff = RetryBackoff.Fixed, DelaySeconds = 2, Jitter = false, RetryOn = new[] { typeof(TimeoutException) }, DoNotRetryOn = new[] { typeof(OperationCanceledException) })]
             public static void Guarded() { }
 
-            [Task(LongRunning = true, TimeLimitSeconds = 7200)]
+            [Task(LongRunning = true, TimeLimitSeconds = 7200, LogSummary = false)]
             public static void Import() { }
         }
 
@@ -220,6 +220,13 @@ public sealed class EndToEndTests : IDisposable
         import.LongRunning.ShouldBeTrue();
         import.TimeLimit.ShouldBe(TimeSpan.FromHours(2));
         Descriptor("Signup.PolicyTasks+Client", "GuardedDescriptor").LongRunning.ShouldBeFalse();
+    }
+
+    [Fact]
+    public void Declared_log_summary_reaches_the_descriptor()
+    {
+        Descriptor("Signup.PolicyTasks+Client", "ImportDescriptor").LogSummary.ShouldBeFalse("[Task(LogSummary = false)]");
+        Descriptor("Signup.PolicyTasks+Client", "GuardedDescriptor").LogSummary.ShouldBeTrue("the default");
     }
 
     [Fact]

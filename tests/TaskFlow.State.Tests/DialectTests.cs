@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
+using Microsoft.SqlServer.TransactSql.ScriptDom;
 using Shouldly;
 using TaskFlow.State.Internal;
 using Xunit;
@@ -74,6 +76,52 @@ public sealed class DialectTests
         dialect.Schema.LockMigrations.ShouldContain("@LockOwner = 'Transaction'");
         dialect.Leases.LockResource.ShouldContain("@LockOwner = 'Transaction'");
         PostgreSqlDialect.Create("tf_x").Outbox.Claim.ShouldContain("FOR UPDATE SKIP LOCKED");
+    }
+
+    /// <summary>A query with every filter set (and a cursor), as <see cref="TaskQueries"/> builds it.</summary>
+    internal static (string Sql, Dapper.DynamicParameters Parameters) FullQuery(SqlDialect dialect)
+    {
+        var options = new TaskStateOptions();
+        var queries = new TaskQueries(null!, dialect.Queries, options, TimeProvider.System);
+        var cursor = TaskQueries.EncodeCursor(new TaskStateInfo("t:1", "n", "q", TaskState.Failed, null, 1, null, null, null, DateTimeOffset.UtcNow, null, null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow));
+        return queries.Build(
+            new TaskQuery
+            {
+                States = [TaskState.Failed, TaskState.Started], TaskName = "n", Queue = "q", EntityKey = "e", Worker = "w", LostWorkersOnly = true,
+                Error = "50%_off[x]", CreatedSince = DateTimeOffset.UtcNow, CreatedUntil = DateTimeOffset.UtcNow, UpdatedSince = DateTimeOffset.UtcNow,
+                UpdatedUntil = DateTimeOffset.UtcNow, ParentId = "p", RootId = "r", Limit = 50, Cursor = cursor,
+            },
+            DateTimeOffset.UtcNow);
+    }
+
+    [Fact]
+    public void Task_queries_bind_every_parameter_they_name_and_escape_like_patterns()
+    {
+        foreach (var dialect in Dialects)
+        {
+            var (sql, parameters) = FullQuery(dialect);
+            var used = Regex.Matches(sql, @"@(\w+)").Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+            used.ShouldBe(parameters.ParameterNames.ToHashSet(StringComparer.Ordinal), ignoreOrder: true, customMessage: dialect.Name);
+            sql.ShouldNotContain("{", customMessage: dialect.Name);
+            sql.ShouldContain("tf_x");
+            parameters.Get<string>("ErrorStart").ShouldBe(@"50\%\_off\[x]%");
+            parameters.Get<int>("Limit").ShouldBe(51); // one more than the page: is there a next one?
+        }
+
+        TaskQueries.DecodeCursor(TaskQueries.EncodeCursor(new TaskStateInfo("a:b:c", null, null, TaskState.Pending, null, 0, null, null, null, new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(7), null, null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow)))
+            .ShouldBe((new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(7), "a:b:c"));
+        Should.Throw<ArgumentException>(() => TaskQueries.DecodeCursor("MTpub3Q6YQ")); // "1:not:a": not a time
+    }
+
+    [Fact]
+    public void SqlServer_batch_revoke_binds_every_parameter_and_stays_under_the_parameter_limit()
+    {
+        var revoke = SqlServerDialect.Create("tf_x").States.RevokeBatch.ShouldBeOfType<SqlServerStateBatchRevoke>();
+        var (sql, parameters) = revoke.Build(Enumerable.Range(0, revoke.MaxIds).Select(i => "t" + i).ToList(), "revoked", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+
+        parameters.ParameterNames.Count().ShouldBeLessThan(2100);
+        Regex.Matches(sql, @"@(\w+)").Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal).ShouldBe(parameters.ParameterNames.ToHashSet(StringComparer.Ordinal), ignoreOrder: true);
+        sql.TrimEnd().ShouldEndWith(";");
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,7 +37,7 @@ public sealed class SchemaTests
             var applied = await Task.WhenAll(providers.Select(p => Task.Run(() => p.GetRequiredService<TaskStateStore>().ApplySchemaAsync())));
 
             var (current, required) = await providers[0].GetRequiredService<TaskStateStore>().GetSchemaVersionAsync();
-            required.ShouldBe(3);
+            required.ShouldBe(4);
             applied.Sum().ShouldBe(required); // each migration applied once, by one of the six
             current.ShouldBe(required);
             (await providers[1].GetRequiredService<TaskStateStore>().ApplySchemaAsync()).ShouldBe(0);
@@ -85,7 +86,7 @@ public sealed class SchemaTests
         await using var provider = NewStore(database, "taskflow");
         var script = provider.GetRequiredService<TaskStateStore>().GetSchemaScript();
 
-        foreach (var part in new[] { "task_state", "ix_task_state_expires_at", "ix_task_state_entity_key", "entity_lease", "outbox_transaction", "ix_outbox_transaction_due", "outbox_message", "schema_migrations" })
+        foreach (var part in new[] { "task_state", "ix_task_state_expires_at", "ix_task_state_entity_key", "entity_lease", "outbox_transaction", "ix_outbox_transaction_due", "outbox_message", "schema_migrations", "task_lease", "worker", "ix_task_state_created_at", "ix_task_state_state", "ix_task_state_task_name", "ix_task_state_worker", "ix_task_state_parent_id", "ix_task_state_root_id", "-- version 4" })
         {
             script.ShouldContain(part);
         }
@@ -107,6 +108,63 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public async Task A_version_3_database_with_records_is_migrated_to_version_4_in_place_and_its_records_are_listed()
+    {
+        var database = Databases.Get("postgresql");
+        var schema = Databases.NewSchema();
+        await using var provider = NewStore(database, schema);
+        var store = provider.GetRequiredService<TaskStateStore>();
+        try
+        {
+            await store.ApplySchemaAsync();
+            await using (var connection = await database.OpenAsync())
+            {
+                // Back to what a version-3 database holds (worker heartbeats, no lineage, no list indexes), with records.
+                await Dapper.SqlMapper.ExecuteAsync(connection, $"""
+                    DROP VIEW {schema}.task_state_named;
+                    DROP INDEX {schema}.ix_task_state_created_at, {schema}.ix_task_state_state, {schema}.ix_task_state_task_name, {schema}.ix_task_state_worker;
+                    ALTER TABLE {schema}.task_state DROP COLUMN parent_id, DROP COLUMN root_id;
+                    CREATE VIEW {schema}.task_state_named AS SELECT t.*, 'x' AS state_name FROM {schema}.task_state t;
+                    DELETE FROM {schema}.schema_migrations WHERE version = 4;
+                    INSERT INTO {schema}.task_state (task_id, task_name, queue, state, attempts, worker, error, created_at, completed_at, updated_at, expires_at)
+                    SELECT 'old-' || g, 'old.task', 'q', CASE WHEN g % 2 = 0 THEN 11 ELSE 10 END, 1, 'old-worker',
+                           CASE WHEN g % 2 = 0 THEN 'task-failed: System.InvalidOperationException: old' END,
+                           now() - g * interval '1 second', now(), now(), now() + interval '1 day'
+                    FROM generate_series(1, 30) g;
+                    """);
+            }
+
+            (await store.GetSchemaVersionAsync()).Current.ShouldBe(3);
+            (await store.ApplySchemaAsync()).ShouldBe(1);
+            (await store.GetSchemaVersionAsync()).Current.ShouldBe(4);
+
+            var old = (await store.GetAsync("old-1")).ShouldNotBeNull();
+            old.State.ShouldBe(TaskState.Succeeded);
+            old.ParentId.ShouldBeNull();
+            old.RootId.ShouldBeNull();
+
+            var failed = await store.QueryTasksAsync(new TaskQuery { States = [TaskState.Failed], Error = "System.InvalidOperationException", Worker = "old-worker", Limit = 10 });
+            failed.Tasks.Select(t => t.TaskId).ShouldBe(Enumerable.Range(1, 10).Select(i => "old-" + (i * 2)));
+            var rest = await store.QueryTasksAsync(new TaskQuery { States = [TaskState.Failed], Limit = 10, Cursor = failed.NextCursor });
+            rest.Tasks.Count.ShouldBe(5);
+            rest.NextCursor.ShouldBeNull();
+            (await store.GetTaskCountsAsync(DateTimeOffset.UtcNow.AddHours(-1))).ByState.ShouldBe(new Dictionary<TaskState, long> { [TaskState.Succeeded] = 15, [TaskState.Failed] = 15 }, ignoreOrder: true);
+
+            await using (var connection = await database.OpenAsync())
+            {
+                (await Dapper.SqlMapper.QuerySingleAsync<string>(connection, $"SELECT state_name FROM {schema}.task_state_named WHERE task_id = 'old-1' AND parent_id IS NULL AND root_id IS NULL"))
+                    .ShouldBe("succeeded");
+                var indexes = (await Dapper.SqlMapper.QueryAsync<string>(connection, $"SELECT indexname FROM pg_indexes WHERE schemaname = '{schema}' AND tablename = 'task_state'")).ToList();
+                indexes.ShouldBe(["task_state_pkey", "ix_task_state_expires_at", "ix_task_state_entity_key", "ix_task_state_created_at", "ix_task_state_state", "ix_task_state_task_name", "ix_task_state_worker", "ix_task_state_parent_id", "ix_task_state_root_id"], ignoreOrder: true);
+            }
+        }
+        finally
+        {
+            await database.DropSchemaAsync(schema);
+        }
+    }
+
+    [Fact]
     public async Task A_version_1_database_with_records_is_migrated_to_the_latest_version_in_place()
     {
         var database = Databases.Get("postgresql");
@@ -123,17 +181,18 @@ public sealed class SchemaTests
                     DROP TABLE {schema}.worker;
                     DROP TABLE {schema}.task_lease;
                     DROP VIEW {schema}.task_state_named;
+                    DROP INDEX {schema}.ix_task_state_created_at, {schema}.ix_task_state_state, {schema}.ix_task_state_task_name, {schema}.ix_task_state_worker;
                     ALTER TABLE {schema}.task_state DROP COLUMN progress_done, DROP COLUMN progress_total, DROP COLUMN progress_message,
-                        DROP COLUMN progress_at, DROP COLUMN checkpoint_json;
+                        DROP COLUMN progress_at, DROP COLUMN checkpoint_json, DROP COLUMN parent_id, DROP COLUMN root_id;
                     CREATE VIEW {schema}.task_state_named AS SELECT t.*, 'x' AS state_name FROM {schema}.task_state t;
-                    DELETE FROM {schema}.schema_migrations WHERE version IN (2, 3);
+                    DELETE FROM {schema}.schema_migrations WHERE version IN (2, 3, 4);
                     INSERT INTO {schema}.task_state (task_id, task_name, queue, state, attempts, result, created_at, completed_at, updated_at, expires_at)
                     VALUES ('old-task', 'old.task', 'q', 10, 1, '42', now(), now(), now(), now() + interval '1 day');
                     """);
             }
 
             (await store.GetSchemaVersionAsync()).Current.ShouldBe(1);
-            (await store.ApplySchemaAsync()).ShouldBe(2);
+            (await store.ApplySchemaAsync()).ShouldBe(3);
 
             var info = (await store.GetAsync("old-task")).ShouldNotBeNull();
             info.State.ShouldBe(TaskState.Succeeded);
@@ -173,7 +232,7 @@ public sealed class SqlServerFactAttribute : FactAttribute
         if (!Databases.SqlServerConfigured)
         {
             Skip = Databases.SqlServerSkipReason;
-            DisplayName = "skipped: no SQL Server (set TASKFLOW_TEST_SQLSERVER and TASKFLOW_TEST_SQLCLIENT to run the suite against it)";
+            DisplayName = "skipped: no SQL Server (set TASKFLOW_TEST_SQLSERVER to run the suite against it)";
         }
     }
 }

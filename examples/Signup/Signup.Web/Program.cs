@@ -10,6 +10,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Signup;
 using Signup.Web;
 using TaskFlow;
@@ -31,6 +34,9 @@ using TaskFlow.State;
 // Configuration (appsettings.json, environment, command line): TaskFlow:RabbitMq:ConnectionUri
 // (env TaskFlow__RabbitMq__ConnectionUri), Signup:ConnectionString (env Signup__ConnectionString; the PostgreSQL database
 // shared with the worker; `bash scripts/postgres.sh` starts one and prints its connection string).
+// Telemetry (OpenTelemetry): GET /metrics serves TaskFlow's metrics (and ASP.NET Core's) in Prometheus format; traces
+// (each request, its sends, and through the message headers the worker's runs) go to the console when
+// Telemetry:ConsoleTraces is true (env Telemetry__ConsoleTraces) and to an OTLP collector when OTEL_EXPORTER_OTLP_ENDPOINT is set.
 // Settings are read next to the binary, whatever the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 if (string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.ServerUrlsKey])
@@ -52,6 +58,22 @@ builder.Services.AddTaskFlow(taskflow)
     .UseRabbitMq(taskflow.GetSection("RabbitMq"))
     .AddSignupTasks()
     .AddSignupStateStore(taskflow.GetSection("State"));
+builder.Services.AddOpenTelemetry()
+    .ConfigureResource(r => r.AddService("signup-web"))
+    .WithTracing(t =>
+    {
+        t.AddAspNetCoreInstrumentation().AddSource(TaskFlowTelemetry.Name);
+        if (builder.Configuration.GetValue<bool>("Telemetry:ConsoleTraces"))
+        {
+            t.AddConsoleExporter();
+        }
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            t.AddOtlpExporter();
+        }
+    })
+    .WithMetrics(m => m.AddMeter(TaskFlowTelemetry.Name).AddAspNetCoreInstrumentation().AddPrometheusExporter());
 builder.Services.AddHealthChecks();
 builder.Services.AddProblemDetails(); // error answers (e.g. malformed JSON) as application/problem+json
 
@@ -60,6 +82,7 @@ var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Signup
 app.UseStatusCodePages(); // bodiless errors (malformed JSON, unknown route) get a problem+json body too
 
 app.MapHealthChecks("/health");
+app.MapPrometheusScrapingEndpoint(); // GET /metrics: what a Prometheus server scrapes
 
 app.MapPost("/signup", async (
     SignupRequest? request,

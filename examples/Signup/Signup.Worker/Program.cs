@@ -3,6 +3,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Signup;
 using TaskFlow;
 using TaskFlow.RabbitMq;
@@ -20,6 +23,9 @@ using TaskFlow.RabbitMq;
 // Configuration (appsettings.json next to the binary, environment, command line): TaskFlow:RabbitMq:ConnectionUri
 // (env TaskFlow__RabbitMq__ConnectionUri, default amqp://guest:guest@127.0.0.1:5672/), Signup:ConnectionString
 // (env Signup__ConnectionString; the web app's PostgreSQL database).
+// Telemetry (OpenTelemetry): TaskFlow's metrics in Prometheus format on http://127.0.0.1:9464/metrics (port: Telemetry:MetricsPort);
+// traces of each run (in the trace of the request that sent it) to the console when Telemetry:ConsoleTraces is true and
+// to an OTLP collector when OTEL_EXPORTER_OTLP_ENDPOINT is set.
 // Settings are read next to the binary, whatever the working directory (systemd and friends start in /).
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Logging.AddSimpleConsole(o =>
@@ -39,6 +45,27 @@ builder.Services.AddTaskFlow(taskflow)
     .AddSignupTasks()
     .AddSignupStateStore(taskflow.GetSection("State"))
     .AddWorker(taskflow.GetSection("Worker"));
+
+builder.Services.AddOpenTelemetry()
+    .ConfigureResource(r => r.AddService("signup-worker"))
+    .WithTracing(t =>
+    {
+        t.AddSource(TaskFlowTelemetry.Name);
+        if (builder.Configuration.GetValue<bool>("Telemetry:ConsoleTraces"))
+        {
+            t.AddConsoleExporter();
+        }
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            t.AddOtlpExporter();
+        }
+    })
+    .WithMetrics(m => m.AddMeter(TaskFlowTelemetry.Name).AddPrometheusHttpListener(o =>
+    {
+        o.Host = "127.0.0.1";
+        o.Port = builder.Configuration.GetValue("Telemetry:MetricsPort", 9464);
+    }));
 
 using var host = builder.Build();
 await host.RunAsync();

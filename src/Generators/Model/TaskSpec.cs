@@ -19,6 +19,7 @@ namespace TaskFlow.Generators.Model;
 /// <param name="EntityKey">From <c>[Task(EntityKey)]</c>, or <c>null</c> when the task declares none.</param>
 /// <param name="IgnoreResult">From <c>[Task(IgnoreResult)]</c>, or <c>null</c> when not set.</param>
 /// <param name="LongRunning">From <c>[Task(LongRunning = true)]</c>: the task runs in lease mode.</param>
+/// <param name="LogSummary">From <c>[Task(LogSummary)]</c>: <c>false</c> leaves out the task's summary log line (default <c>true</c>).</param>
 internal sealed record TaskSpec(
     ContainerSpec Container,
     string MethodName,
@@ -37,7 +38,8 @@ internal sealed record TaskSpec(
     RetrySpec? Retry,
     EntityKeySpec? EntityKey,
     bool? IgnoreResult,
-    bool LongRunning)
+    bool LongRunning,
+    bool LogSummary)
 {
     /// <summary>E.g. <c>global::Signup.SignupTasks.Client.SendWelcomeEmailDescriptor</c>.</summary>
     public string DescriptorReference => Container.ClientFullyQualifiedName + "." + MethodName + "Descriptor";

@@ -67,4 +67,13 @@ public sealed class TaskAttribute : Attribute
     /// refuses to start unless <c>TaskFlowOptions.AllowLongRunningWithoutStateStore</c> is set. See docs/delivery.md.
     /// </summary>
     public bool LongRunning { get; set; }
+
+    /// <summary>
+    /// Log the one-line summary of each finished delivery of this task (outcome, duration, attempt, queue; event 4009 at
+    /// Information, category <c>TaskFlow.Tasks.Summary</c>). Default <c>true</c>. Set it to <c>false</c> for a task so frequent
+    /// that its summaries would drown the rest (a heartbeat, a probe): its failures are still logged (4002, 4007), and
+    /// its metrics and spans are unchanged. Every task's summary is turned off at once through the log level of the
+    /// category. See docs/telemetry.md.
+    /// </summary>
+    public bool LogSummary { get; set; } = true;
 }

@@ -1,7 +1,12 @@
 using System;
 using System.ComponentModel;
+using System.Linq;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using TaskFlow.Core;
 using TaskFlow.Hosting;
 using TaskFlow.Infrastructure;
@@ -65,5 +70,66 @@ public sealed class TaskFlowBuilder
         }
 
         return this;
+    }
+
+    /// <summary>
+    /// Adds the probe: every <see cref="TaskFlowProbeOptions.Interval"/> a tiny built-in task (<c>taskflow.probe</c>) is
+    /// sent to each queue (the registered tasks' queues and the default queue unless <see cref="TaskFlowProbeOptions.Queues"/>
+    /// names them) and its enqueue -> run latency measured on the real path. Workers always run probes and record
+    /// <c>taskflow.probe.latency</c>; with a state store this process reads each answer, exports <c>taskflow.probe.age</c> and
+    /// adds the <c>probe</c> part to the <c>taskflow</c> health check. Add it to one process per deployment (e.g. the web app
+    /// or one worker): every process that adds it sends its own probes.
+    /// </summary>
+    public TaskFlowBuilder AddProbe(Action<TaskFlowProbeOptions>? configure = null)
+    {
+        RegisterProbe();
+        if (configure is not null)
+        {
+            Services.Configure(configure);
+        }
+
+        return this;
+    }
+
+    /// <summary>Adds the probe (<see cref="AddProbe(Action{TaskFlowProbeOptions})"/>) with its options bound from configuration (e.g. the <c>TaskFlow:Probe</c> section). Unknown keys fail at start-up.</summary>
+    public TaskFlowBuilder AddProbe(IConfiguration configuration, Action<TaskFlowProbeOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        RegisterProbe();
+        Services.AddOptions<TaskFlowProbeOptions>().Configure(options => ConfigurationCheck.Bind(configuration, options, []));
+        if (configure is not null)
+        {
+            Services.Configure(configure);
+        }
+
+        return this;
+    }
+
+    private void RegisterProbe()
+    {
+        if (Services.Any(d => d.ServiceType == typeof(Core.Probes.ProbeMonitor)))
+        {
+            return;
+        }
+
+        Services.AddOptions<TaskFlowProbeOptions>().ValidateOnStart();
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TaskFlowProbeOptions>, Core.Probes.ProbeOptionsValidator>());
+        Services.AddSingleton(sp => new Core.Probes.ProbeMonitor(sp.GetRequiredService<TimeProvider>()));
+        Services.AddSingleton<Core.Probes.QueueHeartbeat>();
+        Services.AddSingleton<IHostedService>(sp => new Core.Probes.ProbeService(
+            sp.GetRequiredService<ITaskClient>(),
+            Registry,
+            sp.GetRequiredService<IOptions<TaskFlowOptions>>().Value,
+            sp.GetRequiredService<IOptions<TaskFlowProbeOptions>>().Value,
+            sp.GetRequiredService<Core.Probes.ProbeMonitor>(),
+            sp.GetRequiredService<Core.Probes.QueueHeartbeat>(),
+            sp.GetService<IQueueStatsReader>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow.Probe")));
+        Services.AddSingleton<ITaskFlowHealthPart>(sp => new Core.Probes.QueueHealthPart(
+            sp.GetRequiredService<Core.Probes.QueueHeartbeat>(),
+            sp.GetRequiredService<IOptions<TaskFlowProbeOptions>>().Value));
+        Services.AddSingleton<ITaskFlowHealthPart>(sp => new Core.Probes.ProbeHealthPart(
+            sp.GetRequiredService<Core.Probes.ProbeMonitor>(),
+            sp.GetRequiredService<IOptions<TaskFlowProbeOptions>>().Value));
     }
 }

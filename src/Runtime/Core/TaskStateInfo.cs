@@ -36,6 +36,18 @@ public sealed record TaskStateInfo(
     /// <summary>The task's last reported progress (<see cref="TaskContext.ReportProgressAsync"/>), if it reported any.</summary>
     public TaskProgress? Progress { get; init; }
 
+    /// <summary>
+    /// The task that sent this one (Celery's <c>parent_id</c>), when it was sent from inside a running task or with
+    /// <see cref="SendOptions.ParentId"/>; <c>null</c> for a task sent from outside any task.
+    /// </summary>
+    public string? ParentId { get; init; }
+
+    /// <summary>
+    /// The first task of the tree this one belongs to (Celery's <c>root_id</c>); <c>null</c> when the task is a root
+    /// itself (its own root: sent from outside any task) or the sender did not say.
+    /// </summary>
+    public string? RootId { get; init; }
+
     /// <summary>Whether the task is in a final state.</summary>
     public bool IsFinal => State.IsFinal();
 }

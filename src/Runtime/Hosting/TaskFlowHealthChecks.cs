@@ -12,12 +12,16 @@ public static class TaskFlowHealthChecksBuilderExtensions
     public const string DefaultName = "taskflow";
 
     /// <summary>
-    /// Adds <see cref="TaskFlowWorkerHealthCheck"/> under one name (default <c>taskflow</c>): unhealthy while a queue of
-    /// this worker has no live consumer (needs <c>AddWorker</c>).
+    /// Adds TaskFlow's health check under one name (default <c>taskflow</c>), covering whatever the configuration has:
+    /// the worker's consumers (<c>AddWorker</c>: unhealthy while a queue has no live consumer), the broker connection
+    /// (<c>UseRabbitMq</c>: unhealthy when it cannot connect, degraded while the broker blocks publishers), the state store
+    /// (<c>AddStateStore</c>: unhealthy when unreachable or its schema is behind), and the probes (<c>AddProbe</c>: degraded
+    /// or unhealthy when a queue's probe latency passes its thresholds). The check reports the worst part; its data has
+    /// every part. See docs/operations.md.
     /// </summary>
     public static IHealthChecksBuilder AddTaskFlow(this IHealthChecksBuilder builder, string name = DefaultName, IEnumerable<string>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.AddCheck<TaskFlowWorkerHealthCheck>(name, HealthStatus.Unhealthy, tags ?? Array.Empty<string>());
+        return builder.AddCheck<TaskFlowHealthCheck>(name, HealthStatus.Unhealthy, tags ?? Array.Empty<string>());
     }
 }

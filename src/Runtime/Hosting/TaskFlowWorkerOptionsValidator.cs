@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.Extensions.Options;
 using TaskFlow.Core;
 using TaskFlow.Infrastructure;
@@ -29,7 +30,7 @@ internal sealed class TaskFlowWorkerOptionsValidator : IValidateOptions<TaskFlow
             errors.Add("The TaskFlow worker has no transport to consume from: chain .UseRabbitMq(...) after services.AddTaskFlow(...).");
         }
 
-        if (_registry.Tasks.Count == 0)
+        if (_registry.Tasks.All(Core.Probes.ProbeTask.IsBuiltIn))
         {
             errors.Add("The TaskFlow worker has no tasks to run: chain the generated .Add{Assembly}Tasks() (e.g. .AddSignupTasks()) after services.AddTaskFlow(...), in the project that references the task library.");
         }

@@ -34,6 +34,7 @@ internal static class WorkerServices
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<TaskFlowWorker>>()));
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<TaskFlowWorker>());
+        services.AddSingleton<ITaskFlowHealthPart>(sp => new WorkerHealthPart(sp.GetRequiredService<TaskFlowWorkerStatus>()));
 
         // The host must wait at least as long as the worker's own shutdown.
         services.AddOptions<HostOptions>().PostConfigure<IOptions<TaskFlowWorkerOptions>>((host, worker) =>

@@ -28,6 +28,14 @@ public sealed class RabbitMqOptions
     /// <summary>The password, apart from the URI. <c>null</c>: the URI's password.</summary>
     public string? Password { get; set; }
 
+    /// <summary>
+    /// The RabbitMQ management HTTP API (<c>http://</c> or <c>https://</c>), used by <see cref="RabbitMqQueueAdmin"/> for queue
+    /// statistics (rates, unacknowledged messages, the oldest message's age) and to find TaskFlow's queues; signed in with
+    /// the AMQP credentials. Where it cannot be reached, statistics fall back to passive declares (depth and consumers).
+    /// </summary>
+    /// <value>Default <c>null</c>: derived from the broker's host, <c>http://{host}:15672/</c> (<c>https://{host}:15671/</c> with TLS).</value>
+    public Uri? ManagementUri { get; set; }
+
     /// <summary>TLS to the broker. Also switched on by an <c>amqps://</c> URI.</summary>
     public RabbitMqTlsOptions Tls { get; } = new();
 

@@ -16,6 +16,11 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
             errors.Add($"RabbitMqOptions.ConnectionUri must be an absolute amqp:// or amqps:// URI (got '{options.ConnectionUri}'), e.g. {RabbitMqDefaults.ConnectionUri}.");
         }
 
+        if (options.ManagementUri is { } management && (!management.IsAbsoluteUri || (management.Scheme != Uri.UriSchemeHttp && management.Scheme != Uri.UriSchemeHttps)))
+        {
+            errors.Add($"RabbitMqOptions.ManagementUri must be an absolute http:// or https:// URI of the management plugin (got '{management}'), e.g. http://127.0.0.1:15672/; leave it unset to derive it from the broker's host.");
+        }
+
         foreach (var endpoint in options.Endpoints)
         {
             if (!Internal.BrokerEndpoints.TryParse(endpoint, out _, out _))

@@ -57,6 +57,7 @@ public static class RabbitMqTaskFlowBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitMqOptions>, RabbitMqOptionsValidator>());
         services.AddSingleton(sp => new BrokerConnections(sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value, sp.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow.RabbitMq")));
         services.AddSingleton(sp => new Topology(sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value));
+        services.AddSingleton<ITaskFlowHealthPart>(sp => new BrokerHealthPart(sp.GetRequiredService<BrokerConnections>(), sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value));
         services.AddSingleton(sp => new ConfirmedPublisher(sp.GetRequiredService<BrokerConnections>(), sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new RabbitMqSender(
             sp.GetRequiredService<ConfirmedPublisher>(),
@@ -65,6 +66,12 @@ public static class RabbitMqTaskFlowBuilderExtensions
             sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value,
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ITaskSender>(sp => sp.GetRequiredService<RabbitMqSender>());
+        services.AddSingleton(sp => new RabbitMqQueueAdmin(
+            sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value,
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IQueueStatsReader>(sp => new RabbitMqQueueStatsReader(sp.GetRequiredService<RabbitMqQueueAdmin>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IDeadLetterSource>(sp => new RabbitMqDeadLetterSource(sp.GetRequiredService<RabbitMqQueueAdmin>()));
         services.AddSingleton<IWorkerTransport>(sp => new RabbitMqWorkerTransport(
             sp.GetRequiredService<BrokerConnections>(),
             sp.GetRequiredService<Topology>(),

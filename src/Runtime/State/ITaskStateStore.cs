@@ -16,6 +16,12 @@ public interface ITaskStateStore : ITaskStateReader
     /// <summary>Revokes a task (durably; a running one is cancelled). <c>false</c> when it had already finished.</summary>
     Task<bool> RevokeAsync(string taskId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Revokes many tasks by id in few statements (1,000 ids each), e.g. every task of a purged queue, so that their
+    /// pending records no longer hold their entities. Returns how many were revoked: tasks already final are not.
+    /// </summary>
+    Task<int> RevokeAsync(IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default);
+
     /// <summary>Revokes every unfinished task enqueued with this <see cref="SendOptions.EntityKey"/>; returns their ids.</summary>
     Task<IReadOnlyList<string>> RevokeEntityAsync(string entityKey, CancellationToken cancellationToken = default);
 
@@ -39,6 +45,12 @@ public interface ITaskStateStore : ITaskStateReader
 
     /// <summary>The whole schema as a SQL script.</summary>
     string GetSchemaScript();
+
+    /// <summary>One page of the recorded tasks that <paramref name="query"/> selects, newest first; <see cref="TaskPage.NextCursor"/> leads to the next.</summary>
+    Task<TaskPage> QueryTasksAsync(TaskQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>The tasks recorded since <paramref name="since"/>, counted by their state now and by task name and state.</summary>
+    Task<TaskCounts> GetTaskCountsAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
 
     /// <summary>The workers that recorded themselves (heartbeat every <see cref="TaskStateOptions.WorkerHeartbeatInterval"/>): running, stopped, or lost (not seen for three intervals).</summary>
     Task<IReadOnlyList<WorkerInfo>> GetWorkersAsync(CancellationToken cancellationToken = default);

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskFlow.Core;
+using TaskFlow.Hosting;
 using TaskFlow.State.Internal;
 
 namespace TaskFlow.State;
@@ -69,8 +70,12 @@ public static class StateTaskFlowBuilderExtensions
             sp.GetRequiredService<IOptions<TaskStateOptions>>(),
             sp.GetRequiredService<IOptions<TaskFlowOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            // Task records name the worker as its heartbeats do, unless configured otherwise: a lost worker's tasks are
+            // found by it. Read at the first write, not here: the worker's options validation reaches the store.
+            () => sp.GetService<IOptions<TaskFlowWorkerOptions>>()?.Value.WorkerName));
         services.AddSingleton<ITaskStateStore>(sp => sp.GetRequiredService<TaskStateStore>());
+        services.AddSingleton<ITaskFlowHealthPart>(sp => new StoreHealthPart(sp.GetRequiredService<TaskStateStore>()));
         services.Replace(ServiceDescriptor.Singleton<ITaskStateRecorder>(sp => sp.GetRequiredService<TaskStateStore>().Recorder));
         services.AddSingleton<IHostedService>(sp => new StateMaintenance(sp.GetRequiredService<TaskStateStore>()));
         services.AddSingleton<IHostedService>(sp => new WorkerHeartbeat(sp.GetRequiredService<TaskStateStore>(), sp));

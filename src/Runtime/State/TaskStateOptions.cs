@@ -12,6 +12,8 @@ namespace TaskFlow.State;
 /// </summary>
 public sealed class TaskStateOptions
 {
+    private string? _workerName;
+
     private static readonly Regex Identifier = new("^[A-Za-z_][A-Za-z0-9_]{0,62}$", RegexOptions.CultureInvariant);
 
     /// <summary>The database.</summary>
@@ -136,9 +138,20 @@ public sealed class TaskStateOptions
     /// <value>Default 1 s.</value>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>This process in the <c>worker</c> column.</summary>
-    /// <value>Default <c>{machine}:{pid}</c>.</value>
-    public string WorkerName { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+    /// <summary>
+    /// This process in the <c>worker</c> column of the task records. Left unset, it is the worker's name
+    /// (<c>TaskFlowWorkerOptions.WorkerName</c>), the name its heartbeats are recorded under, so that the tasks of a lost
+    /// worker can be found (<see cref="TaskQuery.LostWorkersOnly"/>).
+    /// </summary>
+    /// <value>Default <c>TaskFlowWorkerOptions.WorkerName</c>, itself <c>{machine}:{pid}</c> by default.</value>
+    public string WorkerName
+    {
+        get => _workerName ?? $"{Environment.MachineName}:{Environment.ProcessId}";
+        set => _workerName = value;
+    }
+
+    /// <summary>Whether <see cref="WorkerName"/> was set (else it follows the worker's name).</summary>
+    internal bool WorkerNameSet => _workerName is not null;
 
     /// <summary>Test hook: called after a task's work and completion record committed together, before the ack.</summary>
     internal Func<string, System.Threading.Tasks.ValueTask>? AfterAtomicCommit { get; set; }

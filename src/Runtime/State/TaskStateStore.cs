@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Data.Common;
+using System.Linq;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -23,8 +24,11 @@ public sealed class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsyncDispos
     private static readonly TimeSpan LongestPoll = TimeSpan.FromSeconds(1);
     private readonly TaskFlowOptions _flow;
 
-    internal TaskStateStore(IOptions<TaskStateOptions> options, IOptions<TaskFlowOptions> flow, TimeProvider time, ILoggerFactory loggers)
+    private readonly Lazy<string> _workerName;
+
+    internal TaskStateStore(IOptions<TaskStateOptions> options, IOptions<TaskFlowOptions> flow, TimeProvider time, ILoggerFactory loggers, Func<string?>? workerName = null)
     {
+        _workerName = new Lazy<string>(() => EffectiveWorkerName(options.Value, workerName));
         var logger = loggers.CreateLogger("TaskFlow.State");
         Logger = logger;
         Database = new StateDatabase(options.Value, time, logger);
@@ -48,6 +52,9 @@ public sealed class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsyncDispos
     internal ILogger Logger { get; }
 
     internal TaskStateOptions Options => Database.Options;
+
+    /// <summary>This process in the <c>worker</c> column: <see cref="TaskStateOptions.WorkerName"/> when set, else the worker's name.</summary>
+    internal string WorkerName => _workerName.Value;
 
     internal JsonSerializerOptions SerializerOptions => _flow.SerializerOptions;
 
@@ -144,6 +151,39 @@ public sealed class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsyncDispos
         return revoked;
     }
 
+    /// <summary>
+    /// Revokes many tasks by id, as <see cref="RevokeAsync(string, CancellationToken)"/> does one, in statements of 1,000
+    /// ids: e.g. every task of a purged queue, so that their pending records no longer hold their entities
+    /// (<see cref="LockEntityAsync"/>) and their messages, if any are left somewhere, are skipped. Ids the store does not
+    /// know are recorded revoked. Returns how many were revoked (tasks already final are not; duplicates count once).
+    /// </summary>
+    public async Task<int> RevokeAsync(IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(taskIds);
+        foreach (var id in taskIds)
+        {
+            if (string.IsNullOrEmpty(id) || id.Length > 255)
+            {
+                throw new ArgumentException($"TaskFlow: every task id to revoke must be 1 to 255 characters long; got {(id is null ? "null" : $"'{(id.Length > 40 ? id[..40] + "..." : id)}' ({id.Length} characters)")}. Nothing was revoked.", nameof(taskIds));
+            }
+        }
+
+        // Distinct and in ordinal order, the order the state writer locks rows in: batches never deadlock each other.
+        var ids = taskIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (ids.Count == 0)
+        {
+            return 0;
+        }
+
+        var revoked = await Database.States.RevokeManyAsync(ids, "revoked", cancellationToken).ConfigureAwait(false);
+        foreach (var id in ids)
+        {
+            Running.Revoke(id);
+        }
+
+        return revoked;
+    }
+
     /// <summary>Revokes every unfinished task enqueued with this <see cref="SendOptions.EntityKey"/>; returns their ids.</summary>
     public async Task<IReadOnlyList<string>> RevokeEntityAsync(string entityKey, CancellationToken cancellationToken = default)
     {
@@ -167,7 +207,7 @@ public sealed class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsyncDispos
     public async Task<EntityLease> LockEntityAsync(string entityKey, TimeSpan? wait = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(entityKey);
-        var holder = $"{Options.WorkerName}/{Guid.NewGuid():N}";
+        var holder = $"{WorkerName}/{Guid.NewGuid():N}";
         var time = Database.Time;
         var deadline = time.GetTimestamp() + (long)((wait ?? TimeSpan.Zero).TotalSeconds * time.TimestampFrequency);
         var delay = FirstPoll;
@@ -222,6 +262,25 @@ public sealed class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsyncDispos
     public Task<IReadOnlyList<WorkerInfo>> GetWorkersAsync(CancellationToken cancellationToken = default) =>
         Database.Workers.ListAsync(Options.WorkerHeartbeatInterval, cancellationToken);
 
+    /// <summary>
+    /// One page of the recorded tasks that <paramref name="query"/> selects (state, task name, queue, entity, worker,
+    /// lost workers, error, time ranges, parent, root), newest first by creation, with a keyset cursor to the next page
+    /// (<see cref="TaskPage.NextCursor"/>). Served by the indexes of schema version 4 (docs/state.md). Throws
+    /// <see cref="ArgumentException"/> for a limit out of range or a cursor this store did not return.
+    /// </summary>
+    public Task<TaskPage> QueryTasksAsync(TaskQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return Database.Queries.QueryAsync(query, cancellationToken);
+    }
+
+    /// <summary>
+    /// The tasks first recorded at or after <paramref name="since"/>, counted by their state now, and by task name and
+    /// state: an overview for dashboards and the CLI. One grouped query over that range of <c>created_at</c>.
+    /// </summary>
+    public Task<TaskCounts> GetTaskCountsAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        Database.Queries.CountAsync(since.ToUniversalTime(), cancellationToken);
+
     /// <summary>The whole schema as a SQL script, for review or for operators who apply it themselves.</summary>
     public string GetSchemaScript() => Database.Dialect.Script();
 
@@ -273,7 +332,7 @@ public sealed class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsyncDispos
             State = (int)state,
             EntityKey = entityKey,
             Attempts = attempts,
-            Worker = state == TaskState.Pending ? null : Options.WorkerName,
+            Worker = state == TaskState.Pending ? null : WorkerName,
             Result = result,
             Error = error is { Length: > 4000 } ? error[..4000] + "..." : error,
             Now = now,
@@ -281,6 +340,23 @@ public sealed class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsyncDispos
             CompletedAt = final ? now : null,
             ExpiresAt = now + (final ? Options.ResultExpiry : Options.UnfinishedExpiry),
         };
+    }
+
+    private static string EffectiveWorkerName(TaskStateOptions options, Func<string?>? workerName)
+    {
+        if (options.WorkerNameSet || workerName is null)
+        {
+            return options.WorkerName;
+        }
+
+        try
+        {
+            return workerName() is { Length: > 0 } name ? name : options.WorkerName;
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
+        {
+            return options.WorkerName; // invalid worker options: reported by their own validation at start-up
+        }
     }
 
     internal string? SerializeResult(object? result) =>

@@ -73,14 +73,13 @@ public sealed record TestDatabase(string Name, StateStoreProvider Provider, Func
 public static class Databases
 {
     public const string SqlServerSkipReason =
-        "skipped: no SQL Server (set TASKFLOW_TEST_SQLSERVER to a connection string and TASKFLOW_TEST_SQLCLIENT to the path of Microsoft.Data.SqlClient.dll to run the whole suite against it too)";
+        "skipped: no SQL Server (set TASKFLOW_TEST_SQLSERVER to a connection string to run the whole suite against it too; see docs/state.md)";
 
     private static readonly Lazy<NpgsqlDataSource> PostgresSource = new(() => NpgsqlDataSource.Create(TestEnvironment.PostgresConnectionString));
     private static readonly Lazy<TestDatabase?> SqlServer = new(CreateSqlServer);
 
     public static bool SqlServerConfigured =>
-        !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("TASKFLOW_TEST_SQLSERVER"))
-        && !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("TASKFLOW_TEST_SQLCLIENT"));
+        !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("TASKFLOW_TEST_SQLSERVER"));
 
     /// <summary>Theory data: every configured database.</summary>
     public static TheoryData<string> All
@@ -128,22 +127,8 @@ public static class Databases
             return null;
         }
 
-        var path = Environment.GetEnvironmentVariable("TASKFLOW_TEST_SQLCLIENT")!;
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException("TASKFLOW_TEST_SQLCLIENT does not name a file", path);
-        }
-
-        var assembly = Assembly.LoadFrom(path);
-        var factoryType = assembly.GetType("Microsoft.Data.SqlClient.SqlClientFactory", throwOnError: true)!;
-        var factory = (DbProviderFactory)factoryType.GetField("Instance", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
         var cs = Environment.GetEnvironmentVariable("TASKFLOW_TEST_SQLSERVER")!;
-        return new TestDatabase("sqlserver", StateStoreProvider.SqlServer, () =>
-        {
-            var connection = factory.CreateConnection()!;
-            connection.ConnectionString = cs;
-            return connection;
-        });
+        return new TestDatabase("sqlserver", StateStoreProvider.SqlServer, () => new Microsoft.Data.SqlClient.SqlConnection(cs));
     }
 
     public static string NewSchema() => "tf_" + Guid.NewGuid().ToString("N")[..12];

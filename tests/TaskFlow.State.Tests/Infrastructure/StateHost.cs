@@ -58,7 +58,8 @@ public sealed class StateHost : IAsyncDisposable
         int concurrency = 4,
         Action<TaskFlowOptions>? flow = null,
         Action<RabbitMqOptions>? rabbit = null,
-        string? workerName = null)
+        string? workerName = null,
+        Action<TaskFlowBuilder>? steps = null)
     {
         var db = Databases.Get(database);
         var ownsSchema = schema is null;
@@ -98,6 +99,7 @@ public sealed class StateHost : IAsyncDisposable
             });
         }
 
+        steps?.Invoke(taskflow);
         if (!hostedServices)
         {
             // Only the store: the test drives relays and maintenance itself.

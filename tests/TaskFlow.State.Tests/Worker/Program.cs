@@ -60,6 +60,11 @@ if (mode == "kill-after-commit")
 }
 
 using var host = builder.Build();
+if (await TaskFlow.Hosting.TaskFlowHostCommands.RunTaskFlowCommandAsync(host, args) is { } exitCode)
+{
+    return exitCode;
+}
+
 await host.StartAsync();
 await host.Services.GetRequiredService<TaskFlow.Hosting.TaskFlowWorker>().Started;
 Console.WriteLine("WORKER-READY");

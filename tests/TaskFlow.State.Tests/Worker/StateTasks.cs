@@ -85,6 +85,27 @@ public static partial class StateTasks
         }
     }
 
+    /// <summary>
+    /// Sends <paramref name="children"/> copies of itself one level down while it runs (so they get its id as parent and
+    /// its root as root); at depth 0 it only counts. With <paramref name="park"/> the children go to the queue
+    /// <c>{queue}-parked</c>, which nobody consumes, so they stay pending (not delayed: a delayed message whose queue is
+    /// deleted before it is due blocks the shared delay levels). Returns the children's ids.
+    /// </summary>
+    [Task(Name = "state_tests.spawn")]
+    public static async Task<string[]> Spawn(string key, int children, int depth, bool park, TaskContext context, [FromServices] Client tasks, CancellationToken cancellationToken)
+    {
+        Count(key);
+        var ids = new string[depth > 0 ? children : 0];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var options = new SendOptions { Queue = park ? context.Queue + "-parked" : context.Queue };
+            var handle = await tasks.Spawn.ApplyAsync(key, children, depth - 1, park, options, cancellationToken);
+            ids[i] = handle.Id;
+        }
+
+        return ids;
+    }
+
     [Task(Name = "state_tests.block")]
     public static async Task Block(string key, CancellationToken cancellationToken)
     {

@@ -35,6 +35,18 @@ internal static class HeaderValues
             _ => 0,
         } : 0;
 
+    /// <summary>A whole number header (an AMQP long, or shorter); <c>null</c> when it is missing or not a number.</summary>
+    public static long? Int64(IDictionary<string, object?> headers, string name) =>
+        headers.TryGetValue(name, out var value) ? value switch
+        {
+            long l => l,
+            int i => i,
+            uint u => u,
+            short s => s,
+            byte b => b,
+            _ => null,
+        } : null;
+
     public static bool Boolean(IDictionary<string, object?> headers, string name) =>
         headers.TryGetValue(name, out var value) && value is true;
 

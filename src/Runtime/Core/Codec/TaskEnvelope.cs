@@ -162,7 +162,7 @@ internal sealed class TaskEnvelope
         // TaskFlow's source): the worker's span joins that trace.
         if (System.Diagnostics.Activity.Current is { } activity)
         {
-            Internal.Telemetry.Inject(activity, headers);
+            Telemetry.Inject(activity, headers);
         }
 
         return new TaskEnvelope(id, task.Name, queue, headers, buffer.WrittenMemory, options?.Priority, eta, options?.EntityKey);

@@ -36,6 +36,12 @@ internal sealed record TaskHeaders(
     /// </summary>
     public bool IsRedrive { get; init; }
 
+    /// <summary>
+    /// When the message became due in its queue (<see cref="MessageHeaders.SentAt"/>, milliseconds since the Unix epoch), or
+    /// <c>null</c> when it does not tell (sent by Celery, or by an older TaskFlow).
+    /// </summary>
+    public long? SentAt { get; init; }
+
     /// <summary>Runs before this one as far as the message tells: <see cref="Retries"/> + <see cref="Redeliveries"/>.</summary>
     public int RunsBefore => Retries + Redeliveries;
 
@@ -68,6 +74,7 @@ internal sealed record TaskHeaders(
             Redeliveries = Math.Max(0, HeaderValues.Int32(raw, MessageHeaders.Redeliveries))
                 + Math.Max(HeaderValues.Int32(raw, MessageHeaders.DeliveryCount), redelivered ? 1 : 0),
             IsRedrive = raw.ContainsKey(MessageHeaders.DeadLetterReason),
+            SentAt = HeaderValues.Int64(raw, MessageHeaders.SentAt),
         };
     }
 

@@ -78,6 +78,9 @@ public sealed class TaskDescriptor
     /// <summary>From <c>[Task(LongRunning = true)]</c>: the task runs in lease mode (see <see cref="TaskAttribute.LongRunning"/>).</summary>
     public bool LongRunning { get; init; }
 
+    /// <summary>From <c>[Task(LogSummary = false)]</c>: <c>false</c> leaves out this task's summary line (see <see cref="TaskAttribute.LogSummary"/>). Default <c>true</c>.</summary>
+    public bool LogSummary { get; init; } = true;
+
     /// <inheritdoc />
     public override string ToString() => Name;
 }

@@ -175,6 +175,13 @@ internal sealed class TaskExecutor
         }
 
         Runs.Begin(message.Id);
+        if (Telemetry.QueueWait.Enabled && message.Headers.SentAt is { } sentAt)
+        {
+            // Clocks of the sender and this worker may differ a little: a negative wait counts as none.
+            var waited = Math.Max(0, _time.GetUtcNow().ToUnixTimeMilliseconds() - sentAt);
+            Telemetry.QueueWait.Record(waited / 1000.0, Telemetry.Tags(task.Name, queue));
+        }
+
         var running = Telemetry.Running.Enabled;
         if (running)
         {

@@ -49,6 +49,13 @@ public static class MessageHeaders
     /// <summary>The entity the task works on (<c>SendOptions.EntityKey</c>), for the state store and for people reading queues.</summary>
     public const string EntityKey = "x-taskflow-entity";
 
+    /// <summary>
+    /// When the message became due in its queue, in milliseconds since the Unix epoch (an AMQP long): the time TaskFlow
+    /// published it, or its ETA when it was published through the delay levels. Every publish stamps its own (a retry's
+    /// is the retry's). The worker's queue wait (<c>taskflow.task.queue_wait</c>) is measured from it. Celery ignores it.
+    /// </summary>
+    public const string SentAt = "x-taskflow-sent-at";
+
     /// <summary>W3C trace context of the span that sent the task (<see href="https://www.w3.org/TR/trace-context/"/>); the worker's span joins that trace. Celery ignores it.</summary>
     public const string TraceParent = "traceparent";
 

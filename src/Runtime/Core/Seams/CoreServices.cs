@@ -24,6 +24,7 @@ internal static class CoreServices
         }
 
         registry = new TaskRegistry();
+        registry.Add(Probes.ProbeTask.Descriptor);
         services.AddSingleton(registry);
         services.AddOptions<TaskFlowOptions>().ValidateOnStart().PostConfigure(options =>
         {
@@ -54,6 +55,7 @@ internal static class CoreServices
             sp.GetRequiredService<ITaskStateRecorder>(),
             sp.GetRequiredService<IOptions<TaskFlowOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow.Tasks"),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow.Tasks.Summary"),
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new ActiveSender(SenderOf(sp)));
         services.TryAddSingleton<ITaskClient>(sp => new TaskClient(

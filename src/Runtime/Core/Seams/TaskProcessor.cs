@@ -20,14 +20,22 @@ internal sealed class TaskProcessor
     private readonly ITaskStateRecorder _recorder;
     private readonly TaskFlowOptions _options;
     private readonly ILogger _logger;
+    private readonly ILogger _summary;
     private readonly TimeProvider _time;
 
-    public TaskProcessor(TaskExecutor executor, ITaskStateRecorder recorder, TaskFlowOptions options, ILogger logger, TimeProvider time)
+    /// <param name="executor">Runs the tasks.</param>
+    /// <param name="recorder">The state store's recorder, or none.</param>
+    /// <param name="options">The core options.</param>
+    /// <param name="logger">Category <c>TaskFlow.Tasks</c>: failures, retries, rejections and the like.</param>
+    /// <param name="summary">Category <c>TaskFlow.Tasks.Summary</c>: the one-line summary per settled delivery (4009).</param>
+    /// <param name="time">The clock.</param>
+    public TaskProcessor(TaskExecutor executor, ITaskStateRecorder recorder, TaskFlowOptions options, ILogger logger, ILogger summary, TimeProvider time)
     {
         _executor = executor;
         _recorder = recorder;
         _options = options;
         _logger = logger;
+        _summary = summary;
         _time = time;
     }
 
@@ -94,7 +102,7 @@ internal sealed class TaskProcessor
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
-        LogOutcome(message, outcome, settlement, elapsed);
+        LogOutcome(message, queue, outcome, settlement, elapsed);
         Observe(activity, message, queue, outcome, settlement, elapsed);
         if (outcome.Lease is { } lease)
         {
@@ -217,13 +225,17 @@ internal sealed class TaskProcessor
         }
     }
 
-    private void LogOutcome(IncomingTask message, in TaskOutcome outcome, in Settlement settlement, TimeSpan elapsed)
+    private void LogOutcome(IncomingTask message, string queue, in TaskOutcome outcome, in Settlement settlement, TimeSpan elapsed)
     {
+        // The summary: every delivery that is done with (not one sent round until its ETA, nor one handed back to come
+        // again), unless its task opted out. Nothing is formatted or allocated while its level is off.
+        if (settlement.Kind is not (SettlementKind.DeferUntil or SettlementKind.HandBack or SettlementKind.Requeue) && outcome.Task?.LogSummary != false)
+        {
+            Log.TaskSummary(_summary, message.TaskName, message.Id, OutcomeName(outcome, settlement), elapsed.TotalMilliseconds, message.Attempt, queue);
+        }
+
         switch (outcome.Kind)
         {
-            case TaskOutcomeKind.Succeeded:
-                Log.TaskSucceeded(_logger, message.TaskName, message.Id, (long)elapsed.TotalMilliseconds);
-                break;
             case TaskOutcomeKind.Expired:
                 Log.TaskExpired(_logger, message.TaskName, message.Id, outcome.Detail!);
                 break;

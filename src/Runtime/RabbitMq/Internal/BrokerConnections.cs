@@ -17,6 +17,7 @@ internal sealed class BrokerConnections : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly IConnection?[] _connections = new IConnection?[2];
     private bool _disposed;
+    private volatile string? _blockedReason;
 
     public BrokerConnections(RabbitMqOptions options, ILogger logger)
     {
@@ -122,14 +123,22 @@ internal sealed class BrokerConnections : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>Why the broker blocks this client's publishers now (a memory or disk alarm), or <c>null</c>.</summary>
+    public string? BlockedReason => _blockedReason;
+
+    /// <summary>The connection of <paramref name="role"/> if one was opened, without opening it.</summary>
+    public IConnection? Existing(ConnectionRole role) => Volatile.Read(ref _connections[(int)role]);
+
     private Task OnUnblockedAsync(object sender, AsyncEventArgs args)
     {
+        _blockedReason = null;
         RabbitMqLog.ConnectionUnblocked(_logger);
         return Task.CompletedTask;
     }
 
     private Task OnBlockedAsync(object sender, ConnectionBlockedEventArgs args)
     {
+        _blockedReason = args.Reason;
         RabbitMqLog.ConnectionBlocked(_logger, args.Reason);
         return Task.CompletedTask;
     }

@@ -1,8 +1,10 @@
 using System;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
+using TaskFlow.Core;
 
 namespace TaskFlow.RabbitMq.Internal;
 
@@ -146,6 +148,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
 
             using var deadline = new CancellationTokenSource(_options.PublishTimeout, _time);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+            var started = Telemetry.PublishDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
             try
             {
                 if (lane.Tracked)
@@ -161,6 +164,11 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
                         case UntrackedResult.Nacked:
                             throw new TaskPublishException($"TaskFlow: the broker refused task '{taskName}'{Id(properties.CorrelationId)} (basic.nack); it was not enqueued.", null, properties.CorrelationId, mayHaveBeenEnqueued: false);
                     }
+                }
+
+                if (started != 0)
+                {
+                    Telemetry.PublishDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
                 }
             }
             catch (PublishException ex) when (ex.IsReturn)

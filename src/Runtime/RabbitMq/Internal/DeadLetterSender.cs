@@ -55,7 +55,9 @@ internal sealed class DeadLetterSender
             headers[MessageHeaders.ExceptionMessage] = Truncate(settlement.Detail ?? reason, 2048);
         }
 
-        return _publisher.PublishUnstampedAsync(_options.DeadLetterExchangeName, queue, MessageCopy.Properties(original, headers), body, settlement.TaskName, cancellationToken);
+        var properties = MessageCopy.Properties(original, headers);
+        SendTime.Stamp(properties, _time.GetUtcNow());
+        return _publisher.PublishUnstampedAsync(_options.DeadLetterExchangeName, queue, properties, body, settlement.TaskName, cancellationToken);
     }
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "...";

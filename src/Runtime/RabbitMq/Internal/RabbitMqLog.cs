@@ -47,4 +47,22 @@ internal static partial class RabbitMqLog
 
     [LoggerMessage(3016, LogLevel.Error, "Processing delivery {DeliveryTag} on queue {Queue} failed unexpectedly; the message comes back when the channel closes")]
     public static partial void DeliveryFailed(ILogger logger, Exception exception, string queue, ulong deliveryTag);
+
+    [LoggerMessage(6001, LogLevel.Warning, "The RabbitMQ management API at {Uri} is not reachable ({Reason}); queue statistics come from passive declares (depth and consumers only)")]
+    public static partial void ManagementUnreachable(ILogger logger, Uri uri, string reason);
+
+    [LoggerMessage(6002, LogLevel.Information, "Re-drove {Done} of {Matched} matching dead letters from {DeadLetterQueue} ({Failed} failed, {Examined} examined)")]
+    public static partial void Redriven(ILogger logger, string deadLetterQueue, long done, long matched, long failed, long examined);
+
+    [LoggerMessage(6003, LogLevel.Information, "Discarded {Done} dead letters from {DeadLetterQueue} ({Examined} examined)")]
+    public static partial void Discarded(ILogger logger, string deadLetterQueue, long done, long examined);
+
+    [LoggerMessage(6004, LogLevel.Information, "Purged {Purged} messages from queue {Queue} (drained one by one: {Drained})")]
+    public static partial void Purged(ILogger logger, string queue, long purged, bool drained);
+
+    [LoggerMessage(6005, LogLevel.Warning, "Could not re-drive dead letter {TaskId} from {DeadLetterQueue} to queue {Queue}: {Reason}; it stays in the dead-letter queue")]
+    public static partial void RedriveFailed(ILogger logger, string? taskId, string deadLetterQueue, string queue, string reason);
+
+    [LoggerMessage(6006, LogLevel.Warning, "Dead-letter queue {DeadLetterQueue} holds {Count} messages; one operation examines at most the first {Max}")]
+    public static partial void ScanCapped(ILogger logger, string deadLetterQueue, long count, int max);
 }

@@ -9,7 +9,7 @@ namespace TaskFlow.RabbitMq.Internal;
 /// <summary>
 /// The RabbitMQ transport's sender: a Celery protocol v2 envelope published persistent, mandatory and confirmed, to
 /// its queue now or through the delay levels when its ETA is in the future. Retries and early-arriving ETA messages
-/// take the same route (<see cref="RouteAsync"/>).
+/// take the same route (<see cref="RouteAsync"/>), each stamped with its own send time (<see cref="SendTime"/>).
 /// </summary>
 internal sealed class RabbitMqSender : ITaskSender, IDisposable
 {
@@ -53,7 +53,9 @@ internal sealed class RabbitMqSender : ITaskSender, IDisposable
     /// <summary>Publishes to <paramref name="queue"/> now, or through the delay levels when <paramref name="eta"/> is in the future.</summary>
     public async ValueTask RouteAsync(string queue, BasicProperties properties, ReadOnlyMemory<byte> body, DateTimeOffset? eta, string taskName, CancellationToken cancellationToken)
     {
-        var steps = eta is { } due ? DelayLevels.Steps(due - _time.GetUtcNow()) : 0;
+        var now = _time.GetUtcNow();
+        var steps = eta is { } due ? DelayLevels.Steps(due - now) : 0;
+        SendTime.Stamp(properties, steps == 0 ? now : eta!.Value);
         await _declarer.EnsureAsync(queue, steps > 0, taskName, cancellationToken, properties.CorrelationId).ConfigureAwait(false);
         if (steps == 0)
         {

@@ -39,7 +39,7 @@ internal sealed class OutboxRecorder : ITaskSendRecorder
     {
         if (_store.Tracks(envelope.TaskName) || envelope.EntityKey is not null)
         {
-            var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: envelope.EntityKey);
+            var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: envelope.EntityKey).WithLineageOf(envelope);
             await _store.Database.States.WriteInAsync(ConnectionOf(_transaction), _transaction, pending, cancellationToken).ConfigureAwait(false);
         }
     }

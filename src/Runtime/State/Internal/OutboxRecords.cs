@@ -44,13 +44,39 @@ internal sealed class OutboxRecords
         return rows.Select(c => (Convert.ToInt64(c.Id, CultureInfo.InvariantCulture), Convert.ToInt32(c.Attempts, CultureInfo.InvariantCulture))).ToList();
     }
 
+    /// <summary>
+    /// Most ids one <c>IN @Ids</c> statement takes: SQL Server allows 2,100 parameters a statement and Dapper expands a
+    /// list into one parameter per item, so a relay batch (<see cref="TaskStateOptions.OutboxBatchSize"/>, up to 10,000)
+    /// is read and deleted in statements of this many.
+    /// </summary>
+    public const int IdsPerStatement = 1000;
+
     /// <summary>The messages of claimed transactions, in transaction and sequence order.</summary>
-    public Task<IEnumerable<OutboxMessageRead>> ReadMessagesAsync(DbConnection connection, DbTransaction transaction, long[] ids, CancellationToken cancellationToken) =>
-        connection.QueryAsync<OutboxMessageRead>(new CommandDefinition(_sql.SelectMessages, new { Ids = ids }, transaction, cancellationToken: cancellationToken));
+    public async Task<IEnumerable<OutboxMessageRead>> ReadMessagesAsync(DbConnection connection, DbTransaction transaction, long[] ids, CancellationToken cancellationToken)
+    {
+        if (ids.Length <= IdsPerStatement)
+        {
+            return await connection.QueryAsync<OutboxMessageRead>(new CommandDefinition(_sql.SelectMessages, new { Ids = ids }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+
+        // Ascending chunks of the ids keep the transaction and sequence order of one statement.
+        var messages = new List<OutboxMessageRead>();
+        foreach (var chunk in ids.Order().Chunk(IdsPerStatement))
+        {
+            messages.AddRange(await connection.QueryAsync<OutboxMessageRead>(new CommandDefinition(_sql.SelectMessages, new { Ids = chunk }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false));
+        }
+
+        return messages;
+    }
 
     /// <summary>Deletes published transactions (their messages go with them).</summary>
-    public Task DeleteAsync(DbConnection connection, DbTransaction transaction, long[] ids, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition(_sql.DeleteTransactions, new { Ids = ids }, transaction, cancellationToken: cancellationToken));
+    public async Task DeleteAsync(DbConnection connection, DbTransaction transaction, long[] ids, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in ids.Chunk(IdsPerStatement))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(_sql.DeleteTransactions, new { Ids = chunk }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Records a failed publish of a transaction: one more attempt, the error, and when to try again.</summary>
     public Task FailAsync(DbConnection connection, DbTransaction transaction, long id, string error, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken) =>
@@ -75,6 +101,24 @@ internal sealed class OutboxRecords
                     DbValues.ToTime(f.NextAttemptAt)!.Value,
                     f.LastError)).ToList());
         }
+    }
+
+    /// <summary>How many messages wait for the relay, and when the oldest waiting transaction was written (for the outbox gauges).</summary>
+    public async Task<(long Messages, DateTimeOffset? Oldest)> GetBacklogAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var row = await connection.QuerySingleAsync<BacklogRow>(new CommandDefinition(_sql.SelectBacklog, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return (Convert.ToInt64(row.Messages, CultureInfo.InvariantCulture), DbValues.ToTime(row.Oldest));
+        }
+    }
+
+    private sealed class BacklogRow
+    {
+        public object? Messages { get; set; }
+
+        public object? Oldest { get; set; }
     }
 
     private sealed class ClaimRow

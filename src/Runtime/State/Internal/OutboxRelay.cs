@@ -39,12 +39,28 @@ internal sealed class OutboxRelay : BackgroundService
             return;
         }
 
+        // The outbox gauges (taskflow.outbox.backlog, .oldest_age) show what this relay last read, between its passes.
+        var backlog = new OutboxBacklog(_store.Database.Outbox, _store.Options.Schema, _store.Database.Time);
+        StateMetrics.Add(backlog);
+        try
+        {
+            await RelayAsync(backlog, stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            StateMetrics.Remove(backlog);
+        }
+    }
+
+    private async Task RelayAsync(OutboxBacklog backlog, CancellationToken stoppingToken)
+    {
         var failureDelay = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var published = await RelayOnceAsync(stoppingToken).ConfigureAwait(false);
+                await backlog.RefreshAsync(stoppingToken).ConfigureAwait(false);
                 failureDelay = TimeSpan.FromSeconds(1);
                 if (published == 0)
                 {

@@ -9,6 +9,7 @@ namespace TaskFlow.State.Internal;
 /// <param name="FailTransaction">Records a failed publish and when to try again.</param>
 /// <param name="SelectStatus">How many transactions wait, how many failed, the oldest.</param>
 /// <param name="SelectFailures">Up to 20 failing transactions, oldest first.</param>
+/// <param name="SelectBacklog">How many messages wait, and when the oldest waiting transaction was written (the relay's gauges).</param>
 internal sealed record OutboxStatements(
     string InsertTransaction,
     string InsertMessage,
@@ -17,4 +18,5 @@ internal sealed record OutboxStatements(
     string DeleteTransactions,
     string FailTransaction,
     string SelectStatus,
-    string SelectFailures);
+    string SelectFailures,
+    string SelectBacklog);

@@ -18,6 +18,7 @@ internal static class PostgreSqlDialect
         Outbox: Outbox(schema),
         TaskLeases: TaskLeases(schema),
         Workers: Workers(schema),
+        Queries: Queries(schema),
         ScriptSeparator: ";",
         ScriptNow: "now()");
 
@@ -141,6 +142,23 @@ internal static class PostgreSqlDialect
                 )
                 """,
             ]),
+            new Migration(4, "task queries and lineage: parent_id, root_id, indexes for the task list",
+            [
+                $"ALTER TABLE {s}.task_state ADD COLUMN parent_id varchar(255) NULL, ADD COLUMN root_id varchar(255) NULL",
+                $"DROP VIEW {s}.task_state_named",
+                NamedView(s),
+                // the task list newest first (keyset on created_at, task_id), time ranges, queue and error filters, counts: Queries.*
+                $"CREATE INDEX ix_task_state_created_at ON {s}.task_state (created_at, task_id)",
+                // the list filtered by state (failed, dead-lettered, running...), newest first
+                $"CREATE INDEX ix_task_state_state ON {s}.task_state (state, created_at, task_id)",
+                // the list filtered by task name, newest first
+                $"CREATE INDEX ix_task_state_task_name ON {s}.task_state (task_name, created_at, task_id)",
+                // a worker's tasks, the tasks running on lost workers: Queries.OnLostWorker
+                $"CREATE INDEX ix_task_state_worker ON {s}.task_state (worker, state)",
+                // lineage: children of a task, the tree of a root (small: only tasks sent from inside tasks)
+                $"CREATE INDEX ix_task_state_parent_id ON {s}.task_state (parent_id) WHERE parent_id IS NOT NULL",
+                $"CREATE INDEX ix_task_state_root_id ON {s}.task_state (root_id) WHERE root_id IS NOT NULL",
+            ]),
         ]);
 
     /// <summary>The task states with their state's name, for people querying the database.</summary>
@@ -154,8 +172,8 @@ internal static class PostgreSqlDialect
     private static TaskStateStatements States(string s)
     {
         var upsert = $"""
-            INSERT INTO {s}.task_state AS t (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at)
-            VALUES (@TaskId, @TaskName, @Queue, @State, @EntityKey, @Attempts, @Worker, @Result, @Error, @Now, @StartedAt, @CompletedAt, @Now, @ExpiresAt)
+            INSERT INTO {s}.task_state AS t (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id)
+            VALUES (@TaskId, @TaskName, @Queue, @State, @EntityKey, @Attempts, @Worker, @Result, @Error, @Now, @StartedAt, @CompletedAt, @Now, @ExpiresAt, @ParentId, @RootId)
             ON CONFLICT (task_id) DO UPDATE SET
                 state = EXCLUDED.state,
                 task_name = COALESCE(EXCLUDED.task_name, t.task_name),
@@ -168,7 +186,9 @@ internal static class PostgreSqlDialect
                 started_at = COALESCE(EXCLUDED.started_at, t.started_at),
                 completed_at = EXCLUDED.completed_at,
                 updated_at = EXCLUDED.updated_at,
-                expires_at = EXCLUDED.expires_at
+                expires_at = EXCLUDED.expires_at,
+                parent_id = COALESCE(t.parent_id, EXCLUDED.parent_id),
+                root_id = COALESCE(t.root_id, EXCLUDED.root_id)
             WHERE (t.state < 10 AND (EXCLUDED.state <> 0 OR t.state = 0))
                OR (t.state = 12 AND EXCLUDED.state IN (10, 11) AND t.started_at IS NOT NULL)
             """;
@@ -177,13 +197,14 @@ internal static class PostgreSqlDialect
             SelectAmong: $"SELECT task_id AS TaskId, state AS State, attempts AS Attempts FROM {s}.task_state WHERE task_id = ANY(@Ids)",
             SelectInfo: $"SELECT {StateRow.Columns} FROM {s}.task_state WHERE task_id = @TaskId",
             Upsert: upsert,
-            // The same conflict clause as the single upsert, over the rows of 13 unnested arrays.
+            // The same conflict clause as the single upsert, over the rows of 15 unnested arrays.
             UpsertBatch: new PostgreSqlStateBatchUpsert($"""
-                INSERT INTO {s}.task_state AS t (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at)
-                SELECT u.task_id, u.task_name, u.queue, u.state, u.entity_key, u.attempts, u.worker, u.result, u.error, u.now_at, u.started_at, u.completed_at, u.now_at, u.expires_at
+                INSERT INTO {s}.task_state AS t (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id)
+                SELECT u.task_id, u.task_name, u.queue, u.state, u.entity_key, u.attempts, u.worker, u.result, u.error, u.now_at, u.started_at, u.completed_at, u.now_at, u.expires_at, u.parent_id, u.root_id
                 FROM unnest(@TaskIds::varchar[], @TaskNames::varchar[], @Queues::varchar[], @States::int[], @EntityKeys::varchar[], @Attempts::int[], @Workers::varchar[],
-                            @Results::text[], @Errors::text[], @Nows::timestamptz[], @StartedAts::timestamptz[], @CompletedAts::timestamptz[], @ExpiresAts::timestamptz[])
-                     AS u (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, now_at, started_at, completed_at, expires_at)
+                            @Results::text[], @Errors::text[], @Nows::timestamptz[], @StartedAts::timestamptz[], @CompletedAts::timestamptz[], @ExpiresAts::timestamptz[],
+                            @ParentIds::varchar[], @RootIds::varchar[])
+                     AS u (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, now_at, started_at, completed_at, expires_at, parent_id, root_id)
                 {upsert[upsert.IndexOf("ON CONFLICT", StringComparison.Ordinal)..]}
                 """),
             Revoke: $"""
@@ -193,6 +214,14 @@ internal static class PostgreSqlDialect
                     updated_at = EXCLUDED.updated_at, expires_at = EXCLUDED.expires_at
                 WHERE t.state < 10
                 """,
+            // The ids come distinct and sorted: rows are locked in the order the batched writers lock them.
+            RevokeBatch: new PostgreSqlStateBatchRevoke($"""
+                INSERT INTO {s}.task_state AS t (task_id, state, attempts, error, created_at, completed_at, updated_at, expires_at)
+                SELECT u.id, 12, 0, @Error, @Now, @Now, @Now, @ExpiresAt FROM unnest(@Ids::varchar[]) AS u (id)
+                ON CONFLICT (task_id) DO UPDATE SET state = 12, error = EXCLUDED.error, completed_at = EXCLUDED.completed_at,
+                    updated_at = EXCLUDED.updated_at, expires_at = EXCLUDED.expires_at
+                WHERE t.state < 10
+                """),
             SelectRevokedAmong: $"SELECT task_id FROM {s}.task_state WHERE task_id = ANY(@Ids) AND state = 12",
             // Batches on ix_task_state_expires_at; ctid avoids a second lookup through the primary key.
             DeleteExpired: $"DELETE FROM {s}.task_state WHERE ctid = ANY(ARRAY(SELECT ctid FROM {s}.task_state WHERE expires_at < @Now LIMIT @BatchSize))",
@@ -213,6 +242,19 @@ internal static class PostgreSqlDialect
             SelectCheckpoint: $"SELECT checkpoint_json FROM {s}.task_state WHERE task_id = @TaskId",
             Reopen: $"UPDATE {s}.task_state SET state = 0, error = NULL, result = NULL, completed_at = NULL, updated_at = @Now, expires_at = @ExpiresAt WHERE task_id = @TaskId AND state IN (11, 14)");
     }
+
+    private static TaskQueryStatements Queries(string s) => new(
+        // Newest first on ix_task_state_created_at, or on the index of the most selective filter (state, task name,
+        // worker, entity key, parent, root) with a top-N sort; the keyset keeps every page as cheap as the first.
+        SelectPage: $"SELECT {StateRow.Columns} FROM {s}.task_state WHERE {{where}} ORDER BY created_at DESC, task_id DESC LIMIT @Limit",
+        StateAmong: "state = ANY(@States)",
+        // A row comparison: one index condition on (created_at, task_id).
+        Before: "(created_at, task_id) < (@CursorAt, @CursorId)",
+        // The same rule as GetWorkersAsync: not stopped, last seen more than three heartbeat intervals ago.
+        OnLostWorker: $"worker IN (SELECT name FROM {s}.worker WHERE stopped_at IS NULL AND last_seen_at < @LostBefore)",
+        Like: @"{column} LIKE {parameter} ESCAPE ''",
+        // A range of ix_task_state_created_at.
+        CountSince: $"SELECT task_name AS TaskName, state AS State, COUNT(*) AS Count FROM {s}.task_state WHERE created_at >= @Since GROUP BY task_name, state");
 
     private static WorkerStatements Workers(string s) => new(
         Upsert: $"""
@@ -285,5 +327,6 @@ internal static class PostgreSqlDialect
         SelectFailures: $"""
             SELECT id AS Id, created_at AS CreatedAt, attempts AS Attempts, next_attempt_at AS NextAttemptAt, last_error AS LastError
             FROM {s}.outbox_transaction WHERE attempts > 0 ORDER BY id LIMIT 20
-            """);
+            """,
+        SelectBacklog: $"SELECT (SELECT COUNT(*) FROM {s}.outbox_message) AS Messages, (SELECT MIN(created_at) FROM {s}.outbox_transaction) AS Oldest");
 }

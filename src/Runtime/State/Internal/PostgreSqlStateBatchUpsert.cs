@@ -7,7 +7,7 @@ using System.Threading.Tasks;
 namespace TaskFlow.State.Internal;
 
 /// <summary>
-/// Arrays unnested into rows: one statement for the whole batch. The upsert's text is the same for any number of rows (the rows travel as 13 arrays), so it is prepared once per
+/// Arrays unnested into rows: one statement for the whole batch. The upsert's text is the same for any number of rows (the rows travel as 15 arrays), so it is prepared once per
 /// physical connection: Npgsql keeps prepared statements across pooled opens, and PostgreSQL then skips parse,
 /// analysis and planning on every batch (a third of its CPU per task in the benchmark, docs/state.md).
 /// Only where the shape is fixed whatever the row count and the generic plan cannot depend on the table's size:
@@ -17,7 +17,7 @@ internal sealed class PostgreSqlStateBatchUpsert : StateBatchUpsert
 {
     private readonly string _sql;
 
-    /// <param name="sql">The upsert from <c>unnest</c> of the 13 array parameters.</param>
+    /// <param name="sql">The upsert from <c>unnest</c> of the 15 array parameters.</param>
     public PostgreSqlStateBatchUpsert(string sql)
         : base(1000)
     {
@@ -56,6 +56,8 @@ internal sealed class PostgreSqlStateBatchUpsert : StateBatchUpsert
         Add(command, "StartedAts", columns.StartedAts);
         Add(command, "CompletedAts", columns.CompletedAts);
         Add(command, "ExpiresAts", columns.ExpiresAts);
+        Add(command, "ParentIds", columns.ParentIds);
+        Add(command, "RootIds", columns.RootIds);
 
         static void Add(DbCommand command, string name, Array value)
         {
@@ -85,6 +87,8 @@ internal sealed class PostgreSqlStateBatchUpsert : StateBatchUpsert
             StartedAts = new DateTimeOffset?[n];
             CompletedAts = new DateTimeOffset?[n];
             ExpiresAts = new DateTimeOffset[n];
+            ParentIds = new string?[n];
+            RootIds = new string?[n];
             for (var i = 0; i < n; i++)
             {
                 var row = rows[i];
@@ -101,6 +105,8 @@ internal sealed class PostgreSqlStateBatchUpsert : StateBatchUpsert
                 StartedAts[i] = row.StartedAt;
                 CompletedAts[i] = row.CompletedAt;
                 ExpiresAts[i] = row.ExpiresAt;
+                ParentIds[i] = row.ParentId;
+                RootIds[i] = row.RootId;
             }
         }
 
@@ -129,5 +135,9 @@ internal sealed class PostgreSqlStateBatchUpsert : StateBatchUpsert
         public DateTimeOffset?[] CompletedAts { get; }
 
         public DateTimeOffset[] ExpiresAts { get; }
+
+        public string?[] ParentIds { get; }
+
+        public string?[] RootIds { get; }
     }
 }

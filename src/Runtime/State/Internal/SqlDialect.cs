@@ -17,6 +17,7 @@ namespace TaskFlow.State.Internal;
 /// <param name="Outbox">The transactional outbox.</param>
 /// <param name="TaskLeases">The leases of long-running tasks (lease mode).</param>
 /// <param name="Workers">Worker heartbeats.</param>
+/// <param name="Queries">The task list's filters and the overview's counts.</param>
 /// <param name="ScriptSeparator">What ends a statement in <see cref="Script"/>.</param>
 /// <param name="ScriptNow">The current time in SQL, for the version rows of <see cref="Script"/>.</param>
 internal sealed record SqlDialect(
@@ -28,6 +29,7 @@ internal sealed record SqlDialect(
     OutboxStatements Outbox,
     TaskLeaseStatements TaskLeases,
     WorkerStatements Workers,
+    TaskQueryStatements Queries,
     string ScriptSeparator,
     string ScriptNow)
 {

@@ -23,6 +23,7 @@ internal static class SqlServerDialect
             Outbox: Outbox(s),
             TaskLeases: TaskLeases(s),
             Workers: Workers(s),
+            Queries: Queries(s),
             ScriptSeparator: "GO",
             ScriptNow: "SYSDATETIMEOFFSET()");
     }
@@ -164,6 +165,28 @@ internal static class SqlServerDialect
                     stopped_at   datetimeoffset(7) NULL)
                 """,
             ]),
+            new Migration(4, "task queries and lineage: parent_id, root_id, indexes for the task list",
+            [
+                $"ALTER TABLE {s}.[task_state] ADD parent_id nvarchar(255) NULL, root_id nvarchar(255) NULL",
+                $"DROP VIEW {s}.[task_state_named]",
+                $"""
+                CREATE VIEW {s}.[task_state_named] AS
+                SELECT t.task_id, t.task_name, t.queue, t.state, t.entity_key, t.attempts, t.worker, t.result, t.error, t.created_at,
+                       t.started_at, t.completed_at, t.updated_at, t.expires_at, t.progress_done, t.progress_total, t.progress_message,
+                       t.progress_at, t.checkpoint_json, t.parent_id, t.root_id,
+                       CASE t.state WHEN 0 THEN N'pending' WHEN 1 THEN N'started' WHEN 2 THEN N'retrying' WHEN 10 THEN N'succeeded'
+                           WHEN 11 THEN N'failed' WHEN 12 THEN N'revoked' WHEN 13 THEN N'expired' WHEN 14 THEN N'dead_lettered' END AS state_name
+                FROM {s}.[task_state] t
+                """,
+                // The keys end in task_id, the clustered primary key, which every nonclustered index carries anyway.
+                $"CREATE INDEX ix_task_state_created_at ON {s}.[task_state] (created_at, task_id)",
+                $"CREATE INDEX ix_task_state_state ON {s}.[task_state] (state, created_at, task_id)",
+                $"CREATE INDEX ix_task_state_task_name ON {s}.[task_state] (task_name, created_at, task_id)",
+                $"CREATE INDEX ix_task_state_worker ON {s}.[task_state] (worker, state)",
+                // Filtered on IS NOT NULL: an equality on a parameter (never NULL-matching) can use them.
+                $"CREATE INDEX ix_task_state_parent_id ON {s}.[task_state] (parent_id) WHERE parent_id IS NOT NULL",
+                $"CREATE INDEX ix_task_state_root_id ON {s}.[task_state] (root_id) WHERE root_id IS NOT NULL",
+            ]),
         ]);
 
     private static TaskStateStatements States(string s) => new(
@@ -187,10 +210,12 @@ internal static class SqlServerDialect
                     started_at = COALESCE(@StartedAt, t.started_at),
                     completed_at = @CompletedAt,
                     updated_at = @Now,
-                    expires_at = @ExpiresAt
+                    expires_at = @ExpiresAt,
+                    parent_id = COALESCE(t.parent_id, @ParentId),
+                    root_id = COALESCE(t.root_id, @RootId)
             WHEN NOT MATCHED THEN
-                INSERT (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at)
-                VALUES (@TaskId, @TaskName, @Queue, @State, @EntityKey, @Attempts, @Worker, @Result, @Error, @Now, @StartedAt, @CompletedAt, @Now, @ExpiresAt);
+                INSERT (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id)
+                VALUES (@TaskId, @TaskName, @Queue, @State, @EntityKey, @Attempts, @Worker, @Result, @Error, @Now, @StartedAt, @CompletedAt, @Now, @ExpiresAt, @ParentId, @RootId);
             """,
         UpsertBatch: new SqlServerStateBatchUpsert(s),
         Revoke: $"""
@@ -202,6 +227,7 @@ internal static class SqlServerDialect
                 INSERT (task_id, state, attempts, error, created_at, completed_at, updated_at, expires_at)
                 VALUES (@TaskId, 12, 0, @Error, @Now, @Now, @Now, @ExpiresAt);
             """,
+        RevokeBatch: new SqlServerStateBatchRevoke(s),
         SelectRevokedAmong: $"SELECT task_id FROM {s}.[task_state] WHERE task_id IN @Ids AND state = 12",
         // READPAST: two cleaners (or a cleaner and a writer) skip each other's locked rows instead of waiting.
         DeleteExpired: $"DELETE TOP (@BatchSize) FROM {s}.[task_state] WITH (ROWLOCK, READPAST) WHERE expires_at < @Now",
@@ -226,6 +252,15 @@ internal static class SqlServerDialect
             """,
         SelectCheckpoint: $"SELECT checkpoint_json FROM {s}.[task_state] WHERE task_id = @TaskId",
         Reopen: $"UPDATE {s}.[task_state] SET state = 0, error = NULL, result = NULL, completed_at = NULL, updated_at = @Now, expires_at = @ExpiresAt WHERE task_id = @TaskId AND state IN (11, 14)");
+
+    private static TaskQueryStatements Queries(string s) => new(
+        SelectPage: $"SELECT TOP (@Limit) {StateRow.Columns} FROM {s}.[task_state] WHERE {{where}} ORDER BY created_at DESC, task_id DESC",
+        StateAmong: "state IN @States",
+        // No row comparison in T-SQL: the same keyset spelled out (still a seek on ix_task_state_created_at).
+        Before: "(created_at < @CursorAt OR (created_at = @CursorAt AND task_id < @CursorId))",
+        OnLostWorker: $"worker IN (SELECT name FROM {s}.[worker] WHERE stopped_at IS NULL AND last_seen_at < @LostBefore)",
+        Like: @"{column} LIKE {parameter} ESCAPE ''",
+        CountSince: $"SELECT task_name AS TaskName, state AS State, COUNT_BIG(*) AS Count FROM {s}.[task_state] WHERE created_at >= @Since GROUP BY task_name, state");
 
     private static WorkerStatements Workers(string s) => new(
         Upsert: $"""
@@ -311,5 +346,6 @@ internal static class SqlServerDialect
         SelectFailures: $"""
             SELECT TOP (20) id AS Id, created_at AS CreatedAt, attempts AS Attempts, next_attempt_at AS NextAttemptAt, last_error AS LastError
             FROM {s}.[outbox_transaction] WITH (READPAST) WHERE attempts > 0 ORDER BY id
-            """);
+            """,
+        SelectBacklog: $"SELECT (SELECT COUNT_BIG(*) FROM {s}.[outbox_message] WITH (READPAST)) AS Messages, (SELECT MIN(created_at) FROM {s}.[outbox_transaction] WITH (READPAST)) AS Oldest");
 }

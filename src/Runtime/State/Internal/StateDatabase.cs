@@ -25,6 +25,7 @@ internal sealed class StateDatabase
         Outbox = new OutboxRecords(Connections, Dialect.Outbox, time);
         TaskLeases = new TaskLeases(Connections, Dialect.TaskLeases, States, time);
         Workers = new WorkerRecords(Connections, Dialect.Workers, time);
+        Queries = new TaskQueries(Connections, Dialect.Queries, options, time);
     }
 
     public TaskStateOptions Options { get; }
@@ -51,4 +52,7 @@ internal sealed class StateDatabase
 
     /// <summary>Worker heartbeats.</summary>
     public WorkerRecords Workers { get; }
+
+    /// <summary>The task list and the overview's counts.</summary>
+    public TaskQueries Queries { get; }
 }

@@ -30,7 +30,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
         if (envelope.EntityKey is { } entityKey)
         {
             // Recorded (and checked against entity leases) before it is sent: revoke-by-key and locks must see it.
-            var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: entityKey);
+            var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: entityKey).WithLineageOf(envelope);
             await _store.Database.Leases.RecordPendingAsync(pending, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -40,7 +40,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
         if (envelope.EntityKey is null && _store.Options.RecordPending && _store.Tracks(envelope.TaskName))
         {
             // Off the caller's path: batched by the state writer (a final state written first is never moved back).
-            await _store.Writer.WriteAsync(_store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending), durable: false, CancellationToken.None).ConfigureAwait(false);
+            await _store.Writer.WriteAsync(_store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending).WithLineageOf(envelope), durable: false, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -80,7 +80,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
         var run = new StoreRun(_store, _store.Running.Start(task.Id, cancellationToken), task, queue);
         if (_store.Options.RecordStarted)
         {
-            var started = _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, task.Attempt, task.Headers.EntityKey);
+            var started = _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, task.Attempt, task.Headers.EntityKey).WithLineageOf(task.Headers);
             await _store.Writer.WriteAsync(started, durable: false, CancellationToken.None).ConfigureAwait(false);
         }
 
@@ -95,7 +95,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
             TaskId = task.Id,
             TaskName = task.TaskName,
             Queue = queue,
-            Holder = _store.Options.WorkerName,
+            Holder = _store.WorkerName,
             // The copy a reaper sends: this message, counted as redelivered once more (its run here is then behind it).
             Headers = HeaderJson.Write(HeaderCopy.Of(task.Headers.Raw, task.Headers.Redeliveries + 1)),
             Body = task.Body.ToArray(),
@@ -107,7 +107,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
         var (token, attempt, skip) = await _store.Database.TaskLeases.AcquireAsync(
             lease,
             task.Retries,
-            attempt => _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, attempt, task.Headers.EntityKey),
+            attempt => _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, attempt, task.Headers.EntityKey).WithLineageOf(task.Headers),
             cancellationToken).ConfigureAwait(false);
         if (skip is not null)
         {
@@ -162,7 +162,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
                 }
             }
 
-            var write = _store.NewWrite(task.Id, task.TaskName, queue, record.State, task.Attempt, task.Headers.EntityKey, error, json);
+            var write = _store.NewWrite(task.Id, task.TaskName, queue, record.State, task.Attempt, task.Headers.EntityKey, error, json).WithLineageOf(task.Headers);
             await _store.Writer.WriteAsync(write, record.Durable && _store.Options.AckAfterStateCommit).ConfigureAwait(false);
         }
         catch (Exception ex)

@@ -10,7 +10,8 @@ internal sealed class StateRow
     public const string Columns =
         "task_id AS TaskId, task_name AS TaskName, queue AS Queue, state AS State, entity_key AS EntityKey, attempts AS Attempts, worker AS Worker, " +
         "error AS Error, result AS ResultJson, created_at AS CreatedAt, started_at AS StartedAt, completed_at AS CompletedAt, updated_at AS UpdatedAt, expires_at AS ExpiresAt, " +
-        "progress_done AS ProgressDone, progress_total AS ProgressTotal, progress_message AS ProgressMessage, progress_at AS ProgressAt";
+        "progress_done AS ProgressDone, progress_total AS ProgressTotal, progress_message AS ProgressMessage, progress_at AS ProgressAt, " +
+        "parent_id AS ParentId, root_id AS RootId";
 
     public string TaskId { get; set; } = "";
 
@@ -48,6 +49,10 @@ internal sealed class StateRow
 
     public object? ProgressAt { get; set; }
 
+    public string? ParentId { get; set; }
+
+    public string? RootId { get; set; }
+
     public TaskStateInfo ToInfo() => new(
         TaskId,
         TaskName,
@@ -73,5 +78,7 @@ internal sealed class StateRow
             {
                 ReportedAt = DbValues.ToTime(ProgressAt),
             },
+        ParentId = ParentId,
+        RootId = RootId,
     };
 }

@@ -1,5 +1,7 @@
 using System;
 using System.Threading.Tasks;
+using TaskFlow.Core;
+using TaskFlow.Protocol;
 
 namespace TaskFlow.State.Internal;
 
@@ -32,12 +34,28 @@ internal sealed class StateWrite
 
     public DateTimeOffset ExpiresAt { get; set; }
 
+    /// <summary>The task that sent this one (<c>parent_id</c>), if any.</summary>
+    public string? ParentId { get; set; }
+
+    /// <summary>The root of the task's tree (<c>root_id</c>), only when it is another task: a root's own id is not stored.</summary>
+    public string? RootId { get; set; }
+
     /// <summary>Completed when the write is committed (for writes the caller waits for). Not a SQL parameter: Dapper skips it.</summary>
     public TaskCompletionSource? Committed { get; set; }
+
+    /// <summary>The lineage of a task about to be sent, from its envelope's <c>parent_id</c> and <c>root_id</c> headers.</summary>
+    public StateWrite WithLineageOf(TaskEnvelope envelope) => WithLineage(
+        envelope.Headers.TryGetValue(MessageHeaders.ParentId, out var parent) ? parent as string : null,
+        envelope.Headers.TryGetValue(MessageHeaders.RootId, out var root) ? root as string : null);
+
+    /// <summary>The lineage of a received task, from its decoded headers.</summary>
+    public StateWrite WithLineageOf(TaskHeaders headers) => WithLineage(headers.ParentId, headers.RootId);
 
     /// <summary>Folds a later write of the same task into this one (one upsert per task per batch).</summary>
     public void Merge(StateWrite later)
     {
+        ParentId ??= later.ParentId;
+        RootId ??= later.RootId;
         if (State >= 10 && later.State < 10)
         {
             return; // a final state is never moved back
@@ -59,5 +77,12 @@ internal sealed class StateWrite
         StartedAt = later.StartedAt ?? StartedAt;
         CompletedAt = later.CompletedAt;
         ExpiresAt = later.ExpiresAt;
+    }
+
+    private StateWrite WithLineage(string? parentId, string? rootId)
+    {
+        ParentId = string.IsNullOrEmpty(parentId) || parentId.Length > 255 ? null : parentId;
+        RootId = string.IsNullOrEmpty(rootId) || rootId.Length > 255 || string.Equals(rootId, TaskId, StringComparison.Ordinal) ? null : rootId;
+        return this;
     }
 }

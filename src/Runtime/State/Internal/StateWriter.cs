@@ -124,6 +124,7 @@ internal sealed class StateWriter : IAsyncDisposable
             try
             {
                 await _states.WriteAsync(rows, _stop.Token).ConfigureAwait(false);
+                StateMetrics.WriteBatchSize.Record(rows.Count);
                 foreach (var write in writes)
                 {
                     write.Committed?.TrySetResult();
@@ -177,6 +178,8 @@ internal sealed class StateWriter : IAsyncDisposable
         StartedAt = write.StartedAt,
         CompletedAt = write.CompletedAt,
         ExpiresAt = write.ExpiresAt,
+        ParentId = write.ParentId,
+        RootId = write.RootId,
     };
 
     /// <summary>Flushes what is queued (bounded wait), then stops.</summary>

@@ -102,7 +102,7 @@ internal sealed class StoreRun : IRunRecord
             await _store.Database.States.WriteProgressInAsync(ProgressWrite(latest), _connection!, transaction, CancellationToken.None).ConfigureAwait(false);
         }
 
-        var write = _store.NewWrite(_task.Id, _task.TaskName, _queue, TaskState.Succeeded, _task.Attempt, _task.Headers.EntityKey, result: json);
+        var write = _store.NewWrite(_task.Id, _task.TaskName, _queue, TaskState.Succeeded, _task.Attempt, _task.Headers.EntityKey, result: json).WithLineageOf(_task.Headers);
         if (!await _store.Database.States.WriteInAsync(_connection!, transaction, write, CancellationToken.None).ConfigureAwait(false))
         {
             await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
@@ -155,7 +155,7 @@ internal sealed class StoreRun : IRunRecord
             TaskName = _task.TaskName,
             Queue = _queue,
             Attempts = _task.Attempt,
-            Worker = _store.Options.WorkerName,
+            Worker = _store.WorkerName,
             Now = now,
             ExpiresAt = now + _store.Options.UnfinishedExpiry,
         };

@@ -187,6 +187,26 @@ internal sealed class TaskStateRecords
         }
     }
 
+    /// <summary>
+    /// Revokes many tasks, <see cref="StateBatchRevoke.MaxIds"/> ids a statement (each atomic on its own); returns how
+    /// many were revoked (ids unknown to the store count: their revoked record is inserted, as by <see cref="RevokeAsync"/>).
+    /// </summary>
+    public async Task<int> RevokeManyAsync(IReadOnlyList<string> taskIds, string reason, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var revoked = 0;
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            foreach (var chunk in taskIds.Chunk(_sql.RevokeBatch.MaxIds))
+            {
+                revoked += await _sql.RevokeBatch.ExecuteAsync(connection, null, chunk, reason, now, now + _options.ResultExpiry, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return revoked;
+    }
+
     /// <summary>Which of <paramref name="taskIds"/> are revoked (the running tasks of this process, checked for revokes from others).</summary>
     public async Task<IReadOnlyList<string>> RevokedAmongAsync(IReadOnlyList<string> taskIds, CancellationToken cancellationToken)
     {

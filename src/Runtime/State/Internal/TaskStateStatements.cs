@@ -7,6 +7,7 @@ namespace TaskFlow.State.Internal;
 /// <param name="Upsert">Upsert of one state write; never moves a final state back (rows affected 0 then).</param>
 /// <param name="UpsertBatch">One set-based upsert of many state writes (distinct task ids), same rules as <paramref name="Upsert"/>.</param>
 /// <param name="Revoke">Revokes one task unless it is final (inserts the record when there is none).</param>
+/// <param name="RevokeBatch">Revokes many tasks by id in one statement, same rules as <paramref name="Revoke"/>.</param>
 /// <param name="SelectRevokedAmong">Which of many tasks (parameter <c>@Ids</c>) are revoked.</param>
 /// <param name="DeleteExpired">Deletes one batch of expired records (<c>@BatchSize</c>).</param>
 /// <param name="UpsertProgress">Records a running task's progress (<c>@Done</c>, <c>@Total</c>, <c>@Message</c>), inserting a started record when there is none; never on a final record.</param>
@@ -20,6 +21,7 @@ internal sealed record TaskStateStatements(
     string Upsert,
     StateBatchUpsert UpsertBatch,
     string Revoke,
+    StateBatchRevoke RevokeBatch,
     string SelectRevokedAmong,
     string DeleteExpired,
     string UpsertProgress,

@@ -5,7 +5,7 @@ using System.Diagnostics.Metrics;
 using System.Reflection;
 using TaskFlow.Protocol;
 
-namespace TaskFlow.Core.Internal;
+namespace TaskFlow.Core;
 
 /// <summary>
 /// TaskFlow's activity source and meter (<see cref="TaskFlowTelemetry.Name"/>), following the OpenTelemetry messaging
@@ -15,6 +15,12 @@ namespace TaskFlow.Core.Internal;
 internal static class Telemetry
 {
     private static readonly string? Version = typeof(Telemetry).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+
+    /// <summary>
+    /// Bucket boundaries of the time histograms: 0.5 ms to 5 min. OpenTelemetry's default boundaries (0 to 10,000)
+    /// suit milliseconds; TaskFlow's times are in seconds, most of them well under one.
+    /// </summary>
+    private static readonly double[] SecondsBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
     public static readonly ActivitySource Source = new(TaskFlowTelemetry.Name, Version);
 
@@ -27,10 +33,31 @@ internal static class Telemetry
     public static readonly Counter<long> Processed = Meter.CreateCounter<long>("taskflow.tasks.processed", "{task}", "Task deliveries processed, by outcome");
 
     /// <summary>From receipt to settlement decision, seconds, by task, queue and outcome.</summary>
-    public static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("taskflow.task.duration", "s", "Time from receiving a task to deciding its settlement (state read, slot wait and run)");
+    public static readonly Histogram<double> Duration = Meter.CreateHistogram<double>(
+        "taskflow.task.duration",
+        "s",
+        "Time from receiving a task to deciding its settlement (state read, slot wait and run)",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
 
     /// <summary>Tasks running now, by task and queue.</summary>
     public static readonly UpDownCounter<long> Running = Meter.CreateUpDownCounter<long>("taskflow.tasks.running", "{task}", "Tasks running in this process");
+
+    /// <summary>
+    /// From the time a message became due in its queue (<see cref="MessageHeaders.SentAt"/>: its send, or its ETA when it
+    /// went through the delay levels) to the start of its run, seconds, by task and queue.
+    /// </summary>
+    public static readonly Histogram<double> QueueWait = Meter.CreateHistogram<double>(
+        "taskflow.task.queue_wait",
+        "s",
+        "Time from a task's send (or its ETA, when delayed) to the start of its run: time in the queue, in the prefetch buffer and waiting for a slot",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+
+    /// <summary>From a publish to the broker's confirm, seconds (every publish: sends, retries, deferrals, dead letters).</summary>
+    public static readonly Histogram<double> PublishDuration = Meter.CreateHistogram<double>(
+        "taskflow.publish.duration",
+        "s",
+        "Time from publishing a message to the broker's confirm",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
 
     public const string MessagingSystem = "messaging.system";
     public const string Operation = "messaging.operation.type";

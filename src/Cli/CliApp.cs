@@ -1,0 +1,72 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.Linq;
+using System.Reflection;
+using System.Threading.Tasks;
+
+namespace TaskFlow.Cli;
+
+/// <summary>Builds the command tree from every <see cref="ICliCommand"/> of the assembly and runs it.</summary>
+internal static class CliApp
+{
+    private static readonly Dictionary<string, string> Groups = new(StringComparer.Ordinal)
+    {
+        ["dead"] = "Dead letters: list, show, re-drive to their queue, discard",
+        ["schema"] = "The state store's database schema: apply, status, script",
+    };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = Build();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                Console.Error.WriteLine("taskflow: " + error.Message);
+            }
+
+            Console.Error.WriteLine("Run 'taskflow --help' (or 'taskflow <command> --help') for usage.");
+            return ExitCodes.Usage;
+        }
+
+        return await parse.InvokeAsync().ConfigureAwait(false);
+    }
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("taskflow: operate TaskFlow queues, workers, tasks and dead letters (docs/operations.md#the-taskflow-cli)");
+        foreach (var option in GlobalOptions.All)
+        {
+            root.Options.Add(option);
+        }
+
+        var groups = new Dictionary<string, Command>(StringComparer.Ordinal);
+        var commands = typeof(CliApp).Assembly.GetTypes()
+            .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(ICliCommand).IsAssignableFrom(t))
+            .Select(t => (ICliCommand)Activator.CreateInstance(t)!)
+            .Select(c => (c.Group, Command: c.Create()))
+            .OrderBy(c => c.Group ?? c.Command.Name, StringComparer.Ordinal)
+            .ThenBy(c => c.Command.Name, StringComparer.Ordinal);
+        foreach (var (group, command) in commands)
+        {
+            if (group is null)
+            {
+                root.Subcommands.Add(command);
+                continue;
+            }
+
+            if (!groups.TryGetValue(group, out var parent))
+            {
+                parent = new Command(group, Groups.GetValueOrDefault(group, group));
+                groups[group] = parent;
+                root.Subcommands.Add(parent);
+            }
+
+            parent.Subcommands.Add(command);
+        }
+
+        return root;
+    }
+}

@@ -1,0 +1,72 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace TaskFlow.Core.Probes;
+
+/// <summary>
+/// The probe part of the <c>taskflow</c> health check: per probed queue, Degraded when its probe latency (or the age of
+/// its unanswered probe) passes <see cref="TaskFlowProbeOptions.DegradedAfter"/>, Unhealthy past
+/// <see cref="TaskFlowProbeOptions.UnhealthyAfter"/>; a queue without consumers shows as an unanswered probe growing older.
+/// </summary>
+internal sealed class ProbeHealthPart : ITaskFlowHealthPart
+{
+    private readonly ProbeMonitor _monitor;
+    private readonly TaskFlowProbeOptions _options;
+
+    public ProbeHealthPart(ProbeMonitor monitor, TaskFlowProbeOptions options)
+    {
+        _monitor = monitor;
+        _options = options;
+    }
+
+    public string Name => "probe";
+
+    public Task<HealthCheckResult> CheckAsync(CancellationToken cancellationToken)
+    {
+        if (!_monitor.Answers)
+        {
+            return Task.FromResult(HealthCheckResult.Healthy(
+                "Probes are sent, but without a state store their answers are not read here: watch taskflow.probe.latency on the workers."));
+        }
+
+        var now = _monitor.Now;
+        var worst = HealthStatus.Healthy;
+        var problems = new List<string>();
+        var data = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var probe in _monitor.Queues.OrderBy(p => p.Queue, StringComparer.Ordinal))
+        {
+            var effective = probe.Effective(now);
+            var waiting = probe.PendingSince is { } since && effective == now - since;
+            var status = effective is not { } latency ? HealthStatus.Healthy
+                : latency > _options.UnhealthyAfter ? HealthStatus.Unhealthy
+                : latency > _options.DegradedAfter ? HealthStatus.Degraded
+                : HealthStatus.Healthy;
+            var text = effective is not { } value ? "no probe answered yet"
+                : waiting ? $"probe unanswered for {value.TotalSeconds:0.0} s (no consumer, or a backlog)"
+                : $"probe latency {value.TotalMilliseconds:0} ms";
+            if (probe.LastProblem is { } problem)
+            {
+                text += $"; last problem: {problem}";
+                if (status == HealthStatus.Healthy && probe.LastAnsweredAt is null)
+                {
+                    status = HealthStatus.Degraded;
+                }
+            }
+
+            data[probe.Queue] = text;
+            if (status != HealthStatus.Healthy)
+            {
+                problems.Add($"{probe.Queue}: {text}");
+            }
+
+            worst = status < worst ? status : worst;
+        }
+
+        var description = problems.Count == 0 ? $"Probes answered on {data.Count} queue(s)." : string.Join("; ", problems);
+        return Task.FromResult(new HealthCheckResult(worst, description, data: data));
+    }
+}

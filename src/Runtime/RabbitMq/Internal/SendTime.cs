@@ -1,0 +1,25 @@
+using System;
+using RabbitMQ.Client;
+using TaskFlow.Protocol;
+
+namespace TaskFlow.RabbitMq.Internal;
+
+/// <summary>
+/// Stamps a message with the time it becomes due in its queue, just before it is published: the AMQP <c>timestamp</c>
+/// property (Unix seconds: what RabbitMQ's management API reports as the queue head's timestamp, so the age of the
+/// oldest message can be told) and the <see cref="MessageHeaders.SentAt"/> header (milliseconds: the worker's queue
+/// wait). Every publish stamps its own, copies too (a retry's queue wait runs from the retry). A message published
+/// through the delay levels is due at its ETA, so that its time in the delay levels does not count as waiting.
+/// </summary>
+internal static class SendTime
+{
+    /// <summary>Stamps <paramref name="properties"/> (whose headers are this message's own) with <paramref name="due"/>.</summary>
+    public static void Stamp(BasicProperties properties, DateTimeOffset due)
+    {
+        properties.Timestamp = new AmqpTimestamp(due.ToUnixTimeSeconds());
+        if (properties.Headers is { } headers)
+        {
+            headers[MessageHeaders.SentAt] = due.ToUnixTimeMilliseconds();
+        }
+    }
+}

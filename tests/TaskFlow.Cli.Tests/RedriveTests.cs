@@ -1,0 +1,123 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading.Tasks;
+using Shouldly;
+using TaskFlow.TestSupport;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace TaskFlow.Cli.Tests;
+
+/// <summary>
+/// <c>taskflow dead redrive</c> with the state store on: real dead letters (a task that fails while a switch is set, retries
+/// off) moved back by the CLI process run once more each: none lost, none run twice, also when the CLI is killed mid-way.
+/// </summary>
+public sealed class RedriveTests
+{
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(120);
+    private readonly ITestOutputHelper _output;
+
+    public RedriveTests(ITestOutputHelper output)
+    {
+        _output = output;
+    }
+
+    [Fact]
+    public async Task Redrive_of_10000_dead_letters_runs_each_exactly_once_more()
+    {
+        const int count = 10_000;
+        await using var host = await CliHost.StartAsync();
+        var ids = await MakeDeadLettersAsync(host, count);
+
+        var cli = new Cli(host.Schema);
+        var watch = Stopwatch.StartNew();
+        var result = await cli.RunAsync("dead", "redrive", host.Queue, "--json");
+        var redriveTime = watch.Elapsed;
+        result.EnsureSuccess();
+        var summary = System.Text.Json.JsonDocument.Parse(result.StandardOutput).RootElement[0];
+        summary.GetProperty("done").GetInt64().ShouldBe(count);
+        summary.GetProperty("failed").GetInt64().ShouldBe(0);
+
+        await CliHost.EventuallyAsync(() => Task.FromResult(ids.All(id => CliTasks.Runs[id] >= 2)), Long, "every re-driven task ran again");
+        var allRan = watch.Elapsed;
+        await Task.Delay(2000); // time for a duplicate, if there were one, to run
+        var twice = ids.Count(id => CliTasks.Runs[id] > 2);
+        var lost = ids.Count(id => CliTasks.Runs[id] < 2);
+        _output.WriteLine($"re-drive of {count:N0} dead letters (CLI process, state store on): CLI {redriveTime.TotalSeconds:0.0} s ({count / redriveTime.TotalSeconds:N0}/s incl. process start), all run again after {allRan.TotalSeconds:0.0} s; lost {lost}, run twice {twice}");
+        _output.WriteLine("CLI output: " + result.StandardOutput);
+        twice.ShouldBe(0);
+        lost.ShouldBe(0);
+        (await CliHost.CountAsync(host.Queue + ".dead")).ShouldBe(0u);
+        foreach (var id in ids.Take(50))
+        {
+            var info = (await host.Store.GetAsync(id)).ShouldNotBeNull();
+            info.State.ShouldBe(TaskState.Succeeded);
+            info.Attempts.ShouldBe(2);
+        }
+    }
+
+    [Fact]
+    public async Task Redrive_killed_mid_way_and_run_again_loses_none_and_runs_none_twice()
+    {
+        const int count = 2_000;
+        await using var host = await CliHost.StartAsync();
+        var ids = await MakeDeadLettersAsync(host, count);
+        var cli = new Cli(host.Schema);
+
+        // --rate 500: about 4 s for 2,000; killed with SIGKILL once it has re-driven a few hundred.
+        await using (var first = ChildProcess.Start(cli.StartInfo(["dead", "redrive", host.Queue, "--rate", "500"]), "taskflow dead redrive (to be killed)"))
+        {
+            await first.WaitForLineAsync(line => line.Contains(" done,", StringComparison.Ordinal) && !line.Contains(" 0 done,", StringComparison.Ordinal), "a progress line with some re-driven", TimeSpan.FromSeconds(60));
+            first.Kill();
+            _output.WriteLine("killed after: " + string.Join(" | ", first.Lines));
+            first.Lines.ShouldNotContain(line => line.StartsWith("re-drove", StringComparison.Ordinal), "the first re-drive was killed before it finished");
+        }
+
+        var ranBefore = ids.Count(id => CliTasks.Runs[id] >= 2);
+        var left = await CliHost.CountAsync(host.Queue + ".dead");
+        _output.WriteLine($"after the kill: {ranBefore} ran again so far, {left} still in the dead-letter queue");
+        left.ShouldBeGreaterThan(0u, "the kill came before the end");
+        left.ShouldBeLessThan((uint)count, "the kill came after the start");
+
+        var second = await cli.RunAsync("dead", "redrive", host.Queue, "--json");
+        second.EnsureSuccess();
+        _output.WriteLine("second re-drive: " + second.StandardOutput);
+
+        await CliHost.EventuallyAsync(() => Task.FromResult(ids.All(id => CliTasks.Runs[id] >= 2)), Long, "every re-driven task ran again");
+        await Task.Delay(2000);
+        var twice = ids.Count(id => CliTasks.Runs[id] > 2);
+        var lost = ids.Count(id => CliTasks.Runs[id] < 2);
+        _output.WriteLine($"interrupted re-drive of {count:N0}: lost {lost}, run twice {twice}");
+        twice.ShouldBe(0);
+        lost.ShouldBe(0);
+        (await CliHost.CountAsync(host.Queue + ".dead")).ShouldBe(0u);
+    }
+
+    /// <summary>Sends <paramref name="count"/> tasks that fail (retries off) and waits until all are in the dead-letter queue.</summary>
+    private async Task<string[]> MakeDeadLettersAsync(CliHost host, int count)
+    {
+        CliTasks.Failing = true;
+        var watch = Stopwatch.StartNew();
+        var ids = new string[count];
+        try
+        {
+            for (var start = 0; start < count; start += 500)
+            {
+                var batch = Enumerable.Range(start, Math.Min(500, count - start))
+                    .Select(async i => ids[i] = (await host.Tasks.Flaky.ApplyAsync("k" + i, host.Options())).Id);
+                await Task.WhenAll(batch);
+            }
+
+            await CliHost.EventuallyAsync(async () => await CliHost.CountAsync(host.Queue + ".dead") >= count, Long, $"{count} dead letters");
+        }
+        finally
+        {
+            CliTasks.Failing = false;
+        }
+
+        _output.WriteLine($"{count:N0} dead letters made in {watch.Elapsed.TotalSeconds:0.0} s");
+        ids.ShouldAllBe(id => CliTasks.Runs[id] == 1);
+        return ids;
+    }
+}
