@@ -100,6 +100,8 @@ public sealed partial class AnalyzerSampleTests
                 .Where(projects.Contains)
                 .Select(reference => Compile(reference).ToMetadataReference())
                 .Concat(Packages(csproj).SelectMany(PackageAssemblies))
+                .Concat(TransitivePackageAssemblies(csproj))
+                .DistinctBy(reference => reference is PortableExecutableReference { FilePath: { } path } ? Path.GetFileName(path) : reference.Display)
                 .ToList();
             var sources = Directory.GetFiles(directory, "*.cs", SearchOption.AllDirectories)
                 .Where(path => !path.Contains("/obj/", StringComparison.Ordinal) && !path.Contains("/bin/", StringComparison.Ordinal))
@@ -133,6 +135,44 @@ public sealed partial class AnalyzerSampleTests
             errors.ShouldBeEmpty(csproj + " does not compile here (a package reference this test does not know?): " + string.Join(Environment.NewLine, errors.Take(5)));
             (await AnalyzerHarness.AnalyzeCompilationAsync(compilation)).Select(AnalyzerHarness.Describe).ShouldBeEmpty(csproj);
         }
+    }
+
+    /// <summary>
+    /// The compile assemblies of the packages an example gets transitively (e.g. OpenTelemetry.Api under an exporter), from
+    /// the restore's <c>obj/project.assets.json</c>; none before the example was restored.
+    /// </summary>
+    private static List<MetadataReference> TransitivePackageAssemblies(string csproj)
+    {
+        var assets = Path.Combine(Path.GetDirectoryName(csproj)!, "obj", "project.assets.json");
+        var result = new List<MetadataReference>();
+        if (!File.Exists(assets))
+        {
+            return result;
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(assets));
+        var root = document.RootElement;
+        var folder = root.GetProperty("packageFolders").EnumerateObject().First().Name;
+        var libraries = root.GetProperty("libraries");
+        foreach (var library in root.GetProperty("targets").EnumerateObject().First().Value.EnumerateObject())
+        {
+            if (library.Value.GetProperty("type").GetString() != "package" || !library.Value.TryGetProperty("compile", out var compile))
+            {
+                continue;
+            }
+
+            var path = libraries.GetProperty(library.Name).GetProperty("path").GetString()!;
+            foreach (var file in compile.EnumerateObject().Where(f => f.Name.EndsWith(".dll", StringComparison.Ordinal)))
+            {
+                var full = Path.Combine(folder, path, file.Name);
+                if (File.Exists(full))
+                {
+                    result.Add(MetadataReference.CreateFromFile(full));
+                }
+            }
+        }
+
+        return result;
     }
 
     /// <summary>The compile assemblies of a package an example references, from the local package cache (restored by the build).</summary>

@@ -78,6 +78,17 @@ public sealed class CommandTests
         var unknown = await cli.RunAsync("task", "no-such-task");
         unknown.ExitCode.ShouldBe(1);
         unknown.StandardError.ShouldContain("is not in the state store");
+
+        // tasks: the list, filtered by name and state, as JSON and as a table; a bad state says which ones exist.
+        var listed = await cli.JsonAsync("tasks", "--name", "cli_tests.flaky", "--state", "succeeded", "--queue", host.Queue, "--since", "1h");
+        listed.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()).ShouldContain(handle.Id);
+        listed.GetProperty("tasks").EnumerateArray().ShouldAllBe(t => t.GetProperty("state").GetString() == "succeeded");
+        var failedOnly = await cli.JsonAsync("tasks", "--name", "cli_tests.flaky", "--state", "failed,dead_lettered", "--queue", host.Queue);
+        failedOnly.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()).ShouldNotContain(handle.Id);
+        (await cli.RunAsync("tasks", "--queue", host.Queue)).EnsureSuccess().StandardOutput.ShouldContain(handle.Id);
+        var badState = await cli.RunAsync("tasks", "--state", "finished");
+        badState.ExitCode.ShouldNotBe(0);
+        badState.StandardError.ShouldContain("--state finished is not a task state");
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class RecoveryTests
 
         var health = await host.Services.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>().CheckHealthAsync();
         health.Status.ShouldBe(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy);
-        health.Entries["taskflow"].Data[host.Queue].ShouldBe("consuming");
+        health.Entries["taskflow"].Data["worker:" + host.Queue].ShouldBe("consuming");
 
         await host.Tasks.Record.DelayAsync("after", 2);
         await host.Recorder.WaitForAsync(2, Timeout);
