@@ -56,7 +56,7 @@ public static class RabbitMqTaskFlowBuilderExtensions
         services.AddOptions<RabbitMqOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitMqOptions>, RabbitMqOptionsValidator>());
         services.AddSingleton(sp => new BrokerConnections(sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value, sp.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow.RabbitMq")));
-        services.AddSingleton(sp => new Topology(sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value));
+        services.AddSingleton(sp => new Topology(sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value, sp.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow.RabbitMq")));
         services.AddSingleton<ITaskFlowHealthPart>(sp => new BrokerHealthPart(sp.GetRequiredService<BrokerConnections>(), sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value));
         services.AddSingleton(sp => new ConfirmedPublisher(sp.GetRequiredService<BrokerConnections>(), sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new RabbitMqSender(

@@ -114,12 +114,12 @@ internal sealed class BrokerAdmin : IAsyncDisposable
     public async Task<IReadOnlyList<string>> DeleteAsync(InteropTopology topology)
     {
         var problems = new List<string>();
-        foreach (var queue in new[] { topology.Queue, topology.DeadLetterQueue })
+        foreach (var queue in new[] { topology.Queue, topology.DeadLetterQueue, topology.DelayExchangePrefix + ".unroutable" })
         {
             await TryAsync(problems, $"delete queue {queue}", channel => channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false));
         }
 
-        foreach (var exchange in new[] { topology.Exchange, topology.DeadLetterExchange, topology.DelayExchangePrefix + ".delivery" })
+        foreach (var exchange in new[] { topology.Exchange, topology.DeadLetterExchange, topology.DelayExchangePrefix + ".delivery", topology.DelayExchangePrefix + ".unroutable" })
         {
             await TryAsync(problems, $"delete exchange {exchange}", channel => channel.ExchangeDeleteAsync(exchange, ifUnused: false));
         }

@@ -48,6 +48,9 @@ internal static partial class RabbitMqLog
     [LoggerMessage(3016, LogLevel.Error, "Processing delivery {DeliveryTag} on queue {Queue} failed unexpectedly; the message comes back when the channel closes")]
     public static partial void DeliveryFailed(ILogger logger, Exception exception, string queue, ulong deliveryTag);
 
+    [LoggerMessage(3017, LogLevel.Warning, "The delay levels' delivery exchange {Exchange} has no alternate exchange (an older TaskFlow declared it): a delayed task whose queue was deleted is retried there forever and can stall delays for every queue. Add it without downtime: rabbitmqctl set_policy --apply-to exchanges taskflow-delay-unroutable '^{Exchange}$' '{{\"alternate-exchange\":\"{Unroutable}\"}}' (escape the dots), or delete the exchange while no delayed task is in flight and restart")]
+    public static partial void DeliveryExchangeWithoutAlternate(ILogger logger, string exchange, string unroutable);
+
     [LoggerMessage(6001, LogLevel.Warning, "The RabbitMQ management API at {Uri} is not reachable ({Reason}); queue statistics come from passive declares (depth and consumers only)")]
     public static partial void ManagementUnreachable(ILogger logger, Uri uri, string reason);
 

@@ -40,6 +40,7 @@ internal sealed class RabbitMqWorkerTransport : IWorkerTransport
                 try
                 {
                     _topology.Reset();
+                    await _topology.DeclareDeliveryExchangeAsync(connection, cancellationToken).ConfigureAwait(false);
                     await _topology.DeclareQueueAsync(declare, queue.Name, cancellationToken).ConfigureAwait(false);
                 }
                 catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 406)

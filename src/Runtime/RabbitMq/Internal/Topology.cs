@@ -3,6 +3,8 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 
 namespace TaskFlow.RabbitMq.Internal;
@@ -12,20 +14,105 @@ namespace TaskFlow.RabbitMq.Internal;
 /// exchange (direct), and per TaskFlow queue a queue bound by its name plus a dead-letter queue
 /// <c>{queue}.dead</c>. Names and arguments are documented in docs/topology.md.
 /// </summary>
-internal sealed class Topology
+internal sealed class Topology : IDisposable
 {
+    /// <summary>Bound of the unroutable queue: beyond it the oldest are dropped, so it never refuses (a refusal would stall the delay levels again).</summary>
+    internal const int UnroutableMaxLength = 100_000;
+
     private readonly RabbitMqOptions _options;
+    private readonly ILogger _logger;
     private const string DelayLevelsKey = "\0delay-levels";
     private readonly ConcurrentDictionary<string, bool> _declared = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _deliveryGate = new(1, 1);
 
-    public Topology(RabbitMqOptions options)
+    // The delivery exchange's arguments as the broker has them: with the alternate exchange, or none on a broker
+    // where an older TaskFlow declared it without one. Null until resolved.
+    private Dictionary<string, object?>? _deliveryArguments;
+
+    public Topology(RabbitMqOptions options, ILogger? logger = null)
     {
         _options = options;
+        _logger = logger ?? NullLogger.Instance;
     }
+
+    /// <summary>The exchange and queue that take delayed messages whose target queue does not exist (any more).</summary>
+    public static string UnroutableName(string delayExchangePrefix) => delayExchangePrefix + ".unroutable";
+
+    /// <summary>
+    /// Declares the delivery exchange the last delay level hands messages to, with an alternate exchange into the bounded
+    /// <c>{prefix}.unroutable</c> queue. Without it a delayed message whose queue was deleted is unroutable there, and the
+    /// delay level (dead-lettering at-least-once) keeps retrying it; once enough pile up the level stops moving for every
+    /// queue. A broker where an older TaskFlow declared the exchange without the alternate exchange refuses the new
+    /// arguments (PRECONDITION_FAILED): then the existing exchange is used as it is and a warning says how to add it (a policy).
+    /// Runs once per process; uses its own channels, as a refusal closes the channel.
+    /// </summary>
+    public async Task DeclareDeliveryExchangeAsync(IConnection connection, CancellationToken cancellationToken)
+    {
+        if (_deliveryArguments is not null)
+        {
+            return;
+        }
+
+        await _deliveryGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_deliveryArguments is not null)
+            {
+                return;
+            }
+
+            var prefix = _options.DelayExchangePrefix;
+            var delivery = DelayLevels.DeliveryExchangeName(prefix);
+            var unroutable = UnroutableName(prefix);
+            var withAlternate = new Dictionary<string, object?>(StringComparer.Ordinal) { ["alternate-exchange"] = unroutable };
+            var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using (channel.ConfigureAwait(false))
+            {
+                await channel.ExchangeDeclareAsync(unroutable, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var queueArguments = new Dictionary<string, object?>(StringComparer.Ordinal)
+                {
+                    ["x-queue-type"] = "classic",
+                    ["x-max-length"] = UnroutableMaxLength,
+                };
+                await channel.QueueDeclareAsync(unroutable, durable: true, exclusive: false, autoDelete: false, arguments: queueArguments, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await channel.QueueBindAsync(unroutable, unroutable, routingKey: string.Empty, cancellationToken: cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await channel.ExchangeDeclareAsync(delivery, ExchangeType.Topic, durable: true, autoDelete: false, arguments: withAlternate, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    _deliveryArguments = withAlternate;
+                    return;
+                }
+                catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 406)
+                {
+                    // Declared by an older TaskFlow without the alternate exchange: keep it as it is (older processes still declare it so).
+                }
+            }
+
+            var legacy = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using (legacy.ConfigureAwait(false))
+            {
+                var none = new Dictionary<string, object?>(StringComparer.Ordinal);
+                await legacy.ExchangeDeclareAsync(delivery, ExchangeType.Topic, durable: true, autoDelete: false, arguments: none, cancellationToken: cancellationToken).ConfigureAwait(false);
+                _deliveryArguments = none;
+            }
+
+            RabbitMqLog.DeliveryExchangeWithoutAlternate(_logger, delivery, unroutable);
+        }
+        finally
+        {
+            _deliveryGate.Release();
+        }
+    }
+
+    private Dictionary<string, object?> DeliveryArguments =>
+        _deliveryArguments ?? throw new InvalidOperationException("TaskFlow: the delivery exchange is declared first (DeclareDeliveryExchangeAsync).");
+
+    public void Dispose() => _deliveryGate.Dispose();
 
     public bool IsDeclared(string queue) => _declared.ContainsKey(queue);
 
     /// <summary>Forgets what was declared (after a broker restart a non-durable cache could lie; queues are durable, so this is only for tests).</summary>
+    /// <remarks>The delivery exchange's arguments stay known: they are what the broker has, and queues starting at the same time use them.</remarks>
     public void Reset() => _declared.Clear();
 
     public async Task DeclareQueueAsync(IChannel channel, string queue, CancellationToken cancellationToken)
@@ -48,7 +135,7 @@ internal sealed class Topology
 
         // Delayed messages leave the last delay level through the delivery exchange, routed by queue name.
         var delivery = DelayLevels.DeliveryExchangeName(_options.DelayExchangePrefix);
-        await channel.ExchangeDeclareAsync(delivery, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await channel.ExchangeDeclareAsync(delivery, ExchangeType.Topic, durable: true, autoDelete: false, arguments: DeliveryArguments, cancellationToken: cancellationToken).ConfigureAwait(false);
         await channel.QueueBindAsync(queue, delivery, routingKey: DelayLevels.DeliveryBinding(queue), cancellationToken: cancellationToken).ConfigureAwait(false);
         _declared[queue] = true;
     }
@@ -65,7 +152,7 @@ internal sealed class Topology
 
         var prefix = _options.DelayExchangePrefix;
         var next = DelayLevels.DeliveryExchangeName(prefix);
-        await channel.ExchangeDeclareAsync(next, ExchangeType.Topic, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await channel.ExchangeDeclareAsync(next, ExchangeType.Topic, durable: true, autoDelete: false, arguments: DeliveryArguments, cancellationToken: cancellationToken).ConfigureAwait(false);
         for (var level = 0; level < DelayLevels.Count; level++)
         {
             var exchange = DelayLevels.ExchangeName(prefix, level);

@@ -52,6 +52,15 @@ internal sealed class TopologyDeclarer : IDisposable
             try
             {
                 var connection = await _connections.GetAsync(ConnectionRole.Publisher, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await _topology.DeclareDeliveryExchangeAsync(connection, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 406)
+                {
+                    throw Topology.Mismatch(Topology.UnroutableName(_options.DelayExchangePrefix), ex);
+                }
+
                 channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is TaskPublishException or RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.BrokerUnreachableException or System.IO.IOException or System.Net.Sockets.SocketException)
