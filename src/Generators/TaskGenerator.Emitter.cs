@@ -384,6 +384,11 @@ public sealed partial class TaskGenerator
                 settings.Add(writer => writer.WriteLine("LogSummary = false,"));
             }
 
+            if (task.Priority > 0)
+            {
+                settings.Add(writer => writer.WriteLine("Priority = " + task.Priority.ToString(CultureInfo.InvariantCulture) + ","));
+            }
+
             return settings;
         }
 

@@ -14,9 +14,9 @@ public sealed partial class TaskGenerator
     {
         /// <summary>
         /// Reads the named arguments of <c>[Task]</c>: the wire name and queue (TF0008, <c>.Naming</c>), the time limits
-        /// (<c>.TimeLimits</c>), the entity key (<c>.EntityKey</c>), <c>IgnoreResult</c>, <c>LongRunning</c> and <c>LogSummary</c>.
+        /// (<c>.TimeLimits</c>), the entity key (<c>.EntityKey</c>), <c>IgnoreResult</c>, <c>LongRunning</c>, <c>LogSummary</c> and <c>Priority</c>.
         /// </summary>
-        private static (string TaskName, string? Queue, double? SoftTimeLimit, double? TimeLimit, EntityKeySpec? EntityKey, bool? IgnoreResult, bool LongRunning, bool LogSummary) ReadTaskAttribute(
+        private static (string TaskName, string? Queue, double? SoftTimeLimit, double? TimeLimit, EntityKeySpec? EntityKey, bool? IgnoreResult, bool LongRunning, bool LogSummary, int Priority) ReadTaskAttribute(
             AttributeData attribute,
             IMethodSymbol method,
             List<INamedTypeSymbol> chain,
@@ -33,6 +33,7 @@ public sealed partial class TaskGenerator
             bool? ignoreResult = null;
             var longRunning = false;
             var logSummary = true;
+            var priority = 0;
             foreach (var argument in attribute.NamedArguments)
             {
                 if (argument.Value.Kind == TypedConstantKind.Error || argument.Value.IsNull)
@@ -55,6 +56,9 @@ public sealed partial class TaskGenerator
                         continue;
                     case ("LogSummary", bool value):
                         logSummary = value;
+                        continue;
+                    case ("Priority", byte value):
+                        priority = value;
                         continue;
                     case ("Name", string value):
                         problem = DescribeInvalidName(value, isQueue: false);
@@ -93,7 +97,7 @@ public sealed partial class TaskGenerator
                 method.ContainingNamespace.IsGlobalNamespace ? string.Empty : method.ContainingNamespace.ToDisplayString(),
                 chain.Select(static type => type.Name),
                 method.Name);
-            return (name, queue, TimeLimit(soft), TimeLimit(hard), entityKey, ignoreResult, longRunning, logSummary);
+            return (name, queue, TimeLimit(soft), TimeLimit(hard), entityKey, ignoreResult, longRunning, logSummary, priority);
         }
     }
 }

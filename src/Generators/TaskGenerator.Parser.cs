@@ -108,7 +108,7 @@ public sealed partial class TaskGenerator
 
             var parameters = ParseParameters(method, methodDisplay, diagnostics, ref proxyIsPublic);
 
-            var (taskName, queue, softTimeLimit, timeLimit, entityKey, ignoreResult, longRunning, logSummary) = ReadTaskAttribute(context.Attributes[0], method, chain, methodDisplay, methodLocation, diagnostics, cancellationToken);
+            var (taskName, queue, softTimeLimit, timeLimit, entityKey, ignoreResult, longRunning, logSummary, priority) = ReadTaskAttribute(context.Attributes[0], method, chain, methodDisplay, methodLocation, diagnostics, cancellationToken);
             var retry = ReadRetryAttribute(method, methodDisplay, methodLocation, diagnostics, cancellationToken);
 
             var clash = FindGeneratedMemberClash(method, container);
@@ -141,7 +141,8 @@ public sealed partial class TaskGenerator
                 entityKey,
                 ignoreResult,
                 longRunning,
-                logSummary);
+                logSummary,
+                priority);
             return new TaskParseResult(task, methodLocation, EquatableArray<DiagnosticInfo>.Empty);
         }
 

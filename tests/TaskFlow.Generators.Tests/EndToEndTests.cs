@@ -63,7 +63,7 @@ public sealed class EndToEndTests : IDisposable
             [Retry(4, Backoff = RetryBackoff.Fixed, DelaySeconds = 2, Jitter = false, RetryOn = new[] { typeof(TimeoutException) }, DoNotRetryOn = new[] { typeof(OperationCanceledException) })]
             public static void Guarded() { }
 
-            [Task(LongRunning = true, TimeLimitSeconds = 7200, LogSummary = false)]
+            [Task(LongRunning = true, TimeLimitSeconds = 7200, LogSummary = false, Priority = 7)]
             public static void Import() { }
         }
 
@@ -227,6 +227,13 @@ public sealed class EndToEndTests : IDisposable
     {
         Descriptor("Signup.PolicyTasks+Client", "ImportDescriptor").LogSummary.ShouldBeFalse("[Task(LogSummary = false)]");
         Descriptor("Signup.PolicyTasks+Client", "GuardedDescriptor").LogSummary.ShouldBeTrue("the default");
+    }
+
+    [Fact]
+    public void Declared_priority_reaches_the_descriptor()
+    {
+        Descriptor("Signup.PolicyTasks+Client", "ImportDescriptor").Priority.ShouldBe((byte)7, "[Task(Priority = 7)]");
+        Descriptor("Signup.PolicyTasks+Client", "GuardedDescriptor").Priority.ShouldBe((byte)0, "the default: no priority");
     }
 
     [Fact]

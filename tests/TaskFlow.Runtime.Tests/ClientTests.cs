@@ -213,6 +213,8 @@ public sealed class ClientTests
     [InlineData("DeliveryLimit", "DeliveryLimit must be at least 1")]
     [InlineData("ConnectionUri", "must be an absolute amqp:// or amqps:// URI")]
     [InlineData("SameExchanges", "give the dead-letter exchange its own name")]
+    [InlineData("PriorityOnQuorum", "MaxPriorities[\"jobs\"] is set for a quorum queue, which takes no maximum priority. On RabbitMQ 3.x make it a classic queue (QueueTypes[\"jobs\"] = Classic")]
+    [InlineData("PriorityZero", "MaxPriorities[\"jobs\"] is 0; give the queue's highest priority")]
     public void Invalid_options_fail_at_start_up_with_a_message_that_says_what_to_change(string problem, string expected)
     {
         var services = new ServiceCollection();
@@ -223,6 +225,8 @@ public sealed class ClientTests
             {
                 case "DeliveryLimit": o.DeliveryLimit = 0; break;
                 case "ConnectionUri": o.ConnectionUri = new Uri("http://localhost/"); break;
+                case "PriorityOnQuorum": o.MaxPriorities["jobs"] = 10; break;
+                case "PriorityZero": o.QueueTypes["jobs"] = QueueType.Classic; o.MaxPriorities["jobs"] = 0; break;
                 default: o.DeadLetterExchangeName = o.ExchangeName; break;
             }
         });

@@ -102,6 +102,9 @@ public static partial class DeliveryTasks
         recorder.Add(key, "done");
     }
 
+    [Task(Name = "tests.urgent", Priority = 9)]
+    public static void Urgent(string key, [FromServices] Recorder recorder) => recorder.Add(key, "urgent");
+
     [Task(Name = "tests.stamp")]
     public static void Stamp(string key, [FromServices] Recorder recorder) =>
         recorder.Add(key, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -20,6 +20,7 @@ namespace TaskFlow.Generators.Model;
 /// <param name="IgnoreResult">From <c>[Task(IgnoreResult)]</c>, or <c>null</c> when not set.</param>
 /// <param name="LongRunning">From <c>[Task(LongRunning = true)]</c>: the task runs in lease mode.</param>
 /// <param name="LogSummary">From <c>[Task(LogSummary)]</c>: <c>false</c> leaves out the task's summary log line (default <c>true</c>).</param>
+/// <param name="Priority">From <c>[Task(Priority)]</c>: the AMQP priority of its messages when a call sets none; 0 for none.</param>
 internal sealed record TaskSpec(
     ContainerSpec Container,
     string MethodName,
@@ -39,7 +40,8 @@ internal sealed record TaskSpec(
     EntityKeySpec? EntityKey,
     bool? IgnoreResult,
     bool LongRunning,
-    bool LogSummary)
+    bool LogSummary,
+    int Priority)
 {
     /// <summary>E.g. <c>global::Signup.SignupTasks.Client.SendWelcomeEmailDescriptor</c>.</summary>
     public string DescriptorReference => Container.ClientFullyQualifiedName + "." + MethodName + "Descriptor";

@@ -76,4 +76,12 @@ public sealed class TaskAttribute : Attribute
     /// category. See docs/telemetry.md.
     /// </summary>
     public bool LogSummary { get; set; } = true;
+
+    /// <summary>
+    /// The AMQP priority of this task's messages when a call sets none (<c>SendOptions.Priority</c> wins). Default 0:
+    /// no priority. A queue honours it only when it can: a classic queue declared with a maximum priority
+    /// (<c>RabbitMqOptions.MaxPriorities</c>), or a quorum queue on RabbitMQ 4.0 or later (two levels: 5 and above
+    /// before 0-4). Elsewhere the broker ignores it. See docs/delivery.md#priorities.
+    /// </summary>
+    public byte Priority { get; set; }
 }

@@ -70,6 +70,16 @@ public sealed class RabbitMqOptions
     public IDictionary<string, QueueType> QueueTypes { get; } = new Dictionary<string, QueueType>(StringComparer.Ordinal);
 
     /// <summary>
+    /// Queues that order messages by priority, with their maximum priority (declared as <c>x-max-priority</c>; 1-255,
+    /// RabbitMQ advises at most 10): a message's priority comes from <c>SendOptions.Priority</c> or <c>[Task(Priority)]</c>,
+    /// capped by the broker at this maximum. Classic queues only: quorum queues take no maximum and, before RabbitMQ 4.0,
+    /// have no priorities at all (on 4.0 and later they honour a message's priority without any setting: 5-255 before 0-4).
+    /// Changing it for an existing queue means recreating the queue. See docs/delivery.md#priorities.
+    /// </summary>
+    /// <value>Default empty: no queue orders by priority.</value>
+    public IDictionary<string, byte> MaxPriorities { get; } = new Dictionary<string, byte>(StringComparer.Ordinal);
+
+    /// <summary>
     /// Quorum queues only: after this many failed deliveries of one message (e.g. it crashes the worker each time) the
     /// broker dead-letters it to the queue's dead-letter queue (TaskFlow always declares one, so nothing is dropped).
     /// </summary>

@@ -53,6 +53,21 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
             errors.Add($"RabbitMqOptions.DeliveryLimit must be at least 1 (got {options.DeliveryLimit}); it bounds redeliveries of a message that keeps crashing workers.");
         }
 
+        foreach (var (queue, maxPriority) in options.MaxPriorities)
+        {
+            if (maxPriority == 0)
+            {
+                errors.Add($"RabbitMqOptions.MaxPriorities[\"{queue}\"] is 0; give the queue's highest priority (1-255, at most 10 advised) or remove the entry.");
+            }
+            else if (options.GetQueueType(queue) == QueueType.Quorum)
+            {
+                errors.Add(
+                    $"RabbitMqOptions.MaxPriorities[\"{queue}\"] is set for a quorum queue, which takes no maximum priority. On RabbitMQ 3.x make it a classic queue " +
+                    $"(QueueTypes[\"{queue}\"] = Classic; an existing queue must be recreated) to order it by priority; on RabbitMQ 4.0 and later remove the entry: " +
+                    "quorum queues there honour message priorities without it.");
+            }
+        }
+
         OptionChecks.Range(errors, "RabbitMqOptions.PublishChannels", options.PublishChannels, 1, 64);
         OptionChecks.Range(errors, "RabbitMqOptions.MaxUnconfirmedPublishesPerChannel", options.MaxUnconfirmedPublishesPerChannel, 1, 10_000);
         OptionChecks.Positive(errors, "RabbitMqOptions.PublishTimeout", options.PublishTimeout);

@@ -165,7 +165,7 @@ internal sealed class TaskEnvelope
             Telemetry.Inject(activity, headers);
         }
 
-        return new TaskEnvelope(id, task.Name, queue, headers, buffer.WrittenMemory, options?.Priority, eta, options?.EntityKey);
+        return new TaskEnvelope(id, task.Name, queue, headers, buffer.WrittenMemory, options?.Priority ?? (task.Priority > 0 ? task.Priority : null), eta, options?.EntityKey);
     }
 
     public static string FormatTime(DateTimeOffset time) => HeaderValues.FormatTime(time);

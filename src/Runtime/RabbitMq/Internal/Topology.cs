@@ -177,7 +177,7 @@ internal sealed class Topology : IDisposable
 
     internal static InvalidOperationException Mismatch(string queue, RabbitMQ.Client.Exceptions.OperationInterruptedException ex) => new(
         $"TaskFlow: queue '{queue}' (or a delay level) exists with other arguments than TaskFlow declares ({ex.ShutdownReason?.ReplyText}). " +
-        "Delete it or make RabbitMqOptions (QueueType, QueueTypes, DeliveryLimit, DeadLetterExchangeName) match it.", ex);
+        "Delete it or make RabbitMqOptions (QueueType, QueueTypes, MaxPriorities, DeliveryLimit, DeadLetterExchangeName) match it.", ex);
 
     internal Dictionary<string, object?> QueueArguments(string queue, QueueType type)
     {
@@ -196,6 +196,10 @@ internal sealed class Topology : IDisposable
         else
         {
             arguments["x-queue-type"] = "classic";
+            if (_options.MaxPriorities.TryGetValue(queue, out var maxPriority))
+            {
+                arguments["x-max-priority"] = (int)maxPriority;
+            }
         }
 
         return arguments;
