@@ -160,7 +160,7 @@ internal static class PostgreSqlDialect
                 $"CREATE INDEX ix_task_state_parent_id ON {s}.task_state (parent_id) WHERE parent_id IS NOT NULL",
                 $"CREATE INDEX ix_task_state_root_id ON {s}.task_state (root_id) WHERE root_id IS NOT NULL",
             ]),
-            new Migration(8, "distributed locks and per-key concurrency limits: lock_slot",
+            new Migration(5, "distributed locks and per-key concurrency limits: lock_slot",
             [
                 $"""
                 CREATE TABLE {s}.lock_slot (
