@@ -65,7 +65,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor StaticStateWrittenByTask = Create(
         DiagnosticIds.StaticStateWrittenByTask,
         "Task writes shared static state",
-        "Task '{0}' writes static {1} '{2}'; tasks run concurrently on many threads and in many worker processes, so static state is neither safe nor shared between them. Keep the state in a database or cache, or guard it with a distributed lock.",
+        "Task '{0}' writes static {1} '{2}'; tasks run concurrently on many threads and in many worker processes, so static state is neither safe nor shared between them. Keep the state in a database or cache, or guard it with a distributed lock (ITaskLocks, registered by AddStateStore).",
         ConcurrencyCategory,
         DiagnosticSeverity.Warning,
         "Static fields and properties are per process: every worker process has its own copy, and the tasks of one process write it concurrently. Counters, caches and flags kept there are wrong as soon as there are two workers or two concurrent tasks.");

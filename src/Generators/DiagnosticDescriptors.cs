@@ -92,19 +92,19 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor EntityKeyPlaceholderNotAnArgument = Create(
         DiagnosticIds.EntityKeyPlaceholderNotAnArgument,
         "Task entity key placeholder does not name a message argument",
-        "Placeholder '{0}' in [Task] EntityKey of task method '{1}' {2}; a placeholder names a message argument of the task ({3})",
+        "Placeholder '{0}' in [Task] {4} of task method '{1}' {2}; a placeholder names a message argument of the task ({3})",
         "The generated DelayAsync/ApplyAsync fill SendOptions.EntityKey from the template in [Task(EntityKey = ...)], replacing each {name} with the value of the message argument of that name; a name that is not a parameter, or names an injected parameter (a service, the TaskContext or the CancellationToken, which the sender does not have), cannot be filled in.");
 
     public static readonly DiagnosticDescriptor MalformedEntityKey = Create(
         DiagnosticIds.MalformedEntityKey,
         "Task entity key template is malformed",
-        "[Task] EntityKey = {0} of task method '{1}' is malformed: {2}",
+        "[Task] {3} = {0} of task method '{1}' is malformed: {2}",
         "An entity key template is text with placeholders: {name} is replaced by the message argument 'name', {{ and }} stand for literal braces. A placeholder holds a parameter name only (no format, expression or spaces); every '{' needs its '}', the template must not be empty, and its fixed text must fit the 255 characters of an entity key.");
 
     public static readonly DiagnosticDescriptor EntityKeyPlaceholderType = Create(
         DiagnosticIds.EntityKeyPlaceholderType,
         "Task entity key placeholder has a type that cannot be part of a key",
-        "Placeholder '{0}' in [Task] EntityKey of task method '{1}' is parameter '{2}' of type '{3}', which cannot be part of an entity key: {4}",
+        "Placeholder '{0}' in [Task] {5} of task method '{1}' is parameter '{2}' of type '{3}', which cannot be part of a key: {4}",
         "An entity key names one entity, so each placeholder must be a value with one stable text: a string, char, bool, integer type, decimal, Guid, enum or DateOnly, not nullable. Collections, objects, floating-point numbers and times are not; put the entity's id in a parameter of its own.");
 
     private static readonly ImmutableDictionary<string, DiagnosticDescriptor> s_byId = ImmutableDictionary.CreateRange(

@@ -249,6 +249,11 @@ public sealed partial class TaskGenerator
                 declared.Add(("IgnoreResult", "true", "<c>true</c>"));
             }
 
+            if (task.ConcurrencyKey is { } concurrencyKey)
+            {
+                declared.Add(("ConcurrencyKey", EntityKeyExpression(concurrencyKey), "<c>" + EscapeXml(concurrencyKey.Template) + "</c>"));
+            }
+
             return declared;
         }
 
@@ -382,6 +387,11 @@ public sealed partial class TaskGenerator
             if (!task.LogSummary)
             {
                 settings.Add(writer => writer.WriteLine("LogSummary = false,"));
+            }
+
+            if (task.MaxConcurrency > 0)
+            {
+                settings.Add(writer => writer.WriteLine("MaxConcurrency = " + task.MaxConcurrency.ToString(CultureInfo.InvariantCulture) + ","));
             }
 
             if (task.Priority > 0)

@@ -15,14 +15,15 @@ public sealed partial class TaskGenerator
         /// <summary>
         /// Reads <c>[Task(EntityKey = "note:{noteId}")]</c>: checks the template (TF0015, <see cref="EntityKeyTemplate"/>),
         /// that every placeholder names a message argument (TF0014) of a type with one stable text (TF0016), and binds the
-        /// parts to those arguments.
+        /// parts to those arguments. <paramref name="property"/>: the attribute property, <c>EntityKey</c> or <c>ConcurrencyKey</c>
+        /// (the same template language), for the diagnostics.
         /// </summary>
-        private static EntityKeySpec? ReadEntityKey(string template, IMethodSymbol method, string methodDisplay, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+        private static EntityKeySpec? ReadEntityKey(string template, IMethodSymbol method, string methodDisplay, LocationInfo? location, List<DiagnosticInfo> diagnostics, string property = "EntityKey")
         {
             var key = EntityKeyTemplate.Parse(template);
             if (key.Error is { } malformed)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MalformedEntityKey, location, SymbolDisplay.FormatLiteral(template, quote: true), methodDisplay, malformed.Message));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MalformedEntityKey, location, SymbolDisplay.FormatLiteral(template, quote: true), methodDisplay, malformed.Message, property));
                 return null;
             }
 
@@ -39,7 +40,7 @@ public sealed partial class TaskGenerator
                 {
                     var similar = arguments.FirstOrDefault(candidate => string.Equals(candidate.Name, hole.ParameterName, StringComparison.OrdinalIgnoreCase));
                     var problem = similar is null ? "does not name a parameter" : "does not name a parameter (did you mean '" + similar.Name + "'?)";
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EntityKeyPlaceholderNotAnArgument, location, shown, methodDisplay, problem, argumentList));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EntityKeyPlaceholderNotAnArgument, location, shown, methodDisplay, problem, argumentList, property));
                     valid = false;
                     continue;
                 }
@@ -66,7 +67,8 @@ public sealed partial class TaskGenerator
                         shown,
                         methodDisplay,
                         "names parameter '" + parameter.Name + "', which is injected (" + injected + "), not a message argument",
-                        argumentList));
+                        argumentList,
+                        property));
                     valid = false;
                     continue;
                 }
@@ -87,7 +89,8 @@ public sealed partial class TaskGenerator
                         methodDisplay,
                         parameter.Name,
                         parameter.Type.ToDisplayString(s_typeDisplayFormat),
-                        typeProblem));
+                        typeProblem,
+                        property));
                     valid = false;
                     continue;
                 }

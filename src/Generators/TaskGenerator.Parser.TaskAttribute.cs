@@ -16,7 +16,7 @@ public sealed partial class TaskGenerator
         /// Reads the named arguments of <c>[Task]</c>: the wire name and queue (TF0008, <c>.Naming</c>), the time limits
         /// (<c>.TimeLimits</c>), the entity key (<c>.EntityKey</c>), <c>IgnoreResult</c>, <c>LongRunning</c>, <c>LogSummary</c> and <c>Priority</c>.
         /// </summary>
-        private static (string TaskName, string? Queue, double? SoftTimeLimit, double? TimeLimit, EntityKeySpec? EntityKey, bool? IgnoreResult, bool LongRunning, bool LogSummary, int Priority) ReadTaskAttribute(
+        private static (string TaskName, string? Queue, double? SoftTimeLimit, double? TimeLimit, EntityKeySpec? EntityKey, bool? IgnoreResult, bool LongRunning, bool LogSummary, int Priority, int MaxConcurrency, EntityKeySpec? ConcurrencyKey) ReadTaskAttribute(
             AttributeData attribute,
             IMethodSymbol method,
             List<INamedTypeSymbol> chain,
@@ -34,6 +34,9 @@ public sealed partial class TaskGenerator
             var longRunning = false;
             var logSummary = true;
             var priority = 0;
+            var maxConcurrency = 0;
+            EntityKeySpec? concurrencyKey = null;
+            string? concurrencyTemplate = null;
             foreach (var argument in attribute.NamedArguments)
             {
                 if (argument.Value.Kind == TypedConstantKind.Error || argument.Value.IsNull)
@@ -60,6 +63,15 @@ public sealed partial class TaskGenerator
                     case ("Priority", byte value):
                         priority = value;
                         continue;
+                    case ("ConcurrencyKey", string value):
+                        concurrencyTemplate = value;
+                        concurrencyKey = ReadEntityKey(value, method, methodDisplay, FindNamedArgument(attribute, argument.Key, cancellationToken) ?? methodLocation, diagnostics, "ConcurrencyKey");
+                        continue;
+                    case ("MaxConcurrency", int value):
+                        problem = value < 0 ? "it is negative; give the number of runs allowed at once (0: no limit)" : null;
+                        maxConcurrency = value;
+                        shown = value.ToString(CultureInfo.InvariantCulture);
+                        break;
                     case ("Name", string value):
                         problem = DescribeInvalidName(value, isQueue: false);
                         name = value;
@@ -92,12 +104,19 @@ public sealed partial class TaskGenerator
             }
 
             CheckSoftWithinHard(soft, hard, attribute, methodDisplay, methodLocation, diagnostics, cancellationToken);
+            if (concurrencyTemplate is not null && maxConcurrency <= 0)
+            {
+                var location = FindNamedArgument(attribute, "ConcurrencyKey", cancellationToken) ?? methodLocation;
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidTaskAttributeValue, location, "ConcurrencyKey", SymbolDisplay.FormatLiteral(concurrencyTemplate, quote: true), methodDisplay,
+                    "it limits nothing without MaxConcurrency; add MaxConcurrency = 1 (or the number of runs allowed at once per key)"));
+            }
+
 
             name ??= NameConventions.DefaultTaskName(
                 method.ContainingNamespace.IsGlobalNamespace ? string.Empty : method.ContainingNamespace.ToDisplayString(),
                 chain.Select(static type => type.Name),
                 method.Name);
-            return (name, queue, TimeLimit(soft), TimeLimit(hard), entityKey, ignoreResult, longRunning, logSummary, priority);
+            return (name, queue, TimeLimit(soft), TimeLimit(hard), entityKey, ignoreResult, longRunning, logSummary, priority, maxConcurrency, concurrencyKey);
         }
     }
 }

@@ -108,7 +108,7 @@ public sealed partial class TaskGenerator
 
             var parameters = ParseParameters(method, methodDisplay, diagnostics, ref proxyIsPublic);
 
-            var (taskName, queue, softTimeLimit, timeLimit, entityKey, ignoreResult, longRunning, logSummary, priority) = ReadTaskAttribute(context.Attributes[0], method, chain, methodDisplay, methodLocation, diagnostics, cancellationToken);
+            var (taskName, queue, softTimeLimit, timeLimit, entityKey, ignoreResult, longRunning, logSummary, priority, maxConcurrency, concurrencyKey) = ReadTaskAttribute(context.Attributes[0], method, chain, methodDisplay, methodLocation, diagnostics, cancellationToken);
             var retry = ReadRetryAttribute(method, methodDisplay, methodLocation, diagnostics, cancellationToken);
 
             var clash = FindGeneratedMemberClash(method, container);
@@ -142,7 +142,9 @@ public sealed partial class TaskGenerator
                 ignoreResult,
                 longRunning,
                 logSummary,
-                priority);
+                priority,
+                maxConcurrency,
+                concurrencyKey);
             return new TaskParseResult(task, methodLocation, EquatableArray<DiagnosticInfo>.Empty);
         }
 

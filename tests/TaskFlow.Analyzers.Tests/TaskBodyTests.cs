@@ -143,7 +143,7 @@ public sealed class TaskBodyTests
             "TF1006 LastUrl = url",
         });
         diagnostics[0].GetMessage(CultureInfo.InvariantCulture).ShouldBe(
-            "Task 'Scraper.Scrape' writes static field 'Scraper.s_pagesScraped'; tasks run concurrently on many threads and in many worker processes, so static state is neither safe nor shared between them. Keep the state in a database or cache, or guard it with a distributed lock.");
+            "Task 'Scraper.Scrape' writes static field 'Scraper.s_pagesScraped'; tasks run concurrently on many threads and in many worker processes, so static state is neither safe nor shared between them. Keep the state in a database or cache, or guard it with a distributed lock (ITaskLocks, registered by AddStateStore).");
     }
 
     [Fact]

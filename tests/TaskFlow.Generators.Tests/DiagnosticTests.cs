@@ -506,10 +506,10 @@ public class DiagnosticTests
             ("TF0016", "EntityKey = \"n:{when}\""),
             ("TF0016", "EntityKey = \"n:{when}\""),
         });
-        result.Messages.ShouldContain("Placeholder '{ids}' in [Task] EntityKey of task method 'N.Tasks.Collection(System.Collections.Generic.List<int>)' is parameter 'ids' of type 'System.Collections.Generic.List<int>', which cannot be part of an entity key: a collection is many values, not the id of one entity");
-        result.Messages.ShouldContain("Placeholder '{note}' in [Task] EntityKey of task method 'N.Tasks.Complex(N.Note)' is parameter 'note' of type 'N.Note', which cannot be part of an entity key: only strings, chars, bools, integers, decimals, Guids, enums and DateOnly values make keys; pass the entity's id as an argument of its own");
-        result.Messages.ShouldContain("Placeholder '{id}' in [Task] EntityKey of task method 'N.Tasks.NullableValue(int?)' is parameter 'id' of type 'int?', which cannot be part of an entity key: it is nullable, and a key needs a value (a null would make one key for every call without one)");
-        result.Messages.ShouldContain("Placeholder '{ratio}' in [Task] EntityKey of task method 'N.Tasks.Floating(double)' is parameter 'ratio' of type 'double', which cannot be part of an entity key: binary floating-point numbers have no stable text for one value; use an integer, a decimal or a string");
+        result.Messages.ShouldContain("Placeholder '{ids}' in [Task] EntityKey of task method 'N.Tasks.Collection(System.Collections.Generic.List<int>)' is parameter 'ids' of type 'System.Collections.Generic.List<int>', which cannot be part of a key: a collection is many values, not the id of one entity");
+        result.Messages.ShouldContain("Placeholder '{note}' in [Task] EntityKey of task method 'N.Tasks.Complex(N.Note)' is parameter 'note' of type 'N.Note', which cannot be part of a key: only strings, chars, bools, integers, decimals, Guids, enums and DateOnly values make keys; pass the entity's id as an argument of its own");
+        result.Messages.ShouldContain("Placeholder '{id}' in [Task] EntityKey of task method 'N.Tasks.NullableValue(int?)' is parameter 'id' of type 'int?', which cannot be part of a key: it is nullable, and a key needs a value (a null would make one key for every call without one)");
+        result.Messages.ShouldContain("Placeholder '{ratio}' in [Task] EntityKey of task method 'N.Tasks.Floating(double)' is parameter 'ratio' of type 'double', which cannot be part of a key: binary floating-point numbers have no stable text for one value; use an integer, a decimal or a string");
         result.ShouldGenerateOnly("Good");
     }
 
@@ -654,5 +654,24 @@ public class DiagnosticTests
             var registration = Run.Result.GeneratedSources.Single(source => source.HintName.StartsWith("TaskFlow.", StringComparison.Ordinal)).SourceText.ToString();
             Regex.Count(registration, @"builder\.AddTask\(").ShouldBe(methods.Length);
         }
+    }
+
+    [Fact]
+    public void A_concurrency_key_without_a_limit_or_with_a_bad_template_and_a_negative_limit_are_reported()
+    {
+        var result = Diagnose("""
+            public static partial class Tasks
+            {
+                [Task(ConcurrencyKey = "tenant:{tenant}")] public static void NoLimit(string tenant) { }
+                [Task(MaxConcurrency = 1, ConcurrencyKey = "tenant:{tenantId}")] public static void WrongName(string tenant) { }
+                [Task(MaxConcurrency = -1)] public static void Negative() { }
+                [Task(MaxConcurrency = 1, ConcurrencyKey = "tenant:{tenant}")] public static void Good(string tenant) { }
+            }
+            """);
+
+        result.Messages.ShouldContain("[Task] ConcurrencyKey = \"tenant:{tenant}\" of task method 'Tasks.NoLimit(string)' is invalid: it limits nothing without MaxConcurrency; add MaxConcurrency = 1 (or the number of runs allowed at once per key)");
+        result.Messages.ShouldContain("Placeholder '{tenantId}' in [Task] ConcurrencyKey of task method 'Tasks.WrongName(string)' does not name a parameter; a placeholder names a message argument of the task (its message arguments: tenant)");
+        result.Messages.ShouldContain(message => message.Contains("MaxConcurrency = -1", StringComparison.Ordinal) && message.Contains("it is negative", StringComparison.Ordinal));
+        result.ShouldGenerateOnly("Good");
     }
 }

@@ -73,6 +73,12 @@ public sealed class EndToEndTests : IDisposable
         {
             [Task(EntityKey = "note:{noteId}/{kind}/{weight}/{day}/{{v1}}", IgnoreResult = true)]
             public static int Copy(int noteId, NoteKind kind, decimal weight, DateOnly day, IClock clock, int copies = 1) => copies;
+
+            [Task(MaxConcurrency = 2, ConcurrencyKey = "tenant:{tenant}")]
+            public static void Export(string tenant, int noteId) { }
+
+            [Task(MaxConcurrency = 1)]
+            public static void Reindex() { }
         }
 
         public partial class Counter
@@ -116,14 +122,14 @@ public sealed class EndToEndTests : IDisposable
         add.Invoke(null, new object[] { builder }).ShouldBeSameAs(builder);
 
         registry.Tasks.Select(task => task.Name).Order(StringComparer.Ordinal)
-            .ShouldBe(new[] { "scoring.calculate", "signup.counter.increment", "signup.note_tasks.copy", "signup.policy_tasks.guarded", "signup.policy_tasks.import", "signup.signup_tasks.send_welcome_email" });
+            .ShouldBe(new[] { "scoring.calculate", "signup.counter.increment", "signup.note_tasks.copy", "signup.note_tasks.export", "signup.note_tasks.reindex", "signup.policy_tasks.guarded", "signup.policy_tasks.import", "signup.signup_tasks.send_welcome_email" });
         services.ShouldContain(service => service.ServiceType == _assembly.GetType("Signup.SignupTasks+Client") && service.Lifetime == ServiceLifetime.Singleton);
         services.ShouldContain(service => service.ServiceType == _assembly.GetType("Signup.Counter+Client") && service.Lifetime == ServiceLifetime.Singleton);
         services.ShouldContain(service => service.ServiceType == _assembly.GetType("Signup.Counter") && service.Lifetime == ServiceLifetime.Scoped);
 
         // Registering twice is harmless: the same descriptors, TryAdd for services.
         add.Invoke(null, new object[] { builder });
-        registry.Tasks.Count.ShouldBe(6);
+        registry.Tasks.Count.ShouldBe(8);
         services.Count.ShouldBe(5);
     }
 
@@ -227,6 +233,21 @@ public sealed class EndToEndTests : IDisposable
     {
         Descriptor("Signup.PolicyTasks+Client", "ImportDescriptor").LogSummary.ShouldBeFalse("[Task(LogSummary = false)]");
         Descriptor("Signup.PolicyTasks+Client", "GuardedDescriptor").LogSummary.ShouldBeTrue("the default");
+    }
+
+    [Fact]
+    public async Task Declared_concurrency_limit_reaches_the_descriptor_and_its_key_fills_the_options()
+    {
+        Descriptor("Signup.NoteTasks+Client", "ExportDescriptor").MaxConcurrency.ShouldBe(2);
+        Descriptor("Signup.NoteTasks+Client", "ReindexDescriptor").MaxConcurrency.ShouldBe(1);
+        Descriptor("Signup.NoteTasks+Client", "CopyDescriptor").MaxConcurrency.ShouldBe(0, "the default: no limit");
+
+        var recorder = new RecordingTaskClient();
+        var proxy = Proxy("Signup.NoteTasks+Client", "Export", recorder);
+        await (ValueTask<TaskHandle>)proxy.GetType().GetMethod("DelayAsync")!.Invoke(proxy, new object[] { "acme", 7, CancellationToken.None })!;
+        recorder.Calls[^1].Options.ShouldNotBeNull().ConcurrencyKey.ShouldBe("tenant:acme");
+        await (ValueTask<TaskHandle>)proxy.GetType().GetMethod("ApplyAsync")!.Invoke(proxy, new object[] { "acme", 7, new SendOptions { ConcurrencyKey = "tenant:other" }, CancellationToken.None })!;
+        recorder.Calls[^1].Options.ShouldNotBeNull().ConcurrencyKey.ShouldBe("tenant:other", "an explicit key wins");
     }
 
     [Fact]

@@ -20,6 +20,8 @@ namespace TaskFlow.Generators.Model;
 /// <param name="IgnoreResult">From <c>[Task(IgnoreResult)]</c>, or <c>null</c> when not set.</param>
 /// <param name="LongRunning">From <c>[Task(LongRunning = true)]</c>: the task runs in lease mode.</param>
 /// <param name="LogSummary">From <c>[Task(LogSummary)]</c>: <c>false</c> leaves out the task's summary log line (default <c>true</c>).</param>
+/// <param name="MaxConcurrency">From <c>[Task(MaxConcurrency)]</c>: runs allowed at once across workers, per concurrency key; 0 for no limit.</param>
+/// <param name="ConcurrencyKey">From <c>[Task(ConcurrencyKey)]</c>, or <c>null</c>.</param>
 /// <param name="Priority">From <c>[Task(Priority)]</c>: the AMQP priority of its messages when a call sets none; 0 for none.</param>
 internal sealed record TaskSpec(
     ContainerSpec Container,
@@ -41,7 +43,9 @@ internal sealed record TaskSpec(
     bool? IgnoreResult,
     bool LongRunning,
     bool LogSummary,
-    int Priority)
+    int Priority,
+    int MaxConcurrency,
+    EntityKeySpec? ConcurrencyKey)
 {
     /// <summary>E.g. <c>global::Signup.SignupTasks.Client.SendWelcomeEmailDescriptor</c>.</summary>
     public string DescriptorReference => Container.ClientFullyQualifiedName + "." + MethodName + "Descriptor";

@@ -33,6 +33,7 @@ public sealed class SendOptions
         Headers = options.Headers;
         ParentId = options.ParentId;
         EntityKey = options.EntityKey;
+        ConcurrencyKey = options.ConcurrencyKey;
         IgnoreResult = options.IgnoreResult;
         RootId = options.RootId;
     }
@@ -78,6 +79,14 @@ public sealed class SendOptions
     /// <c>[Task(EntityKey = "note:{noteId}")]</c> gets it from its arguments when the call leaves it unset.
     /// </summary>
     public string? EntityKey { get; init; }
+
+    /// <summary>
+    /// The resource whose permits limit how many tasks of it run at once across all workers, for a task declared with
+    /// <c>[Task(MaxConcurrency = n)]</c> (state store only), e.g. <c>tenant:42</c>. A task declared with
+    /// <c>[Task(ConcurrencyKey = "tenant:{tenantId}")]</c> gets it from its arguments when the call leaves it unset; a task
+    /// with <c>MaxConcurrency</c> and no key is limited as a whole. Up to 255 characters. See docs/flow-control.md#concurrency-limits.
+    /// </summary>
+    public string? ConcurrencyKey { get; init; }
 
     /// <summary>
     /// Do not keep this call's return value in the state store (Celery <c>ignore_result</c>); its state is still recorded.

@@ -84,4 +84,20 @@ public sealed class TaskAttribute : Attribute
     /// before 0-4). Elsewhere the broker ignores it. See docs/delivery.md#priorities.
     /// </summary>
     public byte Priority { get; set; }
+
+    /// <summary>
+    /// At most this many runs of this task at once across every worker (state store only; 0, the default: no limit),
+    /// per <see cref="ConcurrencyKey"/> when it is set (e.g. one per tenant), else for the task as a whole. A task over the
+    /// limit does not hold a prefetch slot or a task slot while it waits: it is sent round the delay levels and tried again
+    /// about every 2 s (jittered), so other tasks of the queue run meanwhile. Permits are leases renewed while the task runs
+    /// and taken over when a worker dies (after <c>TaskStateOptions.LeaseDuration</c>). See docs/flow-control.md#concurrency-limits.
+    /// </summary>
+    public int MaxConcurrency { get; set; }
+
+    /// <summary>
+    /// The resource <see cref="MaxConcurrency"/> counts per, as a template over the task's arguments, in the language of
+    /// <see cref="EntityKey"/>: <c>"tenant:{tenantId}"</c>. Tasks of different kinds with the same key share its permits
+    /// (put the task's name in the template to keep them apart). Needs <see cref="MaxConcurrency"/>.
+    /// </summary>
+    public string? ConcurrencyKey { get; set; }
 }

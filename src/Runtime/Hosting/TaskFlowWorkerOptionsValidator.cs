@@ -13,9 +13,11 @@ internal sealed class TaskFlowWorkerOptionsValidator : IValidateOptions<TaskFlow
     private readonly TaskRegistry _registry;
     private readonly bool _hasTransport;
     private readonly LongRunningTasks _longRunning;
+    private readonly ConcurrencyLimits _limits;
 
-    public TaskFlowWorkerOptionsValidator(TaskRegistry registry, IEnumerable<TransportRegistration> transports, LongRunningTasks longRunning)
+    public TaskFlowWorkerOptionsValidator(TaskRegistry registry, IEnumerable<TransportRegistration> transports, LongRunningTasks longRunning, ConcurrencyLimits limits)
     {
+        _limits = limits;
         _registry = registry;
         _longRunning = longRunning;
         using var enumerator = transports.GetEnumerator();
@@ -38,6 +40,7 @@ internal sealed class TaskFlowWorkerOptionsValidator : IValidateOptions<TaskFlow
         try
         {
             errors.AddRange(_longRunning.Problems(_registry.Tasks));
+            errors.AddRange(_limits.Problems(_registry.Tasks));
         }
         catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
         {

@@ -75,6 +75,7 @@ public static class StateTaskFlowBuilderExtensions
             // found by it. Read at the first write, not here: the worker's options validation reaches the store.
             () => sp.GetService<IOptions<TaskFlowWorkerOptions>>()?.Value.WorkerName));
         services.AddSingleton<ITaskStateStore>(sp => sp.GetRequiredService<TaskStateStore>());
+        services.AddSingleton<ITaskLocks>(sp => new StateTaskLocks(sp.GetRequiredService<TaskStateStore>()));
         services.AddSingleton<ITaskFlowHealthPart>(sp => new StoreHealthPart(sp.GetRequiredService<TaskStateStore>()));
         services.Replace(ServiceDescriptor.Singleton<ITaskStateRecorder>(sp => sp.GetRequiredService<TaskStateStore>().Recorder));
         services.AddSingleton<IHostedService>(sp => new StateMaintenance(sp.GetRequiredService<TaskStateStore>()));

@@ -12,7 +12,8 @@ public static class WorkerProcess
     /// <param name="schema">The state store's schema.</param>
     /// <param name="queue">The queue it consumes.</param>
     /// <param name="mode">normal, kill-after-commit or kill-in-work (see Worker/Program.cs).</param>
-    public static async Task<ChildProcess> StartAsync(string schema, string queue, string mode)
+    /// <param name="extra">More environment variables (e.g. TASKFLOW_STATE_CONCURRENCY, TASKFLOW_STATE_LEASE_MS).</param>
+    public static async Task<ChildProcess> StartAsync(string schema, string queue, string mode, IReadOnlyDictionary<string, string>? extra = null)
     {
         var environment = new Dictionary<string, string>
         {
@@ -23,6 +24,11 @@ public static class WorkerProcess
             ["TASKFLOW_TEST_AMQP"] = TestEnvironment.BrokerUri.ToString(),
             ["TASKFLOW_STATE_HEARTBEAT_MS"] = "300",
         };
+        foreach (var (name, value) in extra ?? new Dictionary<string, string>())
+        {
+            environment[name] = value;
+        }
+
         var worker = ChildProcess.Start(
             Dotnet.StartInfo([Dotnet.AppNextToTests("TaskFlow.State.Worker.dll")], AppContext.BaseDirectory, environment),
             $"the state worker ({mode})");

@@ -46,7 +46,16 @@ builder.Services.AddTaskFlow().UseRabbitMq(o =>
     {
         o.WorkerHeartbeatInterval = TimeSpan.FromMilliseconds(int.Parse(heartbeat, System.Globalization.CultureInfo.InvariantCulture));
     }
-}).AddWorker(w => w.AddQueue(queue, concurrency: 1, prefetch: 1));
+
+    if (Environment.GetEnvironmentVariable("TASKFLOW_STATE_LEASE_MS") is { Length: > 0 } lease)
+    {
+        o.LeaseDuration = TimeSpan.FromMilliseconds(int.Parse(lease, System.Globalization.CultureInfo.InvariantCulture));
+    }
+}).AddWorker(w =>
+{
+    var concurrency = int.Parse(Environment.GetEnvironmentVariable("TASKFLOW_STATE_CONCURRENCY") ?? "1", System.Globalization.CultureInfo.InvariantCulture);
+    w.AddQueue(queue, concurrency: concurrency, prefetch: concurrency);
+});
 if (mode == "kill-after-commit")
 {
     builder.Services.PostConfigure<TaskStateOptions>(o => o.AfterAtomicCommit = id =>

@@ -86,6 +86,29 @@ public static partial class StateTasks
     }
 
     /// <summary>
+    /// At most one run per tenant across every worker (<c>[Task(MaxConcurrency = 1)]</c>): records how many of its tenant ran
+    /// at once in this process, and prints its start and end (with the time) for the kill test, which reads every process.
+    /// </summary>
+    [Task(Name = "state_tests.limited", MaxConcurrency = 1, ConcurrencyKey = "tenant:{tenant}")]
+    public static async Task Limited(string tenant, int n, int milliseconds, TaskContext context)
+    {
+        var key = "limited:" + tenant;
+        var now = Running.AddOrUpdate(key, 1, static (_, r) => r + 1);
+        MaxRunning.AddOrUpdate(key, now, (_, max) => Math.Max(max, now));
+        Console.WriteLine($"LIMITED-START {tenant} {context.TaskId} {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}");
+        try
+        {
+            await Task.Delay(milliseconds);
+            Count(key + ":" + n);
+        }
+        finally
+        {
+            Running.AddOrUpdate(key, 0, static (_, r) => r - 1);
+            Console.WriteLine($"LIMITED-END {tenant} {context.TaskId} {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}");
+        }
+    }
+
+    /// <summary>
     /// Sends <paramref name="children"/> copies of itself one level down while it runs (so they get its id as parent and
     /// its root as root); at depth 0 it only counts. With <paramref name="park"/> the children go to the queue
     /// <c>{queue}-parked</c>, which nobody consumes, so they stay pending (not delayed: a delayed message whose queue is

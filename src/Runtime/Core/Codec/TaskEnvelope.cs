@@ -145,6 +145,17 @@ internal sealed class TaskEnvelope
             headers[MessageHeaders.EntityKey] = entityKey;
         }
 
+        if (options?.ConcurrencyKey is { } concurrencyKey)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(concurrencyKey, nameof(options));
+            if (concurrencyKey.Length > 255)
+            {
+                throw new ArgumentException("TaskFlow: SendOptions.ConcurrencyKey is longer than 255 characters.", nameof(options));
+            }
+
+            headers[MessageHeaders.ConcurrencyKey] = concurrencyKey;
+        }
+
         if (options?.Headers is { } extra)
         {
             foreach (var (key, value) in extra)

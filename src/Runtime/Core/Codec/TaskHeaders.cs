@@ -36,6 +36,9 @@ internal sealed record TaskHeaders(
     /// </summary>
     public bool IsRedrive { get; init; }
 
+    /// <summary>The resource whose permits limit this task's concurrency (<see cref="MessageHeaders.ConcurrencyKey"/>), when the sender gave one.</summary>
+    public string? ConcurrencyKey { get; init; }
+
     /// <summary>
     /// When the message became due in its queue (<see cref="MessageHeaders.SentAt"/>, milliseconds since the Unix epoch), or
     /// <c>null</c> when it does not tell (sent by Celery, or by an older TaskFlow).
@@ -74,6 +77,7 @@ internal sealed record TaskHeaders(
             Redeliveries = Math.Max(0, HeaderValues.Int32(raw, MessageHeaders.Redeliveries))
                 + Math.Max(HeaderValues.Int32(raw, MessageHeaders.DeliveryCount), redelivered ? 1 : 0),
             IsRedrive = raw.ContainsKey(MessageHeaders.DeadLetterReason),
+            ConcurrencyKey = HeaderValues.String(raw, MessageHeaders.ConcurrencyKey),
             SentAt = HeaderValues.Int64(raw, MessageHeaders.SentAt),
         };
     }

@@ -81,6 +81,9 @@ public sealed class TaskDescriptor
     /// <summary>From <c>[Task(LogSummary = false)]</c>: <c>false</c> leaves out this task's summary line (see <see cref="TaskAttribute.LogSummary"/>). Default <c>true</c>.</summary>
     public bool LogSummary { get; init; } = true;
 
+    /// <summary>From <c>[Task(MaxConcurrency = n)]</c>: at most this many runs at once across all workers, per concurrency key; 0 for no limit (see <see cref="TaskAttribute.MaxConcurrency"/>).</summary>
+    public int MaxConcurrency { get; init; }
+
     /// <summary>From <c>[Task(Priority = n)]</c>: the AMQP priority of this task's messages when a call sets none; 0 for none (see <see cref="TaskAttribute.Priority"/>).</summary>
     public byte Priority { get; init; }
 

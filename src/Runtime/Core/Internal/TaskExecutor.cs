@@ -27,9 +27,11 @@ internal sealed class TaskExecutor
     private readonly TimeProvider _time;
     private readonly ITaskStateRecorder _recorder;
     private readonly LongRunningTasks _longRunning;
+    private readonly ConcurrencyLimits _limits;
 
-    public TaskExecutor(TaskRegistry registry, IServiceScopeFactory scopes, TaskFlowOptions options, TimeProvider time, ITaskStateRecorder recorder, LongRunningTasks longRunning)
+    public TaskExecutor(TaskRegistry registry, IServiceScopeFactory scopes, TaskFlowOptions options, TimeProvider time, ITaskStateRecorder recorder, LongRunningTasks longRunning, ConcurrencyLimits limits)
     {
+        _limits = limits;
         _registry = registry;
         _scopes = scopes;
         _options = options;
@@ -141,12 +143,31 @@ internal sealed class TaskExecutor
             return new TaskOutcome(TaskOutcomeKind.NotStarted, task);
         }
 
+        ITaskLock? permit = null;
         try
         {
+            if (_limits.Applies(task))
+            {
+                // Taken inside the slot: a permit is held only by a task about to run, never by one waiting for a slot here.
+                permit = await _limits.TryEnterAsync(task, headers, cancellationToken).ConfigureAwait(false);
+                if (permit is null)
+                {
+                    return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: $"all {task.MaxConcurrency} permits of '{ConcurrencyLimits.ResourceOf(task, headers)}' are held")
+                    {
+                        Until = _time.GetUtcNow() + ConcurrencyLimits.RecheckDelay(),
+                    };
+                }
+            }
+
             return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
+            if (permit is not null)
+            {
+                await permit.DisposeAsync().ConfigureAwait(false);
+            }
+
             slots.Exit();
         }
     }

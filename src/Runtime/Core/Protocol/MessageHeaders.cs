@@ -49,6 +49,9 @@ public static class MessageHeaders
     /// <summary>The entity the task works on (<c>SendOptions.EntityKey</c>), for the state store and for people reading queues.</summary>
     public const string EntityKey = "x-taskflow-entity";
 
+    /// <summary>The resource whose permits limit how many of these tasks run at once (<c>SendOptions.ConcurrencyKey</c>, <c>[Task(ConcurrencyKey)]</c>).</summary>
+    public const string ConcurrencyKey = "x-taskflow-concurrency-key";
+
     /// <summary>
     /// When the message became due in its queue, in milliseconds since the Unix epoch (an AMQP long): the time TaskFlow
     /// published it, or its ETA when it was published through the delay levels. Every publish stamps its own (a retry's

@@ -66,7 +66,8 @@ internal static class ReplayRunner
             flow,
             services.GetRequiredService<TimeProvider>(),
             NoStateRecorder.Instance,
-            new LongRunningTasks(NoStateRecorder.Instance, flow, consumerTimeout: null));
+            new LongRunningTasks(NoStateRecorder.Instance, flow, consumerTimeout: null),
+            ConcurrencyLimits.None);
         var watch = Stopwatch.StartNew();
         var outcome = await executor.ExecuteAsync(incoming, message.Queue, maxDelay: null, cancellationToken).ConfigureAwait(false);
         watch.Stop();

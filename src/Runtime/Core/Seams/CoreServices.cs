@@ -45,7 +45,9 @@ internal static class CoreServices
             sp.GetRequiredService<IOptions<TaskFlowOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ITaskStateRecorder>(),
-            sp.GetRequiredService<LongRunningTasks>()));
+            sp.GetRequiredService<LongRunningTasks>(),
+            sp.GetRequiredService<ConcurrencyLimits>()));
+        services.TryAddSingleton(sp => new ConcurrencyLimits(sp.GetService<ITaskLocks>()));
         services.TryAddSingleton(sp => new LongRunningTasks(
             sp.GetRequiredService<ITaskStateRecorder>(),
             () => sp.GetRequiredService<IOptions<TaskFlowOptions>>().Value,

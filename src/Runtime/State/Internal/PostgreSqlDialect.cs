@@ -19,6 +19,7 @@ internal static class PostgreSqlDialect
         TaskLeases: TaskLeases(schema),
         Workers: Workers(schema),
         Queries: Queries(schema),
+        Locks: Locks(schema),
         ScriptSeparator: ";",
         ScriptNow: "now()");
 
@@ -159,7 +160,39 @@ internal static class PostgreSqlDialect
                 $"CREATE INDEX ix_task_state_parent_id ON {s}.task_state (parent_id) WHERE parent_id IS NOT NULL",
                 $"CREATE INDEX ix_task_state_root_id ON {s}.task_state (root_id) WHERE root_id IS NOT NULL",
             ]),
+            new Migration(5, "distributed locks and per-key concurrency limits: lock_slot",
+            [
+                $"""
+                CREATE TABLE {s}.lock_slot (
+                    name        varchar(255) NOT NULL,
+                    slot        integer      NOT NULL,
+                    holder      varchar(255) NOT NULL,
+                    token       bigint       NOT NULL,
+                    acquired_at timestamptz  NOT NULL,
+                    expires_at  timestamptz  NOT NULL,
+                    PRIMARY KEY (name, slot)
+                )
+                """,
+                // fencing tokens: one sequence, so a token never repeats even after a resource's rows are cleaned up
+                $"CREATE SEQUENCE {s}.lock_token",
+                // cleanup: Locks.DeleteExpired
+                $"CREATE INDEX ix_lock_slot_expires_at ON {s}.lock_slot (expires_at)",
+            ]),
         ]);
+
+    private static LockStatements Locks(string s) => new(
+        // Inserts the permit, or takes it over when its lease ran out; nothing when it is held.
+        Acquire: $"""
+            INSERT INTO {s}.lock_slot AS l (name, slot, holder, token, acquired_at, expires_at)
+            VALUES (@Name, @Slot, @Holder, nextval('{s}.lock_token'), @Now, @ExpiresAt)
+            ON CONFLICT (name, slot) DO UPDATE SET holder = EXCLUDED.holder, token = EXCLUDED.token, acquired_at = EXCLUDED.acquired_at, expires_at = EXCLUDED.expires_at
+            WHERE l.expires_at <= EXCLUDED.acquired_at
+            RETURNING token
+            """,
+        Renew: $"UPDATE {s}.lock_slot SET expires_at = @ExpiresAt WHERE name = @Name AND slot = @Slot AND token = @Token",
+        Release: $"UPDATE {s}.lock_slot SET expires_at = @Now WHERE name = @Name AND slot = @Slot AND token = @Token",
+        SelectHeld: $"SELECT name AS Name, slot AS Slot, holder AS Holder, token AS Token, acquired_at AS AcquiredAt, expires_at AS ExpiresAt FROM {s}.lock_slot WHERE name = @Name AND expires_at > @Now ORDER BY slot",
+        DeleteExpired: $"DELETE FROM {s}.lock_slot WHERE ctid = ANY(ARRAY(SELECT ctid FROM {s}.lock_slot WHERE expires_at < @Before LIMIT @BatchSize))");
 
     /// <summary>The task states with their state's name, for people querying the database.</summary>
     private static string NamedView(string s) => $"""

@@ -24,6 +24,7 @@ internal static class SqlServerDialect
             TaskLeases: TaskLeases(s),
             Workers: Workers(s),
             Queries: Queries(s),
+            Locks: Locks(s),
             ScriptSeparator: "GO",
             ScriptNow: "SYSDATETIMEOFFSET()");
     }
@@ -187,6 +188,21 @@ internal static class SqlServerDialect
                 $"CREATE INDEX ix_task_state_parent_id ON {s}.[task_state] (parent_id) WHERE parent_id IS NOT NULL",
                 $"CREATE INDEX ix_task_state_root_id ON {s}.[task_state] (root_id) WHERE root_id IS NOT NULL",
             ]),
+            new Migration(5, "distributed locks and per-key concurrency limits: lock_slot",
+            [
+                $"""
+                CREATE TABLE {s}.[lock_slot] (
+                    name        nvarchar(255)     NOT NULL,
+                    slot        int               NOT NULL,
+                    holder      nvarchar(255)     NOT NULL,
+                    token       bigint            NOT NULL,
+                    acquired_at datetimeoffset(7) NOT NULL,
+                    expires_at  datetimeoffset(7) NOT NULL,
+                    CONSTRAINT pk_lock_slot PRIMARY KEY (name, slot))
+                """,
+                $"CREATE SEQUENCE {s}.[lock_token] AS bigint START WITH 1",
+                $"CREATE INDEX ix_lock_slot_expires_at ON {s}.[lock_slot] (expires_at)",
+            ]),
         ]);
 
     private static TaskStateStatements States(string s) => new(
@@ -298,6 +314,23 @@ internal static class SqlServerDialect
                    headers AS Headers, body AS Body
             FROM {s}.[task_lease] WITH (UPDLOCK, ROWLOCK, READPAST) WHERE expires_at <= @Now ORDER BY expires_at
             """);
+
+    private static LockStatements Locks(string s) => new(
+        // NEXT VALUE FOR is not allowed inside MERGE: the token is drawn first (a refused attempt wastes one, harmlessly).
+        Acquire: $"""
+            DECLARE @token bigint = NEXT VALUE FOR {s}.[lock_token];
+            MERGE {s}.[lock_slot] WITH (HOLDLOCK) AS l
+            USING (SELECT @Name AS name, @Slot AS slot) AS src ON l.name = src.name AND l.slot = src.slot
+            WHEN MATCHED AND l.expires_at <= @Now THEN
+                UPDATE SET holder = @Holder, token = @token, acquired_at = @Now, expires_at = @ExpiresAt
+            WHEN NOT MATCHED THEN
+                INSERT (name, slot, holder, token, acquired_at, expires_at) VALUES (@Name, @Slot, @Holder, @token, @Now, @ExpiresAt)
+            OUTPUT INSERTED.token;
+            """,
+        Renew: $"UPDATE {s}.[lock_slot] SET expires_at = @ExpiresAt WHERE name = @Name AND slot = @Slot AND token = @Token",
+        Release: $"UPDATE {s}.[lock_slot] SET expires_at = @Now WHERE name = @Name AND slot = @Slot AND token = @Token",
+        SelectHeld: $"SELECT name AS Name, slot AS Slot, holder AS Holder, token AS Token, acquired_at AS AcquiredAt, expires_at AS ExpiresAt FROM {s}.[lock_slot] WHERE name = @Name AND expires_at > @Now ORDER BY slot",
+        DeleteExpired: $"DELETE TOP (@BatchSize) FROM {s}.[lock_slot] WITH (ROWLOCK, READPAST) WHERE expires_at < @Before");
 
     private static EntityLeaseStatements Leases(string s) => new(
         LockResource: """

@@ -26,6 +26,7 @@ internal sealed class StateDatabase
         TaskLeases = new TaskLeases(Connections, Dialect.TaskLeases, States, time);
         Workers = new WorkerRecords(Connections, Dialect.Workers, time);
         Queries = new TaskQueries(Connections, Dialect.Queries, options, time);
+        Locks = new LockSlots(Connections, Dialect.Locks, time);
     }
 
     public TaskStateOptions Options { get; }
@@ -55,4 +56,7 @@ internal sealed class StateDatabase
 
     /// <summary>The task list and the overview's counts.</summary>
     public TaskQueries Queries { get; }
+
+    /// <summary>Permits of distributed locks and per-key concurrency limits.</summary>
+    public LockSlots Locks { get; }
 }

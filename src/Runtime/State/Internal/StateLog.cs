@@ -50,4 +50,10 @@ internal static partial class StateLog
 
     [LoggerMessage(5015, LogLevel.Information, "Task {TaskName} [{TaskId}] recorded as dead-lettered: its message could not be decoded ({Error})")]
     public static partial void UndecodableRecorded(ILogger logger, string? taskName, string taskId, string error);
+
+    [LoggerMessage(5030, LogLevel.Warning, "Lock {Name} (permit {Slot}) was lost: {Why}; its Lost token is cancelled")]
+    public static partial void LockLost(ILogger logger, string name, int slot, string why);
+
+    [LoggerMessage(5031, LogLevel.Warning, "Lock {Name} (permit {Slot}) could not be released; it expires at the end of its lease")]
+    public static partial void LockReleaseFailed(ILogger logger, Exception exception, string name, int slot);
 }

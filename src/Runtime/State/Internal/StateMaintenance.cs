@@ -94,6 +94,8 @@ internal sealed class StateMaintenance : BackgroundService
                     // Bounded per pass (100 batches); the next pass goes on where this one stopped.
                     var deleted = await _store.Database.States.CleanupAsync(100, stoppingToken).ConfigureAwait(false);
                     await _store.Database.Workers.DeleteGoneAsync(time.GetUtcNow() - options.UnfinishedExpiry, stoppingToken).ConfigureAwait(false);
+                    // Permits released or lost a day ago (tokens come from a sequence: deleting rows never reuses one).
+                    deleted += await _store.Database.Locks.DeleteExpiredAsync(time.GetUtcNow() - TimeSpan.FromDays(1), options.CleanupBatchSize, stoppingToken).ConfigureAwait(false);
                     if (deleted > 0)
                     {
                         StateLog.CleanedUp(_store.Logger, deleted, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
