@@ -162,31 +162,52 @@ public sealed class CommandTests
         var idle = "tf-cli-idle-" + Guid.NewGuid().ToString("N")[..8];
         try
         {
+            // 20 tasks of two entities (pending records hold their locks) and 1,080 without: three batches of 500.
+            const int total = 1_100;
             var ids = new string[20];
             for (var i = 0; i < ids.Length; i++)
             {
                 ids[i] = (await host.Tasks.Flaky.ApplyAsync("p" + i, host.Options(idle, entityKey: "doc:" + (i % 2)))).Id;
             }
 
-            (await CliHost.CountAsync(idle)).ShouldBe(20u);
+            for (var sent = ids.Length; sent < total; sent += 60)
+            {
+                await Task.WhenAll(Enumerable.Range(sent, Math.Min(60, total - sent)).Select(i => host.Tasks.Flaky.ApplyAsync("p" + i, host.Options(idle)).AsTask()));
+            }
+
+            (await CliHost.CountAsync(idle)).ShouldBe((uint)total);
             await Should.ThrowAsync<EntityLockedException>(() => host.Store.LockEntityAsync("doc:0"));
 
             var refused = await cli.RunWithInputAsync("no", "purge", idle);
             refused.ExitCode.ShouldBe(1);
-            refused.StandardError.ShouldContain("Purge 20 ready message(s)");
+            refused.StandardError.ShouldContain("Purge 1,100 ready message(s)");
             refused.StandardError.ShouldContain("not confirmed");
-            (await CliHost.CountAsync(idle)).ShouldBe(20u);
+            (await CliHost.CountAsync(idle)).ShouldBe((uint)total);
+
+            // The revoke of the first batch fails (no such schema): nothing is acked, every message stays.
+            var storeDown = new Cli("tf_cli_none_" + Guid.NewGuid().ToString("N")[..6]);
+            var failed = await storeDown.RunAsync("purge", idle, "--yes");
+            failed.ExitCode.ShouldBe(1);
+            failed.StandardError.ShouldContain("stopped after 0 messages");
+            (await CliHost.CountAsync(idle)).ShouldBe((uint)total);
 
             var purged = await cli.RunWithInputAsync("y", "purge", idle, "--json");
             purged.EnsureSuccess();
             var json = JsonDocument.Parse(purged.StandardOutput).RootElement;
-            json.GetProperty("purged").GetInt64().ShouldBe(20);
+            json.GetProperty("purged").GetInt64().ShouldBe(total);
             json.GetProperty("drained").GetBoolean().ShouldBeTrue();
-            json.GetProperty("revoked").GetInt64().ShouldBe(20);
+            json.GetProperty("revoked").GetInt64().ShouldBe(total);
             (await CliHost.CountAsync(idle)).ShouldBe(0u);
             foreach (var id in ids)
             {
                 (await host.Store.GetAsync(id)).ShouldNotBeNull().State.ShouldBe(TaskState.Revoked);
+            }
+
+            await using (var connection = new Npgsql.NpgsqlConnection(TestEnvironment.PostgresConnectionString))
+            {
+                await connection.OpenAsync();
+                await using var count = new Npgsql.NpgsqlCommand($"SELECT count(*) FROM {host.Schema}.task_state WHERE state = 12", connection);
+                ((long)(await count.ExecuteScalarAsync())!).ShouldBe(total, "every purged task is recorded revoked, with or without a record before");
             }
 
             await using (await host.Store.LockEntityAsync("doc:0"))

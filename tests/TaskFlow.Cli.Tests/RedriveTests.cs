@@ -1,7 +1,11 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
+using System.Text;
 using System.Threading.Tasks;
+using RabbitMQ.Client;
+using TaskFlow.Protocol;
 using Shouldly;
 using TaskFlow.TestSupport;
 using Xunit;
@@ -92,6 +96,76 @@ public sealed class RedriveTests
         twice.ShouldBe(0);
         lost.ShouldBe(0);
         (await CliHost.CountAsync(host.Queue + ".dead")).ShouldBe(0u);
+    }
+
+    [Fact]
+    public async Task Redrive_stamps_the_send_time_anew_and_keeps_the_first_one()
+    {
+        await using var host = await CliHost.StartAsync(concurrency: 1);
+        var idle = "tf-cli-idle-" + Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            // A real dead letter: sent (first stamp), failed, dead-lettered (stamped again, the first one kept).
+            var ids = await MakeDeadLettersAsync(host, 1);
+            await using var connection = await new ConnectionFactory { Uri = TestEnvironment.BrokerUri }.CreateConnectionAsync();
+            await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+            var letter = (await channel.BasicGetAsync(host.Queue + ".dead", autoAck: true)).ShouldNotBeNull();
+            var headers = new Dictionary<string, object?>(letter.BasicProperties.Headers!, StringComparer.Ordinal);
+            Encoding.UTF8.GetString((byte[])headers["id"]!).ShouldBe(ids[0]);
+            var firstSentAt = (long)headers[MessageHeaders.FirstSentAt]!;
+            ((long)headers[MessageHeaders.SentAt]!).ShouldBeGreaterThanOrEqualTo(firstSentAt);
+
+            // Into the dead-letter queue of an idle queue (nobody consumes it, so the re-driven copies can be read), as if it
+            // had been dead-lettered an hour ago; a second one without a first stamp, as from an older TaskFlow.
+            await host.Tasks.Flaky.ApplyAsync("declares the idle queue", host.Options(idle));
+            var hourAgo = DateTimeOffset.UtcNow.AddHours(-1);
+            async Task DeadLetterAsync(string id, bool keepFirst)
+            {
+                var copy = new Dictionary<string, object?>(headers, StringComparer.Ordinal)
+                {
+                    ["id"] = id,
+                    [MessageHeaders.OriginalQueue] = idle,
+                    [MessageHeaders.SentAt] = hourAgo.ToUnixTimeMilliseconds(),
+                };
+                if (!keepFirst)
+                {
+                    copy.Remove(MessageHeaders.FirstSentAt);
+                }
+
+                var properties = new BasicProperties(letter.BasicProperties) { Headers = copy, Timestamp = new AmqpTimestamp(hourAgo.ToUnixTimeSeconds()) };
+                await channel.BasicPublishAsync(string.Empty, idle + ".dead", mandatory: true, properties, letter.Body);
+            }
+
+            var old = "old-" + Guid.NewGuid().ToString("N")[..8];
+            await DeadLetterAsync(ids[0], keepFirst: true);
+            await DeadLetterAsync(old, keepFirst: false);
+
+            var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+            var redriven = await new Cli(host.Schema).JsonAsync("dead", "redrive", idle);
+            var after = DateTimeOffset.UtcNow.AddSeconds(1);
+            redriven[0].GetProperty("done").GetInt64().ShouldBe(2);
+
+            var copies = new Dictionary<string, BasicGetResult>(StringComparer.Ordinal);
+            while (await channel.BasicGetAsync(idle, autoAck: true) is { } got)
+            {
+                copies[Encoding.UTF8.GetString((byte[])got.BasicProperties.Headers!["id"]!)] = got;
+            }
+
+            foreach (var id in new[] { ids[0], old })
+            {
+                var copy = copies[id].BasicProperties;
+                var sentAt = DateTimeOffset.FromUnixTimeMilliseconds((long)copy.Headers![MessageHeaders.SentAt]!);
+                sentAt.ShouldBeInRange(before, after, "x-taskflow-sent-at is the re-drive's");
+                DateTimeOffset.FromUnixTimeSeconds(copy.Timestamp.UnixTime).ShouldBeInRange(before.AddSeconds(-1), after, "the AMQP timestamp is the re-drive's");
+            }
+
+            ((long)copies[ids[0]].BasicProperties.Headers![MessageHeaders.FirstSentAt]!).ShouldBe(firstSentAt, "the first send is kept");
+            ((long)copies[old].BasicProperties.Headers![MessageHeaders.FirstSentAt]!).ShouldBe(hourAgo.ToUnixTimeMilliseconds(), "without a first stamp, the dead letter's own becomes it");
+        }
+        finally
+        {
+            await CliHost.DeleteQueuesAsync(idle);
+        }
     }
 
     /// <summary>Sends <paramref name="count"/> tasks that fail (retries off) and waits until all are in the dead-letter queue.</summary>
