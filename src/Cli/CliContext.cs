@@ -92,7 +92,7 @@ internal sealed class CliContext : IAsyncDisposable
             {
                 return Error($"the state store ({StateProviders.Describe(context.StateProviderOrDefault)}) failed: {ex.Message}. Check --state / {StateConnectionStringKey} (and --state-provider / {StateProviders.ConfigurationKey}) and that the database is reachable.", ExitCodes.Failed);
             }
-            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or RabbitMQ.Client.Exceptions.RabbitMQClientException or System.Net.Http.HttpRequestException)
+            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or TaskPublishException or RabbitMQ.Client.Exceptions.RabbitMQClientException or System.Net.Http.HttpRequestException)
             {
                 return Error(ex.Message, ExitCodes.Failed);
             }

@@ -57,7 +57,7 @@ internal static class StateProviders
             var example = provider == StateStoreProvider.SqlServer
                 ? "\"Server=127.0.0.1,1433;User ID=taskflow;Password=...;Database=taskflow;Encrypt=true\""
                 : "\"Host=127.0.0.1;Username=taskflow;Password=...;Database=taskflow\"";
-            throw new CliException($"the state store's connection string is not a valid {Describe(provider)} connection string ({ex.Message}); pass --state (or set ConnectionStrings:TaskFlow) like {example}, or choose the database with --state-provider {Choices}.", ex);
+            throw new CliException($"the state store's connection string is not a valid {Describe(provider)} connection string ({ex.Message.TrimEnd('.')}); pass --state (or set ConnectionStrings:TaskFlow) like {example}, or choose the database with --state-provider {Choices}.", ex);
         }
     }
 

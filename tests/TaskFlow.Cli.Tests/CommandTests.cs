@@ -155,6 +155,36 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Dead_show_json_writes_a_body_that_is_not_utf8_as_base64_for_replay()
+    {
+        await using var host = await CliHost.StartAsync(concurrency: 1);
+        var cli = new Cli(host.Schema);
+        var id = "binary-" + Guid.NewGuid().ToString("N")[..8];
+        byte[] body = [0xff, 0xfe, 0x00, 0x80, 0x41];
+        await using (var connection = await new RabbitMQ.Client.ConnectionFactory { Uri = TestEnvironment.BrokerUri }.CreateConnectionAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            var properties = new RabbitMQ.Client.BasicProperties
+            {
+                ContentType = "application/x-msgpack",
+                Headers = new System.Collections.Generic.Dictionary<string, object?> { ["id"] = id, ["task"] = "cli_tests.flaky", ["x-taskflow-original-queue"] = host.Queue },
+            };
+            await channel.BasicPublishAsync(string.Empty, host.Queue + ".dead", mandatory: true, properties, body);
+        }
+
+        await CliHost.EventuallyAsync(async () => await CliHost.CountAsync(host.Queue + ".dead") == 1, Wait, "the dead letter arrived");
+        var show = await cli.JsonAsync("dead", "show", id, "--queue", host.Queue);
+        show.GetProperty("taskId").GetString().ShouldBe(id);
+        show.GetProperty("bodyEncoding").GetString().ShouldBe("base64");
+        Convert.FromBase64String(show.GetProperty("bodyBase64").GetString()!).ShouldBe(body);
+        show.TryGetProperty("body", out _).ShouldBeFalse();
+        show.GetProperty("contentType").GetString().ShouldBe("application/x-msgpack");
+        (await cli.RunAsync("dead", "show", id, "--queue", host.Queue)).EnsureSuccess().StandardOutput.ShouldContain("body (base64):");
+        var list = await cli.JsonAsync("dead", "list", host.Queue);
+        list[0].GetProperty("bodyBase64").GetString().ShouldBe(Convert.ToBase64String(body));
+    }
+
+    [Fact]
     public async Task Purge_asks_first_and_records_each_purged_task_revoked_so_entity_locks_are_released()
     {
         await using var host = await CliHost.StartAsync(concurrency: 1);
