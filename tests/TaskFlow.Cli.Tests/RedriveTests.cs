@@ -46,7 +46,22 @@ public sealed class RedriveTests
         summary.GetProperty("done").GetInt64().ShouldBe(count);
         summary.GetProperty("failed").GetInt64().ShouldBe(0);
 
-        await CliHost.EventuallyAsync(() => Task.FromResult(ids.All(id => CliTasks.Runs[id] >= 2)), runAgain, $"every re-driven task ran again (within {runAgain.TotalSeconds:0} s)");
+        try
+        {
+            await CliHost.EventuallyAsync(() => Task.FromResult(ids.All(id => CliTasks.Runs[id] >= 2)), runAgain, $"every re-driven task ran again (within {runAgain.TotalSeconds:0} s)");
+        }
+        catch (TimeoutException)
+        {
+            var notRun = ids.Where(id => CliTasks.Runs[id] < 2).ToList();
+            _output.WriteLine($"{notRun.Count} not run again; {await CliHost.CountAsync(host.Queue)} ready in the queue, {await CliHost.CountAsync(host.Queue + ".dead")} dead");
+            foreach (var id in notRun.Take(5))
+            {
+                _output.WriteLine($"  {id}: {await host.Store.GetAsync(id)}");
+            }
+
+            throw;
+        }
+
         var allRan = watch.Elapsed;
         await Task.Delay(2000); // time for a duplicate, if there were one, to run
         var twice = ids.Count(id => CliTasks.Runs[id] > 2);
