@@ -12,7 +12,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Spectre.Console;
 using TaskFlow.RabbitMq;
 using TaskFlow.State;
@@ -32,7 +31,7 @@ internal sealed class CliContext : IAsyncDisposable
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase), new DeadLetterJson() },
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
@@ -42,6 +41,7 @@ internal sealed class CliContext : IAsyncDisposable
     private readonly TextReader _stdin = Console.In;
     private ServiceProvider? _broker;
     private ServiceProvider? _state;
+    private ServiceProvider? _client;
 
     private CliContext(ParseResult parse, CancellationToken cancellationToken)
     {
@@ -90,9 +90,9 @@ internal sealed class CliContext : IAsyncDisposable
             }
             catch (DbException ex)
             {
-                return Error($"the state store failed: {ex.Message}. Check --state / {StateConnectionStringKey} and that the database is reachable.", ExitCodes.Failed);
+                return Error($"the state store ({StateProviders.Describe(context.StateProviderOrDefault)}) failed: {ex.Message}. Check --state / {StateConnectionStringKey} (and --state-provider / {StateProviders.ConfigurationKey}) and that the database is reachable.", ExitCodes.Failed);
             }
-            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or RabbitMQ.Client.Exceptions.RabbitMQClientException or System.Net.Http.HttpRequestException)
+            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or TaskPublishException or RabbitMQ.Client.Exceptions.RabbitMQClientException or System.Net.Http.HttpRequestException)
             {
                 return Error(ex.Message, ExitCodes.Failed);
             }
@@ -115,8 +115,17 @@ internal sealed class CliContext : IAsyncDisposable
     /// <summary>The state store, from <c>ConnectionStrings:TaskFlow</c> or <c>--state</c>, <c>TaskFlow:State</c> and <c>--schema</c>.</summary>
     public ITaskStateStore Store => (_state ??= BuildState()).GetRequiredService<ITaskStateStore>();
 
+    /// <summary>
+    /// The task client with the broker and the state store together (what <c>taskflow probe</c> sends with and waits
+    /// through): the same configuration as <see cref="Admin"/> and <see cref="Store"/>.
+    /// </summary>
+    public ITaskClient Client => (_client ??= BuildClient()).GetRequiredService<ITaskClient>();
+
     /// <summary>Whether a state store is configured (flag or configuration).</summary>
     public bool HasStore => StateConnectionString is not null;
+
+    /// <summary>The state store's database: <c>--state-provider</c>, else <c>TaskFlow:State:Provider</c>, else PostgreSQL.</summary>
+    public StateStoreProvider StateProvider => StateProviders.Resolve(Parse.GetValue(GlobalOptions.StateProvider), Configuration[StateProviders.ConfigurationKey]);
 
     private string? StateConnectionString => Parse.GetValue(GlobalOptions.State) is { Length: > 0 } flag
         ? flag
@@ -150,6 +159,27 @@ internal sealed class CliContext : IAsyncDisposable
         {
             await _state.DisposeAsync().ConfigureAwait(false);
         }
+
+        if (_client is not null)
+        {
+            await _client.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The provider for messages about a failure: <see cref="StateProvider"/>, or PostgreSQL when it is itself misconfigured.</summary>
+    private StateStoreProvider StateProviderOrDefault
+    {
+        get
+        {
+            try
+            {
+                return StateProvider;
+            }
+            catch (CliException)
+            {
+                return StateStoreProvider.PostgreSql;
+            }
+        }
     }
 
     private static IConfiguration LoadConfiguration()
@@ -178,12 +208,44 @@ internal sealed class CliContext : IAsyncDisposable
 
     private ServiceProvider BuildBroker()
     {
+        var services = Services();
+        AddBroker(services.AddTaskFlow());
+        return Validated<RabbitMqOptions>(services.BuildServiceProvider());
+    }
+
+    private ServiceProvider BuildState()
+    {
+        var services = Services();
+        AddState(services, services.AddTaskFlow());
+        return Validated<TaskStateOptions>(services.BuildServiceProvider());
+    }
+
+    private ServiceProvider BuildClient()
+    {
+        var services = Services();
+        var builder = services.AddTaskFlow();
+        AddBroker(builder);
+        AddState(services, builder);
+        var provider = Validated<RabbitMqOptions>(services.BuildServiceProvider());
+        try
+        {
+            return Validated<TaskStateOptions>(provider);
+        }
+        catch
+        {
+            provider.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary><c>UseRabbitMq</c> from <c>TaskFlow:RabbitMq</c>, <c>--rabbitmq</c> and <c>--management</c>.</summary>
+    private void AddBroker(TaskFlowBuilder builder)
+    {
         var uri = Parse.GetValue(GlobalOptions.RabbitMq);
         var management = Parse.GetValue(GlobalOptions.Management);
         var parsedUri = uri is null ? null : ParseUri(uri, "--rabbitmq", "amqp://user:password@host:5672/vhost");
         var parsedManagement = management is null ? null : ParseUri(management, "--management", "http://host:15672/");
-        var services = Services();
-        services.AddTaskFlow().UseRabbitMq(Configuration.GetSection("TaskFlow:RabbitMq"), o =>
+        builder.UseRabbitMq(Configuration.GetSection("TaskFlow:RabbitMq"), o =>
         {
             if (parsedUri is not null)
             {
@@ -195,46 +257,33 @@ internal sealed class CliContext : IAsyncDisposable
                 o.ManagementUri = parsedManagement;
             }
         });
-        var provider = services.BuildServiceProvider();
-        try
-        {
-            _ = provider.GetRequiredService<IOptions<RabbitMqOptions>>().Value; // validates, with messages saying what to change
-        }
-        catch (InvalidOperationException ex)
-        {
-            // The binder's message: an unknown key or a value it could not convert in TaskFlow:RabbitMq.
-            provider.Dispose();
-            throw new CliException(ex.Message, ex);
-        }
-        catch
-        {
-            provider.Dispose();
-            throw;
-        }
-
-        return provider;
     }
 
-    private ServiceProvider BuildState()
+    /// <summary>
+    /// <c>AddStateStore</c> from <c>TaskFlow:State</c>, the connection string (<c>--state</c> or
+    /// <c>ConnectionStrings:TaskFlow</c>), the provider (<c>--state-provider</c> or <c>TaskFlow:State:Provider</c>) and
+    /// <c>--schema</c>.
+    /// </summary>
+    private void AddState(ServiceCollection services, TaskFlowBuilder builder)
     {
         var connectionString = StateConnectionString ?? throw new CliException(
-            $"no state store configured: pass --state \"Host=...;Username=...;Password=...;Database=...\" or set {StateConnectionStringKey} in appsettings.json (environment variable ConnectionStrings__TaskFlow).");
-        NpgsqlDataSource dataSource;
-        try
-        {
-            dataSource = NpgsqlDataSource.Create(connectionString);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new CliException($"the state store's connection string is not valid ({ex.Message}); it looks like \"Host=127.0.0.1;Username=taskflow;Password=...;Database=taskflow\".", ex);
-        }
-
+            $"no state store configured: pass --state \"Host=...;Username=...;Password=...;Database=...\" or set {StateConnectionStringKey} in appsettings.json (environment variable ConnectionStrings__TaskFlow); for SQL Server add --state-provider sqlserver.");
+        var provider = StateProvider;
+        var database = StateProviders.CreateDataSource(provider, connectionString);
+        services.AddSingleton(database);
         var schema = Parse.GetValue(GlobalOptions.Schema);
-        var services = Services();
-        services.AddSingleton(dataSource);
-        services.AddTaskFlow().AddStateStore(Configuration.GetSection("TaskFlow:State"), (o, sp) =>
+        builder.AddStateStore(Configuration.GetSection("TaskFlow:State"), (o, sp) =>
         {
-            o.UsePostgreSql(sp.GetRequiredService<NpgsqlDataSource>());
+            var dataSource = sp.GetRequiredService<DbDataSource>();
+            if (provider == StateStoreProvider.SqlServer)
+            {
+                o.UseSqlServer(dataSource.CreateConnection);
+            }
+            else
+            {
+                o.UsePostgreSql(dataSource);
+            }
+
             if (schema is not null)
             {
                 o.Schema = schema;
@@ -243,13 +292,19 @@ internal sealed class CliContext : IAsyncDisposable
             // The tool never changes the schema behind the operator's back: `taskflow schema apply` does.
             o.ApplySchemaAutomatically = false;
         });
-        var provider = services.BuildServiceProvider();
+    }
+
+    /// <summary>Resolves the options of <typeparamref name="T"/> (validating them, with messages saying what to change) or disposes the provider.</summary>
+    private static ServiceProvider Validated<T>(ServiceProvider provider)
+        where T : class
+    {
         try
         {
-            _ = provider.GetRequiredService<IOptions<TaskStateOptions>>().Value;
+            _ = provider.GetRequiredService<IOptions<T>>().Value;
         }
         catch (InvalidOperationException ex)
         {
+            // The binder's message: an unknown key or a value it could not convert.
             provider.Dispose();
             throw new CliException(ex.Message, ex);
         }

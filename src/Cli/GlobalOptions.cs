@@ -21,9 +21,16 @@ internal static class GlobalOptions
 
     public static readonly Option<string?> State = new("--state")
     {
-        Description = "PostgreSQL connection string of the state store (default: ConnectionStrings:TaskFlow from appsettings.json or the environment)",
+        Description = "Connection string of the state store (PostgreSQL, or SQL Server with --state-provider sqlserver) (default: ConnectionStrings:TaskFlow from appsettings.json or the environment)",
         Recursive = true,
         HelpName = "connection-string",
+    };
+
+    public static readonly Option<string?> StateProvider = new("--state-provider")
+    {
+        Description = "Database of the state store: postgresql (default) or sqlserver (default: TaskFlow:State:Provider from appsettings.json or the environment)",
+        Recursive = true,
+        HelpName = "postgresql|sqlserver",
     };
 
     public static readonly Option<string?> Schema = new("--schema")
@@ -33,5 +40,5 @@ internal static class GlobalOptions
         HelpName = "name",
     };
 
-    public static Option[] All => [RabbitMq, Management, State, Schema];
+    public static Option[] All => [RabbitMq, Management, State, StateProvider, Schema];
 }

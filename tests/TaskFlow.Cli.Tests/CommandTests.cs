@@ -155,6 +155,36 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Dead_show_json_writes_a_body_that_is_not_utf8_as_base64_for_replay()
+    {
+        await using var host = await CliHost.StartAsync(concurrency: 1);
+        var cli = new Cli(host.Schema);
+        var id = "binary-" + Guid.NewGuid().ToString("N")[..8];
+        byte[] body = [0xff, 0xfe, 0x00, 0x80, 0x41];
+        await using (var connection = await new RabbitMQ.Client.ConnectionFactory { Uri = TestEnvironment.BrokerUri }.CreateConnectionAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            var properties = new RabbitMQ.Client.BasicProperties
+            {
+                ContentType = "application/x-msgpack",
+                Headers = new System.Collections.Generic.Dictionary<string, object?> { ["id"] = id, ["task"] = "cli_tests.flaky", ["x-taskflow-original-queue"] = host.Queue },
+            };
+            await channel.BasicPublishAsync(string.Empty, host.Queue + ".dead", mandatory: true, properties, body);
+        }
+
+        await CliHost.EventuallyAsync(async () => await CliHost.CountAsync(host.Queue + ".dead") == 1, Wait, "the dead letter arrived");
+        var show = await cli.JsonAsync("dead", "show", id, "--queue", host.Queue);
+        show.GetProperty("taskId").GetString().ShouldBe(id);
+        show.GetProperty("bodyEncoding").GetString().ShouldBe("base64");
+        Convert.FromBase64String(show.GetProperty("bodyBase64").GetString()!).ShouldBe(body);
+        show.TryGetProperty("body", out _).ShouldBeFalse();
+        show.GetProperty("contentType").GetString().ShouldBe("application/x-msgpack");
+        (await cli.RunAsync("dead", "show", id, "--queue", host.Queue)).EnsureSuccess().StandardOutput.ShouldContain("body (base64):");
+        var list = await cli.JsonAsync("dead", "list", host.Queue);
+        list[0].GetProperty("bodyBase64").GetString().ShouldBe(Convert.ToBase64String(body));
+    }
+
+    [Fact]
     public async Task Purge_asks_first_and_records_each_purged_task_revoked_so_entity_locks_are_released()
     {
         await using var host = await CliHost.StartAsync(concurrency: 1);
@@ -162,31 +192,52 @@ public sealed class CommandTests
         var idle = "tf-cli-idle-" + Guid.NewGuid().ToString("N")[..8];
         try
         {
+            // 20 tasks of two entities (pending records hold their locks) and 1,080 without: three batches of 500.
+            const int total = 1_100;
             var ids = new string[20];
             for (var i = 0; i < ids.Length; i++)
             {
                 ids[i] = (await host.Tasks.Flaky.ApplyAsync("p" + i, host.Options(idle, entityKey: "doc:" + (i % 2)))).Id;
             }
 
-            (await CliHost.CountAsync(idle)).ShouldBe(20u);
+            for (var sent = ids.Length; sent < total; sent += 60)
+            {
+                await Task.WhenAll(Enumerable.Range(sent, Math.Min(60, total - sent)).Select(i => host.Tasks.Flaky.ApplyAsync("p" + i, host.Options(idle)).AsTask()));
+            }
+
+            (await CliHost.CountAsync(idle)).ShouldBe((uint)total);
             await Should.ThrowAsync<EntityLockedException>(() => host.Store.LockEntityAsync("doc:0"));
 
             var refused = await cli.RunWithInputAsync("no", "purge", idle);
             refused.ExitCode.ShouldBe(1);
-            refused.StandardError.ShouldContain("Purge 20 ready message(s)");
+            refused.StandardError.ShouldContain("Purge 1,100 ready message(s)");
             refused.StandardError.ShouldContain("not confirmed");
-            (await CliHost.CountAsync(idle)).ShouldBe(20u);
+            (await CliHost.CountAsync(idle)).ShouldBe((uint)total);
+
+            // The revoke of the first batch fails (no such schema): nothing is acked, every message stays.
+            var storeDown = new Cli("tf_cli_none_" + Guid.NewGuid().ToString("N")[..6]);
+            var failed = await storeDown.RunAsync("purge", idle, "--yes");
+            failed.ExitCode.ShouldBe(1);
+            failed.StandardError.ShouldContain("stopped after 0 messages");
+            (await CliHost.CountAsync(idle)).ShouldBe((uint)total);
 
             var purged = await cli.RunWithInputAsync("y", "purge", idle, "--json");
             purged.EnsureSuccess();
             var json = JsonDocument.Parse(purged.StandardOutput).RootElement;
-            json.GetProperty("purged").GetInt64().ShouldBe(20);
+            json.GetProperty("purged").GetInt64().ShouldBe(total);
             json.GetProperty("drained").GetBoolean().ShouldBeTrue();
-            json.GetProperty("revoked").GetInt64().ShouldBe(20);
+            json.GetProperty("revoked").GetInt64().ShouldBe(total);
             (await CliHost.CountAsync(idle)).ShouldBe(0u);
             foreach (var id in ids)
             {
                 (await host.Store.GetAsync(id)).ShouldNotBeNull().State.ShouldBe(TaskState.Revoked);
+            }
+
+            await using (var connection = new Npgsql.NpgsqlConnection(TestEnvironment.PostgresConnectionString))
+            {
+                await connection.OpenAsync();
+                await using var count = new Npgsql.NpgsqlCommand($"SELECT count(*) FROM {host.Schema}.task_state WHERE state = 12", connection);
+                ((long)(await count.ExecuteScalarAsync())!).ShouldBe(total, "every purged task is recorded revoked, with or without a record before");
             }
 
             await using (await host.Store.LockEntityAsync("doc:0"))

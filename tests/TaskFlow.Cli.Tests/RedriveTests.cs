@@ -1,7 +1,11 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
+using System.Text;
 using System.Threading.Tasks;
+using RabbitMQ.Client;
+using TaskFlow.Protocol;
 using Shouldly;
 using TaskFlow.TestSupport;
 using Xunit;
@@ -28,8 +32,11 @@ public sealed class RedriveTests
     {
         const int count = 10_000;
         await using var host = await CliHost.StartAsync();
+        var making = Stopwatch.StartNew();
         var ids = await MakeDeadLettersAsync(host, count);
 
+        // The runs again take about as long as the first runs did: on a loaded machine far more than the usual 10 s.
+        var runAgain = TimeSpan.FromTicks(Math.Max(Long.Ticks, 3 * making.Elapsed.Ticks));
         var cli = new Cli(host.Schema);
         var watch = Stopwatch.StartNew();
         var result = await cli.RunAsync("dead", "redrive", host.Queue, "--json");
@@ -39,7 +46,22 @@ public sealed class RedriveTests
         summary.GetProperty("done").GetInt64().ShouldBe(count);
         summary.GetProperty("failed").GetInt64().ShouldBe(0);
 
-        await CliHost.EventuallyAsync(() => Task.FromResult(ids.All(id => CliTasks.Runs[id] >= 2)), Long, "every re-driven task ran again");
+        try
+        {
+            await CliHost.EventuallyAsync(() => Task.FromResult(ids.All(id => CliTasks.Runs[id] >= 2)), runAgain, $"every re-driven task ran again (within {runAgain.TotalSeconds:0} s)");
+        }
+        catch (TimeoutException)
+        {
+            var notRun = ids.Where(id => CliTasks.Runs[id] < 2).ToList();
+            _output.WriteLine($"{notRun.Count} not run again; {await CliHost.CountAsync(host.Queue)} ready in the queue, {await CliHost.CountAsync(host.Queue + ".dead")} dead");
+            foreach (var id in notRun.Take(5))
+            {
+                _output.WriteLine($"  {id}: {await host.Store.GetAsync(id)}");
+            }
+
+            throw;
+        }
+
         var allRan = watch.Elapsed;
         await Task.Delay(2000); // time for a duplicate, if there were one, to run
         var twice = ids.Count(id => CliTasks.Runs[id] > 2);
@@ -92,6 +114,76 @@ public sealed class RedriveTests
         twice.ShouldBe(0);
         lost.ShouldBe(0);
         (await CliHost.CountAsync(host.Queue + ".dead")).ShouldBe(0u);
+    }
+
+    [Fact]
+    public async Task Redrive_stamps_the_send_time_anew_and_keeps_the_first_one()
+    {
+        await using var host = await CliHost.StartAsync(concurrency: 1);
+        var idle = "tf-cli-idle-" + Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            // A real dead letter: sent (first stamp), failed, dead-lettered (stamped again, the first one kept).
+            var ids = await MakeDeadLettersAsync(host, 1);
+            await using var connection = await new ConnectionFactory { Uri = TestEnvironment.BrokerUri }.CreateConnectionAsync();
+            await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+            var letter = (await channel.BasicGetAsync(host.Queue + ".dead", autoAck: true)).ShouldNotBeNull();
+            var headers = new Dictionary<string, object?>(letter.BasicProperties.Headers!, StringComparer.Ordinal);
+            Encoding.UTF8.GetString((byte[])headers["id"]!).ShouldBe(ids[0]);
+            var firstSentAt = (long)headers[MessageHeaders.FirstSentAt]!;
+            ((long)headers[MessageHeaders.SentAt]!).ShouldBeGreaterThanOrEqualTo(firstSentAt);
+
+            // Into the dead-letter queue of an idle queue (nobody consumes it, so the re-driven copies can be read), as if it
+            // had been dead-lettered an hour ago; a second one without a first stamp, as from an older TaskFlow.
+            await host.Tasks.Flaky.ApplyAsync("declares the idle queue", host.Options(idle));
+            var hourAgo = DateTimeOffset.UtcNow.AddHours(-1);
+            async Task DeadLetterAsync(string id, bool keepFirst)
+            {
+                var copy = new Dictionary<string, object?>(headers, StringComparer.Ordinal)
+                {
+                    ["id"] = id,
+                    [MessageHeaders.OriginalQueue] = idle,
+                    [MessageHeaders.SentAt] = hourAgo.ToUnixTimeMilliseconds(),
+                };
+                if (!keepFirst)
+                {
+                    copy.Remove(MessageHeaders.FirstSentAt);
+                }
+
+                var properties = new BasicProperties(letter.BasicProperties) { Headers = copy, Timestamp = new AmqpTimestamp(hourAgo.ToUnixTimeSeconds()) };
+                await channel.BasicPublishAsync(string.Empty, idle + ".dead", mandatory: true, properties, letter.Body);
+            }
+
+            var old = "old-" + Guid.NewGuid().ToString("N")[..8];
+            await DeadLetterAsync(ids[0], keepFirst: true);
+            await DeadLetterAsync(old, keepFirst: false);
+
+            var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+            var redriven = await new Cli(host.Schema).JsonAsync("dead", "redrive", idle);
+            var after = DateTimeOffset.UtcNow.AddSeconds(1);
+            redriven[0].GetProperty("done").GetInt64().ShouldBe(2);
+
+            var copies = new Dictionary<string, BasicGetResult>(StringComparer.Ordinal);
+            while (await channel.BasicGetAsync(idle, autoAck: true) is { } got)
+            {
+                copies[Encoding.UTF8.GetString((byte[])got.BasicProperties.Headers!["id"]!)] = got;
+            }
+
+            foreach (var id in new[] { ids[0], old })
+            {
+                var copy = copies[id].BasicProperties;
+                var sentAt = DateTimeOffset.FromUnixTimeMilliseconds((long)copy.Headers![MessageHeaders.SentAt]!);
+                sentAt.ShouldBeInRange(before, after, "x-taskflow-sent-at is the re-drive's");
+                DateTimeOffset.FromUnixTimeSeconds(copy.Timestamp.UnixTime).ShouldBeInRange(before.AddSeconds(-1), after, "the AMQP timestamp is the re-drive's");
+            }
+
+            ((long)copies[ids[0]].BasicProperties.Headers![MessageHeaders.FirstSentAt]!).ShouldBe(firstSentAt, "the first send is kept");
+            ((long)copies[old].BasicProperties.Headers![MessageHeaders.FirstSentAt]!).ShouldBe(hourAgo.ToUnixTimeMilliseconds(), "without a first stamp, the dead letter's own becomes it");
+        }
+        finally
+        {
+            await CliHost.DeleteQueuesAsync(idle);
+        }
     }
 
     /// <summary>Sends <paramref name="count"/> tasks that fail (retries off) and waits until all are in the dead-letter queue.</summary>

@@ -135,6 +135,10 @@ public sealed class TelemetryBrokerTests
         var failedAt = DateTimeOffset.Parse(Broker.Header(letter, MessageHeaders.FailedAt), CultureInfo.InvariantCulture);
         (sentAt - failedAt).Duration().ShouldBeLessThan(TimeSpan.FromSeconds(5), "stamped when dead-lettered, not when first sent");
         (sentAt - failedAt).ShouldBeGreaterThan(TimeSpan.FromSeconds(-1));
+        // The first send's stamp travels on in x-taskflow-first-sent-at (across the retry too).
+        var firstSentAt = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(Broker.Header(letter, MessageHeaders.FirstSentAt), CultureInfo.InvariantCulture));
+        firstSentAt.ShouldBeInRange(before, sentAt);
+        (sentAt - firstSentAt).ShouldBeGreaterThan(TimeSpan.FromSeconds(2), "the first send was before the 3 s retry delay");
     }
 
     /// <summary>TaskFlow's measurements while it listens.</summary>

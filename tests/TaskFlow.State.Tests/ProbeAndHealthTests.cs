@@ -49,8 +49,10 @@ public sealed class ProbeAndHealthTests
             taskflow.AddProbe(o =>
             {
                 o.Interval = TimeSpan.FromMilliseconds(300);
-                o.DegradedAfter = TimeSpan.FromSeconds(1);
-                o.UnhealthyAfter = TimeSpan.FromSeconds(3);
+                // A wide Degraded window (2 s to 15 s after the idle queue's probe was sent): on a loaded machine the
+                // consumed queue's first answer, awaited first, can take seconds.
+                o.DegradedAfter = TimeSpan.FromSeconds(2);
+                o.UnhealthyAfter = TimeSpan.FromSeconds(15);
                 o.Queues.Add(busy);
                 o.Queues.Add(idle);
             });
@@ -72,7 +74,7 @@ public sealed class ProbeAndHealthTests
             Entry(report, "broker")!.ShouldStartWith("Healthy");
             Entry(report, "store")!.ShouldStartWith("Healthy");
 
-            // The queue nobody consumes: degraded after 1 s, unhealthy after 3 s, and the check says which queue and why.
+            // The queue nobody consumes: degraded after 2 s, unhealthy after 15 s, and the check says which queue and why.
             // (The probe part; the queues part fails at once for a queue without consumers, below.)
             await StateHost.EventuallyAsync(async () => Entry(await health.CheckHealthAsync(), "probe")!.StartsWith("Degraded", StringComparison.Ordinal), Timeout, "the idle queue's probe degrades the check");
             await StateHost.EventuallyAsync(async () => Entry(report = await health.CheckHealthAsync(), "probe")!.StartsWith("Unhealthy", StringComparison.Ordinal), Timeout, "the idle queue's probe fails the check");

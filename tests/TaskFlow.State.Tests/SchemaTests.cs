@@ -110,35 +110,19 @@ public sealed class SchemaTests
     [Fact]
     public async Task A_version_3_database_with_records_is_migrated_to_version_4_in_place_and_its_records_are_listed()
     {
-        var database = Databases.Get("postgresql");
-        var schema = Databases.NewSchema();
-        await using var provider = NewStore(database, schema);
-        var store = provider.GetRequiredService<TaskStateStore>();
-        try
+        // What a version-3 database holds (worker heartbeats, no lineage, no list indexes), with records.
+        await WithOldSchemaAsync(3, records: """
+            INSERT INTO {schema}.task_state (task_id, task_name, queue, state, attempts, worker, error, created_at, completed_at, updated_at, expires_at)
+            SELECT 'old-' || g, 'old.task', 'q', CASE WHEN g % 2 = 0 THEN 11 ELSE 10 END, 1, 'old-worker',
+                   CASE WHEN g % 2 = 0 THEN 'task-failed: System.InvalidOperationException: old' END,
+                   now() - g * interval '1 second', now(), now(), now() + interval '1 day'
+            FROM generate_series(1, 30) g;
+            """, async (database, schema, store) =>
         {
-            await store.ApplySchemaAsync();
-            await using (var connection = await database.OpenAsync())
-            {
-                // Back to what a version-3 database holds (worker heartbeats, no lineage, no list indexes), with records.
-                await Dapper.SqlMapper.ExecuteAsync(connection, $"""
-                    DROP VIEW {schema}.task_state_named;
-                    DROP INDEX {schema}.ix_task_state_created_at, {schema}.ix_task_state_state, {schema}.ix_task_state_task_name, {schema}.ix_task_state_worker;
-                    ALTER TABLE {schema}.task_state DROP COLUMN parent_id, DROP COLUMN root_id;
-                    CREATE VIEW {schema}.task_state_named AS SELECT t.*, 'x' AS state_name FROM {schema}.task_state t;
-                    DROP TABLE {schema}.lock_slot;
-                    DROP SEQUENCE {schema}.lock_token;
-                    DELETE FROM {schema}.schema_migrations WHERE version IN (4, 5);
-                    INSERT INTO {schema}.task_state (task_id, task_name, queue, state, attempts, worker, error, created_at, completed_at, updated_at, expires_at)
-                    SELECT 'old-' || g, 'old.task', 'q', CASE WHEN g % 2 = 0 THEN 11 ELSE 10 END, 1, 'old-worker',
-                           CASE WHEN g % 2 = 0 THEN 'task-failed: System.InvalidOperationException: old' END,
-                           now() - g * interval '1 second', now(), now(), now() + interval '1 day'
-                    FROM generate_series(1, 30) g;
-                    """);
-            }
-
-            (await store.GetSchemaVersionAsync()).Current.ShouldBe(3);
-            (await store.ApplySchemaAsync()).ShouldBe(2);
-            (await store.GetSchemaVersionAsync()).Current.ShouldBe(5);
+            // Every migration after version 3 runs: 4 (lineage, list indexes) and those after it.
+            var required = (await store.GetSchemaVersionAsync()).Required;
+            (await store.ApplySchemaAsync()).ShouldBe(required - 3);
+            (await store.GetSchemaVersionAsync()).Current.ShouldBe(required);
 
             var old = (await store.GetAsync("old-1")).ShouldNotBeNull();
             old.State.ShouldBe(TaskState.Succeeded);
@@ -152,22 +136,41 @@ public sealed class SchemaTests
             rest.NextCursor.ShouldBeNull();
             (await store.GetTaskCountsAsync(DateTimeOffset.UtcNow.AddHours(-1))).ByState.ShouldBe(new Dictionary<TaskState, long> { [TaskState.Succeeded] = 15, [TaskState.Failed] = 15 }, ignoreOrder: true);
 
-            await using (var connection = await database.OpenAsync())
-            {
-                (await Dapper.SqlMapper.QuerySingleAsync<string>(connection, $"SELECT state_name FROM {schema}.task_state_named WHERE task_id = 'old-1' AND parent_id IS NULL AND root_id IS NULL"))
-                    .ShouldBe("succeeded");
-                var indexes = (await Dapper.SqlMapper.QueryAsync<string>(connection, $"SELECT indexname FROM pg_indexes WHERE schemaname = '{schema}' AND tablename = 'task_state'")).ToList();
-                indexes.ShouldBe(["task_state_pkey", "ix_task_state_expires_at", "ix_task_state_entity_key", "ix_task_state_created_at", "ix_task_state_state", "ix_task_state_task_name", "ix_task_state_worker", "ix_task_state_parent_id", "ix_task_state_root_id"], ignoreOrder: true);
-            }
-        }
-        finally
-        {
-            await database.DropSchemaAsync(schema);
-        }
+            await using var connection = await database.OpenAsync();
+            (await Dapper.SqlMapper.QuerySingleAsync<string>(connection, $"SELECT state_name FROM {schema}.task_state_named WHERE task_id = 'old-1' AND parent_id IS NULL AND root_id IS NULL"))
+                .ShouldBe("succeeded");
+            var indexes = (await Dapper.SqlMapper.QueryAsync<string>(connection, $"SELECT indexname FROM pg_indexes WHERE schemaname = '{schema}' AND tablename = 'task_state'")).ToList();
+            indexes.ShouldBe(["task_state_pkey", "ix_task_state_expires_at", "ix_task_state_entity_key", "ix_task_state_created_at", "ix_task_state_state", "ix_task_state_task_name", "ix_task_state_worker", "ix_task_state_parent_id", "ix_task_state_root_id"], ignoreOrder: true);
+        });
     }
 
     [Fact]
     public async Task A_version_1_database_with_records_is_migrated_to_the_latest_version_in_place()
+    {
+        // What a 0.1/0.2 database holds: version 1 only, with a record in it.
+        await WithOldSchemaAsync(1, records: """
+            INSERT INTO {schema}.task_state (task_id, task_name, queue, state, attempts, result, created_at, completed_at, updated_at, expires_at)
+            VALUES ('old-task', 'old.task', 'q', 10, 1, '42', now(), now(), now(), now() + interval '1 day');
+            """, async (database, schema, store) =>
+        {
+            (await store.ApplySchemaAsync()).ShouldBe((await store.GetSchemaVersionAsync()).Required - 1);
+
+            var info = (await store.GetAsync("old-task")).ShouldNotBeNull();
+            info.State.ShouldBe(TaskState.Succeeded);
+            info.ResultJson.ShouldBe("42");
+            info.Progress.ShouldBeNull();
+            await using var connection = await database.OpenAsync();
+            (await Dapper.SqlMapper.QuerySingleAsync<string>(connection, $"SELECT state_name FROM {schema}.task_state_named WHERE task_id = 'old-task' AND progress_done IS NULL AND checkpoint_json IS NULL"))
+                .ShouldBe("succeeded");
+            (await Dapper.SqlMapper.QuerySingleAsync<int>(connection, $"SELECT COUNT(*) FROM {schema}.task_lease")).ShouldBe(0);
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="test"/> against a new PostgreSQL schema taken back to <paramref name="version"/> (1 or 3) and
+    /// filled with <paramref name="records"/> (SQL; <c>{schema}</c> stands for the schema), then drops it.
+    /// </summary>
+    private static async Task WithOldSchemaAsync(int version, string records, Func<TestDatabase, string, TaskStateStore, Task> test)
     {
         var database = Databases.Get("postgresql");
         var schema = Databases.NewSchema();
@@ -176,38 +179,33 @@ public sealed class SchemaTests
         try
         {
             await store.ApplySchemaAsync();
-            await using (var connection = await database.OpenAsync())
-            {
-                // Back to what a 0.1/0.2 database holds: version 1 only, with a record in it.
-                await Dapper.SqlMapper.ExecuteAsync(connection, $"""
+            // Version 5 added the lock permits (lock_slot, lock_token); 4 lineage (parent_id, root_id) and the list indexes; 2 and 3 the lease and worker tables and
+            // the progress and checkpoint columns. The view over task_state is replaced by a stand-in the migration replaces.
+            var olderThan3 = version < 3
+                ? $"""
                     DROP TABLE {schema}.worker;
                     DROP TABLE {schema}.task_lease;
+                    ALTER TABLE {schema}.task_state DROP COLUMN progress_done, DROP COLUMN progress_total, DROP COLUMN progress_message,
+                        DROP COLUMN progress_at, DROP COLUMN checkpoint_json;
+                    """
+                : string.Empty;
+            await using (var connection = await database.OpenAsync())
+            {
+                await Dapper.SqlMapper.ExecuteAsync(connection, $"""
                     DROP TABLE {schema}.lock_slot;
                     DROP SEQUENCE {schema}.lock_token;
                     DROP VIEW {schema}.task_state_named;
                     DROP INDEX {schema}.ix_task_state_created_at, {schema}.ix_task_state_state, {schema}.ix_task_state_task_name, {schema}.ix_task_state_worker;
-                    ALTER TABLE {schema}.task_state DROP COLUMN progress_done, DROP COLUMN progress_total, DROP COLUMN progress_message,
-                        DROP COLUMN progress_at, DROP COLUMN checkpoint_json, DROP COLUMN parent_id, DROP COLUMN root_id;
+                    ALTER TABLE {schema}.task_state DROP COLUMN parent_id, DROP COLUMN root_id;
+                    {olderThan3}
                     CREATE VIEW {schema}.task_state_named AS SELECT t.*, 'x' AS state_name FROM {schema}.task_state t;
-                    DELETE FROM {schema}.schema_migrations WHERE version IN (2, 3, 4, 5);
-                    INSERT INTO {schema}.task_state (task_id, task_name, queue, state, attempts, result, created_at, completed_at, updated_at, expires_at)
-                    VALUES ('old-task', 'old.task', 'q', 10, 1, '42', now(), now(), now(), now() + interval '1 day');
+                    DELETE FROM {schema}.schema_migrations WHERE version > {version};
+                    {records.Replace("{schema}", schema, StringComparison.Ordinal)}
                     """);
             }
 
-            (await store.GetSchemaVersionAsync()).Current.ShouldBe(1);
-            (await store.ApplySchemaAsync()).ShouldBe(4);
-
-            var info = (await store.GetAsync("old-task")).ShouldNotBeNull();
-            info.State.ShouldBe(TaskState.Succeeded);
-            info.ResultJson.ShouldBe("42");
-            info.Progress.ShouldBeNull();
-            await using (var connection = await database.OpenAsync())
-            {
-                (await Dapper.SqlMapper.QuerySingleAsync<string>(connection, $"SELECT state_name FROM {schema}.task_state_named WHERE task_id = 'old-task' AND progress_done IS NULL AND checkpoint_json IS NULL"))
-                    .ShouldBe("succeeded");
-                (await Dapper.SqlMapper.QuerySingleAsync<int>(connection, $"SELECT COUNT(*) FROM {schema}.task_lease")).ShouldBe(0);
-            }
+            (await store.GetSchemaVersionAsync()).Current.ShouldBe(version);
+            await test(database, schema, store);
         }
         finally
         {

@@ -38,7 +38,7 @@ internal sealed class DeadListCommand : ICliCommand
 
             if (context.Parse.GetValue(json))
             {
-                context.WriteJson(found.Select(DeadLetterView.Of).ToList());
+                context.WriteJson(found);
                 return ExitCodes.Success;
             }
 

@@ -37,7 +37,7 @@ internal sealed class DeadShowCommand : ICliCommand
                 return CliContext.Error($"no dead letter of task '{taskId}' found.", ExitCodes.Failed);
             }
 
-            var view = DeadLetterView.Of(found);
+            var view = found;
             if (context.Parse.GetValue(json))
             {
                 context.WriteJson(view);
@@ -78,8 +78,9 @@ internal sealed class DeadShowCommand : ICliCommand
             }
 
             context.Out.WriteLine();
-            context.Out.WriteLine($"body ({view.BodyEncoding}):");
-            context.Out.WriteLine(view.Body);
+            var (body, encoding) = DeadLetterJson.Body(view.Body);
+            context.Out.WriteLine($"body ({encoding}):");
+            context.Out.WriteLine(body);
             return ExitCodes.Success;
         }));
         return command;

@@ -1,16 +1,20 @@
 using System.CommandLine;
-using Spectre.Console;
-using System.Threading;
+using System.Linq;
 using System.Threading.Tasks;
+using Spectre.Console;
 
 namespace TaskFlow.Cli.Commands;
 
 /// <summary>
-/// <c>taskflow purge &lt;queue&gt;</c>: removes a queue's ready messages after a confirmation. With a state store, each
-/// purged task is recorded revoked first, so that its pending record no longer holds its entity's lock.
+/// <c>taskflow purge &lt;queue&gt;</c>: removes a queue's ready messages after a confirmation. With a state store, the
+/// queue is drained in batches of 500 and each batch's tasks are recorded revoked (one statement) before its messages are
+/// acked, so that their pending records no longer hold their entities' locks.
 /// </summary>
 internal sealed class PurgeCommand : ICliCommand
 {
+    /// <summary>Tasks revoked per statement (and messages acked per <c>basic.ack</c>).</summary>
+    private const int BatchSize = 500;
+
     public string? Group => null;
 
     public Command Create()
@@ -34,17 +38,19 @@ internal sealed class PurgeCommand : ICliCommand
             }
 
             long revoked = 0;
-            var result = await admin.PurgeAsync(
-                name,
-                store is null ? null : async (id, ct) =>
-                {
-                    if (id is not null)
+            var result = store is null
+                ? await admin.PurgeAsync(name, beforeAck: null, context.CancellationToken).ConfigureAwait(false)
+                : await admin.PurgeAsync(
+                    name,
+                    async (ids, ct) =>
                     {
-                        await store.RevokeAsync(id, ct).ConfigureAwait(false);
-                        Interlocked.Increment(ref revoked);
-                    }
-                },
-                context.CancellationToken).ConfigureAwait(false);
+                        // One statement per batch, committed before the batch's messages are acked: a purge stopped at any
+                        // point leaves every message whose task was not recorded revoked in the queue. An id longer than the
+                        // store's 255 characters cannot have a record: its message is purged without one.
+                        revoked += await store.RevokeAsync(ids.Where(id => id.Length <= 255).ToList(), ct).ConfigureAwait(false);
+                    },
+                    BatchSize,
+                    context.CancellationToken).ConfigureAwait(false);
             if (context.Parse.GetValue(json))
             {
                 context.WriteJson(new { result.Queue, result.Purged, result.Drained, revoked, result.Remaining });

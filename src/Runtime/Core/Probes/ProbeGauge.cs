@@ -11,8 +11,7 @@ namespace TaskFlow.Core.Probes;
 /// </summary>
 internal static class ProbeGauge
 {
-    private static readonly object Gate = new();
-    private static readonly List<ProbeMonitor> Monitors = [];
+    private static readonly ActiveSet<ProbeMonitor> Monitors = new();
 
     private static readonly ObservableGauge<double> Gauge = Telemetry.Meter.CreateObservableGauge(
         "taskflow.probe.age", Observe, "s", "Latency of the last probe answered, or the age of the unanswered probe when larger, per queue (from the process sending probes)");
@@ -20,28 +19,11 @@ internal static class ProbeGauge
     public static void Add(ProbeMonitor monitor)
     {
         _ = Gauge;
-        lock (Gate)
-        {
-            Monitors.Add(monitor);
-        }
+        Monitors.Add(monitor);
     }
 
-    public static void Remove(ProbeMonitor monitor)
-    {
-        lock (Gate)
-        {
-            Monitors.Remove(monitor);
-        }
-    }
+    public static void Remove(ProbeMonitor monitor) => Monitors.Remove(monitor);
 
-    private static IEnumerable<Measurement<double>> Observe()
-    {
-        List<ProbeMonitor> monitors;
-        lock (Gate)
-        {
-            monitors = Monitors.ToList();
-        }
-
-        return monitors.Where(m => m.Answers).SelectMany(m => m.Observe()).ToList();
-    }
+    private static IEnumerable<Measurement<double>> Observe() =>
+        Monitors.Snapshot().Where(m => m.Answers).SelectMany(m => m.Observe()).ToList();
 }

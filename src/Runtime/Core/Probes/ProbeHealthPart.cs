@@ -34,10 +34,7 @@ internal sealed class ProbeHealthPart : ITaskFlowHealthPart
         }
 
         var now = _monitor.Now;
-        var worst = HealthStatus.Healthy;
-        var problems = new List<string>();
-        var data = new Dictionary<string, object>(StringComparer.Ordinal);
-        foreach (var probe in _monitor.Queues.OrderBy(p => p.Queue, StringComparer.Ordinal))
+        var (worst, problems, data) = QueueVerdicts.Judge(_monitor.Queues, p => p.Queue, probe =>
         {
             var effective = probe.Effective(now);
             var waiting = probe.PendingSince is { } since && effective == now - since;
@@ -57,14 +54,8 @@ internal sealed class ProbeHealthPart : ITaskFlowHealthPart
                 }
             }
 
-            data[probe.Queue] = text;
-            if (status != HealthStatus.Healthy)
-            {
-                problems.Add($"{probe.Queue}: {text}");
-            }
-
-            worst = status < worst ? status : worst;
-        }
+            return (status, text, (string?)null);
+        });
 
         var description = problems.Count == 0 ? $"Probes answered on {data.Count} queue(s)." : string.Join("; ", problems);
         return Task.FromResult(new HealthCheckResult(worst, description, data: data));

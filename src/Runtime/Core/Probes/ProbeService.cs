@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -113,13 +112,7 @@ internal sealed class ProbeService : BackgroundService
                 if (pending is null)
                 {
                     sentAt = _monitor.Now;
-                    var options = new SendOptions
-                    {
-                        Queue = probe.Queue,
-                        TaskId = "probe-" + Guid.NewGuid().ToString("N"),
-                        ExpiresIn = _options.UnhealthyAfter,
-                    };
-                    pending = await _client.SendAsync(ProbeTask.Descriptor, new ProbeTask.Arguments(sentAt.ToUnixTimeMilliseconds()), options, stoppingToken).ConfigureAwait(false);
+                    pending = await TaskFlowProbe.SendAsync(_client, probe.Queue, sentAt, _options.UnhealthyAfter, stoppingToken).ConfigureAwait(false);
                     if (pending.Store is null)
                     {
                         // No state store: the worker that runs it records taskflow.probe.latency; nothing to read here.
@@ -184,9 +177,7 @@ internal sealed class ProbeService : BackgroundService
     {
         if (info.State == TaskState.Succeeded)
         {
-            var latency = info.ResultJson is { } json && double.TryParse(json, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
-                ? TimeSpan.FromSeconds(seconds)
-                : (info.StartedAt ?? info.UpdatedAt) - sentAt;
+            var latency = TaskFlowProbe.LatencyOf(info) ?? (info.StartedAt ?? info.UpdatedAt) - sentAt;
             probe.Answered(latency < TimeSpan.Zero ? TimeSpan.Zero : latency, _monitor.Now);
             ProbeLog.ProbeAnswered(_logger, probe.Queue, latency.TotalMilliseconds);
             return;

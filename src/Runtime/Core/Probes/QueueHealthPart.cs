@@ -28,10 +28,7 @@ internal sealed class QueueHealthPart : ITaskFlowHealthPart
 
     public Task<HealthCheckResult> CheckAsync(CancellationToken cancellationToken)
     {
-        var worst = HealthStatus.Healthy;
-        var problems = new List<string>();
-        var data = new Dictionary<string, object>(StringComparer.Ordinal);
-        foreach (var queue in _heartbeat.Latest.OrderBy(q => q.Queue, StringComparer.Ordinal))
+        var (worst, problems, data) = QueueVerdicts.Judge(_heartbeat.Latest, q => q.Queue, queue =>
         {
             var age = queue.OldestMessageAge;
             var status = queue.Consumers == 0 ? HealthStatus.Unhealthy
@@ -40,14 +37,8 @@ internal sealed class QueueHealthPart : ITaskFlowHealthPart
                 : HealthStatus.Healthy;
             var text = $"{queue.Ready} ready, {queue.Consumers} consumer(s)" + (age is { } a ? $", oldest waiting {a.TotalSeconds:0.0} s" : string.Empty)
                 + (queue.DeadLetters is > 0 ? $", {queue.DeadLetters} dead letter(s)" : string.Empty);
-            data[queue.Queue] = text;
-            if (status != HealthStatus.Healthy)
-            {
-                problems.Add($"{queue.Queue}: {(queue.Consumers == 0 ? "no consumer; " : string.Empty)}{text}");
-            }
-
-            worst = status < worst ? status : worst;
-        }
+            return (status, text, queue.Consumers == 0 ? "no consumer; " + text : null);
+        });
 
         if (_heartbeat.Problem is { } problem)
         {

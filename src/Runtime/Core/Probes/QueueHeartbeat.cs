@@ -14,8 +14,7 @@ namespace TaskFlow.Core.Probes;
 /// </summary>
 internal sealed class QueueHeartbeat
 {
-    private static readonly object Gate = new();
-    private static readonly List<QueueHeartbeat> Active = [];
+    private static readonly ActiveSet<QueueHeartbeat> Active = new();
 
     private readonly ConcurrentDictionary<string, QueueSnapshot> _latest = new(StringComparer.Ordinal);
 
@@ -51,29 +50,11 @@ internal sealed class QueueHeartbeat
 
     public void Failed(string problem) => Problem = problem;
 
-    public void Start()
-    {
-        lock (Gate)
-        {
-            Active.Add(this);
-        }
-    }
+    public void Start() => Active.Add(this);
 
-    public void Stop()
-    {
-        lock (Gate)
-        {
-            Active.Remove(this);
-        }
-    }
+    public void Stop() => Active.Remove(this);
 
-    private static List<QueueSnapshot> Snapshots()
-    {
-        lock (Gate)
-        {
-            return Active.SelectMany(h => h._latest.Values).ToList();
-        }
-    }
+    private static List<QueueSnapshot> Snapshots() => Active.Snapshot().SelectMany(h => h._latest.Values).ToList();
 
     private static List<Measurement<long>> Observe(Func<QueueSnapshot, long?> value) =>
         Snapshots().Where(s => value(s) is not null).Select(s => new Measurement<long>(value(s)!.Value, new KeyValuePair<string, object?>(Telemetry.Queue, s.Queue))).ToList();

@@ -59,6 +59,12 @@ public static class MessageHeaders
     /// </summary>
     public const string SentAt = "x-taskflow-sent-at";
 
+    /// <summary>
+    /// On a copy of a task (a retry, a dead letter, a re-driven dead letter): the <see cref="SentAt"/> of its first
+    /// publish, kept when the copy is stamped with its own. Celery ignores it.
+    /// </summary>
+    public const string FirstSentAt = "x-taskflow-first-sent-at";
+
     /// <summary>W3C trace context of the span that sent the task (<see href="https://www.w3.org/TR/trace-context/"/>); the worker's span joins that trace. Celery ignores it.</summary>
     public const string TraceParent = "traceparent";
 

@@ -67,6 +67,19 @@ internal sealed class QueueDrain
         }
     }
 
+    /// <summary>
+    /// Acks every message taken up to and including <paramref name="tag"/> in one <c>basic.ack</c> (multiple): for a
+    /// caller that handles the messages in the order they came and has acked or handled every one before it.
+    /// </summary>
+    public async ValueTask AckThroughAsync(ulong tag, CancellationToken cancellationToken)
+    {
+        await _channel.BasicAckAsync(tag, multiple: true, cancellationToken).ConfigureAwait(false);
+        lock (_outstanding)
+        {
+            _outstanding.RemoveWhere(t => t <= tag);
+        }
+    }
+
     /// <summary>Stops consuming and returns every message not acked to the queue, in one <c>basic.nack</c> (multiple, requeue).</summary>
     public async Task ReturnRestAsync()
     {

@@ -8,8 +8,9 @@ namespace TaskFlow.RabbitMq.Internal;
 /// Stamps a message with the time it becomes due in its queue, just before it is published: the AMQP <c>timestamp</c>
 /// property (Unix seconds: what RabbitMQ's management API reports as the queue head's timestamp, so the age of the
 /// oldest message can be told) and the <see cref="MessageHeaders.SentAt"/> header (milliseconds: the worker's queue
-/// wait). Every publish stamps its own, copies too (a retry's queue wait runs from the retry). A message published
-/// through the delay levels is due at its ETA, so that its time in the delay levels does not count as waiting.
+/// wait). Every publish stamps its own, copies too (a retry's queue wait runs from the retry, a re-driven dead letter's
+/// from the re-drive). A message published through the delay levels is due at its ETA, so that its time in the delay
+/// levels does not count as waiting. A copy keeps the first stamp of its task in <see cref="MessageHeaders.FirstSentAt"/>.
 /// </summary>
 internal static class SendTime
 {
@@ -19,6 +20,11 @@ internal static class SendTime
         properties.Timestamp = new AmqpTimestamp(due.ToUnixTimeSeconds());
         if (properties.Headers is { } headers)
         {
+            if (headers.TryGetValue(MessageHeaders.SentAt, out var first) && first is not null && !headers.ContainsKey(MessageHeaders.FirstSentAt))
+            {
+                headers[MessageHeaders.FirstSentAt] = first;
+            }
+
             headers[MessageHeaders.SentAt] = due.ToUnixTimeMilliseconds();
         }
     }

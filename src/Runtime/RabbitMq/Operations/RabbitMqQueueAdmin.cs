@@ -179,8 +179,10 @@ public sealed class RabbitMqQueueAdmin : IAsyncDisposable
     }
 
     /// <summary>
-    /// Moves matching dead letters back to their queue to run once more: each is published exactly as it is (body,
-    /// properties and headers; only the dead-letter queue's own <c>x-delivery-count</c> is dropped) to the task exchange
+    /// Moves matching dead letters back to their queue to run once more: each is published as it is (body, properties
+    /// and headers; only the dead-letter queue's own <c>x-delivery-count</c> is dropped, and the send time is stamped
+    /// anew: the AMQP <c>timestamp</c> and <see cref="MessageHeaders.SentAt"/>, the first one kept in
+    /// <see cref="MessageHeaders.FirstSentAt"/>) to the task exchange
     /// with its original queue as routing key, <c>mandatory</c> and with publisher confirms (up to
     /// <see cref="DeadLetterMoveOptions.ConfirmWindow"/> in flight), and removed from the dead-letter queue only after its
     /// confirm. One that cannot be published (its queue is gone: unroutable; nacked; no confirm) stays where it is and is
@@ -256,8 +258,7 @@ public sealed class RabbitMqQueueAdmin : IAsyncDisposable
                     {
                         try
                         {
-                            var id = delivery.Properties.Headers is { } headers && headers.TryGetValue(MessageHeaders.Id, out var raw) ? DeadLetterReader.Text(raw) : delivery.Properties.CorrelationId;
-                            await beforeAck(id, cancellationToken).ConfigureAwait(false);
+                            await beforeAck(TaskIdOf(delivery), cancellationToken).ConfigureAwait(false);
                             await drain.AckAsync(delivery.Tag, cancellationToken).ConfigureAwait(false);
                             Interlocked.Increment(ref done);
                         }
@@ -287,6 +288,78 @@ public sealed class RabbitMqQueueAdmin : IAsyncDisposable
                 failures[0]);
         }
 
+        return new QueuePurgeResult(queue, done, Drained: true, remaining);
+    }
+
+    /// <summary>
+    /// Empties a queue of its ready messages in batches: the queue is drained <paramref name="batchSize"/> messages at a
+    /// time, the batch's task ids (header <c>id</c>, else the correlation id; messages without one are left out of the
+    /// list but purged) are handed to <paramref name="beforeAckBatch"/>, e.g. to record them revoked in the state store
+    /// in one statement, and the batch's messages are removed (one <c>basic.ack</c>) only after it returned. If it throws,
+    /// the purge stops and the messages of that batch and after it stay. Only the messages in the queue when the purge
+    /// starts are drained (those held unacknowledged by workers are not touched); ones published meanwhile stay.
+    /// </summary>
+    /// <param name="queue">The queue.</param>
+    /// <param name="beforeAckBatch">Called for each batch before its messages are removed, one batch at a time.</param>
+    /// <param name="batchSize">Messages per batch (1 to <see cref="MaxExamined"/>), e.g. 500.</param>
+    /// <param name="cancellationToken">Stops; what was not removed stays.</param>
+    /// <exception cref="InvalidOperationException">The queue does not exist, or <paramref name="beforeAckBatch"/> failed (the inner exception).</exception>
+    public async Task<QueuePurgeResult> PurgeAsync(string queue, Func<IReadOnlyList<string>, CancellationToken, Task> beforeAckBatch, int batchSize, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(queue);
+        ArgumentNullException.ThrowIfNull(beforeAckBatch);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(batchSize, MaxExamined);
+        long done = 0;
+        var remaining = await ScanAsync(queue, limit: null, async (drain, total) =>
+        {
+            var batch = new List<Delivery>(batchSize);
+            var ids = new List<string>(batchSize);
+            long examined = 0;
+            var idle = false;
+            while (!idle && examined < total)
+            {
+                batch.Clear();
+                ids.Clear();
+                while (batch.Count < batchSize && examined < total)
+                {
+                    if (await drain.NextAsync(IdleWait, cancellationToken).ConfigureAwait(false) is not { } delivery)
+                    {
+                        idle = true;
+                        break;
+                    }
+
+                    examined++;
+                    batch.Add(delivery);
+                    if (TaskIdOf(delivery) is { } id)
+                    {
+                        ids.Add(id);
+                    }
+                }
+
+                if (batch.Count == 0)
+                {
+                    break;
+                }
+
+                try
+                {
+                    await beforeAckBatch(ids, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    RabbitMqLog.Purged(_logger, queue, done, true);
+                    throw new InvalidOperationException(
+                        $"TaskFlow: purging queue '{queue}' stopped after {done} messages: {ex.Message} The messages not purged are still in the queue.", ex);
+                }
+
+                // Deliveries come in tag order and every earlier batch is acked: one multiple ack removes exactly this batch.
+                await drain.AckThroughAsync(batch[^1].Tag, cancellationToken).ConfigureAwait(false);
+                done += batch.Count;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+
+        RabbitMqLog.Purged(_logger, queue, done, true);
         return new QueuePurgeResult(queue, done, Drained: true, remaining);
     }
 
@@ -427,13 +500,16 @@ public sealed class RabbitMqQueueAdmin : IAsyncDisposable
         try
         {
             var properties = new BasicProperties(delivery.Properties);
-            if (delivery.Properties.Headers is { } headers)
-            {
-                var copy = new Dictionary<string, object?>(headers, StringComparer.Ordinal);
-                copy.Remove(MessageHeaders.DeliveryCount);
-                copy.Remove(MessageHeaders.PublishSequenceNumber);
-                properties.Headers = copy;
-            }
+            var copy = delivery.Properties.Headers is { } headers
+                ? new Dictionary<string, object?>(headers, StringComparer.Ordinal)
+                : new Dictionary<string, object?>(StringComparer.Ordinal);
+            copy.Remove(MessageHeaders.DeliveryCount);
+            copy.Remove(MessageHeaders.PublishSequenceNumber);
+            properties.Headers = copy;
+
+            // Due now: the queue wait and the oldest-message age measure the re-drive, not the dead-lettering (the first
+            // send stays in x-taskflow-first-sent-at).
+            SendTime.Stamp(properties, _time.GetUtcNow());
 
             using var timeout = new CancellationTokenSource(_options.PublishTimeout, _time);
             await publisher.BasicPublishAsync(_options.ExchangeName, letter.Queue, mandatory: true, properties, delivery.Body, timeout.Token).ConfigureAwait(false);
@@ -541,6 +617,10 @@ public sealed class RabbitMqQueueAdmin : IAsyncDisposable
             throw NotFound(queue);
         }
     }
+
+    /// <summary>A message's task id: header <c>id</c>, else the correlation id; <c>null</c> when it has neither.</summary>
+    private static string? TaskIdOf(Delivery delivery) =>
+        (delivery.Properties.Headers is { } headers && headers.TryGetValue(MessageHeaders.Id, out var raw) ? DeadLetterReader.Text(raw) : delivery.Properties.CorrelationId) is { Length: > 0 } id ? id : null;
 
     private static InvalidOperationException NotFound(string queue) =>
         new($"TaskFlow: queue '{queue}' does not exist on the broker. Check the name (`taskflow queues` lists TaskFlow's queues) and the virtual host in RabbitMqOptions.ConnectionUri.");
