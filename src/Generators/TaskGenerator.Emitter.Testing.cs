@@ -44,7 +44,7 @@ public sealed partial class TaskGenerator
             writer.WriteLine("namespace TaskFlow.Testing");
             using (writer.OpenBlock())
             {
-                writer.WriteLine("/// <summary>Typed accessors for the recorded sends of the tasks of assembly <c>" + EscapeXml(assemblyName) + "</c> (<c>harness.Sent.TaskName</c>).</summary>");
+                writer.WriteLine("/// <summary>Typed accessors for the recorded sends of the tasks of assembly <c>" + EscapeXml(assemblyName) + "</c>: one property per task on <c>SentTasks</c> (<c>harness.Sent.MyTask.Single()</c>).</summary>");
                 writer.WriteLine(s_generatedCodeAttribute);
                 writer.WriteLine("public static class " + sanitized + "SentTasks");
                 using (writer.OpenBlock())
