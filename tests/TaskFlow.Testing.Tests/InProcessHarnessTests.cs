@@ -2,6 +2,9 @@ using System;
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using TaskFlow.RabbitMq;
 using Shouldly;
 using TaskFlow.Protocol;
 using Xunit;
@@ -213,6 +216,29 @@ public sealed class InProcessHarnessTests : IAsyncDisposable
 
         session.Sent.Select(s => s.TaskName).ShouldBe(["harness.fan_out", "harness.welcome", "harness.welcome"]);
         session.Sent.ShouldAllBe(s => s.Outcome == "succeeded");
+    }
+
+    [Fact]
+    public async Task TheApplicationsWiring_WithBrokerAndWorker_RunsInProcess_WithoutConnecting()
+    {
+        // The host as Program.cs builds it, with a broker that does not exist: the harness replaces the transport and
+        // removes the worker, so the host starts and the tasks run without a connection ever being opened.
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<Effects>();
+        builder.Services.AddTaskFlow()
+            .UseRabbitMq(o => o.ConnectionUri = new Uri("amqp://guest:guest@127.0.0.1:1/"))
+            .AddTaskFlowTestingTestsTasks()
+            .AddWorker(w => w.AddQueue("default"));
+        builder.Services.AddTaskFlowTestHarness();
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        var harness = host.Services.GetRequiredService<TaskFlowTestHarness>();
+        await host.Services.GetRequiredService<HarnessTasks.Client>().Score.DelayAsync(1);
+        (await harness.RunUntilIdleAsync()).Single().Result.ShouldBe(15);
+        host.Services.GetServices<IHostedService>().ShouldBeEmpty();
+        await host.StopAsync();
     }
 
     [Fact]
