@@ -12,7 +12,8 @@ public static class TaskFlowTestHarnessServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the <see cref="TaskFlowTestHarness"/> after <c>AddTaskFlow(...).Add{Assembly}Tasks()</c>. In-process (the
-    /// default) it replaces the transport (no broker is needed; eager mode is off), removes the worker's hosted service,
+    /// default) it replaces the transport (no broker is needed; eager mode is off), removes the worker's and the probe's
+    /// hosted services (add the harness after them),
     /// and makes a <see cref="FakeTimeProvider"/> the provider's clock. With
     /// <see cref="TaskFlowTestHarnessOptions.UseTransport"/> it keeps the transport and the worker and records what they do.
     /// </summary>
@@ -35,8 +36,9 @@ public static class TaskFlowTestHarnessServiceCollectionExtensions
                 ?? services.LastOrDefault(d => d.ServiceType == typeof(TimeProvider))?.ImplementationInstance as FakeTimeProvider
                 ?? new FakeTimeProvider(TimeProvider.System.GetUtcNow());
             services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time));
-            // The harness is the transport: a worker would consume from a broker that the test does not use.
-            foreach (var worker in services.Where(IsWorker).ToList())
+            // The harness is the transport: a worker would consume from a broker that the test does not use, and the
+            // probe (AddProbe) measures the broker's round trip and would add its own sends to the recorded ones.
+            foreach (var worker in services.Where(IsWorkerOrProbe).ToList())
             {
                 services.Remove(worker);
             }
@@ -49,8 +51,9 @@ public static class TaskFlowTestHarnessServiceCollectionExtensions
         return services;
     }
 
-    private static bool IsWorker(ServiceDescriptor descriptor) =>
+    // Registered by WorkerServices.Add (AddWorker) and TaskFlowBuilder.AddProbe, the only hosted services of the core.
+    private static bool IsWorkerOrProbe(ServiceDescriptor descriptor) =>
         descriptor.ServiceType == typeof(IHostedService)
         && descriptor.ImplementationFactory?.Method.DeclaringType?.FullName is { } type
-        && type.StartsWith("TaskFlow.Hosting.WorkerServices", StringComparison.Ordinal);
+        && (type.StartsWith("TaskFlow.Hosting.WorkerServices", StringComparison.Ordinal) || type.StartsWith("TaskFlow.TaskFlowBuilder", StringComparison.Ordinal));
 }

@@ -229,7 +229,8 @@ public sealed class InProcessHarnessTests : IAsyncDisposable
         builder.Services.AddTaskFlow()
             .UseRabbitMq(o => o.ConnectionUri = new Uri("amqp://guest:guest@127.0.0.1:1/"))
             .AddTaskFlowTestingTestsTasks()
-            .AddWorker(w => w.AddQueue("default"));
+            .AddWorker(w => w.AddQueue("default"))
+            .AddProbe();
         builder.Services.AddTaskFlowTestHarness();
         using var host = builder.Build();
         await host.StartAsync();
@@ -237,6 +238,7 @@ public sealed class InProcessHarnessTests : IAsyncDisposable
         var harness = host.Services.GetRequiredService<TaskFlowTestHarness>();
         await host.Services.GetRequiredService<HarnessTasks.Client>().Score.DelayAsync(1);
         (await harness.RunUntilIdleAsync()).Single().Result.ShouldBe(15);
+        harness.Sent.Single().TaskName.ShouldBe("harness.score"); // no probe
         host.Services.GetServices<IHostedService>().ShouldBeEmpty();
         await host.StopAsync();
     }
