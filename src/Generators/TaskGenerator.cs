@@ -120,5 +120,24 @@ public sealed partial class TaskGenerator : IIncrementalGenerator
                 context.AddSource(Emitter.RegistrationHintName(pair.Right), Emitter.EmitRegistration(pair.Left, pair.Right));
             }
         });
+
+        // Typed accessors for TaskFlow.Testing's harness, only where the compilation references it (a test project
+        // declaring tasks): other compilations get exactly the sources above. A bool, so it stays cached.
+        var testingReferenced = context.CompilationProvider
+            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(Emitter.TestHarnessMetadataName) is not null)
+            .WithTrackingName(TrackingNames.TestingReferenced);
+        var sentAccessors = allEmittableTasks
+            .Combine(testingReferenced)
+            .Select(static (pair, _) => pair.Right ? pair.Left.ToEquatableArray() : EquatableArray<TaskSpec>.Empty)
+            .WithTrackingName(TrackingNames.SentAccessors)
+            .Combine(assemblyName)
+            .WithTrackingName(TrackingNames.SentAccessorsWithAssembly);
+        context.RegisterSourceOutput(sentAccessors, static (context, pair) =>
+        {
+            if (pair.Left.Count > 0)
+            {
+                context.AddSource(Emitter.SentAccessorsHintName(pair.Right), Emitter.EmitSentAccessors(pair.Left, pair.Right));
+            }
+        });
     }
 }

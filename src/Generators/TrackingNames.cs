@@ -22,6 +22,9 @@ internal static class TrackingNames
     public const string ContainersWithAssembly = nameof(ContainersWithAssembly);
     public const string Registration = nameof(Registration);
     public const string RegistrationWithAssembly = nameof(RegistrationWithAssembly);
+    public const string TestingReferenced = nameof(TestingReferenced);
+    public const string SentAccessors = nameof(SentAccessors);
+    public const string SentAccessorsWithAssembly = nameof(SentAccessorsWithAssembly);
 
     public static readonly ImmutableArray<string> All = ImmutableArray.Create(
         Parse,
@@ -40,5 +43,8 @@ internal static class TrackingNames
         ContainersWithFacts,
         ContainersWithAssembly,
         Registration,
-        RegistrationWithAssembly);
+        RegistrationWithAssembly,
+        TestingReferenced,
+        SentAccessors,
+        SentAccessorsWithAssembly);
 }

@@ -41,6 +41,27 @@ public sealed class TaskFlowBuilder
     }
 
     /// <summary>
+    /// Hands every task message this service provider sends to <paramref name="sink"/>: in place of the transport when
+    /// <paramref name="replaceTransport"/> (an in-process transport: no broker is needed, eager mode is off), else after
+    /// the transport (or eager mode) sent it. Used by <c>TaskFlow.Testing</c>'s <c>AddTaskFlowTestHarness()</c>; run what it
+    /// receives with <see cref="TaskMessageRunner"/> (registered by <c>AddTaskFlow</c>).
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public TaskFlowBuilder UseMessageSink(Func<IServiceProvider, ITaskMessageSink> sink, bool replaceTransport)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        if (replaceTransport)
+        {
+            // Counts as the transport for start-up validation (a worker still needs a real one).
+            Services.AddSingleton(new TransportRegistration("in-process"));
+        }
+
+        Services.Replace(ServiceDescriptor.Singleton(sp => new ActiveSender(
+            new SinkSender(sink(sp), replaceTransport ? null : CoreServices.SenderOf(sp)))));
+        return this;
+    }
+
+    /// <summary>
     /// Adds the worker: a hosted service that consumes queues and runs the registered tasks, through the transport
     /// (<c>UseRabbitMq</c>).
     /// </summary>

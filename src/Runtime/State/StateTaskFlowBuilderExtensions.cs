@@ -73,7 +73,10 @@ public static class StateTaskFlowBuilderExtensions
             sp.GetRequiredService<ILoggerFactory>(),
             // Task records name the worker as its heartbeats do, unless configured otherwise: a lost worker's tasks are
             // found by it. Read at the first write, not here: the worker's options validation reaches the store.
-            () => sp.GetService<IOptions<TaskFlowWorkerOptions>>()?.Value.WorkerName));
+            () => sp.GetService<IOptions<TaskFlowWorkerOptions>>()?.Value.WorkerName)
+        {
+            RelaySender = () => sp.GetRequiredService<ActiveSender>().Sender,
+        });
         services.AddSingleton<ITaskStateStore>(sp => sp.GetRequiredService<TaskStateStore>());
         services.AddSingleton<ITaskLocks>(sp => new StateTaskLocks(sp.GetRequiredService<TaskStateStore>()));
         services.AddSingleton<ITaskFlowHealthPart>(sp => new StoreHealthPart(sp.GetRequiredService<TaskStateStore>()));

@@ -241,6 +241,31 @@ public sealed class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsyncDispos
         return new TaskClient(new OutboxSender(Database, transaction), new OutboxRecorder(this, transaction), _flow, Database.Time, Logger);
     }
 
+    /// <summary>
+    /// Publishes the outbox messages whose transactions have committed, now, through this service provider's sender
+    /// (the transport's, or an in-process one such as <c>TaskFlow.Testing</c>'s harness): the relay's passes, repeated
+    /// until one finds nothing due. Returns how many outbox transactions were handled (published, or rescheduled after
+    /// a failure to publish). For tests and for processes that run no relay (<see cref="TaskStateOptions.RunOutboxRelay"/>).
+    /// </summary>
+    public async Task<int> PublishOutboxAsync(CancellationToken cancellationToken = default)
+    {
+        var sender = RelaySender?.Invoke()
+            ?? throw new InvalidOperationException("TaskFlow: this state store has no sender to publish the outbox with; it was not registered by AddStateStore.");
+        var relay = new OutboxRelay(this, sender, Microsoft.Extensions.Options.Options.Create(_flow));
+        var handled = 0;
+        int pass;
+        // A failed transaction is rescheduled into the future, so the passes end.
+        while ((pass = await relay.RelayOnceAsync(cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            handled += pass;
+        }
+
+        return handled;
+    }
+
+    /// <summary>The sender the outbox is published with (the provider's active sender); set by <c>AddStateStore</c>.</summary>
+    internal Func<ITaskSender>? RelaySender { get; set; }
+
     /// <summary>The outbox backlog: pending and failing transactions, for monitoring.</summary>
     public Task<OutboxStatus> GetOutboxStatusAsync(CancellationToken cancellationToken = default) => Database.Outbox.GetStatusAsync(cancellationToken);
 

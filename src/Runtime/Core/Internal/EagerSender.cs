@@ -15,11 +15,17 @@ namespace TaskFlow.Core.Internal;
 internal sealed class EagerSender : ITaskSender
 {
     private readonly TaskProcessor _processor;
+    private readonly EagerResults? _results;
 
-    public EagerSender(TaskProcessor processor)
+    /// <param name="processor">Runs the tasks.</param>
+    /// <param name="results">Where results are kept when no state store records them; <c>null</c> with a store.</param>
+    public EagerSender(TaskProcessor processor, EagerResults? results = null)
     {
         _processor = processor;
+        _results = results;
     }
+
+    public TaskHandle Attach(TaskHandle handle) => _results is null ? handle : handle with { Store = _results };
 
     public TimeSpan MaxDelay => TimeSpan.MaxValue;
 
@@ -35,6 +41,11 @@ internal sealed class EagerSender : ITaskSender
             switch (settlement.Kind)
             {
                 case SettlementKind.Ack:
+                    if (settlement.Outcome == "succeeded")
+                    {
+                        _results?.Succeeded(envelope, message.Attempt, settlement.Result);
+                    }
+
                     return;
                 case SettlementKind.RetryAfter:
                     message.SetRetries(settlement.Retries);

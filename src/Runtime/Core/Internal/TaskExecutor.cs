@@ -50,7 +50,11 @@ internal sealed class TaskExecutor
     /// longest ETA the transport carries (null: ETAs are not honoured, eager mode).
     /// </summary>
     /// <param name="early">The transport's early ack for lease mode; <c>default</c> (eager mode): no lease mode.</param>
-    public async ValueTask<TaskOutcome> ExecuteAsync(IncomingTask message, string queue, TimeSpan? maxDelay, CancellationToken cancellationToken, TaskSlots? slots = null, EarlyAck early = default)
+    /// <param name="fault">
+    /// Thrown in place of the task's code (<see cref="TaskMessageRunner"/>: a test harness injecting a failure or a time-out);
+    /// everything around the run (state records, retries, settlement) is as for a failure of the task itself.
+    /// </param>
+    public async ValueTask<TaskOutcome> ExecuteAsync(IncomingTask message, string queue, TimeSpan? maxDelay, CancellationToken cancellationToken, TaskSlots? slots = null, EarlyAck early = default, Exception? fault = null)
     {
         if (!_registry.TryGet(message.TaskName, out var task))
         {
@@ -135,7 +139,7 @@ internal sealed class TaskExecutor
         var leased = early.IsAvailable && tracked && _longRunning.Leased(task);
         if (slots is null)
         {
-            return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, fault, cancellationToken).ConfigureAwait(false);
         }
 
         if (!await slots.EnterAsync().ConfigureAwait(false))
@@ -159,7 +163,7 @@ internal sealed class TaskExecutor
                 }
             }
 
-            return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, fault, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -173,7 +177,7 @@ internal sealed class TaskExecutor
     }
 
     /// <summary>Runs the task in its DI scope, under its time limits, inside a task slot. <paramref name="early"/> available: lease mode.</summary>
-    private async ValueTask<TaskOutcome> RunAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, bool tracked, EarlyAck early, CancellationToken cancellationToken)
+    private async ValueTask<TaskOutcome> RunAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, bool tracked, EarlyAck early, Exception? fault, CancellationToken cancellationToken)
     {
         IRunRecord? run;
         ILeasedRun? lease = null;
@@ -211,7 +215,7 @@ internal sealed class TaskExecutor
 
         try
         {
-            var outcome = await RunInScopeAsync(message, queue, task, arguments, run, cancellationToken).ConfigureAwait(false);
+            var outcome = await RunInScopeAsync(message, queue, task, arguments, run, fault, cancellationToken).ConfigureAwait(false);
             if (lease is null)
             {
                 return outcome;
@@ -241,7 +245,7 @@ internal sealed class TaskExecutor
         }
     }
 
-    private async ValueTask<TaskOutcome> RunInScopeAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, IRunRecord? run, CancellationToken cancellationToken)
+    private async ValueTask<TaskOutcome> RunInScopeAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, IRunRecord? run, Exception? fault, CancellationToken cancellationToken)
     {
         if (run is not null)
         {
@@ -282,7 +286,7 @@ internal sealed class TaskExecutor
             {
                 // TaskContext.Current for the task's code: a task it sends gets it as parent (and its root as root).
                 TaskContext.SetCurrent(context);
-                var pending = task.Invoker(new TaskInvocation(arguments, context));
+                var pending = fault is null ? task.Invoker(new TaskInvocation(arguments, context)) : ValueTask.FromException<object?>(fault);
                 object? result;
                 if (hard is { } hardLimit && !pending.IsCompleted)
                 {

@@ -60,6 +60,7 @@ internal static class CoreServices
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow.Tasks.Summary"),
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new ActiveSender(SenderOf(sp)));
+        services.TryAddSingleton(sp => new TaskMessageRunner(sp.GetRequiredService<TaskProcessor>()));
         services.TryAddSingleton<ITaskClient>(sp => new TaskClient(
             sp.GetRequiredService<ActiveSender>().Sender,
             sp.GetRequiredService<ITaskStateRecorder>(),
@@ -70,11 +71,15 @@ internal static class CoreServices
     }
 
     /// <summary>Eager mode runs tasks inline; otherwise the transport's sender (<c>UseRabbitMq</c>).</summary>
-    private static ITaskSender SenderOf(IServiceProvider services)
+    internal static ITaskSender SenderOf(IServiceProvider services)
     {
         if (services.GetRequiredService<IOptions<TaskFlowOptions>>().Value.Eager)
         {
-            return new EagerSender(services.GetRequiredService<TaskProcessor>());
+            var processor = services.GetRequiredService<TaskProcessor>();
+            // Without a state store, results are kept in memory (bounded) so that handles can read them.
+            return new EagerSender(processor, processor.RecordsState ? null : new EagerResults(
+                services.GetRequiredService<IOptions<TaskFlowOptions>>().Value.SerializerOptions,
+                services.GetRequiredService<TimeProvider>()));
         }
 
         return services.GetService<ITaskSender>() ?? throw new InvalidOperationException(NoTransport);

@@ -21,4 +21,10 @@ internal interface ITaskSender
 
     /// <summary>Sends one envelope; completes when it is safely handed over (e.g. confirmed by the broker).</summary>
     ValueTask SendAsync(TaskEnvelope envelope, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gives a handle that no state store reads for a way to read the task's result, if this sender has one (eager mode
+    /// keeps the results of tasks it ran in memory). Returns the handle unchanged otherwise.
+    /// </summary>
+    TaskHandle Attach(TaskHandle handle) => handle;
 }

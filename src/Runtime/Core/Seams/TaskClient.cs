@@ -80,6 +80,7 @@ internal sealed class TaskClient : ITaskClient
 
         await _recorder.AfterSendAsync(envelope, CancellationToken.None).ConfigureAwait(false);
         Log.TaskSent(_logger, task.Name, envelope.Id, envelope.Queue);
-        return _recorder.Attach(new TaskHandle(envelope.Id, envelope.TaskName, envelope.Queue));
+        var handle = _recorder.Attach(new TaskHandle(envelope.Id, envelope.TaskName, envelope.Queue));
+        return handle.Store is null ? _sender.Attach(handle) : handle;
     }
 }

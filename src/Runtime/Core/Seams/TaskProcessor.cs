@@ -78,8 +78,11 @@ internal sealed class TaskProcessor
         return await ProcessAsync(message, queue, maxDelay, slots, abort, early).ConfigureAwait(false);
     }
 
-    /// <summary>Runs and settles one decoded message. <paramref name="maxDelay"/> null: ETAs are not honoured (eager mode).</summary>
-    public async ValueTask<Settlement> ProcessAsync(IncomingTask message, string queue, TimeSpan? maxDelay, TaskSlots? slots, CancellationToken abort, EarlyAck early = default)
+    /// <summary>
+    /// Runs and settles one decoded message. <paramref name="maxDelay"/> null: ETAs are not honoured (eager mode, the
+    /// test harness). <paramref name="fault"/>: thrown in place of the task's code (the test harness's injected failures).
+    /// </summary>
+    public async ValueTask<Settlement> ProcessAsync(IncomingTask message, string queue, TimeSpan? maxDelay, TaskSlots? slots, CancellationToken abort, EarlyAck early = default, Exception? fault = null)
     {
         var started = Stopwatch.GetTimestamp();
         // The consumer span, in the trace the message carries (null unless someone listens to TaskFlow's source).
@@ -89,7 +92,7 @@ internal sealed class TaskProcessor
         // Every line logged while it is processed (TaskFlow's and the task's own) carries the task: the message is the scope's state.
         message.Queue = queue;
         using var scope = _logger.BeginScope(message);
-        var outcome = await _executor.ExecuteAsync(message, queue, maxDelay, abort, slots, early).ConfigureAwait(false);
+        var outcome = await _executor.ExecuteAsync(message, queue, maxDelay, abort, slots, early, fault).ConfigureAwait(false);
         var policy = outcome.Task is { } task ? _options.RetryPolicyOf(task) : RetryPolicy.None;
         var settlement = SettlementPolicy.Decide(outcome, message.Headers, message.Attempt, policy, abort.IsCancellationRequested, Random.Shared);
         if (message.Headers.Redeliveries > 0 && settlement.Kind is SettlementKind.RetryAfter or SettlementKind.DeferUntil or SettlementKind.DeadLetter)
@@ -104,6 +107,12 @@ internal sealed class TaskProcessor
         var elapsed = Stopwatch.GetElapsedTime(started);
         LogOutcome(message, queue, outcome, settlement, elapsed);
         Observe(activity, message, queue, outcome, settlement, elapsed);
+        // What became of it and the return value: for eager mode's handles without a store and the test harness.
+        settlement = settlement with
+        {
+            Outcome = OutcomeName(outcome, settlement),
+            Result = outcome.Kind == TaskOutcomeKind.Succeeded ? outcome.Result : null,
+        };
         if (outcome.Lease is { } lease)
         {
             settlement = await SettleLeasedAsync(lease, settlement).ConfigureAwait(false);

@@ -43,6 +43,12 @@ internal readonly record struct Settlement
     /// <summary>The message was acked when the run started (lease mode): the transport must not ack or return it, only send the copy a retry, deferral or dead letter needs.</summary>
     public bool Acknowledged { get; init; }
 
+    /// <summary>What became of the delivery, as the <c>taskflow.task.outcome</c> attribute names it (set by <see cref="TaskProcessor"/>).</summary>
+    public string? Outcome { get; init; }
+
+    /// <summary>Succeeded: the task's return value (for eager mode's handles and the test harness; not carried by transports).</summary>
+    public object? Result { get; init; }
+
     /// <summary>Lease mode: the run's lease, released by the transport once the copy is sent (expired when it could not be).</summary>
     public ILeasedRun? Lease { get; init; }
 

@@ -1,0 +1,39 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using TaskFlow.Infrastructure;
+
+namespace TaskFlow.Core;
+
+/// <summary>
+/// The sender of <see cref="TaskFlowBuilder.UseMessageSink"/>: hands each envelope to an <see cref="ITaskMessageSink"/>,
+/// in place of the transport (<paramref name="next"/> null: an in-process transport) or after it (an observer of what
+/// the transport confirmed).
+/// </summary>
+internal sealed class SinkSender : ITaskSender
+{
+    private readonly ITaskMessageSink _sink;
+    private readonly ITaskSender? _next;
+
+    public SinkSender(ITaskMessageSink sink, ITaskSender? next)
+    {
+        _sink = sink;
+        _next = next;
+    }
+
+    public TimeSpan MaxDelay => _next?.MaxDelay ?? TaskFlowLimits.MaxDelay;
+
+    public bool RunsInline => _next?.RunsInline ?? false;
+
+    public TaskHandle Attach(TaskHandle handle) => _next is null ? handle : _next.Attach(handle);
+
+    public async ValueTask SendAsync(TaskEnvelope envelope, CancellationToken cancellationToken)
+    {
+        if (_next is not null)
+        {
+            await _next.SendAsync(envelope, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _sink.SendAsync(new TaskMessage(envelope), cancellationToken).ConfigureAwait(false);
+    }
+}
