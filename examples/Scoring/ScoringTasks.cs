@@ -15,7 +15,7 @@ public static partial class ScoringTasks
     /// </summary>
     [Task(Queue = "scores")]
     [Retry(5)]
-    public static async Task CalculateScore(int userId, long orderId, ScoreBook scores, ILogger<ScoreBook> logger, CancellationToken cancellationToken)
+    public static async Task CalculateScore(int userId, long orderId, [FromServices] ScoreBook scores, ILogger<ScoreBook> logger, CancellationToken cancellationToken)
     {
         if (!await scores.CalculateAsync(userId, orderId, cancellationToken).ConfigureAwait(false))
         {

@@ -62,6 +62,7 @@ public sealed class ScoringExampleTests
             var score = (await book.ReadAsync(userId)).ShouldNotBeNull();
             score.ShouldBe(new UserScore(userId, 25, first, 1), "two deliveries, one calculation: the second returned early");
             summaries.For(options.TaskId).ShouldAllBe(line => line.Contains(" succeeded ", StringComparison.Ordinal));
+            summaries.EarlyReturns.ShouldBe([$"Score of user {userId} already counts order {first}: nothing to do"], "the second delivery ran and returned early");
 
             // A later order of 40 is counted: the guard compares orders, it does not stop the user's score for good.
             var second = await book.PlaceOrderAsync(userId, 40m);
@@ -82,10 +83,14 @@ public sealed class ScoringExampleTests
         }
     }
 
-    /// <summary>TaskFlow's summary line per settled delivery (event 4009), by task id.</summary>
+    /// <summary>TaskFlow's summary line per settled delivery (event 4009), by task id; the task's early returns.</summary>
     private sealed class SummaryLines : ILoggerProvider, ILogger
     {
         private readonly ConcurrentQueue<string> _lines = new();
+        private readonly ConcurrentQueue<string> _earlyReturns = new();
+
+        /// <summary>What ScoringLog.AlreadyScored wrote (event 1 of the example).</summary>
+        public string[] EarlyReturns => _earlyReturns.ToArray();
 
         public ILogger CreateLogger(string categoryName) => this;
 
@@ -103,6 +108,10 @@ public sealed class ScoringExampleTests
             if (eventId.Id == 4009)
             {
                 _lines.Enqueue(formatter(state, exception));
+            }
+            else if (eventId.Id == 1 && formatter(state, exception) is var message && message.Contains("already counts order", StringComparison.Ordinal))
+            {
+                _earlyReturns.Enqueue(message);
             }
         }
 
