@@ -2,6 +2,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using TaskFlow;
+using TaskFlow.Hosting;
 using TaskFlow.RabbitMq;
 using TaskFlowApp.Tasks;
 
