@@ -10,7 +10,7 @@ using TaskFlow;
 using TaskFlow.Hosting;
 using TaskFlow.RabbitMq;
 
-// The seeds' third example: "process an order, then calculate the user's score in the background". The order is
+// The third example of a Celery conference talk: "process an order, then calculate the user's score in the background". The order is
 // stored at once (the request's part); the score is calculated by a task, which is idempotent: it stores the last
 // order it counted and returns early when it is called again for that order (a message delivered twice, a task that
 // a later order's calculation already covered), all in one transaction (ScoreBook.CalculateAsync).
