@@ -19,7 +19,7 @@ namespace TaskFlow.PackageTests;
 
 /// <summary>
 /// <c>dotnet pack TaskFlow.sln</c> makes the packages docs/packages.md lists, each with its readme, licence, repository,
-/// symbols and XML docs; the tool installs and runs; a template makes a project that builds and passes its own test;
+/// symbols and XML docs; the tool installs and runs; the worker template makes the web template's projects (which GettingStartedTests builds and runs);
 /// a <c>dotnet new web</c> app with the package serves a request that runs a task.
 /// </summary>
 [Collection(PackageFeedGroup.Name)]
@@ -92,7 +92,19 @@ public sealed class PackageSetTests(PackageFeed package, ITestOutputHelper outpu
         var version = await ChildProcess.RunAsync(WithArguments(WithFile(Dotnet.StartInfo([], _work, package.RestoreEnvironment), taskflow), "--version"), TimeSpan.FromMinutes(1), budget.Token);
         output.WriteLine("$ taskflow --version" + Environment.NewLine + version.Output);
         version.ExitCode.ShouldBe(0);
-        version.Output.Trim().ShouldStartWith(package.Version);
+        // The informational version MinVer stamped at build time, with the commit: "0.3.0-alpha.0.12+<sha>". The pack
+        // reads the version again (it does not build here); on the same commit, as in CI, the two are one.
+        var stamped = Regex.Match(version.Output.Trim(), @"^(?<version>[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?)\+(?<commit>[0-9a-f]{40})$");
+        stamped.Success.ShouldBeTrue("taskflow --version prints the package version and its commit: " + version.Output);
+        if (stamped.Groups["commit"].Value == PackageCommit(package.Nupkg("TaskFlow.Cli")))
+        {
+            stamped.Groups["version"].Value.ShouldBe(package.Version);
+        }
+        else
+        {
+            output.WriteLine("The tool was built on another commit than the one packed (commits after the build): versions not compared.");
+        }
+
         var help = await ChildProcess.RunAsync(WithArguments(WithFile(Dotnet.StartInfo([], _work, package.RestoreEnvironment), taskflow), "--help"), TimeSpan.FromMinutes(1), budget.Token);
         help.ExitCode.ShouldBe(0);
         help.Output.ShouldContain("queues");
@@ -100,20 +112,38 @@ public sealed class PackageSetTests(PackageFeed package, ITestOutputHelper outpu
     }
 
     [Fact]
-    public async Task A_project_from_the_worker_template_builds_warning_free_and_passes_its_own_test()
+    public async Task The_worker_template_makes_the_web_templates_projects_less_the_web_app()
     {
-        using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        // GettingStartedTests builds, tests and runs what taskflow-web makes; taskflow-worker makes the same files
+        // (less the web app), so building them again here would only cost CI time. A dotted name is checked too: the
+        // registration method the template writes is the one the generator makes (docs/generator.md: AddAcmeShopTasks).
+        using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var hive = Path.Combine(_work, "hive");
         await RunAsync(_work, budget.Token, "new", "install", package.Nupkg("TaskFlow.Templates"), "--debug:custom-hive", hive);
-        await File.WriteAllTextAsync(Path.Combine(_work, "nuget.config"), package.NuGetConfig, budget.Token);
-        // A dotted name: the registration method is AddAcmeShopTasks (the template derives it as the generator does).
-        await RunAsync(_work, budget.Token, "new", "taskflow-worker", "-n", "Acme.Shop", "--debug:custom-hive", hive);
-        var solution = Path.Combine(_work, "Acme.Shop");
-        (await File.ReadAllTextAsync(Path.Combine(solution, "Acme.Shop.Worker", "Program.cs"), budget.Token)).ShouldContain(".AddAcmeShopTasks()");
-        await RunAsync(solution, budget.Token, "build", "Acme.Shop.slnx", "-c", "Release", "-nologo", "-clp:NoSummary", "-p:TreatWarningsAsErrors=true");
-        var test = await RunAsync(solution, budget.Token, "test", "Acme.Shop.slnx", "-c", "Release", "--no-build", "--nologo");
-        test.ShouldContain("Passed!");
-        test.ShouldContain("Passed:     1");
+        await RunAsync(_work, budget.Token, "new", "taskflow-worker", "-n", "Acme.Shop", "-o", Path.Combine(_work, "worker"), "--debug:custom-hive", hive);
+        await RunAsync(_work, budget.Token, "new", "taskflow-web", "-n", "Acme.Shop", "-o", Path.Combine(_work, "web"), "--debug:custom-hive", hive);
+
+        string[] Files(string root) => Directory.GetFiles(Path.Combine(_work, root), "*", SearchOption.AllDirectories)
+            .Select(path => Path.GetRelativePath(Path.Combine(_work, root), path).Replace('\\', '/')).Order(StringComparer.Ordinal).ToArray();
+        var worker = Files("worker");
+        worker.ShouldBe([
+            "Acme.Shop.Tasks/Acme.Shop.Tasks.csproj", "Acme.Shop.Tasks/IWelcomeEmailSender.cs", "Acme.Shop.Tasks/LoggingWelcomeEmailSender.cs", "Acme.Shop.Tasks/WelcomeTasks.cs",
+            "Acme.Shop.Tests/Acme.Shop.Tests.csproj", "Acme.Shop.Tests/WelcomeTasksTests.cs",
+            "Acme.Shop.Worker/Acme.Shop.Worker.csproj", "Acme.Shop.Worker/LoggingHealthCheckPublisher.cs", "Acme.Shop.Worker/Program.cs", "Acme.Shop.Worker/appsettings.json",
+            "Acme.Shop.slnx",
+        ]);
+        Files("web").ShouldBe(worker.Concat(["Acme.Shop.Web/Acme.Shop.Web.csproj", "Acme.Shop.Web/Program.cs", "Acme.Shop.Web/appsettings.json"]).Order(StringComparer.Ordinal), ignoreOrder: true);
+        foreach (var file in worker.Where(file => !file.EndsWith(".slnx", StringComparison.Ordinal)))
+        {
+            (await File.ReadAllTextAsync(Path.Combine(_work, "worker", file), budget.Token)).ShouldBe(await File.ReadAllTextAsync(Path.Combine(_work, "web", file), budget.Token), file);
+        }
+
+        (await File.ReadAllTextAsync(Path.Combine(_work, "worker", "Acme.Shop.slnx"), budget.Token)).ShouldNotContain("Web");
+        var program = await File.ReadAllTextAsync(Path.Combine(_work, "worker", "Acme.Shop.Worker", "Program.cs"), budget.Token);
+        program.ShouldContain(".AddAcmeShopTasks()");
+        program.ShouldContain("using Acme.Shop.Tasks;");
+        (await File.ReadAllTextAsync(Path.Combine(_work, "worker", "Acme.Shop.Tasks", "Acme.Shop.Tasks.csproj"), budget.Token)).ShouldContain($"<PackageReference Include=\"TaskFlow\" Version=\"{package.Version}\" />");
+        (await File.ReadAllTextAsync(Path.Combine(_work, "worker", "Acme.Shop.Tests", "Acme.Shop.Tests.csproj"), budget.Token)).ShouldNotContain("{{", Case.Sensitive, "every version token was replaced at pack time");
     }
 
     [Fact]
@@ -201,6 +231,13 @@ public sealed class PackageSetTests(PackageFeed package, ITestOutputHelper outpu
         var lines = File.ReadAllLines(Path.Combine(TestEnvironment.RepositoryRoot, "docs/packages.md"));
         var table = lines.SkipWhile(line => !line.StartsWith("| package |", StringComparison.Ordinal)).Skip(2).TakeWhile(line => line.StartsWith('|'));
         return table.Select(line => Regex.Match(line, @"^\| `([A-Za-z.]+)` \|").Groups[1].Value).Where(id => id.Length > 0).ToList();
+    }
+
+    private static string? PackageCommit(string nupkg)
+    {
+        using var archive = ZipFile.OpenRead(nupkg);
+        using var reader = new StreamReader(archive.Entries.Single(entry => entry.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+        return (string?)XDocument.Parse(reader.ReadToEnd()).Descendants().Single(element => element.Name.LocalName == "repository").Attribute("commit");
     }
 
     private static System.Diagnostics.ProcessStartInfo WithFile(System.Diagnostics.ProcessStartInfo start, string file)
