@@ -11,26 +11,47 @@ source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 apt_ensure rabbitmq-server
 
-# Loopback only: AMQP, management, epmd and Erlang distribution.
+# Loopback only: AMQP, management, epmd and Erlang distribution. Each file is written only when it is missing or was
+# written by this script (its first line says so; files identical to what earlier versions wrote count as ours too):
+# a configuration someone else wrote is kept, with a message saying what TaskFlow needs from it.
+# TASKFLOW_RABBITMQ_CONFIG=overwrite replaces such files anyway (the old one is kept as FILE.taskflow-backup).
+# write_config FILE COMMENT CONTENT: COMMENT is the file format's comment prefix ('#', or '%' for advanced.config).
+write_config() {
+  local file=$1 comment=$2 content=$3
+  local marker="$comment Written by TaskFlow's scripts/rabbitmq.sh, which rewrites it: delete this line to keep your own changes."
+  local wanted
+  wanted=$(printf '%s\n%s' "$marker" "$content")
+  if [ -f "$file" ]; then
+    local current
+    current=$(cat "$file")
+    [ "$current" = "$wanted" ] && return 0
+    if [ "$(head -n 1 "$file")" != "$marker" ] && [ "$current" != "$content" ]; then
+      if [ "${TASKFLOW_RABBITMQ_CONFIG:-}" != overwrite ]; then
+        log "kept $file: it was not written by this script. TaskFlow's tests and examples expect in it:"
+        printf '%s\n' "$content" | sed 's/^/[rabbitmq]     /'
+        log "merge that by hand, or run again with TASKFLOW_RABBITMQ_CONFIG=overwrite to replace the file (a backup is kept)"
+        return 0
+      fi
+      cp "$file" "$file.taskflow-backup"
+      log "replacing $file (TASKFLOW_RABBITMQ_CONFIG=overwrite); the old one is $file.taskflow-backup"
+    fi
+  fi
+  printf '%s\n' "$wanted" > "$file"
+}
+
 mkdir -p /etc/rabbitmq
-cat > /etc/rabbitmq/rabbitmq-env.conf <<'CONF'
-NODENAME=rabbit@localhost
+write_config /etc/rabbitmq/rabbitmq-env.conf '#' 'NODENAME=rabbit@localhost
 NODE_IP_ADDRESS=127.0.0.1
-SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
-CONF
-cat > /etc/rabbitmq/rabbitmq.conf <<'CONF'
-listeners.tcp.default = 127.0.0.1:5672
+SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"'
+write_config /etc/rabbitmq/rabbitmq.conf '#' 'listeners.tcp.default = 127.0.0.1:5672
 management.tcp.ip = 127.0.0.1
 management.tcp.port = 15672
 # Long tasks: TaskFlow acks after the task finishes; see docs/reliability.md.
-consumer_timeout = 3600000
-CONF
+consumer_timeout = 3600000'
 # At-least-once dead-lettering (delay levels) re-sends messages it could not forward after this long;
 # RabbitMQ's default of 180 s makes a delayed task ~3 min late if a level forwards during boot, before
 # its dead-letter exchange is recovered (docs/reliability.md, known issue 2).
-cat > /etc/rabbitmq/advanced.config <<'CONF'
-[{rabbit, [{dead_letter_worker_publisher_confirm_timeout, 30000}]}].
-CONF
+write_config /etc/rabbitmq/advanced.config '%' '[{rabbit, [{dead_letter_worker_publisher_confirm_timeout, 30000}]}].'
 export ERL_EPMD_ADDRESS=127.0.0.1
 
 if timeout 30 rabbitmqctl -n "$NODE" -q status >/dev/null 2>&1; then

@@ -20,28 +20,42 @@ public sealed class PackageFeedGroup : ICollectionFixture<PackageFeed>
 }
 
 /// <summary>
-/// <c>dotnet pack src/Runtime</c>, once for all the package tests, into a local folder feed; and a package cache of
-/// their own (<see cref="Packages"/>), empty at first, so that a consumer restores this build of TaskFlow and never a
-/// TaskFlow of the same version left in the machine's global cache by an earlier run.
+/// <c>dotnet pack TaskFlow.sln --no-build</c> (the solution is built already: the tests run from it), once for all the
+/// package tests, into a local folder feed; and a package cache of their own (<see cref="Packages"/>), empty at first,
+/// so that a consumer restores this build of TaskFlow and never a TaskFlow of the same version left in the machine's
+/// global cache by an earlier run.
 /// </summary>
 public sealed class PackageFeed : IAsyncLifetime
 {
+    /// <summary>The configuration the solution was built in: the one these tests were built in.</summary>
+#if DEBUG
+    public const string Configuration = "Debug";
+#else
+    public const string Configuration = "Release";
+#endif
+
     private readonly StringBuilder _log = new();
     private readonly string _root = Directory.CreateTempSubdirectory("taskflow-feed-").FullName;
 
-    /// <summary>The folder the package was packed into: a NuGet source.</summary>
+    /// <summary>The folder the packages were packed into: a NuGet source.</summary>
     public string Feed => Path.Combine(_root, "feed");
 
     /// <summary>The package cache the consumers restore into (set <c>NUGET_PACKAGES</c> to it).</summary>
     public string Packages => Path.Combine(_root, "packages");
 
-    /// <summary>The <c>.nupkg</c> files the pack produced (one is expected).</summary>
+    /// <summary>A folder for anything else the tests install (templates, tools), removed with the feed.</summary>
+    public string Scratch => Path.Combine(_root, "scratch");
+
+    /// <summary>The <c>.nupkg</c> files the pack produced.</summary>
     public IReadOnlyList<string> Nupkgs { get; private set; } = [];
 
-    /// <summary>The package's version, from its nuspec.</summary>
+    /// <summary>The <c>.snupkg</c> files the pack produced.</summary>
+    public IReadOnlyList<string> Snupkgs { get; private set; } = [];
+
+    /// <summary>The TaskFlow package's version, from its nuspec (every package of one pack has the same).</summary>
     public string Version { get; private set; } = string.Empty;
 
-    /// <summary>What <c>dotnet pack</c> wrote.</summary>
+    /// <summary>What <c>dotnet pack</c> wrote, and how long it took.</summary>
     public string PackLog => _log.ToString();
 
     /// <summary>The environment for a <c>dotnet</c> command that restores from the feed: the isolated package cache.</summary>
@@ -57,18 +71,31 @@ public sealed class PackageFeed : IAsyncLifetime
         </configuration>
         """;
 
+    /// <summary>The <c>.nupkg</c> of a package id in the feed.</summary>
+    public string Nupkg(string id) => Nupkgs.Single(path => Path.GetFileName(path).Equals($"{id}.{Version}.nupkg", StringComparison.OrdinalIgnoreCase));
+
     public async Task InitializeAsync()
     {
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         await Dotnet.RunAsync(TestEnvironment.RepositoryRoot, new Dictionary<string, string>(), line => _log.AppendLine(line), TimeSpan.FromMinutes(10), CancellationToken.None,
-            "pack", "src/Runtime", "-c", "Release", "-o", Feed, "-nologo");
-        Nupkgs = Directory.GetFiles(Feed, "*.nupkg");
-        if (Nupkgs.Count == 1)
+            "pack", "TaskFlow.sln", "-c", Configuration, "--no-build", "-o", Feed, "-nologo");
+        _log.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"pack: {stopwatch.Elapsed.TotalSeconds:0.0} s");
+        Directory.CreateDirectory(Scratch);
+        Nupkgs = Directory.GetFiles(Feed, "*.nupkg").Order(StringComparer.Ordinal).ToList();
+        Snupkgs = Directory.GetFiles(Feed, "*.snupkg").Order(StringComparer.Ordinal).ToList();
+        var main = Nupkgs.SingleOrDefault(path => System.Text.RegularExpressions.Regex.IsMatch(Path.GetFileName(path), @"^TaskFlow\.[0-9]"));
+        if (main is not null)
         {
-            using var archive = ZipFile.OpenRead(Nupkgs[0]);
+            using var archive = ZipFile.OpenRead(main);
             var nuspec = archive.Entries.Single(entry => entry.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
             await using var stream = nuspec.Open();
             var metadata = (await XDocument.LoadAsync(stream, LoadOptions.None, CancellationToken.None)).Root!.Elements().Single(element => element.Name.LocalName == "metadata");
             Version = (string)metadata.Elements().Single(element => element.Name.LocalName == "version");
+        }
+
+        foreach (var file in Nupkgs.Concat(Snupkgs))
+        {
+            _log.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"{Path.GetFileName(file)}: {new FileInfo(file).Length / 1024.0:0.0} KiB");
         }
     }
 

@@ -30,10 +30,9 @@ public sealed class PackageTests(PackageFeed package, ITestOutputHelper output) 
     {
         var packages = package.Packages;
 
-        // 1. One package.
+        // 1. One package with the runtime and its compile-time parts.
         output.WriteLine(package.PackLog);
-        var nupkg = package.Nupkgs.ShouldHaveSingleItem();
-        Path.GetFileName(nupkg).ShouldStartWith("TaskFlow.");
+        var nupkg = package.Nupkg("TaskFlow");
         string nuspec;
         using (var archive = ZipFile.OpenRead(nupkg))
         {
@@ -42,7 +41,8 @@ public sealed class PackageTests(PackageFeed package, ITestOutputHelper output) 
             entries.ShouldContain("analyzers/dotnet/cs/TaskFlow.Generators.dll");
             entries.ShouldContain("analyzers/dotnet/cs/TaskFlow.Analyzers.dll");
             entries.ShouldContain("analyzers/dotnet/cs/TaskFlow.CodeFixes.dll");
-            entries.ShouldNotContain(entry => entry.StartsWith("lib/", StringComparison.Ordinal) && entry != "lib/net10.0/TaskFlow.dll");
+            entries.ShouldContain("lib/net10.0/TaskFlow.xml");
+            entries.ShouldNotContain(entry => entry.StartsWith("lib/", StringComparison.Ordinal) && entry != "lib/net10.0/TaskFlow.dll" && entry != "lib/net10.0/TaskFlow.xml");
             using var reader = new StreamReader(archive.Entries.Single(entry => entry.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
             nuspec = await reader.ReadToEndAsync();
         }
@@ -68,22 +68,12 @@ public sealed class PackageTests(PackageFeed package, ITestOutputHelper output) 
         var version = (string)metadata.Elements().Single(element => element.Name.LocalName == "version");
         version.ShouldBe(package.Version);
 
-        // 2. A consumer outside the repository (no Directory.Build.props), with the local feed and the usual registry.
-        var consumer = Path.Combine(_work, "consumer");
-        Directory.CreateDirectory(consumer);
-        await File.WriteAllTextAsync(Path.Combine(consumer, "nuget.config"), package.NuGetConfig);
-        await File.WriteAllTextAsync(Path.Combine(consumer, "Shop.Worker.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
-                <Nullable>enable</Nullable>
-                <ImplicitUsings>disable</ImplicitUsings>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="TaskFlow" Version="{version}" />
-              </ItemGroup>
-            </Project>
-            """);
+        // 2. A console app outside the repository (no Directory.Build.props), made by `dotnet new console`, with the
+        //    package from the local feed (and the usual registry for its dependencies).
+        var consumer = Path.Combine(_work, "Shop.Worker");
+        await File.WriteAllTextAsync(Path.Combine(_work, "nuget.config"), package.NuGetConfig);
+        await RunAsync(_work, package.RestoreEnvironment, "new", "console", "-n", "Shop.Worker", "-o", consumer, "--framework", "net10.0", "--no-restore", "--no-update-check");
+        await RunAsync(consumer, package.RestoreEnvironment, "add", "Shop.Worker.csproj", "package", "TaskFlow", "--version", version);
         await File.WriteAllTextAsync(Path.Combine(consumer, "ShopTasks.cs"), """
             using System.Threading;
             using System.Threading.Tasks;
@@ -142,6 +132,20 @@ public sealed class PackageTests(PackageFeed package, ITestOutputHelper output) 
             }
             """);
 
+        await File.WriteAllTextAsync(Path.Combine(consumer, "Program.cs"), """
+            using Microsoft.Extensions.DependencyInjection;
+            using Shop;
+            using TaskFlow;
+
+            // Eager mode: the task runs inline, after a real JSON round trip of its arguments; no broker.
+            var services = new ServiceCollection();
+            services.AddLogging();
+            services.AddTaskFlow(o => o.Eager = true).AddShopWorkerTasks();
+            await using var provider = services.BuildServiceProvider();
+            var handle = await provider.GetRequiredService<ShopTasks.Client>().Ship.DelayAsync(42);
+            Console.WriteLine("ran " + handle.TaskName + " on queue " + handle.Queue);
+            """);
+
         var build = await RunAsync(consumer, package.RestoreEnvironment, "build", "-nologo", "-clp:NoSummary");
 
         build.ShouldContain("warning TF1001");
@@ -153,6 +157,11 @@ public sealed class PackageTests(PackageFeed package, ITestOutputHelper output) 
         (await File.ReadAllTextAsync(Path.Combine(consumer, "obj", "project.assets.json")))
             .ShouldNotContain("Microsoft.AspNetCore.App", Case.Sensitive, "nothing the package brings pulls in the ASP.NET Core shared framework");
         Directory.Exists(Path.Combine(packages, "taskflow")).ShouldBeTrue("the consumer restored TaskFlow into the isolated cache");
+
+        // 3. It runs.
+        var run = await RunAsync(consumer, package.RestoreEnvironment, "run", "--no-build");
+        run.ShouldContain("ran ");
+        run.ShouldContain(".ship on queue orders");
     }
 
     public void Dispose()

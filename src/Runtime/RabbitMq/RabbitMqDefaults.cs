@@ -35,10 +35,10 @@ public static class RabbitMqDefaults
     /// <summary>10,000.</summary>
     public const int MaxBufferedPublishes = 10_000;
 
-    /// <summary>30 s.</summary>
     /// <summary>RabbitMQ's default <c>consumer_timeout</c>: 30 minutes.</summary>
     public static readonly TimeSpan ConsumerTimeout = TimeSpan.FromMinutes(30);
 
+    /// <summary>30 s.</summary>
     public static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>30 s.</summary>

@@ -49,6 +49,11 @@ internal sealed class TaskExecutor
     /// one, so a slot is only taken by running code. Null (eager mode): run inline. <paramref name="maxDelay"/>: the
     /// longest ETA the transport carries (null: ETAs are not honoured, eager mode).
     /// </summary>
+    /// <param name="message">The received message.</param>
+    /// <param name="queue">The queue it came from.</param>
+    /// <param name="maxDelay">The longest ETA the transport carries (null: eager mode).</param>
+    /// <param name="cancellationToken">Cancelled when the worker stops.</param>
+    /// <param name="slots">The queue's task slots (null: eager mode, run inline).</param>
     /// <param name="early">The transport's early ack for lease mode; <c>default</c> (eager mode): no lease mode.</param>
     /// <param name="fault">
     /// Thrown in place of the task's code (<see cref="TaskMessageRunner"/>: a test harness injecting a failure or a time-out);

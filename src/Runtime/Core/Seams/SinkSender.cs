@@ -7,7 +7,7 @@ namespace TaskFlow.Core;
 
 /// <summary>
 /// The sender of <see cref="TaskFlowBuilder.UseMessageSink"/>: hands each envelope to an <see cref="ITaskMessageSink"/>,
-/// in place of the transport (<paramref name="next"/> null: an in-process transport) or after it (an observer of what
+/// in place of the transport (no transport to hand on to: an in-process transport) or after it (an observer of what
 /// the transport confirmed).
 /// </summary>
 internal sealed class SinkSender : ITaskSender

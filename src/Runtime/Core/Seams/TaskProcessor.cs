@@ -11,7 +11,7 @@ namespace TaskFlow.Core;
 /// <summary>
 /// The transport-neutral path of one received message: decode it once, run it (<see cref="TaskExecutor"/>), decide
 /// its settlement (<see cref="SettlementPolicy"/>), record the state the settlement asks for (durable ones committed
-/// before this returns) and log the outcome. A transport calls <see cref="ProcessAsync"/> and executes the
+/// before this returns) and log the outcome. A transport calls <see cref="ProcessAsync(IncomingTask, string, TimeSpan?, TaskSlots?, CancellationToken, EarlyAck, Exception?)"/> and executes the
 /// <see cref="Settlement"/> it gets back; eager mode does the same inline.
 /// </summary>
 internal sealed class TaskProcessor

@@ -39,6 +39,12 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
     private int _inFlight;
     private volatile bool _stopping;
 
+    /// <param name="channel">The channel the consumer is registered on.</param>
+    /// <param name="queue">The queue it consumes.</param>
+    /// <param name="work">Runs one delivery (the transport-neutral processor and the queue's slots).</param>
+    /// <param name="retries">Sends a retry through the delay levels.</param>
+    /// <param name="deadLetters">Dead-letters a message with its reason.</param>
+    /// <param name="logger">The transport's logger.</param>
     /// <param name="processingLimit">How many deliveries are processed at once (<see cref="TaskSlots.DispatchConcurrency"/>); the rest wait here, in order.</param>
     public AmqpQueueConsumer(IChannel channel, string queue, QueueWork work, RetrySender retries, DeadLetterSender deadLetters, ILogger logger, int processingLimit)
         : base(channel)

@@ -53,7 +53,7 @@ internal sealed class BrokerConnections : IAsyncDisposable
             {
                 throw new TaskPublishException(
                     $"TaskFlow could not connect to RabbitMQ at {BrokerEndpoints.Describe(_options)}: {ex.InnerException?.Message ?? ex.Message}. " +
-                    "Check that the broker is running (scripts/rabbitmq.sh starts one locally) and RabbitMqOptions (ConnectionUri, Endpoints, UserName/Password, Tls).", ex);
+                    "Check that the broker is running and reachable from here, and the settings TaskFlow:RabbitMq (RabbitMqOptions: ConnectionUri, Endpoints, UserName/Password, Tls).", ex);
             }
 
             connection.ConnectionShutdownAsync += OnShutdownAsync;

@@ -1,6 +1,6 @@
 namespace TaskFlow.RabbitMq;
 
-/// <summary>What <see cref="RabbitMqQueueAdmin.PurgeAsync"/> removed.</summary>
+/// <summary>What the <c>RabbitMqQueueAdmin.PurgeAsync</c> overloads removed.</summary>
 /// <param name="Queue">The queue.</param>
 /// <param name="Purged">Messages removed.</param>
 /// <param name="Drained">

@@ -10,7 +10,7 @@ using Dapper;
 namespace TaskFlow.State.Internal;
 
 /// <summary>
-/// The transactional outbox's rows: written in the caller's transaction (<see cref="OutboxTaskClient"/>), claimed,
+/// The transactional outbox's rows: written in the caller's transaction (<see cref="OutboxSender"/>), claimed,
 /// read, deleted or rescheduled in the relay's (<see cref="OutboxRelay"/>), and summed up for monitoring.
 /// </summary>
 internal sealed class OutboxRecords

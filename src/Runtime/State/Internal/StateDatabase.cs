@@ -37,7 +37,7 @@ internal sealed class StateDatabase
 
     public SqlDialect Dialect { get; }
 
-    /// <summary>Opens connections once the schema is ready (also for a task's own transaction, <see cref="TaskWork"/>).</summary>
+    /// <summary>Opens connections once the schema is ready (also for a task's own transaction, <see cref="StoreRun"/>).</summary>
     public StateConnections Connections { get; }
 
     public StateSchema Schema { get; }

@@ -38,6 +38,7 @@ internal sealed class TaskLeases
     /// a message a killed worker had prefetched comes back flagged redelivered without having run; in lease mode every
     /// run that started is in the store (its started record commits with the lease), so the store's count is exact.</param>
     /// <param name="started">Builds the started record for an attempt number.</param>
+    /// <param name="cancellationToken">Cancels the transaction.</param>
     public async Task<(long Token, int Attempt, string? Skip)> AcquireAsync(LeaseRow lease, int retries, Func<int, StateWrite> started, CancellationToken cancellationToken)
     {
         var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
