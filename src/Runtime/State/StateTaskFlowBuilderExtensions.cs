@@ -8,6 +8,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskFlow.Core;
 using TaskFlow.Hosting;
+using TaskFlow.Infrastructure;
+using TaskFlow.Scheduling;
 using TaskFlow.State.Internal;
 
 namespace TaskFlow.State;
@@ -75,6 +77,10 @@ public static class StateTaskFlowBuilderExtensions
             // found by it. Read at the first write, not here: the worker's options validation reaches the store.
             () => sp.GetService<IOptions<TaskFlowWorkerOptions>>()?.Value.WorkerName));
         services.AddSingleton<ITaskStateStore>(sp => sp.GetRequiredService<TaskStateStore>());
+        // Periodic tasks: the schedules (ISchedules) and what the scheduler of AddScheduler() needs of the database.
+        services.AddSingleton(sp => new ScheduleStore(sp.GetRequiredService<TaskStateStore>(), sp.GetService<TaskRegistry>()));
+        services.AddSingleton<ISchedules>(sp => sp.GetRequiredService<ScheduleStore>());
+        services.AddSingleton<IScheduleStore>(sp => sp.GetRequiredService<ScheduleStore>());
         services.AddSingleton<ITaskFlowHealthPart>(sp => new StoreHealthPart(sp.GetRequiredService<TaskStateStore>()));
         services.Replace(ServiceDescriptor.Singleton<ITaskStateRecorder>(sp => sp.GetRequiredService<TaskStateStore>().Recorder));
         services.AddSingleton<IHostedService>(sp => new StateMaintenance(sp.GetRequiredService<TaskStateStore>()));

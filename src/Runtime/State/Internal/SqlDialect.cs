@@ -18,6 +18,7 @@ namespace TaskFlow.State.Internal;
 /// <param name="TaskLeases">The leases of long-running tasks (lease mode).</param>
 /// <param name="Workers">Worker heartbeats.</param>
 /// <param name="Queries">The task list's filters and the overview's counts.</param>
+/// <param name="Schedules">Periodic tasks: schedules, the scheduler lease, fire records.</param>
 /// <param name="ScriptSeparator">What ends a statement in <see cref="Script"/>.</param>
 /// <param name="ScriptNow">The current time in SQL, for the version rows of <see cref="Script"/>.</param>
 internal sealed record SqlDialect(
@@ -30,6 +31,7 @@ internal sealed record SqlDialect(
     TaskLeaseStatements TaskLeases,
     WorkerStatements Workers,
     TaskQueryStatements Queries,
+    ScheduleStatements Schedules,
     string ScriptSeparator,
     string ScriptNow)
 {

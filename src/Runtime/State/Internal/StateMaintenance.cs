@@ -94,6 +94,8 @@ internal sealed class StateMaintenance : BackgroundService
                     // Bounded per pass (100 batches); the next pass goes on where this one stopped.
                     var deleted = await _store.Database.States.CleanupAsync(100, stoppingToken).ConfigureAwait(false);
                     await _store.Database.Workers.DeleteGoneAsync(time.GetUtcNow() - options.UnfinishedExpiry, stoppingToken).ConfigureAwait(false);
+                    // Fire records of periodic tasks live as long as the task records they point to.
+                    deleted += await new ScheduleStore(_store, null).CleanupAsync(time.GetUtcNow() - options.ResultExpiry, 100, stoppingToken).ConfigureAwait(false);
                     if (deleted > 0)
                     {
                         StateLog.CleanedUp(_store.Logger, deleted, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
