@@ -141,7 +141,8 @@ public sealed partial class TaskGenerator
                 entityKey,
                 ignoreResult,
                 longRunning,
-                logSummary);
+                logSummary,
+                ReadPeriodicAttributes(method, taskName, parameters));
             return new TaskParseResult(task, methodLocation, EquatableArray<DiagnosticInfo>.Empty);
         }
 

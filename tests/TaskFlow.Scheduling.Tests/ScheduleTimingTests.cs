@@ -49,7 +49,7 @@ public sealed class ScheduleTimingTests
     public void Spring_forward_a_time_in_the_gap_fires_once_at_the_end_of_the_gap()
     {
         // Europe/Paris, Sunday 2026-03-29: 02:00 CET becomes 03:00 CEST; 02:30 does not exist that day.
-        var fires = Fires(ScheduleTiming.Parse("a", "30 2 * * *", null, "Europe/Paris"), Utc("2026-03-27T12:00:00Z"), Utc("2026-03-31T12:00:00Z"));
+        var fires = Fires(ScheduleTiming.Parse("a", "30 2 * * *", null, "Europe/Paris"), Utc("2026-03-27T12:00:00Z"), Utc("2026-03-30T12:00:00Z"));
         fires.ShouldBe([Utc("2026-03-28T01:30:00Z"), Utc("2026-03-29T01:00:00Z"), Utc("2026-03-30T00:30:00Z")]);
     }
 

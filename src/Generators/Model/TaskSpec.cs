@@ -39,7 +39,8 @@ internal sealed record TaskSpec(
     EntityKeySpec? EntityKey,
     bool? IgnoreResult,
     bool LongRunning,
-    bool LogSummary)
+    bool LogSummary,
+    EquatableArray<PeriodicSpec> Periodic = default)
 {
     /// <summary>E.g. <c>global::Signup.SignupTasks.Client.SendWelcomeEmailDescriptor</c>.</summary>
     public string DescriptorReference => Container.ClientFullyQualifiedName + "." + MethodName + "Descriptor";

@@ -49,10 +49,14 @@ internal sealed record ScheduleStatements(
     string FenceLease)
 {
     /// <summary>The columns of a schedule row, named as <c>ScheduleRow</c>'s properties.</summary>
-    public const string Columns =
-        "name AS Name, task_name AS TaskName, queue AS Queue, arguments AS Arguments, cron AS Cron, every_ms AS EveryMs, time_zone AS TimeZone, " +
-        "overlap AS Overlap, catch_up AS CatchUp, catch_up_window_ms AS CatchUpWindowMs, source AS Source, paused AS Paused, next_fire_at AS NextFireAt, " +
-        "last_fire_at AS LastFireAt, last_task_id AS LastTaskId, buffered AS Buffered, version AS Version, created_at AS CreatedAt, updated_at AS UpdatedAt";
+    public static string Columns { get; } = ColumnsOf(string.Empty);
+
+    /// <summary>The columns of a schedule row, each prefixed with <paramref name="alias"/> (e.g. <c>s.</c>).</summary>
+    public static string ColumnsOf(string alias) =>
+        $"{alias}name AS Name, {alias}task_name AS TaskName, {alias}queue AS Queue, {alias}arguments AS Arguments, {alias}cron AS Cron, {alias}every_ms AS EveryMs, " +
+        $"{alias}time_zone AS TimeZone, {alias}overlap AS Overlap, {alias}catch_up AS CatchUp, {alias}catch_up_window_ms AS CatchUpWindowMs, {alias}source AS Source, " +
+        $"{alias}paused AS Paused, {alias}next_fire_at AS NextFireAt, {alias}last_fire_at AS LastFireAt, {alias}last_task_id AS LastTaskId, {alias}buffered AS Buffered, " +
+        $"{alias}version AS Version, {alias}created_at AS CreatedAt, {alias}updated_at AS UpdatedAt";
 
     /// <summary>The columns of a fire record.</summary>
     public const string FireColumns =

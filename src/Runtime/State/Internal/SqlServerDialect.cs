@@ -419,7 +419,7 @@ internal static class SqlServerDialect
         Delete: $"DELETE FROM {s}.[schedule] WHERE name = @Name",
         DeleteFires: $"DELETE FROM {s}.[schedule_fire] WHERE schedule_name = @Name",
         SelectDue: $"""
-            SELECT TOP (@Limit) {ScheduleStatements.Columns.Replace("name AS", "s.name AS", StringComparison.Ordinal)}, t.state AS LastState,
+            SELECT TOP (@Limit) {ScheduleStatements.ColumnsOf("s.")}, t.state AS LastState,
                    (SELECT MIN(f.fire_at) FROM {s}.[schedule_fire] f WHERE f.schedule_name = s.name AND f.status = 2) AS OldestBufferedAt
             FROM {s}.[schedule] s LEFT JOIN {s}.[task_state] t ON t.task_id = s.last_task_id
             WHERE s.paused = 0 AND (s.next_fire_at <= @Now OR s.buffered > 0)
