@@ -115,6 +115,9 @@ internal sealed class CliContext : IAsyncDisposable
     /// <summary>The state store, from <c>ConnectionStrings:TaskFlow</c> or <c>--state</c>, <c>TaskFlow:State</c> and <c>--schema</c>.</summary>
     public ITaskStateStore Store => (_state ??= BuildState()).GetRequiredService<ITaskStateStore>();
 
+    /// <summary>The schedules of periodic tasks in the state store.</summary>
+    public TaskFlow.Scheduling.ISchedules Schedules => (_state ??= BuildState()).GetRequiredService<TaskFlow.Scheduling.ISchedules>();
+
     /// <summary>Whether a state store is configured (flag or configuration).</summary>
     public bool HasStore => StateConnectionString is not null;
 

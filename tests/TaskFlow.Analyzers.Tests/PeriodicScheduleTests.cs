@@ -81,10 +81,10 @@ public sealed class PeriodicScheduleTests
                 [Task, Periodic("*/5 * * * *", TimeZone = "Europe/Paris")]
                 public static void Every5() { }
 
-                [Task, Periodic("*/10 * * * * *"), ]
+                [Task, Periodic("*/10 * * * * *")]
                 public static void WithSeconds(CancellationToken cancellationToken) { }
 
-                [Task, Periodic("0 0 L * ?"), Periodic("0 9 ? * MON-FRI", Name = "weekdays"), Periodic("0 9 * JAN-MAR 1#2", Name = "second-monday")]
+                [Task, Periodic("0 0 L * ?", Name = "last-day"), Periodic("0 9 ? * MON-FRI", Name = "weekdays"), Periodic("0 9 * JAN-MAR 1#2", Name = "second-monday")]
                 public static void Special() { }
 
                 [Task, Periodic("@daily")]
