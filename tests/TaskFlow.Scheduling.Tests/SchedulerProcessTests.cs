@@ -90,6 +90,14 @@ public sealed class SchedulerProcessTests
             _output.WriteLine($"{fires.Count} fires of {Schedules} every-second schedules, each fire time exactly once; tokens {string.Join(", ", tokens)}; " +
                 $"{fires.Count(f => f.Token <= token)} fires before the kill, {after.Count} after; first fire of the new holder {takeover.TotalSeconds:F2} s after the kill " +
                 $"(lease 3 s, tick 0.1 s); latest fire {fires.Max(f => (f.RecordedAt - f.FireAt).TotalSeconds):F2} s after its time; {runs} task runs recorded for {fires.Count} fires");
+            foreach (var process in processes)
+            {
+                foreach (var line in process.Lines.Where(l => l.Contains("lease", StringComparison.OrdinalIgnoreCase)))
+                {
+                    _output.WriteLine(process.Name + ": " + line);
+                }
+            }
+
             takeover.ShouldBeLessThan(TimeSpan.FromSeconds(15));
         }
         finally

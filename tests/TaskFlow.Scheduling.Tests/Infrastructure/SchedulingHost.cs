@@ -249,4 +249,15 @@ public sealed record FireRecord(string TaskId, DateTime FireAt, short Status, lo
 }
 
 /// <summary>A fire's task record.</summary>
-public sealed record TaskRecord(string TaskId, int State, DateTime? StartedAt, DateTime? CompletedAt, DateTime FireAt);
+public sealed class TaskRecord
+{
+    public string TaskId { get; set; } = "";
+
+    public short State { get; set; }
+
+    public DateTime? StartedAt { get; set; }
+
+    public DateTime? CompletedAt { get; set; }
+
+    public DateTime FireAt { get; set; }
+}
