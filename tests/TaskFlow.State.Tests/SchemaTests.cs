@@ -37,7 +37,7 @@ public sealed class SchemaTests
             var applied = await Task.WhenAll(providers.Select(p => Task.Run(() => p.GetRequiredService<TaskStateStore>().ApplySchemaAsync())));
 
             var (current, required) = await providers[0].GetRequiredService<TaskStateStore>().GetSchemaVersionAsync();
-            required.ShouldBe(4);
+            required.ShouldBe(5);
             applied.Sum().ShouldBe(required); // each migration applied once, by one of the six
             current.ShouldBe(required);
             (await providers[1].GetRequiredService<TaskStateStore>().ApplySchemaAsync()).ShouldBe(0);
@@ -86,7 +86,7 @@ public sealed class SchemaTests
         await using var provider = NewStore(database, "taskflow");
         var script = provider.GetRequiredService<TaskStateStore>().GetSchemaScript();
 
-        foreach (var part in new[] { "task_state", "ix_task_state_expires_at", "ix_task_state_entity_key", "entity_lease", "outbox_transaction", "ix_outbox_transaction_due", "outbox_message", "schema_migrations", "task_lease", "worker", "ix_task_state_created_at", "ix_task_state_state", "ix_task_state_task_name", "ix_task_state_worker", "ix_task_state_parent_id", "ix_task_state_root_id", "-- version 4" })
+        foreach (var part in new[] { "task_state", "ix_task_state_expires_at", "ix_task_state_entity_key", "entity_lease", "outbox_transaction", "ix_outbox_transaction_due", "outbox_message", "schema_migrations", "task_lease", "worker", "ix_task_state_created_at", "ix_task_state_state", "ix_task_state_task_name", "ix_task_state_worker", "ix_task_state_parent_id", "ix_task_state_root_id", "-- version 4", "schedule_fire", "scheduler_lease", "ix_schedule_next_fire_at", "-- version 5" })
         {
             script.ShouldContain(part);
         }
@@ -125,7 +125,8 @@ public sealed class SchemaTests
                     DROP INDEX {schema}.ix_task_state_created_at, {schema}.ix_task_state_state, {schema}.ix_task_state_task_name, {schema}.ix_task_state_worker;
                     ALTER TABLE {schema}.task_state DROP COLUMN parent_id, DROP COLUMN root_id;
                     CREATE VIEW {schema}.task_state_named AS SELECT t.*, 'x' AS state_name FROM {schema}.task_state t;
-                    DELETE FROM {schema}.schema_migrations WHERE version = 4;
+                    DROP TABLE {schema}.schedule, {schema}.scheduler_lease, {schema}.schedule_fire;
+                    DELETE FROM {schema}.schema_migrations WHERE version IN (4, 5);
                     INSERT INTO {schema}.task_state (task_id, task_name, queue, state, attempts, worker, error, created_at, completed_at, updated_at, expires_at)
                     SELECT 'old-' || g, 'old.task', 'q', CASE WHEN g % 2 = 0 THEN 11 ELSE 10 END, 1, 'old-worker',
                            CASE WHEN g % 2 = 0 THEN 'task-failed: System.InvalidOperationException: old' END,
@@ -135,8 +136,8 @@ public sealed class SchemaTests
             }
 
             (await store.GetSchemaVersionAsync()).Current.ShouldBe(3);
-            (await store.ApplySchemaAsync()).ShouldBe(1);
-            (await store.GetSchemaVersionAsync()).Current.ShouldBe(4);
+            (await store.ApplySchemaAsync()).ShouldBe(2); // 4, and 5 (periodic tasks: new tables only)
+            (await store.GetSchemaVersionAsync()).Current.ShouldBe(5);
 
             var old = (await store.GetAsync("old-1")).ShouldNotBeNull();
             old.State.ShouldBe(TaskState.Succeeded);
@@ -180,19 +181,20 @@ public sealed class SchemaTests
                 await Dapper.SqlMapper.ExecuteAsync(connection, $"""
                     DROP TABLE {schema}.worker;
                     DROP TABLE {schema}.task_lease;
+                    DROP TABLE {schema}.schedule, {schema}.scheduler_lease, {schema}.schedule_fire;
                     DROP VIEW {schema}.task_state_named;
                     DROP INDEX {schema}.ix_task_state_created_at, {schema}.ix_task_state_state, {schema}.ix_task_state_task_name, {schema}.ix_task_state_worker;
                     ALTER TABLE {schema}.task_state DROP COLUMN progress_done, DROP COLUMN progress_total, DROP COLUMN progress_message,
                         DROP COLUMN progress_at, DROP COLUMN checkpoint_json, DROP COLUMN parent_id, DROP COLUMN root_id;
                     CREATE VIEW {schema}.task_state_named AS SELECT t.*, 'x' AS state_name FROM {schema}.task_state t;
-                    DELETE FROM {schema}.schema_migrations WHERE version IN (2, 3, 4);
+                    DELETE FROM {schema}.schema_migrations WHERE version IN (2, 3, 4, 5);
                     INSERT INTO {schema}.task_state (task_id, task_name, queue, state, attempts, result, created_at, completed_at, updated_at, expires_at)
                     VALUES ('old-task', 'old.task', 'q', 10, 1, '42', now(), now(), now(), now() + interval '1 day');
                     """);
             }
 
             (await store.GetSchemaVersionAsync()).Current.ShouldBe(1);
-            (await store.ApplySchemaAsync()).ShouldBe(3);
+            (await store.ApplySchemaAsync()).ShouldBe(4);
 
             var info = (await store.GetAsync("old-task")).ShouldNotBeNull();
             info.State.ShouldBe(TaskState.Succeeded);
