@@ -151,7 +151,7 @@ internal sealed class ScheduleStore : ISchedules, IScheduleStore
                     throw new InvalidOperationException($"TaskFlow: schedule '{name}' was triggered twice at the same instant; nothing more was sent.");
                 }
 
-                await SendAsync(transaction, definition, ScheduleTasks.Resolve(_registry, definition.TaskName), fire, cancellationToken).ConfigureAwait(false);
+                await SendAsync(_store.Outbox(transaction), definition, ScheduleTasks.Resolve(_registry, definition.TaskName), fire, cancellationToken).ConfigureAwait(false);
                 await connection.ExecuteAsync(new CommandDefinition(_sql.SetLastFire, new { Name = name, Now = now, LastFireAt = now, LastTaskId = fire.TaskId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return new ScheduleFire(name, fire.TaskId, now, ScheduleFireStatus.Triggered, now, now);
@@ -253,6 +253,7 @@ internal sealed class ScheduleStore : ISchedules, IScheduleStore
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
+                var outbox = _store.Outbox(transaction); // one outbox transaction row for the step's sends
                 // First the fence: it locks the lease row, so a takeover waits for this step, and finds this token gone after it.
                 var fenced = await connection.ExecuteAsync(new CommandDefinition(
                     _sql.FenceLease, new { lease.Name, lease.Token, Now = now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -288,7 +289,7 @@ internal sealed class ScheduleStore : ISchedules, IScheduleStore
                         return StepOutcome.Conflict;
                     }
 
-                    await SendAsync(transaction, step.Definition, step.Task, released, cancellationToken).ConfigureAwait(false);
+                    await SendAsync(outbox, step.Definition, step.Task, released, cancellationToken).ConfigureAwait(false);
                 }
 
                 foreach (var taskId in step.Revoke)
@@ -312,7 +313,7 @@ internal sealed class ScheduleStore : ISchedules, IScheduleStore
 
                     if (fire.Status == ScheduleFireStatus.Sent)
                     {
-                        await SendAsync(transaction, step.Definition, step.Task, fire, cancellationToken).ConfigureAwait(false);
+                        await SendAsync(outbox, step.Definition, step.Task, fire, cancellationToken).ConfigureAwait(false);
                     }
                 }
 
@@ -350,7 +351,7 @@ internal sealed class ScheduleStore : ISchedules, IScheduleStore
         return deleted;
     }
 
-    private async Task SendAsync(DbTransaction transaction, ScheduleDefinition definition, TaskDescriptor task, PlannedFire fire, CancellationToken cancellationToken)
+    private static async Task SendAsync(ITaskClient outbox, ScheduleDefinition definition, TaskDescriptor task, PlannedFire fire, CancellationToken cancellationToken)
     {
         var options = new SendOptions
         {
@@ -362,7 +363,7 @@ internal sealed class ScheduleStore : ISchedules, IScheduleStore
                 ["x-taskflow-fire-at"] = fire.FireAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
             },
         };
-        await _store.Outbox(transaction).SendAsync(task, new JsonArguments(definition.ArgumentsJson), options, cancellationToken).ConfigureAwait(false);
+        await outbox.SendAsync(task, new JsonArguments(definition.ArgumentsJson), options, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<bool> InsertFireAsync(DbConnection connection, DbTransaction transaction, string name, PlannedFire fire, long? token, DateTimeOffset now, CancellationToken cancellationToken) =>
