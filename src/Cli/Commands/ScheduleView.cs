@@ -1,4 +1,5 @@
 using System;
+using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 using TaskFlow.Scheduling;
