@@ -1,5 +1,6 @@
 using System;
 using System.CommandLine;
+using Spectre.Console;
 using System.Globalization;
 using TaskFlow.Scheduling;
 
