@@ -15,16 +15,14 @@ internal sealed class ScheduleShowCommand : ICliCommand
         var fires = new Option<int>("--fires") { Description = "How many of the latest fires to show (1-1000)", DefaultValueFactory = _ => 20, HelpName = "n" };
         var json = JsonOption.Create();
         var command = new Command("show", "One schedule: its definition, state and latest fires (sent, skipped, buffered, triggered)") { name, fires, json };
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(fires) is < 1 or > 1000)
-            {
-                result.AddError("--fires must be between 1 and 1000.");
-            }
-        });
         command.SetAction(CliContext.Run(async context =>
         {
             var key = context.Parse.GetValue(name)!;
+            if (context.Parse.GetValue(fires) is < 1 or > 1000)
+            {
+                throw new CliException("--fires must be between 1 and 1000.");
+            }
+
             var schedule = await context.Schedules.GetAsync(key, context.CancellationToken).ConfigureAwait(false);
             if (schedule is null)
             {
