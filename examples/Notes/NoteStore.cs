@@ -57,6 +57,22 @@ public sealed class NoteStore
             transaction,
             cancellationToken: cancellationToken));
 
+    /// <summary>How many copies have lost their original note.</summary>
+    public async Task<int> CountOrphanCopiesAsync()
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM notes.notes c WHERE c.copied_from IS NOT NULL AND NOT EXISTS (SELECT 1 FROM notes.notes o WHERE o.id = c.copied_from)");
+    }
+
+    /// <summary>Deletes the copies whose original note no longer exists (the nightly clean-up).</summary>
+    public async Task<int> DeleteOrphanCopiesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM notes.notes c WHERE c.copied_from IS NOT NULL AND NOT EXISTS (SELECT 1 FROM notes.notes o WHERE o.id = c.copied_from)",
+            cancellationToken: cancellationToken));
+    }
+
     public async Task<bool> DeleteAsync(int id)
     {
         await using var connection = await DataSource.OpenConnectionAsync();

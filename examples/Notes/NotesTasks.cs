@@ -3,6 +3,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using TaskFlow;
+using TaskFlow.Scheduling;
 
 namespace Notes;
 
@@ -38,6 +39,20 @@ public static partial class NotesTasks
         NotesLog.Copied(log, noteId, copies, context.TaskId);
         return copies;
     }
+
+    /// <summary>
+    /// The nightly clean-up: deletes copies whose original note is gone. A periodic task: 03:00 in Paris (a night
+    /// without 03:00 local time does not exist; on the autumn night it runs once). With <c>AddScheduler()</c> in any
+    /// number of processes, exactly one fires it; a night missed while everything was down runs once at the next start.
+    /// </summary>
+    [Task(Queue = "notes")]
+    [Periodic("0 3 * * *", TimeZone = "Europe/Paris", Overlap = OverlapPolicy.Skip, CatchUp = CatchUpPolicy.RunOnce)]
+    public static async Task<int> PurgeOrphanCopies([FromServices] NoteStore notes, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var purged = await notes.DeleteOrphanCopiesAsync(cancellationToken);
+        NotesLog.Purged(loggers.CreateLogger("Notes.PurgeOrphanCopies"), purged);
+        return purged;
+    }
 }
 
 internal static partial class NotesLog
@@ -47,4 +62,7 @@ internal static partial class NotesLog
 
     [LoggerMessage(2, LogLevel.Information, "[note {NoteId}] copied {Copies} times (task {TaskId})")]
     public static partial void Copied(ILogger logger, int noteId, int copies, string taskId);
+
+    [LoggerMessage(3, LogLevel.Information, "nightly clean-up: {Count} copies of deleted notes purged")]
+    public static partial void Purged(ILogger logger, int count);
 }

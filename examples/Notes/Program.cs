@@ -8,6 +8,7 @@ using Npgsql;
 using TaskFlow;
 using TaskFlow.Hosting;
 using TaskFlow.RabbitMq;
+using TaskFlow.Scheduling;
 using TaskFlow.State;
 
 // The seeds' notes example, runnable: a user asks for 10 copies of a note (a background task) and deletes the
@@ -34,7 +35,8 @@ builder.Services.AddTaskFlow()
     .UseRabbitMq(o => o.ConnectionUri = new Uri(Environment.GetEnvironmentVariable("TASKFLOW_URI") ?? "amqp://guest:guest@127.0.0.1:5672/"))
     .AddNotesTasks()
     .AddStateStore((o, services) => o.UsePostgreSql(services.GetRequiredService<NpgsqlDataSource>()))
-    .AddWorker(w => w.AddQueue("notes", concurrency: 2));
+    .AddWorker(w => w.AddQueue("notes", concurrency: 2))
+    .AddScheduler(); // fires [Periodic] PurgeOrphanCopies (03:00 Paris); one scheduler across all processes
 
 using var host = builder.Build();
 var notes = host.Services.GetRequiredService<NoteStore>();
@@ -136,6 +138,16 @@ await Task.Delay(soon + TimeSpan.FromSeconds(1));
 var copiesOfDeleted = await notes.CountCopiesAsync(id);
 Expect(copiesOfDeleted == 0, "copies were made of the deleted note");
 Say($"copies made of the deleted note: {copiesOfDeleted}");
+
+Step("Periodic clean-up: trigger the nightly purge of copies whose note is gone, now");
+var schedules = host.Services.GetRequiredService<ISchedules>();
+var nightly = (await schedules.GetAsync("notes.notes_tasks.purge_orphan_copies"))!;
+Say($"schedule '{nightly.Name}': {nightly.Definition.Cron} ({nightly.Definition.TimeZone}), next fire {nightly.NextFireAt:u}");
+var orphansBefore = await notes.CountOrphanCopiesAsync();
+var fire = await schedules.TriggerAsync(nightly.Name);
+var purged = await store.WaitForResultAsync<int>(fire.TaskId, timeout);
+Expect(purged == orphansBefore && await notes.CountOrphanCopiesAsync() == 0, "the purge left copies of deleted notes");
+Say($"the purge (task {fire.TaskId}, sent through the outbox) deleted {purged} orphan copies");
 
 Console.WriteLine(failures == 0 ? $"{Environment.NewLine}Notes example OK" : $"{Environment.NewLine}Notes example: {failures} unexpected outcome(s)");
 await host.StopAsync();

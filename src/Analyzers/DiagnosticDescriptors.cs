@@ -118,6 +118,14 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Warning,
         "TaskContext.Retry creates a TaskRetryException; the worker retries the task only when the task throws it, as in Celery's 'raise self.retry()'.");
 
+    public static readonly DiagnosticDescriptor InvalidPeriodicSchedule = Create(
+        DiagnosticIds.InvalidPeriodicSchedule,
+        "Periodic schedule is invalid",
+        "[Periodic] on task '{0}' cannot be scheduled: {1}",
+        ReliabilityCategory,
+        DiagnosticSeverity.Error,
+        "A [Periodic] schedule is checked when the scheduler starts; a bad cron expression, interval or time zone, or arguments that do not match the task, would stop the scheduler of every process that declares it. The build catches it first.");
+
     private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, string description) =>
         new(
             id,

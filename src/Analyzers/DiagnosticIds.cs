@@ -19,4 +19,7 @@ internal static class DiagnosticIds
     public const string TimeLimitNotObservable = "TF1010";
     public const string EnqueueOptionsCannotBeHonored = "TF1011";
     public const string RetryNotThrown = "TF1012";
+
+    /// <summary>A <c>[Periodic]</c> schedule that cannot be scheduled (cron, interval, time zone, arguments).</summary>
+    public const string InvalidPeriodicSchedule = "TF1013";
 }

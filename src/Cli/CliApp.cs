@@ -14,6 +14,7 @@ internal static class CliApp
     {
         ["dead"] = "Dead letters: list, show, re-drive to their queue, discard",
         ["schema"] = "The state store's database schema: apply, status, script",
+        ["schedules"] = "Periodic tasks in the state store: list, show, add, pause, resume, trigger, delete",
     };
 
     public static async Task<int> RunAsync(string[] args)

@@ -121,6 +121,9 @@ internal sealed class CliContext : IAsyncDisposable
     /// </summary>
     public ITaskClient Client => (_client ??= BuildClient()).GetRequiredService<ITaskClient>();
 
+    /// <summary>The schedules of periodic tasks in the state store.</summary>
+    public TaskFlow.Scheduling.ISchedules Schedules => (_state ??= BuildState()).GetRequiredService<TaskFlow.Scheduling.ISchedules>();
+
     /// <summary>Whether a state store is configured (flag or configuration).</summary>
     public bool HasStore => StateConnectionString is not null;
 

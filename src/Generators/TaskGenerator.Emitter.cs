@@ -95,7 +95,7 @@ public sealed partial class TaskGenerator
             var descriptors = tasks.Select(static task => task.DescriptorReference).OrderBy(static name => name, StringComparer.Ordinal);
             var clients = tasks.Select(static task => task.Container.ClientFullyQualifiedName).Distinct(StringComparer.Ordinal).OrderBy(static name => name, StringComparer.Ordinal);
             var scoped = tasks.Where(static task => !task.IsStatic).Select(static task => task.Container.FullyQualifiedName).Distinct(StringComparer.Ordinal).OrderBy(static name => name, StringComparer.Ordinal);
-            return new RegistrationSpec(tasks.Length, descriptors.ToEquatableArray(), clients.ToEquatableArray(), scoped.ToEquatableArray());
+            return new RegistrationSpec(tasks.Length, descriptors.ToEquatableArray(), clients.ToEquatableArray(), scoped.ToEquatableArray(), CreateScheduleStatements(tasks));
         }
 
         /// <summary>The <c>Add{Assembly}Tasks()</c> extension on <c>TaskFlowBuilder</c>.</summary>
@@ -135,6 +135,11 @@ public sealed partial class TaskGenerator
                         foreach (var container in registration.ScopedContainers)
                         {
                             writer.WriteLine(ServiceCollectionExtensions + ".TryAddScoped<" + container + ">(builder.Services);");
+                        }
+
+                        foreach (var schedule in registration.Schedules)
+                        {
+                            writer.WriteLine(schedule);
                         }
 
                         writer.WriteLine("return builder;");

@@ -144,7 +144,8 @@ public sealed partial class TaskGenerator
                 logSummary,
                 priority,
                 maxConcurrency,
-                concurrencyKey);
+                concurrencyKey,
+                ReadPeriodicAttributes(method, taskName, parameters));
             return new TaskParseResult(task, methodLocation, EquatableArray<DiagnosticInfo>.Empty);
         }
 

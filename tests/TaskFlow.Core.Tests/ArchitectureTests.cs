@@ -14,7 +14,8 @@ namespace TaskFlow.Core.Tests;
 /// <summary>
 /// The runtime's one-way dependencies, checked on its source with Roslyn's semantic model: the core references
 /// neither RabbitMQ.Client nor the state store (nor Dapper); the RabbitMQ transport and the state store do not
-/// reference each other; an <c>X.Internal</c> namespace is used only inside <c>X</c>; and each folder holds its own
+/// reference each other; periodic tasks (<c>TaskFlow.Scheduling</c>) reach the store only through their seam, which the
+/// store implements (the store may reference them, they may not reference the store, the transport or the drivers); an <c>X.Internal</c> namespace is used only inside <c>X</c>; and each folder holds its own
 /// layer's namespaces. The checker is run on planted violations too, so that it cannot pass by seeing nothing.
 /// </summary>
 public sealed class ArchitectureTests
@@ -47,6 +48,7 @@ public sealed class ArchitectureTests
                     "Core" or "Hosting" => Layer.Core,
                     "RabbitMq" => Layer.RabbitMq,
                     "State" => Layer.State,
+                    "Scheduling" => Layer.Scheduling,
                     _ => Layer.Outside,
                 };
                 if (layer != expected)
@@ -87,6 +89,24 @@ public sealed class ArchitectureTests
                 internal sealed class PlantedStateLeak
                 {
                     public TaskFlow.RabbitMq.Internal.RabbitMqSender? Sender;
+                    public TaskFlow.Scheduling.Internal.FirePlanner? Planner;
+                }
+            }
+
+            namespace TaskFlow.Scheduling
+            {
+                internal sealed class PlantedSchedulingLeak
+                {
+                    public TaskFlow.State.TaskStateStore? Store;
+                    public RabbitMQ.Client.IChannel? Channel;
+                }
+            }
+
+            namespace TaskFlow.Core
+            {
+                internal sealed class PlantedCoreSchedulingLeak
+                {
+                    public TaskFlow.Scheduling.ScheduleDefinition? Definition;
                 }
             }
             """,
@@ -104,6 +124,10 @@ public sealed class ArchitectureTests
             "PlantedTransportLeak (TaskFlow.RabbitMq) references TaskFlow.State.Internal.StateRecorder: the RabbitMQ transport must not reference the state store",
             "PlantedStateLeak (TaskFlow.State) references TaskFlow.RabbitMq.Internal.RabbitMqSender: TaskFlow.RabbitMq.Internal is used only inside TaskFlow.RabbitMq",
             "PlantedStateLeak (TaskFlow.State) references TaskFlow.RabbitMq.Internal.RabbitMqSender: the state store must not reference the RabbitMQ transport",
+            "PlantedStateLeak (TaskFlow.State) references TaskFlow.Scheduling.Internal.FirePlanner: TaskFlow.Scheduling.Internal is used only inside TaskFlow.Scheduling",
+            "PlantedSchedulingLeak (TaskFlow.Scheduling) references TaskFlow.State.TaskStateStore: periodic tasks must not reference the state store (they reach it through IScheduleStore)",
+            "PlantedSchedulingLeak (TaskFlow.Scheduling) references RabbitMQ.Client.IChannel: periodic tasks must not reference RabbitMQ.Client",
+            "PlantedCoreSchedulingLeak (TaskFlow.Core) references TaskFlow.Scheduling.ScheduleDefinition: the core must not reference periodic tasks",
         ], ignoreOrder: true);
     }
 
@@ -112,12 +136,14 @@ public sealed class ArchitectureTests
         Core,
         RabbitMq,
         State,
+        Scheduling,
         Outside,
     }
 
     private static Layer LayerOf(string ns) =>
         ns == "TaskFlow.RabbitMq" || ns.StartsWith("TaskFlow.RabbitMq.", StringComparison.Ordinal) ? Layer.RabbitMq
         : ns == "TaskFlow.State" || ns.StartsWith("TaskFlow.State.", StringComparison.Ordinal) ? Layer.State
+        : ns == "TaskFlow.Scheduling" || ns.StartsWith("TaskFlow.Scheduling.", StringComparison.Ordinal) ? Layer.Scheduling
         : ns == "TaskFlow" || ns.StartsWith("TaskFlow.", StringComparison.Ordinal) ? Layer.Core
         : Layer.Outside;
 
@@ -200,8 +226,23 @@ public sealed class ArchitectureTests
             case Layer.Core when target == Layer.State:
                 yield return "the core must not reference the state store";
                 break;
+            case Layer.Core when target == Layer.Scheduling:
+                yield return "the core must not reference periodic tasks";
+                break;
+            case Layer.Scheduling when target == Layer.State || dapper:
+                yield return "periodic tasks must not reference the state store (they reach it through IScheduleStore)";
+                break;
+            case Layer.Scheduling when target == Layer.RabbitMq:
+                yield return "periodic tasks must not reference the RabbitMQ transport";
+                break;
+            case Layer.Scheduling when rabbitClient:
+                yield return "periodic tasks must not reference RabbitMQ.Client";
+                break;
             case Layer.RabbitMq when target == Layer.State || dapper:
                 yield return "the RabbitMQ transport must not reference the state store";
+                break;
+            case Layer.RabbitMq when target == Layer.Scheduling:
+                yield return "the RabbitMQ transport must not reference periodic tasks";
                 break;
             case Layer.State when target == Layer.RabbitMq || rabbitClient:
                 yield return "the state store must not reference the RabbitMQ transport";

@@ -37,7 +37,7 @@ public sealed class SchemaTests
             var applied = await Task.WhenAll(providers.Select(p => Task.Run(() => p.GetRequiredService<TaskStateStore>().ApplySchemaAsync())));
 
             var (current, required) = await providers[0].GetRequiredService<TaskStateStore>().GetSchemaVersionAsync();
-            required.ShouldBe(5);
+            required.ShouldBe(6);
             applied.Sum().ShouldBe(required); // each migration applied once, by one of the six
             current.ShouldBe(required);
             (await providers[1].GetRequiredService<TaskStateStore>().ApplySchemaAsync()).ShouldBe(0);
@@ -86,7 +86,7 @@ public sealed class SchemaTests
         await using var provider = NewStore(database, "taskflow");
         var script = provider.GetRequiredService<TaskStateStore>().GetSchemaScript();
 
-        foreach (var part in new[] { "task_state", "ix_task_state_expires_at", "ix_task_state_entity_key", "entity_lease", "outbox_transaction", "ix_outbox_transaction_due", "outbox_message", "schema_migrations", "task_lease", "worker", "ix_task_state_created_at", "ix_task_state_state", "ix_task_state_task_name", "ix_task_state_worker", "ix_task_state_parent_id", "ix_task_state_root_id", "-- version 4", "lock_slot", "lock_token", "ix_lock_slot_expires_at", "-- version 5" })
+        foreach (var part in new[] { "task_state", "ix_task_state_expires_at", "ix_task_state_entity_key", "entity_lease", "outbox_transaction", "ix_outbox_transaction_due", "outbox_message", "schema_migrations", "task_lease", "worker", "ix_task_state_created_at", "ix_task_state_state", "ix_task_state_task_name", "ix_task_state_worker", "ix_task_state_parent_id", "ix_task_state_root_id", "-- version 4", "lock_slot", "lock_token", "ix_lock_slot_expires_at", "-- version 5", "schedule_fire", "scheduler_lease", "ix_schedule_next_fire_at", "-- version 6" })
         {
             script.ShouldContain(part);
         }
@@ -194,6 +194,7 @@ public sealed class SchemaTests
                 await Dapper.SqlMapper.ExecuteAsync(connection, $"""
                     DROP TABLE {schema}.lock_slot;
                     DROP SEQUENCE {schema}.lock_token;
+                    DROP TABLE {schema}.schedule, {schema}.scheduler_lease, {schema}.schedule_fire;
                     DROP VIEW {schema}.task_state_named;
                     DROP INDEX {schema}.ix_task_state_created_at, {schema}.ix_task_state_state, {schema}.ix_task_state_task_name, {schema}.ix_task_state_worker;
                     ALTER TABLE {schema}.task_state DROP COLUMN parent_id, DROP COLUMN root_id;

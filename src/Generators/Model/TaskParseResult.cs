@@ -51,8 +51,10 @@ internal sealed record TaskFile(string HintName, TaskSpec Task);
 /// <param name="Descriptors">The descriptor fields, e.g. <c>global::Signup.SignupTasks.Client.SendWelcomeEmailDescriptor</c>.</param>
 /// <param name="Clients">The Client classes (singletons).</param>
 /// <param name="ScopedContainers">The containers with instance tasks (scoped).</param>
+/// <param name="Schedules">The statements registering the <c>[Periodic]</c> schedules.</param>
 internal sealed record RegistrationSpec(
     int TaskCount,
     EquatableArray<string> Descriptors,
     EquatableArray<string> Clients,
-    EquatableArray<string> ScopedContainers);
+    EquatableArray<string> ScopedContainers,
+    EquatableArray<string> Schedules = default);

@@ -45,7 +45,8 @@ internal sealed record TaskSpec(
     bool LogSummary,
     int Priority,
     int MaxConcurrency,
-    EntityKeySpec? ConcurrencyKey)
+    EntityKeySpec? ConcurrencyKey,
+    EquatableArray<PeriodicSpec> Periodic = default)
 {
     /// <summary>E.g. <c>global::Signup.SignupTasks.Client.SendWelcomeEmailDescriptor</c>.</summary>
     public string DescriptorReference => Container.ClientFullyQualifiedName + "." + MethodName + "Descriptor";

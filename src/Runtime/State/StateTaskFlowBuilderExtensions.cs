@@ -8,6 +8,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TaskFlow.Core;
 using TaskFlow.Hosting;
+using TaskFlow.Infrastructure;
+using TaskFlow.Scheduling;
 using TaskFlow.State.Internal;
 
 namespace TaskFlow.State;
@@ -79,6 +81,10 @@ public static class StateTaskFlowBuilderExtensions
         });
         services.AddSingleton<ITaskStateStore>(sp => sp.GetRequiredService<TaskStateStore>());
         services.AddSingleton<ITaskLocks>(sp => new StateTaskLocks(sp.GetRequiredService<TaskStateStore>()));
+        // Periodic tasks: the schedules (ISchedules) and what the scheduler of AddScheduler() needs of the database.
+        services.AddSingleton(sp => new ScheduleStore(sp.GetRequiredService<TaskStateStore>(), sp.GetService<TaskRegistry>()));
+        services.AddSingleton<ISchedules>(sp => sp.GetRequiredService<ScheduleStore>());
+        services.AddSingleton<IScheduleStore>(sp => sp.GetRequiredService<ScheduleStore>());
         services.AddSingleton<ITaskFlowHealthPart>(sp => new StoreHealthPart(sp.GetRequiredService<TaskStateStore>()));
         services.Replace(ServiceDescriptor.Singleton<ITaskStateRecorder>(sp => sp.GetRequiredService<TaskStateStore>().Recorder));
         services.AddSingleton<IHostedService>(sp => new StateMaintenance(sp.GetRequiredService<TaskStateStore>()));

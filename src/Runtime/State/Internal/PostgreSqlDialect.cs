@@ -20,6 +20,7 @@ internal static class PostgreSqlDialect
         Workers: Workers(schema),
         Queries: Queries(schema),
         Locks: Locks(schema),
+        Schedules: Schedules(schema),
         ScriptSeparator: ";",
         ScriptNow: "now()");
 
@@ -177,6 +178,59 @@ internal static class PostgreSqlDialect
                 $"CREATE SEQUENCE {s}.lock_token",
                 // cleanup: Locks.DeleteExpired
                 $"CREATE INDEX ix_lock_slot_expires_at ON {s}.lock_slot (expires_at)",
+            ]),
+            new Migration(6, "periodic tasks: schedules, scheduler lease, fire records",
+            [
+                $"""
+                CREATE TABLE {s}.schedule (
+                    name               varchar(200) NOT NULL PRIMARY KEY,
+                    task_name          varchar(255) NOT NULL,
+                    queue              varchar(255) NULL,
+                    arguments          text         NOT NULL,
+                    cron               varchar(255) NULL,
+                    every_ms           bigint       NULL,
+                    time_zone          varchar(100) NULL,
+                    overlap            smallint     NOT NULL,
+                    catch_up           smallint     NOT NULL,
+                    catch_up_window_ms bigint       NOT NULL,
+                    source             smallint     NOT NULL,
+                    paused             boolean      NOT NULL,
+                    next_fire_at       timestamptz  NULL,
+                    last_fire_at       timestamptz  NULL,
+                    last_task_id       varchar(255) NULL,
+                    buffered           integer      NOT NULL,
+                    version            bigint       NOT NULL,
+                    created_at         timestamptz  NOT NULL,
+                    updated_at         timestamptz  NOT NULL
+                )
+                """,
+                // the scheduler's due read: Schedules.SelectDue, SelectEarliest
+                $"CREATE INDEX ix_schedule_next_fire_at ON {s}.schedule (next_fire_at) WHERE NOT paused",
+                $"""
+                CREATE TABLE {s}.scheduler_lease (
+                    name        varchar(100) NOT NULL PRIMARY KEY,
+                    holder      varchar(255) NOT NULL,
+                    token       bigint       NOT NULL,
+                    acquired_at timestamptz  NOT NULL,
+                    renewed_at  timestamptz  NOT NULL,
+                    expires_at  timestamptz  NOT NULL
+                )
+                """,
+                $"""
+                CREATE TABLE {s}.schedule_fire (
+                    task_id       varchar(255) NOT NULL PRIMARY KEY,
+                    schedule_name varchar(200) NOT NULL,
+                    fire_at       timestamptz  NOT NULL,
+                    status        smallint     NOT NULL,
+                    token         bigint       NULL,
+                    recorded_at   timestamptz  NOT NULL,
+                    sent_at       timestamptz  NULL
+                )
+                """,
+                // a schedule's fires newest first (GetFiresAsync), its oldest buffered fire (SelectDue)
+                $"CREATE INDEX ix_schedule_fire_schedule ON {s}.schedule_fire (schedule_name, fire_at)",
+                // cleanup: DeleteOldFires
+                $"CREATE INDEX ix_schedule_fire_recorded_at ON {s}.schedule_fire (recorded_at)",
             ]),
         ]);
 
@@ -362,4 +416,61 @@ internal static class PostgreSqlDialect
             FROM {s}.outbox_transaction WHERE attempts > 0 ORDER BY id LIMIT 20
             """,
         SelectBacklog: $"SELECT (SELECT COUNT(*) FROM {s}.outbox_message) AS Messages, (SELECT MIN(created_at) FROM {s}.outbox_transaction) AS Oldest");
+
+    private static ScheduleStatements Schedules(string s) => new(
+        SelectAll: $"SELECT {ScheduleStatements.Columns} FROM {s}.schedule ORDER BY name",
+        SelectOne: $"SELECT {ScheduleStatements.Columns} FROM {s}.schedule WHERE name = @Name",
+        SelectOneForUpdate: $"SELECT {ScheduleStatements.Columns} FROM {s}.schedule WHERE name = @Name FOR UPDATE",
+        Insert: $"""
+            INSERT INTO {s}.schedule (name, task_name, queue, arguments, cron, every_ms, time_zone, overlap, catch_up, catch_up_window_ms, source, paused,
+                                      next_fire_at, last_fire_at, last_task_id, buffered, version, created_at, updated_at)
+            VALUES (@Name, @TaskName, @Queue, @Arguments, @Cron, @EveryMs, @TimeZone, @Overlap, @CatchUp, @CatchUpWindowMs, @Source, @Paused,
+                    @NextFireAt, NULL, NULL, 0, 1, @Now, @Now)
+            """,
+        UpdateDefinition: $"""
+            UPDATE {s}.schedule SET task_name = @TaskName, queue = @Queue, arguments = @Arguments, cron = @Cron, every_ms = @EveryMs, time_zone = @TimeZone,
+                overlap = @Overlap, catch_up = @CatchUp, catch_up_window_ms = @CatchUpWindowMs, next_fire_at = @NextFireAt, version = version + 1, updated_at = @Now
+            WHERE name = @Name
+            """,
+        Pause: $"UPDATE {s}.schedule SET paused = true, version = version + 1, updated_at = @Now WHERE name = @Name",
+        Resume: $"UPDATE {s}.schedule SET paused = false, next_fire_at = @NextFireAt, version = version + 1, updated_at = @Now WHERE name = @Name",
+        Delete: $"DELETE FROM {s}.schedule WHERE name = @Name",
+        DeleteFires: $"DELETE FROM {s}.schedule_fire WHERE schedule_name = @Name",
+        SelectDue: $"""
+            SELECT {ScheduleStatements.ColumnsOf("s.")}, t.state AS LastState,
+                   (SELECT MIN(f.fire_at) FROM {s}.schedule_fire f WHERE f.schedule_name = s.name AND f.status = 2) AS OldestBufferedAt
+            FROM {s}.schedule s LEFT JOIN {s}.task_state t ON t.task_id = s.last_task_id
+            WHERE NOT s.paused AND (s.next_fire_at <= @Now OR s.buffered > 0)
+            ORDER BY s.next_fire_at
+            LIMIT @Limit
+            """,
+        SelectEarliest: $"SELECT MIN(next_fire_at) FROM {s}.schedule WHERE NOT paused",
+        Advance: $"""
+            UPDATE {s}.schedule SET next_fire_at = @NextFireAt, last_fire_at = COALESCE(@LastFireAt, last_fire_at), last_task_id = COALESCE(@LastTaskId, last_task_id),
+                buffered = @Buffered, version = version + 1, updated_at = @Now
+            WHERE name = @Name AND version = @Version AND NOT paused
+            """,
+        SetLastFire: $"UPDATE {s}.schedule SET last_fire_at = @LastFireAt, last_task_id = @LastTaskId, version = version + 1, updated_at = @Now WHERE name = @Name",
+        InsertFire: $"""
+            INSERT INTO {s}.schedule_fire (task_id, schedule_name, fire_at, status, token, recorded_at, sent_at)
+            VALUES (@TaskId, @Schedule, @FireAt, @Status, @Token, @Now, @SentAt)
+            ON CONFLICT (task_id) DO NOTHING
+            """,
+        MarkFireSent: $"UPDATE {s}.schedule_fire SET status = 0, sent_at = @Now, token = @Token WHERE task_id = @TaskId AND status = 2",
+        SelectFires: $"SELECT {ScheduleStatements.FireColumns} FROM {s}.schedule_fire WHERE schedule_name = @Name ORDER BY fire_at DESC, recorded_at DESC LIMIT @Limit",
+        DeleteOldFires: $"DELETE FROM {s}.schedule_fire WHERE ctid = ANY(ARRAY(SELECT ctid FROM {s}.schedule_fire WHERE recorded_at < @Before AND status <> 2 LIMIT @BatchSize))",
+        // ON CONFLICT locks the existing row: two takers of an expired lease serialize, the second gets no row back.
+        AcquireLease: $"""
+            INSERT INTO {s}.scheduler_lease AS l (name, holder, token, acquired_at, renewed_at, expires_at)
+            VALUES (@Name, @Holder, 1, @Now, @Now, @ExpiresAt)
+            ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, token = l.token + 1, acquired_at = EXCLUDED.acquired_at,
+                renewed_at = EXCLUDED.renewed_at, expires_at = EXCLUDED.expires_at
+            WHERE l.expires_at <= EXCLUDED.acquired_at
+            RETURNING token
+            """,
+        RenewLease: $"UPDATE {s}.scheduler_lease SET renewed_at = @Now, expires_at = @ExpiresAt WHERE name = @Name AND token = @Token AND expires_at > @Now",
+        ReleaseLease: $"UPDATE {s}.scheduler_lease SET expires_at = @Now WHERE name = @Name AND token = @Token",
+        // A no-op update: it locks the row until the step commits, so a takeover waits for the step and a step after
+        // a takeover finds another token.
+        FenceLease: $"UPDATE {s}.scheduler_lease SET renewed_at = renewed_at WHERE name = @Name AND token = @Token AND expires_at > @Now");
 }

@@ -1,3 +1,5 @@
+using System;
+
 namespace TaskFlow.State.Internal;
 
 /// <summary>
@@ -25,6 +27,7 @@ internal static class SqlServerDialect
             Workers: Workers(s),
             Queries: Queries(s),
             Locks: Locks(s),
+            Schedules: Schedules(s),
             ScriptSeparator: "GO",
             ScriptNow: "SYSDATETIMEOFFSET()");
     }
@@ -202,6 +205,53 @@ internal static class SqlServerDialect
                 """,
                 $"CREATE SEQUENCE {s}.[lock_token] AS bigint START WITH 1",
                 $"CREATE INDEX ix_lock_slot_expires_at ON {s}.[lock_slot] (expires_at)",
+            ]),
+            new Migration(6, "periodic tasks: schedules, scheduler lease, fire records",
+            [
+                $"""
+                CREATE TABLE {s}.[schedule] (
+                    name               nvarchar(200)     NOT NULL CONSTRAINT pk_schedule PRIMARY KEY,
+                    task_name          nvarchar(255)     NOT NULL,
+                    queue              nvarchar(255)     NULL,
+                    arguments          nvarchar(max)     NOT NULL,
+                    cron               nvarchar(255)     NULL,
+                    every_ms           bigint            NULL,
+                    time_zone          nvarchar(100)     NULL,
+                    overlap            smallint          NOT NULL,
+                    catch_up           smallint          NOT NULL,
+                    catch_up_window_ms bigint            NOT NULL,
+                    source             smallint          NOT NULL,
+                    paused             bit               NOT NULL,
+                    next_fire_at       datetimeoffset(7) NULL,
+                    last_fire_at       datetimeoffset(7) NULL,
+                    last_task_id       nvarchar(255)     NULL,
+                    buffered           int               NOT NULL,
+                    version            bigint            NOT NULL,
+                    created_at         datetimeoffset(7) NOT NULL,
+                    updated_at         datetimeoffset(7) NOT NULL)
+                """,
+                $"CREATE INDEX ix_schedule_next_fire_at ON {s}.[schedule] (next_fire_at) WHERE paused = 0",
+                $"""
+                CREATE TABLE {s}.[scheduler_lease] (
+                    name        nvarchar(100)     NOT NULL CONSTRAINT pk_scheduler_lease PRIMARY KEY,
+                    holder      nvarchar(255)     NOT NULL,
+                    token       bigint            NOT NULL,
+                    acquired_at datetimeoffset(7) NOT NULL,
+                    renewed_at  datetimeoffset(7) NOT NULL,
+                    expires_at  datetimeoffset(7) NOT NULL)
+                """,
+                $"""
+                CREATE TABLE {s}.[schedule_fire] (
+                    task_id       nvarchar(255)     NOT NULL CONSTRAINT pk_schedule_fire PRIMARY KEY,
+                    schedule_name nvarchar(200)     NOT NULL,
+                    fire_at       datetimeoffset(7) NOT NULL,
+                    status        smallint          NOT NULL,
+                    token         bigint            NULL,
+                    recorded_at   datetimeoffset(7) NOT NULL,
+                    sent_at       datetimeoffset(7) NULL)
+                """,
+                $"CREATE INDEX ix_schedule_fire_schedule ON {s}.[schedule_fire] (schedule_name, fire_at)",
+                $"CREATE INDEX ix_schedule_fire_recorded_at ON {s}.[schedule_fire] (recorded_at)",
             ]),
         ]);
 
@@ -381,4 +431,59 @@ internal static class SqlServerDialect
             FROM {s}.[outbox_transaction] WITH (READPAST) WHERE attempts > 0 ORDER BY id
             """,
         SelectBacklog: $"SELECT (SELECT COUNT_BIG(*) FROM {s}.[outbox_message] WITH (READPAST)) AS Messages, (SELECT MIN(created_at) FROM {s}.[outbox_transaction] WITH (READPAST)) AS Oldest");
+
+    private static ScheduleStatements Schedules(string s) => new(
+        SelectAll: $"SELECT {ScheduleStatements.Columns} FROM {s}.[schedule] ORDER BY name",
+        SelectOne: $"SELECT {ScheduleStatements.Columns} FROM {s}.[schedule] WHERE name = @Name",
+        SelectOneForUpdate: $"SELECT {ScheduleStatements.Columns} FROM {s}.[schedule] WITH (UPDLOCK, ROWLOCK) WHERE name = @Name",
+        Insert: $"""
+            INSERT INTO {s}.[schedule] (name, task_name, queue, arguments, cron, every_ms, time_zone, overlap, catch_up, catch_up_window_ms, source, paused,
+                                        next_fire_at, last_fire_at, last_task_id, buffered, version, created_at, updated_at)
+            VALUES (@Name, @TaskName, @Queue, @Arguments, @Cron, @EveryMs, @TimeZone, @Overlap, @CatchUp, @CatchUpWindowMs, @Source, @Paused,
+                    @NextFireAt, NULL, NULL, 0, 1, @Now, @Now)
+            """,
+        UpdateDefinition: $"""
+            UPDATE {s}.[schedule] SET task_name = @TaskName, queue = @Queue, arguments = @Arguments, cron = @Cron, every_ms = @EveryMs, time_zone = @TimeZone,
+                overlap = @Overlap, catch_up = @CatchUp, catch_up_window_ms = @CatchUpWindowMs, next_fire_at = @NextFireAt, version = version + 1, updated_at = @Now
+            WHERE name = @Name
+            """,
+        Pause: $"UPDATE {s}.[schedule] SET paused = 1, version = version + 1, updated_at = @Now WHERE name = @Name",
+        Resume: $"UPDATE {s}.[schedule] SET paused = 0, next_fire_at = @NextFireAt, version = version + 1, updated_at = @Now WHERE name = @Name",
+        Delete: $"DELETE FROM {s}.[schedule] WHERE name = @Name",
+        DeleteFires: $"DELETE FROM {s}.[schedule_fire] WHERE schedule_name = @Name",
+        SelectDue: $"""
+            SELECT TOP (@Limit) {ScheduleStatements.ColumnsOf("s.")}, t.state AS LastState,
+                   (SELECT MIN(f.fire_at) FROM {s}.[schedule_fire] f WHERE f.schedule_name = s.name AND f.status = 2) AS OldestBufferedAt
+            FROM {s}.[schedule] s LEFT JOIN {s}.[task_state] t ON t.task_id = s.last_task_id
+            WHERE s.paused = 0 AND (s.next_fire_at <= @Now OR s.buffered > 0)
+            ORDER BY s.next_fire_at
+            """,
+        SelectEarliest: $"SELECT MIN(next_fire_at) FROM {s}.[schedule] WHERE paused = 0",
+        Advance: $"""
+            UPDATE {s}.[schedule] SET next_fire_at = @NextFireAt, last_fire_at = COALESCE(@LastFireAt, last_fire_at), last_task_id = COALESCE(@LastTaskId, last_task_id),
+                buffered = @Buffered, version = version + 1, updated_at = @Now
+            WHERE name = @Name AND version = @Version AND paused = 0
+            """,
+        SetLastFire: $"UPDATE {s}.[schedule] SET last_fire_at = @LastFireAt, last_task_id = @LastTaskId, version = version + 1, updated_at = @Now WHERE name = @Name",
+        InsertFire: $"""
+            INSERT INTO {s}.[schedule_fire] (task_id, schedule_name, fire_at, status, token, recorded_at, sent_at)
+            SELECT @TaskId, @Schedule, @FireAt, @Status, @Token, @Now, @SentAt
+            WHERE NOT EXISTS (SELECT 1 FROM {s}.[schedule_fire] WITH (UPDLOCK, HOLDLOCK) WHERE task_id = @TaskId)
+            """,
+        MarkFireSent: $"UPDATE {s}.[schedule_fire] SET status = 0, sent_at = @Now, token = @Token WHERE task_id = @TaskId AND status = 2",
+        SelectFires: $"SELECT TOP (@Limit) {ScheduleStatements.FireColumns} FROM {s}.[schedule_fire] WHERE schedule_name = @Name ORDER BY fire_at DESC, recorded_at DESC",
+        DeleteOldFires: $"DELETE TOP (@BatchSize) FROM {s}.[schedule_fire] WITH (ROWLOCK, READPAST) WHERE recorded_at < @Before AND status <> 2",
+        // HOLDLOCK: the match and the insert are atomic, so two takers of an expired lease serialize.
+        AcquireLease: $"""
+            MERGE {s}.[scheduler_lease] WITH (HOLDLOCK) AS l
+            USING (SELECT @Name AS name) AS src ON l.name = src.name
+            WHEN MATCHED AND l.expires_at <= @Now THEN
+                UPDATE SET holder = @Holder, token = l.token + 1, acquired_at = @Now, renewed_at = @Now, expires_at = @ExpiresAt
+            WHEN NOT MATCHED THEN
+                INSERT (name, holder, token, acquired_at, renewed_at, expires_at) VALUES (@Name, @Holder, 1, @Now, @Now, @ExpiresAt)
+            OUTPUT INSERTED.token;
+            """,
+        RenewLease: $"UPDATE {s}.[scheduler_lease] SET renewed_at = @Now, expires_at = @ExpiresAt WHERE name = @Name AND token = @Token AND expires_at > @Now",
+        ReleaseLease: $"UPDATE {s}.[scheduler_lease] SET expires_at = @Now WHERE name = @Name AND token = @Token",
+        FenceLease: $"UPDATE {s}.[scheduler_lease] SET renewed_at = renewed_at WHERE name = @Name AND token = @Token AND expires_at > @Now");
 }
