@@ -159,6 +159,7 @@ internal static class PostgreSqlDialect
                 $"CREATE INDEX ix_task_state_parent_id ON {s}.task_state (parent_id) WHERE parent_id IS NOT NULL",
                 $"CREATE INDEX ix_task_state_root_id ON {s}.task_state (root_id) WHERE root_id IS NOT NULL",
             ]),
+            AuditStatements.PostgreSql(s).Migration,
         ]);
 
     /// <summary>The task states with their state's name, for people querying the database.</summary>

@@ -187,6 +187,7 @@ internal static class SqlServerDialect
                 $"CREATE INDEX ix_task_state_parent_id ON {s}.[task_state] (parent_id) WHERE parent_id IS NOT NULL",
                 $"CREATE INDEX ix_task_state_root_id ON {s}.[task_state] (root_id) WHERE root_id IS NOT NULL",
             ]),
+            AuditStatements.SqlServer(s).Migration,
         ]);
 
     private static TaskStateStatements States(string s) => new(
