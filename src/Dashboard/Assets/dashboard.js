@@ -43,7 +43,10 @@
     try {
       const response = await fetch(location.href, { headers: { 'X-TaskFlow-Partial': '1' }, credentials: 'same-origin' });
       if (response.ok) {
-        main.innerHTML = await response.text();
+        const html = await response.text();
+        // the user started selecting or typing while the page was fetched: keep what they see, refresh later
+        if (userIsBusy(main)) { missed = true; return; }
+        main.innerHTML = html;
         body.dataset.refreshed = String(Date.now());
         body.dataset.refreshes = String(Number(body.dataset.refreshes || '0') + 1);
       }

@@ -14,7 +14,7 @@ using TaskFlow.State;
 namespace TaskFlow.Dashboard.Internal;
 
 /// <summary>
-/// Every action of the dashboard: a POST with a valid anti-forgery token (else 400), from a user who may act (else 403),
+/// Every action of the dashboard: a POST from a user who may act (else 403) with a valid anti-forgery token (else 400),
 /// confirmed (a first POST without <c>confirmed=yes</c>, e.g. without JavaScript, gets a confirmation page), carried out,
 /// and written to the audit log (who, what, when, outcome) before the answer: a redirect back with a notice.
 /// </summary>
@@ -22,6 +22,9 @@ internal static class DashboardActions
 {
     /// <summary>The most tasks one "all matching" action touches.</summary>
     public const int MaxMatching = 100_000;
+
+    /// <summary>The state store's schema version that has the audit log.</summary>
+    private const int AuditSchemaVersion = 7;
 
     private static readonly Dictionary<string, string> Titles = new(StringComparer.Ordinal)
     {
@@ -37,6 +40,14 @@ internal static class DashboardActions
     {
         var r = await DashboardRequest.CreateAsync(http, prefix).ConfigureAwait(false);
         DashboardRoutes.SecurityHeaders(http);
+        if (!r.CanAct)
+        {
+            await PlainAsync(http, StatusCodes.Status403Forbidden, r.Operators is null
+                ? "TaskFlow dashboard: actions need the state store (their audit log lives there); nothing was done."
+                : "TaskFlow dashboard: you may only view (read-only); nothing was done.").ConfigureAwait(false);
+            return;
+        }
+
         try
         {
             await http.RequestServices.GetRequiredService<IAntiforgery>().ValidateRequestAsync(http).ConfigureAwait(false);
@@ -44,14 +55,6 @@ internal static class DashboardActions
         catch (AntiforgeryValidationException)
         {
             await PlainAsync(http, StatusCodes.Status400BadRequest, "TaskFlow dashboard: the form's anti-forgery token is missing or invalid; nothing was done. Reload the page and try again.").ConfigureAwait(false);
-            return;
-        }
-
-        if (!r.CanAct)
-        {
-            await PlainAsync(http, StatusCodes.Status403Forbidden, r.Operators is null
-                ? "TaskFlow dashboard: actions need the state store (their audit log lives there); nothing was done."
-                : "TaskFlow dashboard: you may only view (read-only); nothing was done.").ConfigureAwait(false);
             return;
         }
 
@@ -71,6 +74,13 @@ internal static class DashboardActions
         if (!string.Equals(form["confirmed"], "yes", StringComparison.Ordinal))
         {
             await ConfirmPageAsync(r, action, title, form).ConfigureAwait(false);
+            return;
+        }
+
+        var (schema, _) = await r.Store!.GetSchemaVersionAsync(http.RequestAborted).ConfigureAwait(false);
+        if (schema < AuditSchemaVersion)
+        {
+            await PlainAsync(http, StatusCodes.Status409Conflict, $"TaskFlow dashboard: the state store's schema is at version {schema}; the audit log needs version {AuditSchemaVersion}: run 'taskflow schema apply' (or start the application with ApplySchemaAutomatically). Nothing was done.").ConfigureAwait(false);
             return;
         }
 
