@@ -77,7 +77,7 @@ public sealed class DashboardApp : IAsyncDisposable
                 w.ShutdownGracePeriod = TimeSpan.FromSeconds(2);
             });
         builder.Services.AddHealthChecks().AddTaskFlow();
-        builder.Services.AddAuthentication(HeaderAuthentication.Scheme).AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, HeaderAuthentication>(HeaderAuthentication.Scheme, null);
+        builder.Services.AddAuthentication(HeaderAuthentication.SchemeName).AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, HeaderAuthentication>(HeaderAuthentication.SchemeName, null);
         builder.Services.AddAuthorization(o => o.AddPolicy("ops", p => p.RequireRole("ops")));
         builder.Services.AddTaskFlowDashboard(o =>
         {

@@ -34,7 +34,9 @@ internal sealed class DashboardCommand : ICliCommand
             var addresses = (context.Parse.GetValue(urls) ?? DefaultUrls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (var address in addresses)
             {
-                if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                // Kestrel's wildcards (http://*:5090, http://+:5090) bind every interface: checked as 0.0.0.0.
+                var checkable = address.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+                if (!Uri.TryCreate(checkable, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
                 {
                     return CliContext.Error($"--urls: '{address}' is not an http(s) URL, e.g. {DefaultUrls}", ExitCodes.Usage);
                 }

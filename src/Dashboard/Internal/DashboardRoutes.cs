@@ -16,8 +16,7 @@ internal static class DashboardRoutes
 
     public static void Map(RouteGroupBuilder group, string prefix)
     {
-        MapPage(group, "", prefix, OverviewPage.RenderAsync);
-        MapPage(group, "/", prefix, OverviewPage.RenderAsync);
+        MapPage(group, "/", prefix, OverviewPage.RenderAsync); // also answers the prefix without its slash
         MapPage(group, "/queues", prefix, QueuesPage.RenderAsync);
         MapPage(group, "/workers", prefix, WorkersPage.RenderAsync);
         MapPage(group, "/tasks", prefix, TasksPage.RenderAsync);

@@ -10,6 +10,7 @@ internal static class Layout
         var html = new StringBuilder(page.Main.Length + 2048);
         html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+            .Append("<link rel=\"icon\" href=\"data:,\">")
             .Append("<title>").Append(Html.E(page.Title)).Append(" · ").Append(Html.E(r.Options.Title)).Append("</title>")
             .Append("<link rel=\"stylesheet\" href=\"").Append(r.Url("/assets/dashboard.css")).Append("?v=").Append(DashboardAssets.Version).Append("\">")
             .Append("</head><body data-page=\"").Append(page.Key).Append("\" data-events=\"").Append(r.Url("/events")).Append("\">")

@@ -58,14 +58,18 @@ internal static class OverviewPage
 
                 html.Append("</section>");
             }
+            else if (error is not null)
+            {
+                html.Append(Sources.Error("health check", error));
+            }
             else
             {
-                html.Append(Sources.Error("health check", error ?? "no check named 'taskflow' (AddHealthChecks().AddTaskFlow())"));
+                html.Append(NoHealthCheck);
             }
         }
         else
         {
-            html.Append("<p class=\"muted\" id=\"health\">No health check in this process (AddHealthChecks().AddTaskFlow() adds the <code>taskflow</code> check: worker, broker, store and probe latency).</p>");
+            html.Append(NoHealthCheck);
         }
 
         // Cards.
@@ -161,6 +165,8 @@ internal static class OverviewPage
 
         return new PageContent("overview", "Overview", html.ToString());
     }
+
+    private const string NoHealthCheck = "<p class=\"muted\" id=\"health\">No <code>taskflow</code> health check in this process (AddHealthChecks().AddTaskFlow() adds it: worker, broker, store and probe latency per queue).</p>";
 
     private static void Card(StringBuilder html, string id, string value, string label, string? tone) =>
         html.Append("<div class=\"card").Append(tone is null ? "" : " " + tone).Append("\" data-card=\"").Append(id).Append("\"><div class=\"value\">")
