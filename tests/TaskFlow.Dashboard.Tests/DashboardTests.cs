@@ -176,6 +176,7 @@ public sealed class DashboardTests : IClassFixture<BrowserFixture>
         }
 
         var failed = await DeadLetteredTaskAsync("shown", entity);
+        await using var lease = await App.Store.LockEntityAsync(entity, TimeSpan.FromSeconds(30));
         var page = await _fixture.NewPageAsync();
         var errors = Watch(page);
         var pages = new (string Name, string Path, string Heading)[]
@@ -196,6 +197,8 @@ public sealed class DashboardTests : IClassFixture<BrowserFixture>
             await Screenshot(page, name);
         }
 
+        await page.GotoAsync($"{App.BaseUrl}/entities?key={Uri.EscapeDataString(entity)}");
+        await Expect(page.Locator("#lease")).ToContainTextAsync("Held by " + lease.Holder);
         await page.GotoAsync(App.BaseUrl + "/");
         await Expect(page.Locator("#health")).ToContainTextAsync("worker");
         await Expect(page.Locator("svg.chart rect").First).ToBeVisibleAsync();
