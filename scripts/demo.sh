@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # TaskFlow in one command: the signup example (examples/Signup) end to end on a real RabbitMQ.
 #
-#   bash scripts/demo.sh
+#   bash scripts/demo.sh            # runs the demo and stops everything it started
+#   bash scripts/demo.sh --serve    # the same, then keeps the worker, the web app and its dashboard up until Ctrl+C
 #
 # 1. starts RabbitMQ (scripts/rabbitmq.sh installs it first if needed) and PostgreSQL (scripts/postgres.sh),
 # 2. builds the example (Signup.Tasks, Signup.Worker, Signup.Web),
@@ -11,7 +12,8 @@
 #    email, the SMS and the app notification are sent,
 # 5. waits until the worker log shows the three tasks done, prints those lines and a task's state
 #    (GET /tasks/{id}), prints where the metrics (Prometheus format) and the traces (one trace from the request
-#    to the worker's runs) can be seen, stops both processes.
+#    to the worker's runs) can be seen, and the TaskFlow dashboard's URL (GET /taskflow/, docs/dashboard.md),
+#    stops both processes (with --serve: after Ctrl+C).
 #
 # Exits 0 when the three tasks ran, non-zero with a message otherwise. Nothing is left running.
 # Logs and the example's data: .tmp/demo/ in the repository.
@@ -23,6 +25,15 @@
 # DEMO_WORKER_METRICS_PORT (the worker's Prometheus endpoint, default 9464).
 set -euo pipefail
 
+SERVE=0
+for argument in "$@"; do
+  case "$argument" in
+    --serve) SERVE=1 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) printf 'demo: unknown argument %s (use --serve to keep the demo up until Ctrl+C)\n' "$argument" >&2; exit 2 ;;
+  esac
+done
+SERVING=0
 DEMO_STARTED=$(date +%s%3N)
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 EXAMPLE="$REPO/examples/Signup"
@@ -91,7 +102,7 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'printf "\ninterrupted\n" >&2; exit 130' INT TERM
+trap 'if [ "$SERVING" = 1 ]; then printf "\nstopping the demo\n"; exit 0; fi; printf "\ninterrupted\n" >&2; exit 130' INT TERM
 
 # --- prerequisites ------------------------------------------------------------------------------------
 step "Checking prerequisites"
@@ -193,6 +204,9 @@ for _ in $(seq 1 150); do
 done
 [ "$ready" = yes ] || { show_log_tail "$WEB_LOG" "web log"; fail "GET $BASE_URL/health did not answer 200 within 30 s"; }
 say "web app pid $WEB_PID: GET /health -> 200 $(curl -s --max-time 2 "$BASE_URL/health")"
+dashboard_code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$BASE_URL/taskflow/" || true)
+[ "$dashboard_code" = 200 ] || { show_log_tail "$WEB_LOG" "web log"; fail "GET $BASE_URL/taskflow/ (the dashboard) answered HTTP $dashboard_code, expected 200"; }
+printf '    %sTaskFlow dashboard: %s/taskflow/%s (open it now to watch the tasks arrive; docs/dashboard.md)\n' "$BOLD" "$BASE_URL" "$RESET"
 
 # --- sign up ------------------------------------------------------------------------------------------
 post_signup() { # JSON body -> STATUS, MS (client-side time), RESPONSE
@@ -284,6 +298,20 @@ if [ -n "$trace" ]; then
   say "  $(grep -c "Activity.TraceId: *$trace" "$WORKER_LOG") in the worker log (the three runs): grep -A12 'Activity.TraceId: *$trace' ${WORKER_LOG#"$REPO"/}"
 fi
 
+# --- serve (--serve) ----------------------------------------------------------------------------------
+if [ "$SERVE" = 1 ]; then
+  step "Serving until Ctrl+C (--serve)"
+  say "web app:   $BASE_URL   (POST /signup, GET /users/{id}, GET /tasks/{id}, GET /metrics)"
+  printf '    %sdashboard: %s/taskflow/%s\n' "$BOLD" "$BASE_URL" "$RESET"
+  say "worker:    pid $WORKER_PID (log: ${WORKER_LOG#"$REPO"/})"
+  say "sign up more users: curl -X POST $BASE_URL/signup -H 'Content-Type: application/json' -d '{\"email\":\"x@example.com\"}'"
+  SERVING=1
+  while alive "$WEB_PID" && alive "$WORKER_PID"; do sleep 1; done
+  SERVING=0
+  alive "$WEB_PID" || { show_log_tail "$WEB_LOG" "web log"; fail "the web app exited while serving"; }
+  show_log_tail "$WORKER_LOG" "worker log"; fail "the worker exited while serving"
+fi
+
 # --- stop ---------------------------------------------------------------------------------------------
 step "Stopping the web app and the worker (SIGTERM: the worker drains gracefully)"
 stop_process "$WEB_PID" "web app"; WEB_PID=''
@@ -293,3 +321,4 @@ grep -E 'Worker stopping|Worker stopped' "$WORKER_LOG" | indent || true
 printf '\n%sDemo OK%s: POST /signup answered 202 after %s ms (user and tasks committed together through the outbox); the worker sent the email, the SMS and the app notification in the background.\n' \
   "$GREEN" "$RESET" "$first_ms"
 say "Whole demo: $(secs_since "$DEMO_STARTED") s. Logs: ${LOGS#"$REPO"/}/ (worker.log, web.log, build.log). Run the pieces yourself: see examples/Signup/README.md."
+say "To keep it up and browse the dashboard ($BASE_URL/taskflow/): bash scripts/demo.sh --serve"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs and starts what the tests need (RabbitMQ, PostgreSQL, Celery for the interop tests,
-# Prometheus for the telemetry tests: installed only, each test starts its own server on 127.0.0.1),
+# Prometheus for the telemetry tests: installed only, each test starts its own server on 127.0.0.1; Chromium for the
+# dashboard's browser tests),
 # builds the solution warning-free and runs all test projects, then the fault tests (which restart the
 # broker, so they run alone, after the rest). Idempotent; needs only the .NET SDK and root.
 set -euo pipefail
@@ -11,6 +12,7 @@ apt_ensure python3-celery curl
 bash scripts/rabbitmq.sh
 bash scripts/postgres.sh >/dev/null
 bash scripts/prometheus.sh >/dev/null
+bash scripts/chromium.sh >/dev/null   # headless browser for the dashboard's browser tests
 
 mkdir -p .tmp
 log=.tmp/test-output.txt

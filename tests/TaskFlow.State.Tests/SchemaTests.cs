@@ -12,6 +12,11 @@ namespace TaskFlow.State.Tests;
 /// <summary>The schema: versioned, idempotent, safe with several processes at once, explicit apply for operators.</summary>
 public sealed class SchemaTests
 {
+    /// <summary>The newest version and the number of migrations (versions are numbered by feature: 5 and 6 are the scheduler's, 7 the audit log).</summary>
+    private static readonly int LatestVersion = TaskFlow.State.Internal.PostgreSqlDialect.Create("x").Schema.LatestVersion;
+
+    private static readonly int MigrationCount = TaskFlow.State.Internal.PostgreSqlDialect.Create("x").Schema.Migrations.Count;
+
     private static ServiceProvider NewStore(TestDatabase database, string schema, bool automatic = true)
     {
         var services = new ServiceCollection();
@@ -37,8 +42,8 @@ public sealed class SchemaTests
             var applied = await Task.WhenAll(providers.Select(p => Task.Run(() => p.GetRequiredService<TaskStateStore>().ApplySchemaAsync())));
 
             var (current, required) = await providers[0].GetRequiredService<TaskStateStore>().GetSchemaVersionAsync();
-            required.ShouldBe(6);
-            applied.Sum().ShouldBe(required); // each migration applied once, by one of the six
+            required.ShouldBe(LatestVersion);
+            applied.Sum().ShouldBe(MigrationCount); // each migration applied once, by one of the six
             current.ShouldBe(required);
             (await providers[1].GetRequiredService<TaskStateStore>().ApplySchemaAsync()).ShouldBe(0);
             (await providers[2].GetRequiredService<TaskStateStore>().GetAsync("nothing")).ShouldBeNull();
@@ -68,7 +73,8 @@ public sealed class SchemaTests
             refused.Message.ShouldContain("ApplySchemaAsync");
             (await store.GetSchemaVersionAsync()).Current.ShouldBe(0);
 
-            (await store.ApplySchemaAsync()).ShouldBe((await store.GetSchemaVersionAsync()).Required);
+            (await store.ApplySchemaAsync()).ShouldBe(MigrationCount);
+            (await store.GetSchemaVersionAsync()).Current.ShouldBe(LatestVersion);
 
             (await store.GetAsync("x")).ShouldBeNull();
         }
@@ -86,7 +92,7 @@ public sealed class SchemaTests
         await using var provider = NewStore(database, "taskflow");
         var script = provider.GetRequiredService<TaskStateStore>().GetSchemaScript();
 
-        foreach (var part in new[] { "task_state", "ix_task_state_expires_at", "ix_task_state_entity_key", "entity_lease", "outbox_transaction", "ix_outbox_transaction_due", "outbox_message", "schema_migrations", "task_lease", "worker", "ix_task_state_created_at", "ix_task_state_state", "ix_task_state_task_name", "ix_task_state_worker", "ix_task_state_parent_id", "ix_task_state_root_id", "-- version 4", "lock_slot", "lock_token", "ix_lock_slot_expires_at", "-- version 5", "schedule_fire", "scheduler_lease", "ix_schedule_next_fire_at", "-- version 6" })
+        foreach (var part in new[] { "task_state", "ix_task_state_expires_at", "ix_task_state_entity_key", "entity_lease", "outbox_transaction", "ix_outbox_transaction_due", "outbox_message", "schema_migrations", "task_lease", "worker", "ix_task_state_created_at", "ix_task_state_state", "ix_task_state_task_name", "ix_task_state_worker", "ix_task_state_parent_id", "ix_task_state_root_id", "-- version 4", "lock_slot", "lock_token", "ix_lock_slot_expires_at", "-- version 5", "schedule_fire", "scheduler_lease", "ix_schedule_next_fire_at", "-- version 6", "audit_log", "ix_audit_log_at", "-- version 7" })
         {
             script.ShouldContain(part);
         }
@@ -195,6 +201,7 @@ public sealed class SchemaTests
                     DROP TABLE {schema}.lock_slot;
                     DROP SEQUENCE {schema}.lock_token;
                     DROP TABLE {schema}.schedule, {schema}.scheduler_lease, {schema}.schedule_fire;
+                    DROP TABLE {schema}.audit_log;
                     DROP VIEW {schema}.task_state_named;
                     DROP INDEX {schema}.ix_task_state_created_at, {schema}.ix_task_state_state, {schema}.ix_task_state_task_name, {schema}.ix_task_state_worker;
                     ALTER TABLE {schema}.task_state DROP COLUMN parent_id, DROP COLUMN root_id;

@@ -16,6 +16,7 @@ using OpenTelemetry.Trace;
 using Signup;
 using Signup.Web;
 using TaskFlow;
+using TaskFlow.Dashboard;
 using TaskFlow.RabbitMq;
 using TaskFlow.State;
 
@@ -24,7 +25,7 @@ using TaskFlow.State;
 // 202 Accepted right away: the request never waits for an email provider, and there is never a user without
 // its notifications nor a notification for a user that was rolled back. The outbox relay (a hosted service
 // here and in the worker) publishes the tasks after the commit; a worker (Signup.Worker) runs them.
-// GET /tasks/{id} reports each task's state: processing, done, or failed with the reason.
+// GET /tasks/{id} reports each task's state: processing, done, or failed with the reason. GET /taskflow/ is the TaskFlow dashboard.
 //
 //   dotnet run --project examples/Signup/Signup.Web                 # http://127.0.0.1:5080
 //   dotnet run --project examples/Signup/Signup.Web --urls http://127.0.0.1:6000
@@ -75,6 +76,9 @@ builder.Services.AddOpenTelemetry()
     })
     .WithMetrics(m => m.AddMeter(TaskFlowTelemetry.Name).AddAspNetCoreInstrumentation().AddPrometheusExporter());
 builder.Services.AddHealthChecks();
+// The TaskFlow dashboard at /taskflow (docs/dashboard.md). The app listens on loopback; before exposing it, add
+// authentication and .RequireAuthorization(...) to MapTaskFlowDashboard, and set ActionsPolicy.
+builder.Services.AddTaskFlowDashboard();
 builder.Services.AddProblemDetails(); // error answers (e.g. malformed JSON) as application/problem+json
 
 var app = builder.Build();
@@ -82,6 +86,7 @@ var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Signup
 app.UseStatusCodePages(); // bodiless errors (malformed JSON, unknown route) get a problem+json body too
 
 app.MapHealthChecks("/health");
+app.MapTaskFlowDashboard("/taskflow"); // GET /taskflow/: overview, queues, workers, tasks, dead letters, entities
 app.MapPrometheusScrapingEndpoint(); // GET /metrics: what a Prometheus server scrapes
 
 app.MapPost("/signup", async (

@@ -18,7 +18,7 @@ namespace TaskFlow.State;
 /// schema. Registered by <c>AddStateStore(...)</c>; inject it where you need it (e.g. a status endpoint).
 /// Handles returned by the proxies use it for <c>GetStateAsync</c>/<c>WaitAsync</c>.
 /// </summary>
-public sealed class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsyncDisposable
+public sealed partial class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsyncDisposable
 {
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan LongestPoll = TimeSpan.FromSeconds(1);

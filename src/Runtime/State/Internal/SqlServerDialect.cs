@@ -253,6 +253,7 @@ internal static class SqlServerDialect
                 $"CREATE INDEX ix_schedule_fire_schedule ON {s}.[schedule_fire] (schedule_name, fire_at)",
                 $"CREATE INDEX ix_schedule_fire_recorded_at ON {s}.[schedule_fire] (recorded_at)",
             ]),
+            AuditStatements.SqlServer(s).Migration,
         ]);
 
     private static TaskStateStatements States(string s) => new(

@@ -101,7 +101,12 @@ internal sealed class StateSchema
         }
     }
 
-    /// <summary>The version the database's schema is at (0: none).</summary>
+    /// <summary>
+    /// The version the database's schema is at (0: none): the newest migration up to which every one of this TaskFlow's
+    /// migrations is applied. Versions are numbered by feature (the audit log is 7 while 5 and 6 are the scheduler's), so a
+    /// database may hold a newer one with an older one missing; it is then at the version before the gap, and
+    /// <see cref="ApplyAsync"/> fills the gap.
+    /// </summary>
     public async Task<int> GetVersionAsync(CancellationToken cancellationToken)
     {
         var connection = await StateConnections.OpenUncheckedAsync(_factory, cancellationToken).ConfigureAwait(false);
@@ -109,8 +114,19 @@ internal sealed class StateSchema
         {
             try
             {
-                var value = await connection.ExecuteScalarAsync<object>(new CommandDefinition(_dialect.Schema.SelectVersion, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                return value is null or DBNull ? 0 : Convert.ToInt32(value, CultureInfo.InvariantCulture);
+                var applied = (await connection.QueryAsync<int>(new CommandDefinition(_dialect.Schema.SelectAppliedVersions, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet();
+                var version = 0;
+                foreach (var migration in _dialect.Schema.Migrations.OrderBy(m => m.Version))
+                {
+                    if (!applied.Contains(migration.Version))
+                    {
+                        break;
+                    }
+
+                    version = migration.Version;
+                }
+
+                return version;
             }
             catch (DbException)
             {
