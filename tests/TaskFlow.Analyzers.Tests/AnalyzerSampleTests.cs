@@ -99,6 +99,7 @@ public sealed partial class AnalyzerSampleTests
                 .Select(match => Path.GetFullPath(Path.Combine(directory, match.Groups[1].Value.Replace('\\', '/'))))
                 .Where(projects.Contains)
                 .Select(reference => Compile(reference).ToMetadataReference())
+                .Concat(BuiltLibraries(text, directory))
                 .Concat(Packages(csproj).SelectMany(PackageAssemblies))
                 .Concat(TransitivePackageAssemblies(csproj))
                 .DistinctBy(reference => reference is PortableExecutableReference { FilePath: { } path } ? Path.GetFileName(path) : reference.Display)
@@ -112,6 +113,25 @@ public sealed partial class AnalyzerSampleTests
                 .WithOptions(AnalyzerHarness.CompilationOptions.WithOutputKind(text.Contains("Sdk.Web", StringComparison.Ordinal) || text.Contains("<OutputType>Exe", StringComparison.Ordinal) ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary)));
             compiled[csproj] = compilation;
             return compilation;
+        }
+
+        // The repository's own libraries an example references besides the runtime (e.g. src/Dashboard): their assembly
+        // as the solution's build left it (this test project is built with the solution, in the same configuration).
+        IEnumerable<MetadataReference> BuiltLibraries(string text, string directory)
+        {
+            foreach (var match in ProjectReference().Matches(text).Cast<Match>())
+            {
+                var reference = Path.GetFullPath(Path.Combine(directory, match.Groups[1].Value.Replace('\\', '/')));
+                var name = Path.GetFileNameWithoutExtension(reference);
+                if (projects.Contains(reference) || name is "TaskFlow" or "TaskFlow.Analyzers" or "TaskFlow.Generators" or "TaskFlow.CodeFixes")
+                {
+                    continue;
+                }
+
+                var built = Path.Combine(Path.GetDirectoryName(reference)!, "bin", AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release", "net10.0", name + ".dll");
+                File.Exists(built).ShouldBeTrue($"{reference} is referenced by an example but not built at {built}: build the solution first");
+                yield return MetadataReference.CreateFromFile(built);
+            }
         }
 
         // Package references flow to the projects that reference a project, as they do in a build.
