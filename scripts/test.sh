@@ -30,7 +30,10 @@ run() {
 
 # 1. Everything in the solution: generator, analyzers, runtime (real broker), state store (real PostgreSQL),
 #    interop (real Celery), telemetry (real Prometheus, a worker process), package.
-run dotnet test TaskFlow.sln -c Release --nologo
+# Built once, before any test runs: the package tests pack the solution's outputs (--no-build), which must not be
+# racing the builds that `dotnet test` would otherwise run beside the first test projects.
+run dotnet build TaskFlow.sln -c Release --nologo
+run dotnet test TaskFlow.sln -c Release --nologo --no-build
 
 # 2. Fault tests: real worker processes killed with kill -9, broker restarts; each prints its counts.
 bash scripts/rabbitmq.sh

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
@@ -90,6 +91,25 @@ public sealed class ClientTests
     [Fact]
     public async Task A_publish_whose_confirm_times_out_says_it_may_have_been_enqueued_and_names_the_task()
     {
+        // Under load a publish can also time out before its 1 MB were all written (then the broker drops the partial
+        // message, and "may have been enqueued" is still the honest answer): up to three rounds, one of which must show a
+        // timed-out task that reached the queue.
+        var rounds = new List<string>();
+        for (var round = 1; round <= 3; round++)
+        {
+            if (await TimedOutPublishReachesTheQueueAsync())
+            {
+                return;
+            }
+
+            rounds.Add($"round {round}: the timed-out task was not in the queue");
+        }
+
+        rounds.ShouldBeEmpty("no task whose confirm timed out reached the queue in three rounds");
+    }
+
+    private static async Task<bool> TimedOutPublishReachesTheQueueAsync()
+    {
         // 1 MB messages: writing, storing and confirming one takes longer than 1 ms, so their confirms time out,
         // although the broker takes the messages (small ones on a classic queue were confirmed within 1 ms at times).
         await using var host = await TaskFlowTestHost.StartAsync(worker: false, rabbit: o => o.PublishTimeout = TimeSpan.FromMilliseconds(1));
@@ -131,7 +151,7 @@ public sealed class ClientTests
             found = Equals(message.BasicProperties.CorrelationId, error.TaskId) || (message.BasicProperties.Headers?.TryGetValue("id", out var id) == true && id is byte[] bytes && System.Text.Encoding.UTF8.GetString(bytes) == error.TaskId);
         }
 
-        found.ShouldBeTrue("the task whose confirm timed out reached the queue");
+        return found;
     }
 
     [Fact]

@@ -26,6 +26,7 @@ public sealed class TaskOptionsTests
             Headers = new Dictionary<string, object?> { ["tenant"] = "acme" },
             ParentId = "parent-1",
             EntityKey = "note:42",
+            ConcurrencyKey = "tenant:7",
             IgnoreResult = true,
             RootId = "root-1",
         };
