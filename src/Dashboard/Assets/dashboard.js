@@ -28,8 +28,31 @@
     setBadge('paused', true);
   }
 
+  // A form control whose value the user changed and has not submitted yet (a filter being set up, say).
+  function formIsDirty(main) {
+    for (const el of main.querySelectorAll('form input, form select, form textarea')) {
+      if (el.type === 'hidden' || el.type === 'submit' || el.type === 'button') continue;
+      if (el.type === 'checkbox' || el.type === 'radio') {
+        if (el.checked !== el.defaultChecked) return true;
+      } else if (el.tagName === 'SELECT') {
+        // With no option marked selected the browser shows the first: that is the default, not a change.
+        const options = Array.from(el.options);
+        if (el.multiple) {
+          if (options.some(option => option.selected !== option.defaultSelected)) return true;
+        } else {
+          const initial = options.find(option => option.defaultSelected) || options[0];
+          if (initial && !initial.selected) return true;
+        }
+      } else if (el.value !== el.defaultValue) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   function userIsBusy(main) {
     if (main.querySelector('input[type=checkbox][name=id]:checked')) return true;
+    if (formIsDirty(main)) return true;
     const active = document.activeElement;
     return active && main.contains(active) && active.matches('input, select, textarea');
   }
