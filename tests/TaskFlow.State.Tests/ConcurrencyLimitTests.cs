@@ -57,12 +57,13 @@ public sealed class ConcurrencyLimitTests
     [Fact]
     public async Task A_dead_holders_permit_is_taken_over_after_its_lease_and_the_old_holder_is_fenced_off()
     {
-        await using var host = await StateHost.StartAsync("postgresql", worker: false, configure: o => o.LeaseDuration = TimeSpan.FromSeconds(1.5));
+        // A 4 s lease, renewed every 1.3 s: room for a loaded CI machine's scheduling delays.
+        await using var host = await StateHost.StartAsync("postgresql", worker: false, configure: o => o.LeaseDuration = TimeSpan.FromSeconds(4));
         var locks = host.Services.GetRequiredService<ITaskLocks>();
         var slots = host.Store.Database.Locks;
 
         // A holder that died: its permit row was written, nobody renews it.
-        var dead = await slots.TryAcquireAsync("scraper", 1, 0, "dead-worker", TimeSpan.FromSeconds(1.5), CancellationToken.None);
+        var dead = await slots.TryAcquireAsync("scraper", 1, 0, "dead-worker", TimeSpan.FromSeconds(2), CancellationToken.None);
         dead.ShouldNotBeNull();
         (await locks.TryAcquireAsync("scraper")).ShouldBeNull("the lease is live");
 
@@ -72,8 +73,8 @@ public sealed class ConcurrencyLimitTests
         successor.FencingToken.ShouldBeGreaterThan(dead.Value.Token);
         (await slots.RenewAsync("scraper", 0, dead.Value.Token, TimeSpan.FromSeconds(10), CancellationToken.None)).ShouldBeFalse("the old token is fenced off");
 
-        // The successor renews itself: after three lease durations it still holds the permit.
-        await Task.Delay(TimeSpan.FromSeconds(4.5));
+        // The successor renews itself: past two lease durations it still holds the permit.
+        await Task.Delay(TimeSpan.FromSeconds(9));
         successor.Lost.IsCancellationRequested.ShouldBeFalse();
         (await locks.TryAcquireAsync("scraper")).ShouldBeNull();
         var timeout = await Should.ThrowAsync<TimeoutException>(() => locks.AcquireAsync("scraper", TimeSpan.FromMilliseconds(300)));
