@@ -47,7 +47,18 @@ public sealed class ConsumerTimeoutTests(ITestOutputHelper output)
             }
 
             var log = Path.Combine(run.Directory, "worker.log");
-            await Until(() => run.ReadOut().Stamps().Count >= sent && run.ReadOut().Lines.Contains("long 1 first-run-end"), TimeSpan.FromSeconds(60));
+            try
+            {
+                await Until(() => run.ReadOut().Stamps().Count >= sent && run.ReadOut().Lines.Contains("long 1 first-run-end"), TimeSpan.FromSeconds(60));
+            }
+            catch (TimeoutException)
+            {
+                // What is missing, for the diagnosis (a stall, or quick tasks that never ran).
+                var ran = run.ReadOut().Stamps().Select(s => s.N).ToHashSet();
+                var missing = Enumerable.Range(100, sent).Where(n => !ran.Contains(n)).ToList();
+                run.Log($"[ctimeout] TIMEOUT quick_tasks_sent={sent} ran={ran.Count} missing={string.Join(",", missing)} long_ended={run.ReadOut().Lines.Contains("long 1 first-run-end")}");
+                throw;
+            }
             // The requeued copy comes back (deferred while the run lasted) and is skipped.
             await Until(() => File.ReadAllText(log).Contains("its ack was lost", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
 
