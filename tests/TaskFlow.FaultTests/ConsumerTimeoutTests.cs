@@ -90,6 +90,101 @@ public sealed class ConsumerTimeoutTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// Scenario 5b: the connection drops right after the broker closed the consumer's channel for the consumer_timeout,
+    /// while the long task still runs. (RabbitMQ.Client can drop the whole connection there by itself: a frame for the
+    /// just-closed channel makes it close the connection, code 541; CI saw it once.) Here the broker closes the
+    /// connection, deterministically. Automatic recovery must not bring back the retired consumer: one that handed every
+    /// message back would spin them until the delivery limit dead-letters them. Every quick task runs, nothing is
+    /// dead-lettered, the long task runs once and the health signal ends "consuming".
+    /// </summary>
+    [Fact]
+    public async Task Scenario5b_a_connection_drop_after_the_consumer_timeout_does_not_recover_the_retired_consumer()
+    {
+        await using var run = await FaultRun.StartAsync("ctimeout-drop", output);
+        var client = await run.StartPublisherAsync();
+        await BrokerSettings.SetAsync("consumer_timeout", 3000);
+        await BrokerSettings.SetAsync("channel_tick_interval", 1000);
+        try
+        {
+            var worker = run.StartWorker(concurrency: 2, prefetch: 2, verbose: true);
+            await worker.Ready.WaitAsync(TimeSpan.FromSeconds(60));
+            var watch = Stopwatch.StartNew();
+            await client.Lengthy.DelayAsync(1, LongTaskMs);
+            await Until(() => run.ReadOut().Lines.Contains("long 1 first-run-start"), TimeSpan.FromSeconds(30));
+
+            var log = Path.Combine(run.Directory, "worker.log");
+            var sent = 0;
+            var dropped = false;
+            while (watch.Elapsed < TimeSpan.FromMilliseconds(LongTaskMs + 3000))
+            {
+                if (!dropped && File.ReadAllText(log).Contains("closed the consumer channel", StringComparison.Ordinal))
+                {
+                    var closed = await CloseConnectionAsync($"taskflow-fault-worker:{worker.Pid}:consumer");
+                    run.Log($"[ctimeout-drop] closed {closed} consumer connection(s) of the worker at {watch.Elapsed.TotalSeconds:F1}s");
+                    closed.ShouldBe(1, "the worker's consumer connection was found and closed");
+                    dropped = true;
+                }
+
+                await client.Stamp.DelayAsync(100 + sent, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                sent++;
+                await Task.Delay(200);
+            }
+
+            dropped.ShouldBeTrue("the broker closed the consumer channel for the consumer timeout while the long task ran");
+            try
+            {
+                await Until(() => run.ReadOut().Stamps().Select(s => s.N).Distinct().Count() >= sent && run.ReadOut().Lines.Contains("long 1 first-run-end"), TimeSpan.FromSeconds(60));
+            }
+            catch (TimeoutException)
+            {
+                var ran = run.ReadOut().Stamps().Select(s => s.N).ToHashSet();
+                var (dead, _) = await BrokerControl.CountAsync(run.DeadLetterQueue);
+                run.Log($"[ctimeout-drop] TIMEOUT quick_tasks_sent={sent} ran={ran.Count} missing={string.Join(",", Enumerable.Range(100, sent).Where(n => !ran.Contains(n)))} dead_lettered={dead}");
+                throw;
+            }
+
+            // Consuming again at the end, whatever the order of recovery and replacement was.
+            await Until(() => worker.StatusChanges.Count > 0 && worker.StatusChanges[^1].Consuming, TimeSpan.FromSeconds(30));
+            await Task.Delay(3000); // a late retirement or recovery would show here
+            var (deadLettered, _) = await BrokerControl.CountAsync(run.DeadLetterQueue);
+            var stamps = run.ReadOut().Stamps();
+            var lines = run.ReadOut().Lines;
+            run.Log($"[ctimeout-drop] RESULT quick_tasks_sent={sent} ran_distinct={stamps.Select(s => s.N).Distinct().Count()} ran_total={stamps.Count} dead_lettered={deadLettered} " +
+                    $"long_task_runs={lines.Count(l => l == "long 1 first-run-start")} retired_recovered_logged={File.ReadAllText(log).Contains("re-opened the channel of a retired consumer", StringComparison.Ordinal)} " +
+                    $"last_status_consuming={worker.StatusChanges[^1].Consuming} elapsed={watch.Elapsed.TotalSeconds:F1}s");
+
+            deadLettered.ShouldBe(0u, "no quick task was dead-lettered by a retired consumer handing it back in a loop");
+            stamps.Select(s => s.N).Distinct().Count().ShouldBe(sent, "every quick task ran");
+            lines.Count(l => l == "long 1 first-run-start").ShouldBe(1, "the long task ran once");
+            worker.StatusChanges[^1].Consuming.ShouldBeTrue("the health signal ends 'consuming'");
+            worker.HasExited.ShouldBeFalse();
+            run.Passed();
+        }
+        finally
+        {
+            await BrokerSettings.RestoreAsync();
+        }
+    }
+
+    /// <summary>Closes, from the broker's side, every connection whose client-provided name is <paramref name="name"/>; returns how many.</summary>
+    private static async Task<int> CloseConnectionAsync(string name)
+    {
+        var list = await BrokerControl.RunAsync("rabbitmqctl", new[] { "-n", BrokerControl.Node, "-q", "list_connections", "--no-table-headers", "pid", "client_properties" }, TimeSpan.FromSeconds(30));
+        var closed = 0;
+        foreach (var line in list.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.Contains(name, StringComparison.Ordinal))
+            {
+                var pid = line.Split('\t')[0].Trim();
+                await BrokerControl.RunAsync("rabbitmqctl", new[] { "-n", BrokerControl.Node, "close_connection", pid, "fault test: the connection drops after a consumer timeout" }, TimeSpan.FromSeconds(30));
+                closed++;
+            }
+        }
+
+        return closed;
+    }
+
     private static async Task Until(Func<bool> condition, TimeSpan timeout)
     {
         var watch = Stopwatch.StartNew();

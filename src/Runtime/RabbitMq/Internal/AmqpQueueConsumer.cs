@@ -38,6 +38,8 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
     private int _channelGeneration;
     private int _inFlight;
     private volatile bool _stopping;
+    private volatile bool _retired;
+    private int _forgetting;
 
     /// <param name="channel">The channel the consumer is registered on.</param>
     /// <param name="queue">The queue it consumes.</param>
@@ -73,6 +75,7 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
     /// <summary>The channel died and a new consumer replaces this one: completes when the tasks still running here returned (the queue's slots stay open).</summary>
     public Task RetireAsync()
     {
+        _retired = true;
         _stopping = true;
         if (Volatile.Read(ref _inFlight) == 0)
         {
@@ -97,6 +100,17 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
     public override Task HandleBasicDeliverAsync(string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _inFlight);
+        if (_retired)
+        {
+            // A retired consumer gets a delivery only when automatic recovery re-opened its channel (the connection
+            // dropped before the worker forgot the channel). Handing each message back would spin it between the broker
+            // and this consumer until the queue's delivery limit dead-letters it: close the channel instead (which also
+            // drops it from recovery), so its messages go back to the queue once, for the consumer that replaced this one.
+            Left();
+            ForgetChannel();
+            return Task.CompletedTask;
+        }
+
         if (_stopping)
         {
             return HandBackAsync(deliveryTag);
@@ -173,6 +187,26 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
                     return;
                 }
             }
+        }
+    }
+
+    private void ForgetChannel()
+    {
+        if (Interlocked.Exchange(ref _forgetting, 1) == 0)
+        {
+            RabbitMqLog.RetiredConsumerRecovered(_logger, _queue);
+            // Not from this callback: closing a channel waits for its dispatch callbacks to return.
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await Channel.AbortAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or ObjectDisposedException or TimeoutException)
+                {
+                    RabbitMqLog.CloseFailed(_logger, ex);
+                }
+            });
         }
     }
 
@@ -322,8 +356,13 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
     protected override Task OnCancelAsync(string[] consumerTags, CancellationToken cancellationToken = default)
     {
         // Also called by RabbitMQ.Client 7 when the channel shuts down (e.g. the connection dropped): that
-        // case is left to automatic recovery, which re-registers this consumer.
-        _work.Status.Set(_queue, false);
+        // case is left to automatic recovery, which re-registers this consumer. A retired consumer no longer speaks for
+        // the queue: the one that replaced it does.
+        if (!_retired)
+        {
+            _work.Status.Set(_queue, false);
+        }
+
         return base.OnCancelAsync(consumerTags, cancellationToken);
     }
 
@@ -341,14 +380,22 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
 
     public override Task HandleBasicConsumeOkAsync(string consumerTag, CancellationToken cancellationToken = default)
     {
-        _work.Status.Set(_queue, true);
+        if (!_retired)
+        {
+            _work.Status.Set(_queue, true);
+        }
+
         return base.HandleBasicConsumeOkAsync(consumerTag, cancellationToken);
     }
 
     public override Task HandleChannelShutdownAsync(object channel, ShutdownEventArgs reason)
     {
         Interlocked.Increment(ref _channelGeneration);
-        _work.Status.Set(_queue, false);
+        if (!_retired)
+        {
+            _work.Status.Set(_queue, false);
+        }
+
         if (!_stopping && reason.Initiator != ShutdownInitiator.Application)
         {
             RabbitMqLog.ConsumerChannelClosed(_logger, _queue, reason.ReplyCode, reason.ReplyText);

@@ -33,6 +33,9 @@ internal static partial class RabbitMqLog
     [LoggerMessage(3007, LogLevel.Warning, "The broker closed the consumer channel of queue {Queue} ({ReplyCode} {ReplyText})")]
     public static partial void ConsumerChannelClosed(ILogger logger, string queue, ushort replyCode, string replyText);
 
+    [LoggerMessage(3018, LogLevel.Warning, "Automatic recovery re-opened the channel of a retired consumer of queue {Queue} (the connection dropped right after the broker closed that channel): closing it, its messages go back to the queue once")]
+    public static partial void RetiredConsumerRecovered(ILogger logger, string queue);
+
     [LoggerMessage(3008, LogLevel.Warning, "The broker cancelled the consumer of queue {Queue}")]
     public static partial void ConsumerCancelledByBroker(ILogger logger, string queue);
 

@@ -45,7 +45,30 @@ internal sealed class RabbitMqQueueConsumer : IQueueConsumer
 
     public Task DrainAsync() => _consumer.DrainAsync();
 
-    public Task RetireAsync() => _consumer.RetireAsync();
+    public async Task RetireAsync()
+    {
+        if (!_channel.IsOpen)
+        {
+            // Closed by the broker (e.g. consumer_timeout). RabbitMQ.Client forgets a channel only when the application
+            // closes it: left as it is, the next connection recovery would re-open it with this retired consumer on it.
+            // Closing a closed channel returns at once; the tasks still running here find it closed when they settle.
+            await ForgetAsync().ConfigureAwait(false);
+        }
+
+        await _consumer.RetireAsync().ConfigureAwait(false);
+    }
+
+    private async Task ForgetAsync()
+    {
+        try
+        {
+            await _channel.AbortAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or ObjectDisposedException or TimeoutException)
+        {
+            RabbitMqLog.CloseFailed(_logger, ex);
+        }
+    }
 
     public async ValueTask CloseAsync()
     {
