@@ -105,6 +105,11 @@ internal sealed class Scheduler : BackgroundService
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_lease is { } held)
+        {
+            SchedulingMetrics.Leases.Add(-1, SchedulingMetrics.LeaseTag(held.Name)); // this process stops holding it, given up or left to expire
+        }
+
         if (_lease is { } lease && ReleaseOnStop)
         {
             _lease = null;
@@ -134,6 +139,8 @@ internal sealed class Scheduler : BackgroundService
             _lease = new SchedulerLease(_options.LeaseName, Holder, token.Value);
             _renewedAt = _time.GetTimestamp();
             SchedulingLog.LeaseAcquired(_logger, Holder, _lease.Name, _lease.Token);
+            SchedulingMetrics.Leases.Add(1, SchedulingMetrics.LeaseTag(_lease.Name));
+            SchedulingMetrics.Acquired.Add(1, SchedulingMetrics.LeaseTag(_lease.Name));
         }
         else if (_time.GetElapsedTime(_renewedAt) >= _options.LeaseDuration / 3)
         {
@@ -181,7 +188,7 @@ internal sealed class Scheduler : BackgroundService
 
             if (outcome == StepOutcome.Applied)
             {
-                Report(step);
+                Report(step, _time.GetUtcNow());
             }
         }
 
@@ -199,12 +206,26 @@ internal sealed class Scheduler : BackgroundService
         return due.Schedules.Count >= 100 ? TimeSpan.Zero : delay;
     }
 
-    private void Report(ScheduleStep step)
+    private void Report(ScheduleStep step, DateTimeOffset committedAt)
     {
+        var name = step.Definition.Name;
         var sent = step.Fires.Count(f => f.Status == ScheduleFireStatus.Sent) + (step.ReleasedBuffered is null ? 0 : 1);
         var skipped = step.Fires.Count(f => f.Status == ScheduleFireStatus.Skipped);
         var buffered = step.Fires.Count(f => f.Status == ScheduleFireStatus.Buffered);
-        SchedulingLog.Fired(_logger, step.Definition.Name, sent, skipped, buffered, step.NextFireAt);
+        SchedulingLog.Fired(_logger, name, sent, skipped, buffered, step.NextFireAt);
+        SchedulingMetrics.Record(name, "sent", sent);
+        SchedulingMetrics.Record(name, "skipped", skipped);
+        SchedulingMetrics.Record(name, "buffered", buffered);
+        SchedulingMetrics.Record(name, "missed", step.Missed);
+        SchedulingMetrics.Record(name, "revoked", step.Revoke.Count);
+        foreach (var fire in step.Fires)
+        {
+            if (fire.Status == ScheduleFireStatus.Sent)
+            {
+                SchedulingMetrics.RecordLag(name, committedAt - fire.FireAt);
+            }
+        }
+
         if (step.Missed > 0)
         {
             SchedulingLog.Missed(_logger, step.Definition.Name, step.Missed, step.Definition.CatchUp);
@@ -221,6 +242,8 @@ internal sealed class Scheduler : BackgroundService
         if (_lease is { } lease)
         {
             SchedulingLog.LeaseLost(_logger, lease.Holder, lease.Name, lease.Token);
+            SchedulingMetrics.Leases.Add(-1, SchedulingMetrics.LeaseTag(lease.Name));
+            SchedulingMetrics.LostCount.Add(1, SchedulingMetrics.LeaseTag(lease.Name));
         }
 
         _lease = null;
