@@ -16,8 +16,11 @@ public static partial class NotesTasks
     /// a redelivery after a crash never makes 20 copies. Slow on purpose (200 ms per copy), so that there is
     /// time for a conflicting delete. It declares the entity it works on: every call, whatever its options, is recorded
     /// as pending for <c>note:{noteId}</c>, so that a delete can lock the note or revoke what is pending on it.
+    /// It is also unique per source note: while a copy of a note is pending or running, another request to copy that note
+    /// (a double click, a retried HTTP request) sends nothing and gets the pending copy's handle
+    /// (<c>TaskHandle.Deduplicated</c>); once it is done, the next request is a new copy.
     /// </summary>
-    [Task(Queue = "notes", EntityKey = "note:{noteId}")]
+    [Task(Queue = "notes", EntityKey = "note:{noteId}", Unique = "copy:{noteId}")]
     public static async Task<int> CopyNote(int noteId, int copies, [FromServices] NoteStore notes, ILoggerFactory loggers, TaskContext context, CancellationToken cancellationToken)
     {
         var log = loggers.CreateLogger("Notes.CopyNote");

@@ -13,7 +13,8 @@ using TaskFlow.State;
 
 // The seeds' notes example, runnable: a user asks for 10 copies of a note (a background task) and deletes the
 // note before the copies are made. Four runs: the problem, then TaskFlow's three answers (entity lock that
-// refuses, entity lock that waits, revoke by entity key). One process hosts the worker and plays the user.
+// refuses, entity lock that waits, revoke by entity key); then a unique copy (a double request copies once) and the
+// periodic clean-up. One process hosts the worker and plays the user.
 //
 //   bash scripts/rabbitmq.sh && bash scripts/postgres.sh
 //   dotnet run --project examples/Notes
@@ -138,6 +139,20 @@ await Task.Delay(soon + TimeSpan.FromSeconds(1));
 var copiesOfDeleted = await notes.CountCopiesAsync(id);
 Expect(copiesOfDeleted == 0, "copies were made of the deleted note");
 Say($"copies made of the deleted note: {copiesOfDeleted}");
+
+// 4. Unique copy: the user clicks "copy" twice; the second request joins the pending copy instead of copying again.
+Step("Unique task: a second copy request for the same note while one is pending returns the pending copy");
+id = await notes.CreateAsync("Recipes", "bread, soup");
+copy = await tasks.CopyNote.ApplyAsync(id, 3, new SendOptions { Countdown = soon });
+var again = await tasks.CopyNote.ApplyAsync(id, 3, new SendOptions { Countdown = soon });
+Expect(again.Deduplicated && again.Id == copy.Id, "the second request sent another copy task");
+Say($"POST /notes/{id}/copies twice -> task {copy.Id}, then the same task {again.Id} (deduplicated: {again.Deduplicated})");
+made = await copy.WaitAsync(timeout);
+Expect(made == 3 && await notes.CountCopiesAsync(id) == 3, "the note was copied more than once");
+Say($"the copy ran once: {await notes.CountCopiesAsync(id)} copies, not 6");
+var later = await tasks.CopyNote.DelayAsync(id, 1);
+Expect(!later.Deduplicated && later.Id != copy.Id, "a request after the copy finished was deduplicated");
+Say($"a request after it finished is a new copy: task {later.Id} -> {await later.WaitAsync(timeout)} more");
 
 Step("Periodic clean-up: trigger the nightly purge of copies whose note is gone, now");
 var schedules = host.Services.GetRequiredService<ISchedules>();

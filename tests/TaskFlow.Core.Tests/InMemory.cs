@@ -46,10 +46,10 @@ internal sealed class LoggingRecorder : ITaskSendRecorder
         _log = log;
     }
 
-    public ValueTask BeforeSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken)
+    public ValueTask<UniqueHolder?> BeforeSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken)
     {
         _log.Add("before " + envelope.Id + (envelope.EntityKey is { } key ? " entity " + key : string.Empty));
-        return ValueTask.CompletedTask;
+        return ValueTask.FromResult<UniqueHolder?>(null);
     }
 
     public ValueTask AfterSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken)

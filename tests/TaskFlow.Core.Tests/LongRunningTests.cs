@@ -358,7 +358,7 @@ public sealed class LongRunningTests
 
         public bool Tracks(string taskName) => true;
 
-        public ValueTask BeforeSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask<UniqueHolder?> BeforeSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken) => ValueTask.FromResult<UniqueHolder?>(null);
 
         public ValueTask AfterSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 

@@ -674,4 +674,30 @@ public class DiagnosticTests
         result.Messages.ShouldContain(message => message.Contains("MaxConcurrency = -1", StringComparison.Ordinal) && message.Contains("it is negative", StringComparison.Ordinal));
         result.ShouldGenerateOnly("Good");
     }
+
+    [Fact]
+    public void Unique_keys_are_checked_like_entity_keys_and_a_period_or_scope_that_cannot_work_is_reported()
+    {
+        var result = Diagnose("""
+            public static partial class Tasks
+            {
+                [Task(Unique = "note:{noteid}")] public static void WrongName(int noteId) { }
+                [Task(Unique = "note:{noteId")] public static void Malformed(int noteId) { }
+                [Task(Unique = "note:{when}")] public static void Instant(System.DateTime when) { }
+                [Task(Unique = "note:{noteId}", UniqueScope = UniqueScope.ForPeriod)] public static void NoPeriod(int noteId) { }
+                [Task(Unique = "note:{noteId}", UniqueFor = -5)] public static void Negative(int noteId) { }
+                [Task(UniqueFor = 60)] public static void NoKey(int noteId) { }
+                [Task(Unique = "note:{noteId}", UniqueFor = 300, UniqueScope = UniqueScope.ForPeriod)] public static void Good(int noteId) { }
+                [Task(Unique = "cleanup")] public static void Constant() { }
+            }
+            """);
+
+        result.Messages.ShouldContain("Placeholder '{noteid}' in [Task] Unique of task method 'Tasks.WrongName(int)' does not name a parameter (did you mean 'noteId'?); a placeholder names a message argument of the task (its message arguments: noteId)");
+        result.Messages.ShouldContain(message => message.StartsWith("[Task] Unique = \"note:{noteId\" of task method 'Tasks.Malformed(int)' is malformed", StringComparison.Ordinal));
+        result.Messages.ShouldContain(message => message.Contains("in [Task] Unique of task method 'Tasks.Instant(System.DateTime)'", StringComparison.Ordinal));
+        result.Messages.ShouldContain("[Task] UniqueScope = UniqueScope.ForPeriod of task method 'Tasks.NoPeriod(int)' is invalid: ForPeriod holds the key for UniqueFor seconds; set UniqueFor (e.g. UniqueFor = 300)");
+        result.Messages.ShouldContain(message => message.Contains("UniqueFor = -5", StringComparison.Ordinal) && message.Contains("it is negative", StringComparison.Ordinal));
+        result.Messages.ShouldContain("[Task] UniqueFor = 60 of task method 'Tasks.NoKey(int)' is invalid: it has no effect without Unique; add Unique = \"...\" (the key template)");
+        result.ShouldGenerateOnly("Good", "Constant");
+    }
 }

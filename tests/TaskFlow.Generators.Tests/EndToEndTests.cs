@@ -79,6 +79,9 @@ public sealed class EndToEndTests : IDisposable
 
             [Task(MaxConcurrency = 1)]
             public static void Reindex() { }
+
+            [Task(Unique = "export:{tenant}", UniqueFor = 300, UniqueScope = UniqueScope.WhilePending)]
+            public static void ExportOnce(string tenant, int noteId) { }
         }
 
         public partial class Counter
@@ -122,14 +125,14 @@ public sealed class EndToEndTests : IDisposable
         add.Invoke(null, new object[] { builder }).ShouldBeSameAs(builder);
 
         registry.Tasks.Select(task => task.Name).Order(StringComparer.Ordinal)
-            .ShouldBe(new[] { "scoring.calculate", "signup.counter.increment", "signup.note_tasks.copy", "signup.note_tasks.export", "signup.note_tasks.reindex", "signup.policy_tasks.guarded", "signup.policy_tasks.import", "signup.signup_tasks.send_welcome_email" });
+            .ShouldBe(new[] { "scoring.calculate", "signup.counter.increment", "signup.note_tasks.copy", "signup.note_tasks.export", "signup.note_tasks.export_once", "signup.note_tasks.reindex", "signup.policy_tasks.guarded", "signup.policy_tasks.import", "signup.signup_tasks.send_welcome_email" });
         services.ShouldContain(service => service.ServiceType == _assembly.GetType("Signup.SignupTasks+Client") && service.Lifetime == ServiceLifetime.Singleton);
         services.ShouldContain(service => service.ServiceType == _assembly.GetType("Signup.Counter+Client") && service.Lifetime == ServiceLifetime.Singleton);
         services.ShouldContain(service => service.ServiceType == _assembly.GetType("Signup.Counter") && service.Lifetime == ServiceLifetime.Scoped);
 
         // Registering twice is harmless: the same descriptors, TryAdd for services.
         add.Invoke(null, new object[] { builder });
-        registry.Tasks.Count.ShouldBe(8);
+        registry.Tasks.Count.ShouldBe(9);
         services.Count.ShouldBe(5);
     }
 
@@ -248,6 +251,25 @@ public sealed class EndToEndTests : IDisposable
         recorder.Calls[^1].Options.ShouldNotBeNull().ConcurrencyKey.ShouldBe("tenant:acme");
         await (ValueTask<TaskHandle>)proxy.GetType().GetMethod("ApplyAsync")!.Invoke(proxy, new object[] { "acme", 7, new SendOptions { ConcurrencyKey = "tenant:other" }, CancellationToken.None })!;
         recorder.Calls[^1].Options.ShouldNotBeNull().ConcurrencyKey.ShouldBe("tenant:other", "an explicit key wins");
+    }
+
+    [Fact]
+    public async Task Declared_unique_key_reaches_the_descriptor_and_its_key_fills_the_options()
+    {
+        var descriptor = Descriptor("Signup.NoteTasks+Client", "ExportOnceDescriptor");
+        descriptor.Unique.ShouldBe("export:{tenant}");
+        descriptor.UniqueScope.ShouldBe(UniqueScope.WhilePending);
+        descriptor.UniqueFor.ShouldBe(TimeSpan.FromSeconds(300));
+        var plain = Descriptor("Signup.NoteTasks+Client", "ExportDescriptor");
+        plain.Unique.ShouldBeNull();
+        plain.UniqueFor.ShouldBeNull();
+
+        var recorder = new RecordingTaskClient();
+        var proxy = Proxy("Signup.NoteTasks+Client", "ExportOnce", recorder);
+        await (ValueTask<TaskHandle>)proxy.GetType().GetMethod("DelayAsync")!.Invoke(proxy, new object[] { "acme", 7, CancellationToken.None })!;
+        recorder.Calls[^1].Options.ShouldNotBeNull().UniqueKey.ShouldBe("export:acme");
+        await (ValueTask<TaskHandle>)proxy.GetType().GetMethod("ApplyAsync")!.Invoke(proxy, new object[] { "acme", 7, new SendOptions { UniqueKey = "export:other" }, CancellationToken.None })!;
+        recorder.Calls[^1].Options.ShouldNotBeNull().UniqueKey.ShouldBe("export:other", "an explicit key wins");
     }
 
     [Fact]

@@ -29,6 +29,9 @@ public sealed class TaskOptionsTests
             ConcurrencyKey = "tenant:7",
             IgnoreResult = true,
             RootId = "root-1",
+            UniqueKey = "copy:42",
+            UniqueFor = TimeSpan.FromMinutes(5),
+            UniqueScope = UniqueScope.WhilePending,
         };
 
         var copy = new SendOptions(original) { Queue = "other" };

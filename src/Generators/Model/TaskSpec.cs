@@ -22,6 +22,7 @@ namespace TaskFlow.Generators.Model;
 /// <param name="LogSummary">From <c>[Task(LogSummary)]</c>: <c>false</c> leaves out the task's summary log line (default <c>true</c>).</param>
 /// <param name="MaxConcurrency">From <c>[Task(MaxConcurrency)]</c>: runs allowed at once across workers, per concurrency key; 0 for no limit.</param>
 /// <param name="ConcurrencyKey">From <c>[Task(ConcurrencyKey)]</c>, or <c>null</c>.</param>
+/// <param name="Unique">From <c>[Task(Unique, UniqueFor, UniqueScope)]</c>, or <c>null</c> when the task is not unique.</param>
 /// <param name="Priority">From <c>[Task(Priority)]</c>: the AMQP priority of its messages when a call sets none; 0 for none.</param>
 internal sealed record TaskSpec(
     ContainerSpec Container,
@@ -46,7 +47,8 @@ internal sealed record TaskSpec(
     int Priority,
     int MaxConcurrency,
     EntityKeySpec? ConcurrencyKey,
-    EquatableArray<PeriodicSpec> Periodic = default)
+    EquatableArray<PeriodicSpec> Periodic = default,
+    UniqueSpec? Unique = null)
 {
     /// <summary>E.g. <c>global::Signup.SignupTasks.Client.SendWelcomeEmailDescriptor</c>.</summary>
     public string DescriptorReference => Container.ClientFullyQualifiedName + "." + MethodName + "Descriptor";

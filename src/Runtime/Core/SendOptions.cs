@@ -36,6 +36,9 @@ public sealed class SendOptions
         ConcurrencyKey = options.ConcurrencyKey;
         IgnoreResult = options.IgnoreResult;
         RootId = options.RootId;
+        UniqueKey = options.UniqueKey;
+        UniqueFor = options.UniqueFor;
+        UniqueScope = options.UniqueScope;
     }
 
     /// <summary>Use this task id instead of a new one (e.g. to make an enqueue idempotent).</summary>
@@ -98,4 +101,21 @@ public sealed class SendOptions
 
     /// <summary>The first task of the workflow this one belongs to (Celery <c>root_id</c>). Defaults to the task id.</summary>
     public string? RootId { get; init; }
+
+    /// <summary>
+    /// Makes this enqueue unique per key (state store only), e.g. <c>note:42</c>: while a task of the same name holds the
+    /// key, nothing is sent and the existing task's handle is returned (<see cref="TaskHandle.Deduplicated"/>). A task
+    /// declared with <c>[Task(Unique = "note:{noteId}")]</c> gets it from its arguments when the call leaves it unset; an
+    /// explicit key wins. Up to 255 characters. See docs/flow-control.md#unique-tasks.
+    /// </summary>
+    public string? UniqueKey { get; init; }
+
+    /// <summary>
+    /// How long <see cref="UniqueKey"/> is held at most, from this enqueue; <c>null</c>: the task's <c>[Task(UniqueFor)]</c>
+    /// (none when it declares none). Between 1 second and 365 days.
+    /// </summary>
+    public TimeSpan? UniqueFor { get; init; }
+
+    /// <summary>How long <see cref="UniqueKey"/> holds; <c>null</c>: the task's <c>[Task(UniqueScope)]</c> (default <see cref="TaskFlow.UniqueScope.WhilePendingOrRunning"/>).</summary>
+    public UniqueScope? UniqueScope { get; init; }
 }

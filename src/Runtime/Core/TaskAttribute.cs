@@ -100,4 +100,25 @@ public sealed class TaskAttribute : Attribute
     /// (put the task's name in the template to keep them apart). Needs <see cref="MaxConcurrency"/>.
     /// </summary>
     public string? ConcurrencyKey { get; set; }
+
+    /// <summary>
+    /// Makes the task unique per key, a template over its message arguments in the language of <see cref="EntityKey"/>:
+    /// <c>"note:{noteId}"</c>. While a task of this kind holds the key (see <see cref="UniqueScope"/> and
+    /// <see cref="UniqueFor"/>), a second enqueue with the same key sends nothing and returns the existing task's handle
+    /// (same id, <see cref="TaskHandle.Deduplicated"/> set). The generated proxies set <see cref="SendOptions.UniqueKey"/>
+    /// from it unless the call sets one. Keys are per task: two tasks may use the same key text without colliding. Enforced
+    /// by a unique index in the state store (inside the caller's transaction through the outbox); without a state store the
+    /// process fails at start-up saying so. See docs/flow-control.md#unique-tasks.
+    /// </summary>
+    public string? Unique { get; set; }
+
+    /// <summary>
+    /// Seconds the key of a <see cref="Unique"/> task is held at most, from the first enqueue (0, the default: no period;
+    /// with <see cref="UniqueScope.WhilePending"/> or <see cref="UniqueScope.WhilePendingOrRunning"/> the key is then held
+    /// as long as the task is, bounded by the state store's <c>UnfinishedExpiry</c>). Required by <see cref="UniqueScope.ForPeriod"/>.
+    /// </summary>
+    public int UniqueFor { get; set; }
+
+    /// <summary>How long the key of a <see cref="Unique"/> task holds: <see cref="UniqueScope.WhilePendingOrRunning"/> by default.</summary>
+    public UniqueScope UniqueScope { get; set; }
 }

@@ -14,6 +14,13 @@ namespace TaskFlow;
 /// <param name="Queue">The queue the task was sent to.</param>
 public record TaskHandle(string Id, string TaskName, string Queue)
 {
+    /// <summary>
+    /// <c>true</c> when this enqueue sent nothing: the task is unique (<c>[Task(Unique = ...)]</c>,
+    /// <see cref="SendOptions.UniqueKey"/>) and another task held its key, whose handle this is (its id, name and queue).
+    /// Not part of equality: two handles of one task are equal.
+    /// </summary>
+    public bool Deduplicated { get; init; }
+
     /// <summary>The state store the handle reads from; set by the client that created it.</summary>
     internal ITaskStateReader? Store { get; init; }
 

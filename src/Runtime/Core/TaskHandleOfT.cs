@@ -12,7 +12,7 @@ public sealed record TaskHandle<TResult>(string Id, string TaskName, string Queu
     public static TaskHandle<TResult> From(TaskHandle handle)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        return new TaskHandle<TResult>(handle.Id, handle.TaskName, handle.Queue) { Store = handle.Store };
+        return new TaskHandle<TResult>(handle.Id, handle.TaskName, handle.Queue) { Store = handle.Store, Deduplicated = handle.Deduplicated };
     }
 
     /// <summary>Wraps a pending untyped handle; used by generated proxies of tasks that return a value.</summary>

@@ -21,6 +21,11 @@ if (args.Length > 0 && args[0] == "cleanup-bench")
     return await CleanupBench.RunAsync(args);
 }
 
+if (args.Length > 0 && args[0] == "unique-race")
+{
+    return await TaskFlow.State.Worker.UniqueRace.RunAsync(args);
+}
+
 if (args.Length > 0 && args[0] == "throughput-bench")
 {
     return await ThroughputBench.RunAsync(args);

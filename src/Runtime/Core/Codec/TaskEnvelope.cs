@@ -40,6 +40,9 @@ internal sealed class TaskEnvelope
 
     public DateTimeOffset? Eta { get; }
 
+    /// <summary>The unique key this enqueue claims (<see cref="SendOptions.UniqueKey"/>), or <c>null</c>; not in the message.</summary>
+    public UniqueClaim? Unique { get; private init; }
+
     /// <summary>The entity the task works on (<see cref="SendOptions.EntityKey"/>), also in the <c>x-taskflow-entity</c> header.</summary>
     public string? EntityKey { get; }
 
@@ -66,6 +69,7 @@ internal sealed class TaskEnvelope
         string origin)
         where TArguments : ITaskArgumentWriter
     {
+        var unique = UniqueClaim.Of(task, options);
         var id = options?.TaskId ?? NewTaskId();
         var queue = options?.Queue ?? task.Queue ?? flow.DefaultQueue;
         // Sent from inside a running task: that task is the parent, its root the root (as Celery fills them in).
@@ -176,7 +180,7 @@ internal sealed class TaskEnvelope
             Telemetry.Inject(activity, headers);
         }
 
-        return new TaskEnvelope(id, task.Name, queue, headers, buffer.WrittenMemory, options?.Priority ?? (task.Priority > 0 ? task.Priority : null), eta, options?.EntityKey);
+        return new TaskEnvelope(id, task.Name, queue, headers, buffer.WrittenMemory, options?.Priority ?? (task.Priority > 0 ? task.Priority : null), eta, options?.EntityKey) { Unique = unique };
     }
 
     public static string FormatTime(DateTimeOffset time) => HeaderValues.FormatTime(time);

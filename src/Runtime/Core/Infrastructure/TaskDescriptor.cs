@@ -87,6 +87,15 @@ public sealed class TaskDescriptor
     /// <summary>From <c>[Task(Priority = n)]</c>: the AMQP priority of this task's messages when a call sets none; 0 for none (see <see cref="TaskAttribute.Priority"/>).</summary>
     public byte Priority { get; init; }
 
+    /// <summary>From <c>[Task(Unique = ...)]</c>: the key template as written, or <c>null</c> when the task is not unique (the generated proxies compute the key).</summary>
+    public string? Unique { get; init; }
+
+    /// <summary>From <c>[Task(UniqueScope = ...)]</c>: how long a unique key holds when a call does not say.</summary>
+    public UniqueScope UniqueScope { get; init; }
+
+    /// <summary>From <c>[Task(UniqueFor = n)]</c>: how long a unique key is held at most when a call does not say; <c>null</c> for no period.</summary>
+    public TimeSpan? UniqueFor { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => Name;
 }

@@ -37,6 +37,7 @@ internal static class CoreServices
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TaskFlowOptions>, TaskFlowOptionsValidator>());
         services.AddOptions<TransportCheck>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TransportCheck>, TransportCheckValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TransportCheck>, UniqueTasksCheckValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ITaskStateRecorder>(NoStateRecorder.Instance);
         services.TryAddSingleton(sp => new TaskExecutor(

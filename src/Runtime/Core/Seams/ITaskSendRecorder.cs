@@ -10,13 +10,17 @@ namespace TaskFlow.Core;
 /// </summary>
 internal interface ITaskSendRecorder
 {
-    /// <summary>Before the envelope is sent: e.g. the pending record of a task with an entity key, checked against entity leases.</summary>
-    ValueTask BeforeSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken);
+    /// <summary>
+    /// Before the envelope is sent: e.g. the pending record of a task with an entity key, checked against entity leases,
+    /// and the claim of its unique key (<see cref="TaskEnvelope.Unique"/>). Returns the task that holds that key when
+    /// another does: then nothing is sent and the caller gets that task's handle. <c>null</c>: send.
+    /// </summary>
+    ValueTask<UniqueHolder?> BeforeSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken);
 
     /// <summary>After the envelope was sent: e.g. the pending record where the configuration asks for one.</summary>
     ValueTask AfterSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken);
 
-    /// <summary>The send failed after <see cref="BeforeSendAsync"/>: release what it took (an entity held by a task never sent).</summary>
+    /// <summary>The send failed after <see cref="BeforeSendAsync"/>: release what it took (an entity held by a task never sent, its unique key).</summary>
     ValueTask SendFailedAsync(TaskEnvelope envelope, Exception exception);
 
     /// <summary>Gives a handle what it needs to read the task's state (<see cref="TaskHandle.WaitAsync"/>).</summary>

@@ -18,8 +18,13 @@ internal sealed class NoStateRecorder : ITaskStateRecorder
 
     public bool Tracks(string taskName) => false;
 
-    /// <remarks>Without a store an entity key is only a header (for people reading queues).</remarks>
-    public ValueTask BeforeSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    /// <remarks>
+    /// Without a store an entity key is only a header (for people reading queues). A unique key cannot be enforced: the
+    /// enqueue is refused (a process that registers a unique task fails at start-up already; this covers per-call keys).
+    /// </remarks>
+    public ValueTask<UniqueHolder?> BeforeSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken) => envelope.Unique is null
+        ? ValueTask.FromResult<UniqueHolder?>(null)
+        : throw new InvalidOperationException(UniqueTasks.NoStore(envelope.TaskName));
 
     public ValueTask AfterSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 

@@ -60,7 +60,15 @@ internal sealed class TaskClient : ITaskClient
                 $"TaskFlow: task '{task.Name}' is due at {TaskEnvelope.FormatTime(eta)}, further away than the {_sender.MaxDelay.TotalDays:F1} days the transport's delays carry. Schedule it later, or use a periodic task.");
         }
 
-        await _recorder.BeforeSendAsync(envelope, cancellationToken).ConfigureAwait(false);
+        if (await _recorder.BeforeSendAsync(envelope, cancellationToken).ConfigureAwait(false) is { } holder)
+        {
+            // A unique task whose key another task holds: nothing is sent; the caller gets the holder's handle.
+            activity?.SetTag(Telemetry.Deduplicated, true);
+            activity?.SetTag(Telemetry.MessageId, holder.TaskId);
+            var existing = _recorder.Attach(new TaskHandle(holder.TaskId, envelope.TaskName, holder.Queue) { Deduplicated = true });
+            return existing.Store is null ? _sender.Attach(existing) : existing;
+        }
+
         try
         {
             await _sender.SendAsync(envelope, cancellationToken).ConfigureAwait(false);

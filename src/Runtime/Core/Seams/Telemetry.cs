@@ -69,6 +69,9 @@ internal static class Telemetry
     public const string Outcome = "taskflow.task.outcome";
     public const string Queue = "taskflow.queue";
 
+    /// <summary>On a send span: the enqueue of a unique task found its key held and sent nothing (the message id is the holder's).</summary>
+    public const string Deduplicated = "taskflow.task.deduplicated";
+
     /// <summary>The messaging system attribute of TaskFlow's spans: its transport (RabbitMQ is the only one).</summary>
     public const string System = "rabbitmq";
 

@@ -22,7 +22,10 @@ internal static class PostgreSqlDialect
         Locks: Locks(schema),
         Schedules: Schedules(schema),
         ScriptSeparator: ";",
-        ScriptNow: "now()");
+        ScriptNow: "now()")
+    {
+        UniqueKeys = UniqueKeyStatements.PostgreSql(schema),
+    };
 
     private static SchemaStatements Schema(string s) => new(
         Bootstrap:
@@ -233,6 +236,7 @@ internal static class PostgreSqlDialect
                 $"CREATE INDEX ix_schedule_fire_recorded_at ON {s}.schedule_fire (recorded_at)",
             ]),
             AuditStatements.PostgreSql(s).Migration,
+            UniqueKeyStatements.PostgreSql(s).Migration,
         ]);
 
     private static LockStatements Locks(string s) => new(

@@ -37,6 +37,9 @@ internal sealed record SqlDialect(
     string ScriptSeparator,
     string ScriptNow)
 {
+    /// <summary>The keys of unique tasks (schema version 9).</summary>
+    public required UniqueKeyStatements UniqueKeys { get; init; }
+
     /// <summary>The whole schema as one script, for operators who apply it themselves.</summary>
     public string Script()
     {

@@ -29,7 +29,10 @@ internal static class SqlServerDialect
             Locks: Locks(s),
             Schedules: Schedules(s),
             ScriptSeparator: "GO",
-            ScriptNow: "SYSDATETIMEOFFSET()");
+            ScriptNow: "SYSDATETIMEOFFSET()")
+        {
+            UniqueKeys = UniqueKeyStatements.SqlServer(s),
+        };
     }
 
     /// <param name="schema">The schema's name.</param>
@@ -254,6 +257,7 @@ internal static class SqlServerDialect
                 $"CREATE INDEX ix_schedule_fire_recorded_at ON {s}.[schedule_fire] (recorded_at)",
             ]),
             AuditStatements.SqlServer(s).Migration,
+            UniqueKeyStatements.SqlServer(s).Migration,
         ]);
 
     private static TaskStateStatements States(string s) => new(

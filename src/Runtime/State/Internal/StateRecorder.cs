@@ -25,19 +25,28 @@ internal sealed class StateRecorder : ITaskStateRecorder
 
     public bool Tracks(string taskName) => _store.Tracks(taskName);
 
-    public async ValueTask BeforeSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken)
+    public async ValueTask<UniqueHolder?> BeforeSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken)
     {
+        if (envelope.Unique is not null)
+        {
+            // The key is claimed with the pending record (and the entity check) in one transaction; held by another: not sent.
+            var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: envelope.EntityKey).WithLineageOf(envelope);
+            return await _store.Database.UniqueKeys.RecordPendingAsync(envelope, pending, cancellationToken).ConfigureAwait(false);
+        }
+
         if (envelope.EntityKey is { } entityKey)
         {
             // Recorded (and checked against entity leases) before it is sent: revoke-by-key and locks must see it.
             var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: entityKey).WithLineageOf(envelope);
             await _store.Database.Leases.RecordPendingAsync(pending, cancellationToken).ConfigureAwait(false);
         }
+
+        return null;
     }
 
     public async ValueTask AfterSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken)
     {
-        if (envelope.EntityKey is null && _store.Options.RecordPending && _store.Tracks(envelope.TaskName))
+        if (envelope.EntityKey is null && envelope.Unique is null && _store.Options.RecordPending && _store.Tracks(envelope.TaskName))
         {
             // Off the caller's path: batched by the state writer (a final state written first is never moved back).
             await _store.Writer.WriteAsync(_store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending).WithLineageOf(envelope), durable: false, CancellationToken.None).ConfigureAwait(false);
@@ -46,7 +55,13 @@ internal sealed class StateRecorder : ITaskStateRecorder
 
     public async ValueTask SendFailedAsync(TaskEnvelope envelope, Exception exception)
     {
-        if (envelope.EntityKey is not null)
+        if (envelope.Unique is not null)
+        {
+            // Not sent: the key goes to the next enqueue (its pending record is marked failed below).
+            await _store.Database.UniqueKeys.ReleaseAsync(envelope).ConfigureAwait(false);
+        }
+
+        if (envelope.EntityKey is not null || envelope.Unique is not null)
         {
             // Not sent: the pending record must not hold the entity.
             var failed = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Failed, error: "not sent: " + SettlementPolicy.Summary(exception));
