@@ -233,6 +233,7 @@ internal static class PostgreSqlDialect
                 $"CREATE INDEX ix_schedule_fire_recorded_at ON {s}.schedule_fire (recorded_at)",
             ]),
             AuditStatements.PostgreSql(s).Migration,
+            QueuePauseStatements.PostgreSql(s).Migration,
         ]);
 
     private static LockStatements Locks(string s) => new(

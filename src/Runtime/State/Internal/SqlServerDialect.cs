@@ -254,6 +254,7 @@ internal static class SqlServerDialect
                 $"CREATE INDEX ix_schedule_fire_recorded_at ON {s}.[schedule_fire] (recorded_at)",
             ]),
             AuditStatements.SqlServer(s).Migration,
+            QueuePauseStatements.SqlServer(s).Migration,
         ]);
 
     private static TaskStateStatements States(string s) => new(
