@@ -160,7 +160,7 @@ public sealed class QueuePauseTests
         await using (var transaction = await db.BeginTransactionAsync())
         {
             await new StateTasks.Client(host.Store.Outbox(transaction)).SensitiveFail.ApplyAsync(key + "-outbox", "hunter3-secret", 1, new SendOptions { Queue = "tf-state-nobody-" + key, TaskId = key + "-outbox" });
-            var stored = await db.ExecuteScalarAsync<string>($"SELECT headers FROM {host.Schema}.outbox_message WHERE task_id = @Id", new { Id = key + "-outbox" }, transaction);
+            var stored = await db.ExecuteScalarAsync<string>($"SELECT headers FROM {host.Schema}.outbox_message WHERE task_id = @Id", new { Id = key + "-outbox" }, transaction) ?? "";
             stored.ShouldContain(MessageHeaders.Sensitive);
             stored.ShouldContain("1:password");
             stored.ShouldNotContain("hunter3");
