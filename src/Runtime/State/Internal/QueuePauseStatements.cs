@@ -12,7 +12,7 @@ namespace TaskFlow.State.Internal;
 /// <param name="SelectNames">The paused queues' names: the workers' poll, about once a second each (a tiny table, read whole).</param>
 /// <param name="BeatPaused">The worker's paused queues with its heartbeat (<c>@Name, @PausedQueues</c>).</param>
 /// <param name="SelectWorkersPaused">Each worker's paused queues (<c>name, paused_queues</c>).</param>
-/// <param name="DeleteFinal">Deletes the records of final tasks among <c>@Ids</c> (at most 1,000); unfinished ones stay.</param>
+/// <param name="DeleteFinal">Deletes the records of final tasks among <c>@Ids</c> (at most 1,000; PostgreSQL binds one array, SQL Server a list); unfinished ones stay.</param>
 /// <param name="CountIds">How many of <c>@Ids</c> have a record.</param>
 internal sealed record QueuePauseStatements(
     Migration Migration,
@@ -48,8 +48,8 @@ internal sealed record QueuePauseStatements(
         BeatPaused: $"UPDATE {s}.worker SET paused_queues = @PausedQueues WHERE name = @Name",
         SelectWorkersPaused: $"SELECT name AS Name, paused_queues AS PausedQueues FROM {s}.worker WHERE paused_queues IS NOT NULL",
         // final states are 10 and above (KnownState); the primary key finds each id
-        DeleteFinal: $"DELETE FROM {s}.task_state WHERE task_id IN @Ids AND state >= 10",
-        CountIds: $"SELECT COUNT(*) FROM {s}.task_state WHERE task_id IN @Ids");
+        DeleteFinal: $"DELETE FROM {s}.task_state WHERE task_id = ANY(@Ids) AND state >= 10",
+        CountIds: $"SELECT COUNT(*) FROM {s}.task_state WHERE task_id = ANY(@Ids)");
 
     /// <summary>The statements of SQL Server in schema <paramref name="s"/>.</summary>
     public static QueuePauseStatements SqlServer(string s) => new(
