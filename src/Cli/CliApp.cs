@@ -50,7 +50,8 @@ internal static class CliApp
             .Select(c => (c.Group, Command: c.Create()))
             .OrderBy(c => c.Group ?? c.Command.Name, StringComparer.Ordinal)
             .ThenBy(c => c.Command.Name, StringComparer.Ordinal);
-        foreach (var (group, command) in commands)
+        // Top-level commands first: a group named like one (e.g. "queues" with "queues pause") adds its subcommands to it.
+        foreach (var (group, command) in commands.OrderBy(c => c.Group is null ? 0 : 1))
         {
             if (group is null)
             {
@@ -60,9 +61,14 @@ internal static class CliApp
 
             if (!groups.TryGetValue(group, out var parent))
             {
-                parent = new Command(group, Groups.GetValueOrDefault(group, group));
+                parent = root.Subcommands.FirstOrDefault(c => c.Name == group);
+                if (parent is null)
+                {
+                    parent = new Command(group, Groups.GetValueOrDefault(group, group));
+                    root.Subcommands.Add(parent);
+                }
+
                 groups[group] = parent;
-                root.Subcommands.Add(parent);
             }
 
             parent.Subcommands.Add(command);

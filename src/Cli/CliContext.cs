@@ -121,6 +121,16 @@ internal sealed class CliContext : IAsyncDisposable
     /// </summary>
     public ITaskClient Client => (_client ??= BuildClient()).GetRequiredService<ITaskClient>();
 
+    /// <summary>The state store's operator actions (pause and resume queues, delete records, the audit log).</summary>
+    public TaskStateStore Operators => (_state ??= BuildState()).GetRequiredService<TaskStateStore>();
+
+    /// <summary>Who acts, for the audit log and <c>paused_by</c>: <c>cli (user@host)</c>.</summary>
+    public static string Actor => $"cli ({Environment.UserName}@{Environment.MachineName})";
+
+    /// <summary>Writes an action of the CLI to the state store's audit log (as the dashboard does for its own).</summary>
+    public Task AuditAsync(string action, string target, string? detail, string outcome) =>
+        Operators.AppendAuditAsync(new AuditEntry(DateTimeOffset.UtcNow, Actor, action, target, detail, outcome), CancellationToken);
+
     /// <summary>The schedules of periodic tasks in the state store.</summary>
     public TaskFlow.Scheduling.ISchedules Schedules => (_state ??= BuildState()).GetRequiredService<TaskFlow.Scheduling.ISchedules>();
 

@@ -30,6 +30,23 @@ internal sealed class DeadLetterJson : JsonConverter<DeadLetter>
         }
     }
 
+    /// <summary>
+    /// The body as <see cref="Body(ReadOnlyMemory{byte})"/> gives it, with the task's <c>[Sensitive]</c> arguments shown as
+    /// <c>***</c> (header <c>x-taskflow-sensitive</c>); the message in the queue is not changed.
+    /// </summary>
+    public static (string Text, string Encoding) RedactedBody(DeadLetter letter)
+    {
+        var (text, encoding) = Body(letter.Body);
+        if (!letter.Headers.TryGetValue(TaskFlow.Protocol.MessageHeaders.Sensitive, out var sensitive) || string.IsNullOrWhiteSpace(sensitive))
+        {
+            return (text, encoding);
+        }
+
+        return encoding == "utf-8"
+            ? (TaskFlow.Protocol.SensitiveArguments.RedactBody(text, sensitive), encoding)
+            : ("(not shown: the message has sensitive arguments)", encoding);
+    }
+
     public override DeadLetter Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         throw new NotSupportedException("The tool only writes dead letters.");
 
@@ -38,7 +55,7 @@ internal sealed class DeadLetterJson : JsonConverter<DeadLetter>
         var inner = _inner ??= Without(options);
         var node = JsonSerializer.SerializeToNode(value with { Body = ReadOnlyMemory<byte>.Empty }, inner)!.AsObject();
         node.Remove(Name(nameof(DeadLetter.Body), options));
-        var (text, encoding) = Body(value.Body);
+        var (text, encoding) = RedactedBody(value);
         node[encoding == "utf-8" ? Name(nameof(DeadLetter.Body), options) : Name("BodyBase64", options)] = text;
         node[Name("BodyEncoding", options)] = encoding;
         node.WriteTo(writer, options);

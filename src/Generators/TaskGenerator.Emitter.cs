@@ -337,7 +337,7 @@ public sealed partial class TaskGenerator
                     {
                         writer.WriteLine(
                             "new global::TaskFlow.Infrastructure.TaskArgumentDescriptor(" + Literal(argument.Name) + ", " + Literal(argument.WireName) + ", " + Literal(argument.TypeDisplay) + ", "
-                            + (argument.HasDefault ? "true" : "false") + "),");
+                            + (argument.HasDefault ? "true" : "false") + ")" + SensitiveInitializer(argument) + ",");
                     }
                 }
             }

@@ -64,7 +64,8 @@ public sealed partial class TaskGenerator
                             type.ToDisplayString(s_typeDisplayFormat),
                             parameter.HasExplicitDefaultValue ? ReadConstant(type, parameter.ExplicitDefaultValue) : null,
                             DefaultInProxy: false,
-                            SuppressNullableOnPass: widenToNullable && type.NullableAnnotation == NullableAnnotation.NotAnnotated));
+                            SuppressNullableOnPass: widenToNullable && type.NullableAnnotation == NullableAnnotation.NotAnnotated,
+                            Sensitive: IsSensitive(parameter)));
                         break;
                     }
 

@@ -48,6 +48,8 @@ public sealed class DashboardApp : IAsyncDisposable
 
     public TaskStateStore Store => _app.Services.GetRequiredService<TaskStateStore>();
 
+    public IServiceProvider Services => _app.Services;
+
     public DashboardTasks.Client Tasks => _app.Services.GetRequiredService<DashboardTasks.Client>();
 
     public SendOptions Options(string? entityKey = null) => new() { Queue = Queue, EntityKey = entityKey };
@@ -107,6 +109,22 @@ public sealed class DashboardApp : IAsyncDisposable
             }
 
             await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Deletes a queue of a test (and its dead-letter queue), best effort.</summary>
+    public static async Task DeleteQueueAsync(string queue)
+    {
+        try
+        {
+            await using var connection = await new ConnectionFactory { Uri = TestEnvironment.BrokerUri }.CreateConnectionAsync();
+            await using var channel = await connection.CreateChannelAsync();
+            await channel.QueueDeleteAsync(queue);
+            await channel.QueueDeleteAsync(queue + ".dead");
+        }
+        catch (Exception)
+        {
+            // best effort
         }
     }
 

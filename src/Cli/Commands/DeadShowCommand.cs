@@ -78,7 +78,7 @@ internal sealed class DeadShowCommand : ICliCommand
             }
 
             context.Out.WriteLine();
-            var (body, encoding) = DeadLetterJson.Body(view.Body);
+            var (body, encoding) = DeadLetterJson.RedactedBody(view);
             context.Out.WriteLine($"body ({encoding}):");
             context.Out.WriteLine(body);
             return ExitCodes.Success;

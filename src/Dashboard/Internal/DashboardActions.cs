@@ -32,7 +32,10 @@ internal static class DashboardActions
         ["dead.discard"] = "Discard dead letters",
         ["tasks.retry"] = "Retry tasks (re-drive their dead letters)",
         ["tasks.revoke"] = "Revoke tasks",
+        ["tasks.delete"] = "Delete task records",
         ["queue.purge"] = "Purge a queue",
+        ["queue.pause"] = "Pause consuming a queue",
+        ["queue.resume"] = "Resume consuming a queue",
         ["entity.revoke"] = "Revoke an entity's unfinished tasks",
     };
 
@@ -150,6 +153,29 @@ internal static class DashboardActions
                 ids = await SelectedOrMatchingAsync(r, form, ids, cancellationToken).ConfigureAwait(false);
                 var revoked = await store.RevokeAsync(ids, cancellationToken).ConfigureAwait(false);
                 return (Target(ids), $"revoked {revoked:N0} of {ids.Count:N0} task(s); the others had already finished");
+            }
+
+            case "tasks.delete":
+            {
+                ids = await SelectedOrMatchingAsync(r, form, ids, cancellationToken).ConfigureAwait(false);
+                var result = await r.Operators!.DeleteTasksAsync(ids, cancellationToken).ConfigureAwait(false);
+                return (Target(ids), $"deleted {result.Deleted:N0} of {ids.Count:N0} task record(s); kept {result.SkippedUnfinished:N0} unfinished (only finished tasks are deleted); {result.NotFound:N0} not found");
+            }
+
+            case "queue.pause":
+            {
+                var queue = Required(form, "queue");
+                var paused = await r.Operators!.PauseQueueAsync(queue, r.UserName, Optional(form, "reason"), cancellationToken).ConfigureAwait(false);
+                return (queue, paused
+                    ? $"paused queue '{queue}': workers stop consuming it within a second or two; its messages stay in the queue"
+                    : $"queue '{queue}' was paused already");
+            }
+
+            case "queue.resume":
+            {
+                var queue = Required(form, "queue");
+                var resumed = await r.Operators!.ResumeQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+                return (queue, resumed ? $"resumed queue '{queue}': workers consume it again within a second or two" : $"queue '{queue}' was not paused");
             }
 
             case "tasks.retry":

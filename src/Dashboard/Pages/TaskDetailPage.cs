@@ -1,8 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
 using TaskFlow.Dashboard.Internal;
+using TaskFlow.Protocol;
 using TaskFlow.RabbitMq;
 using TaskFlow.State;
 
@@ -140,7 +142,10 @@ internal static class TaskDetailPage
         Fact(html, "worker", Html.E(letter.Worker ?? "-"));
         var trace = letter.Headers.TryGetValue("traceparent", out var traceparent) && traceparent is { Length: >= 35 } tp ? tp.Split('-') is { Length: >= 2 } parts ? parts[1] : tp : null;
         Fact(html, "trace id", trace is null ? "-" : $"<code>{Html.E(trace)}</code>");
-        Fact(html, "arguments", letter.Headers.TryGetValue("argsrepr", out var args) ? $"<code>{Html.E(args)}</code>" : "-");
+        // [Sensitive] arguments (header x-taskflow-sensitive) are shown as ***: TaskFlow's sender already wrote argsrepr so;
+        // redacting again covers other senders. The body below is redacted the same way; the message itself is not changed.
+        var sensitive = letter.Headers.GetValueOrDefault(MessageHeaders.Sensitive);
+        Fact(html, "arguments", letter.Headers.TryGetValue("argsrepr", out var args) && args is not null ? $"<code>{Html.E(SensitiveArguments.RedactArguments(args, sensitive))}</code>" : "-");
         Fact(html, "keyword arguments", letter.Headers.TryGetValue("kwargsrepr", out var kwargs) ? $"<code>{Html.E(kwargs)}</code>" : "-");
         html.Append("</dl>");
         if (letter.StackTrace is { Length: > 0 } stack)
@@ -151,11 +156,11 @@ internal static class TaskDetailPage
         html.Append("<h2>Headers</h2><table class=\"headers\"><tr><th>header</th><th>value</th></tr>");
         foreach (var (name, value) in letter.Headers.OrderBy(h => h.Key, StringComparer.Ordinal))
         {
-            html.Append("<tr><td>").Append(Html.E(name)).Append("</td><td>").Append(Html.Short(value, 300)).Append("</td></tr>");
+            html.Append("<tr><td>").Append(Html.E(name)).Append("</td><td>").Append(Html.Short(name == MessageHeaders.ArgsRepr && value is not null ? SensitiveArguments.RedactArguments(value, sensitive) : value, 300)).Append("</td></tr>");
         }
 
         html.Append("</table><h2>Body</h2><pre>").Append(Html.E(letter.ContentType is { } type && type.Contains("json", StringComparison.OrdinalIgnoreCase)
-            ? System.Text.Encoding.UTF8.GetString(letter.Body.Span)
+            ? SensitiveArguments.RedactBody(System.Text.Encoding.UTF8.GetString(letter.Body.Span), sensitive)
             : $"({letter.Body.Length} bytes of {letter.ContentType ?? "unknown content type"})")).Append("</pre>");
     }
 

@@ -50,10 +50,13 @@ internal static class TasksPage
             html.Append("<div class=\"toolbar\">")
                 .Append(Layout.SelectionButton(r, "tasks.retry", "Retry selected", "Re-drive the dead letters of the selected tasks?"))
                 .Append(Layout.SelectionButton(r, "tasks.revoke", "Revoke selected", "Revoke the selected tasks? Running ones are cancelled."))
+                .Append(Layout.SelectionButton(r, "tasks.delete", "Delete selected", "Delete the records of the selected tasks? Only finished tasks are deleted; unfinished ones are kept and counted."))
                 .Append("<button type=\"submit\" class=\"act\" name=\"scope\" value=\"matching\" data-all=\"1\" data-action=\"tasks.revoke\" formaction=\"").Append(r.Url("/actions/tasks.revoke"))
                 .Append("\" data-confirm=\"Revoke EVERY unfinished task matching this filter (up to ").Append(Html.Number(DashboardActions.MaxMatching)).Append(")?\">Revoke all matching</button>")
                 .Append("<button type=\"submit\" class=\"act\" name=\"scope\" value=\"matching\" data-all=\"1\" data-action=\"tasks.retry\" formaction=\"").Append(r.Url("/actions/tasks.retry"))
                 .Append("\" data-confirm=\"Re-drive the dead letters of EVERY task matching this filter (up to ").Append(Html.Number(DashboardActions.MaxMatching)).Append(")?\">Retry all matching</button>")
+                .Append("<button type=\"submit\" class=\"act\" name=\"scope\" value=\"matching\" data-all=\"1\" data-action=\"tasks.delete\" formaction=\"").Append(r.Url("/actions/tasks.delete"))
+                .Append("\" data-confirm=\"Delete the records of EVERY finished task matching this filter (up to ").Append(Html.Number(DashboardActions.MaxMatching)).Append(")? Unfinished ones are kept.\">Delete all matching</button>")
                 .Append("</div>");
         }
 

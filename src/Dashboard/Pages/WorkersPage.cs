@@ -40,7 +40,7 @@ internal static class WorkersPage
             var status = w.Status.ToString().ToLowerInvariant();
             html.Append("<tr class=\"").Append(status).Append("\" data-worker=\"").Append(Html.E(w.Name)).Append("\"><td><a href=\"").Append(r.Url("/tasks?worker=" + Html.U(w.Name)))
                 .Append("\">").Append(Html.E(w.Name)).Append("</a></td><td>").Append(status).Append("</td><td>").Append(Html.E(w.Host)).Append("</td><td class=\"num\">")
-                .Append(w.ProcessId).Append("</td><td>").Append(Html.E(w.Version ?? "-")).Append("</td><td>").Append(Html.E(string.Join(", ", w.Queues)))
+                .Append(w.ProcessId).Append("</td><td>").Append(Html.E(w.Version ?? "-")).Append("</td><td>").Append(Html.E(string.Join(", ", w.Queues.Select(q => w.PausedQueues.Contains(q) ? q + " (paused)" : q))))
                 .Append("</td><td class=\"num\">").Append(Html.Number(w.Concurrency)).Append("</td><td class=\"num\">").Append(Html.Number(w.InFlight))
                 .Append("</td><td>").Append(Html.Time(w.StartedAt)).Append("</td><td>").Append(Html.Age(r.Now - w.LastSeenAt)).Append(" ago</td></tr>");
         }

@@ -12,6 +12,7 @@ namespace TaskFlow.Generators.Model;
 /// <param name="TypeDisplay">The type as shown in the descriptor, e.g. <c>string?</c> (arguments only).</param>
 /// <param name="DefaultValue">The default value; <c>null</c> when the argument is required.</param>
 /// <param name="DefaultInProxy">Whether the default can be carried to the proxy methods (every later argument has one too).</param>
+/// <param name="Sensitive">Whether the parameter is marked <c>[Sensitive]</c> (arguments only): shown as <c>***</c>, header <c>x-taskflow-sensitive</c>.</param>
 /// <param name="SuppressNullableOnPass">Whether the generated local is nullable but the method parameter is not (a <c>null</c> default on a non-annotated parameter), so passing it needs <c>!</c>.</param>
 internal sealed record ParameterSpec(
     string Name,
@@ -23,7 +24,8 @@ internal sealed record ParameterSpec(
     string TypeDisplay,
     ConstantSpec? DefaultValue,
     bool DefaultInProxy,
-    bool SuppressNullableOnPass)
+    bool SuppressNullableOnPass,
+    bool Sensitive = false)
 {
     public bool HasDefault => DefaultValue is not null;
 }

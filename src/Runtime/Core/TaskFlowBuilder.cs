@@ -151,6 +151,7 @@ public sealed class TaskFlowBuilder
             sp.GetRequiredService<IOptions<TaskFlowProbeOptions>>().Value));
         Services.AddSingleton<ITaskFlowHealthPart>(sp => new Core.Probes.ProbeHealthPart(
             sp.GetRequiredService<Core.Probes.ProbeMonitor>(),
-            sp.GetRequiredService<IOptions<TaskFlowProbeOptions>>().Value));
+            sp.GetRequiredService<IOptions<TaskFlowProbeOptions>>().Value,
+            sp.GetService<IPausedQueues>()));
     }
 }

@@ -42,6 +42,8 @@ public sealed class TaskFlowWorker : BackgroundService
     private readonly List<(IQueueConsumer Consumer, Task Closed)> _retired = new();
     private readonly object _sync = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly HashSet<string> _ready = new(StringComparer.Ordinal);
+    private readonly QueuePauseWatch _pauses;
 
     internal TaskFlowWorker(
         IWorkerTransport transport,
@@ -52,7 +54,8 @@ public sealed class TaskFlowWorker : BackgroundService
         IOptions<TaskFlowOptions> options,
         IOptions<TaskFlowWorkerOptions> worker,
         TimeProvider time,
-        ILogger<TaskFlowWorker> logger)
+        ILogger<TaskFlowWorker> logger,
+        IPausedQueues? pausedQueues = null)
     {
         _transport = transport;
         _processor = processor;
@@ -63,9 +66,10 @@ public sealed class TaskFlowWorker : BackgroundService
         _worker = worker.Value;
         _time = time;
         _logger = logger;
+        _pauses = new QueuePauseWatch(pausedQueues, time, logger);
     }
 
-    /// <summary>Completes when every queue has a consumer registered with the broker.</summary>
+    /// <summary>Completes when every queue has a consumer registered with the broker (or is paused).</summary>
     public Task Started => _started.Task;
 
     /// <summary>Deliveries being processed now, over every queue (retired consumers' tasks included).</summary>
@@ -93,6 +97,10 @@ public sealed class TaskFlowWorker : BackgroundService
             WorkerLog.TimeLimitBeyondConsumerTimeout(_logger, task.Name, task.TimeLimit!.Value, _longRunning.ConsumerTimeout!.Value);
         }
 
+        // With a state store, paused queues are read before any consumer starts (a paused queue is not consumed even
+        // briefly) and then about once a second.
+        await _pauses.RefreshAsync(stoppingToken).ConfigureAwait(false);
+        var watch = _pauses.RunAsync(stoppingToken);
         try
         {
             var supervisors = queues.Select(queue => SuperviseAsync(queue, stoppingToken)).ToList();
@@ -106,6 +114,10 @@ public sealed class TaskFlowWorker : BackgroundService
         {
             _started.TrySetException(ex);
             throw;
+        }
+        finally
+        {
+            await watch.ConfigureAwait(false);
         }
     }
 
@@ -167,6 +179,17 @@ public sealed class TaskFlowWorker : BackgroundService
         var work = new QueueWork(_processor, new TaskSlots(queue.Concurrency), _status, _abort.Token);
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (_pauses.IsPaused(queue.Name))
+            {
+                if (!await WaitWhilePausedAsync(queue, stoppingToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                // The paused consumer closed the queue's slots (no new runs) and its runs have finished: fresh slots.
+                work = new QueueWork(_processor, new TaskSlots(queue.Concurrency), _status, _abort.Token);
+            }
+
             IQueueConsumer? consumer = null;
             try
             {
@@ -177,8 +200,20 @@ public sealed class TaskFlowWorker : BackgroundService
                 }
 
                 delay = FirstRestartDelay;
-                MarkStarted();
-                await consumer.Stopped.WaitAsync(stoppingToken).ConfigureAwait(false);
+                if (_status.PausedQueues.Contains(queue.Name, StringComparer.Ordinal))
+                {
+                    _status.SetPaused(queue.Name, false);
+                    WorkerLog.QueueResumed(_logger, queue.Name);
+                }
+
+                MarkStarted(queue.Name);
+                var paused = _pauses.WhenPausedAsync(queue.Name, stoppingToken);
+                if (await Task.WhenAny(consumer.Stopped, paused).WaitAsync(stoppingToken).ConfigureAwait(false) == paused)
+                {
+                    await PauseAsync(queue.Name, consumer).ConfigureAwait(false);
+                    continue;
+                }
+
                 WorkerLog.ConsumerRestarting(_logger, queue.Name);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -198,6 +233,50 @@ public sealed class TaskFlowWorker : BackgroundService
             }
 
             Retire(consumer, queue.Name);
+        }
+    }
+
+    /// <summary>Marks <paramref name="queue"/> paused and waits for its resume; false when the worker stopped meanwhile.</summary>
+    private async Task<bool> WaitWhilePausedAsync(WorkerQueueOptions queue, CancellationToken stoppingToken)
+    {
+        if (!_status.PausedQueues.Contains(queue.Name, StringComparer.Ordinal))
+        {
+            WorkerLog.QueuePausedAtStart(_logger, queue.Name);
+        }
+
+        _status.SetPaused(queue.Name, true);
+        MarkStarted(queue.Name);
+        try
+        {
+            await _pauses.WhenResumedAsync(queue.Name, stoppingToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// An operator paused the queue: stop taking deliveries (prefetched ones go back to the queue untouched), let the
+    /// tasks running on it finish and settle (acked as usual), then close the consumer. Nothing is cancelled: at
+    /// shutdown meanwhile, <see cref="StopAsync"/> drains it like any other consumer.
+    /// </summary>
+    private async Task PauseAsync(string queue, IQueueConsumer consumer)
+    {
+        WorkerLog.QueuePaused(_logger, queue, consumer.InFlight);
+        _status.SetPaused(queue, true);
+        await consumer.StopTakingAsync().ConfigureAwait(false);
+        await consumer.DrainAsync().ConfigureAwait(false);
+        bool owned;
+        lock (_sync)
+        {
+            owned = _running.Remove(consumer);
+        }
+
+        if (owned)
+        {
+            await consumer.CloseAsync().ConfigureAwait(false); // else StopAsync took it and closes it
         }
     }
 
@@ -243,11 +322,12 @@ public sealed class TaskFlowWorker : BackgroundService
         }
     }
 
-    private void MarkStarted()
+    private void MarkStarted(string queue)
     {
         lock (_sync)
         {
-            if (_running.Count >= ResolveQueues().Count)
+            _ready.Add(queue);
+            if (_ready.Count >= ResolveQueues().Count)
             {
                 _started.TrySetResult();
             }

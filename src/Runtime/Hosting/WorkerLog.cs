@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace TaskFlow.Hosting;
 
-/// <summary>The worker host's structured logs (source-generated). Event ids 3xxx, stable.</summary>
+/// <summary>The worker host's structured logs (source-generated). Event ids 3xxx and 5040-5049 (pausing queues), stable.</summary>
 internal static partial class WorkerLog
 {
     [LoggerMessage(3001, LogLevel.Information, "Worker {Worker} starting: queues {Queues}; {TaskCount} tasks registered")]
@@ -26,6 +26,18 @@ internal static partial class WorkerLog
 
     [LoggerMessage(3015, LogLevel.Warning, "Task {TaskName} has a time limit of {TimeLimit}, longer than the broker's consumer timeout ({ConsumerTimeout}): a run that long has its channel closed by the broker and runs again. Add a state store so that it runs in lease mode, or raise consumer_timeout (and RabbitMqOptions.ConsumerTimeout)")]
     public static partial void TimeLimitBeyondConsumerTimeout(ILogger logger, string taskName, TimeSpan timeLimit, TimeSpan consumerTimeout);
+
+    [LoggerMessage(5040, LogLevel.Information, "Queue {Queue} is paused: stopped consuming it ({InFlight} task(s) in flight finish and are acked; its messages stay in the queue until it is resumed)")]
+    public static partial void QueuePaused(ILogger logger, string queue, int inFlight);
+
+    [LoggerMessage(5041, LogLevel.Information, "Queue {Queue} was resumed: consuming it again")]
+    public static partial void QueueResumed(ILogger logger, string queue);
+
+    [LoggerMessage(5042, LogLevel.Warning, "Could not read the paused queues from the state store; the worker keeps the last known set until it can")]
+    public static partial void PausedQueuesUnreadable(ILogger logger, Exception exception);
+
+    [LoggerMessage(5043, LogLevel.Information, "Queue {Queue} is paused: not consuming it until it is resumed")]
+    public static partial void QueuePausedAtStart(ILogger logger, string queue);
 
     [LoggerMessage(3010, LogLevel.Error, "Could not start consuming queue {Queue}; retrying in {Delay}")]
     public static partial void ConsumerStartFailed(ILogger logger, Exception exception, string queue, TimeSpan delay);

@@ -32,7 +32,8 @@ internal static class WorkerServices
             sp.GetRequiredService<IOptions<TaskFlowOptions>>(),
             sp.GetRequiredService<IOptions<TaskFlowWorkerOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<TaskFlowWorker>>()));
+            sp.GetRequiredService<ILogger<TaskFlowWorker>>(),
+            sp.GetService<IPausedQueues>()));
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<TaskFlowWorker>());
         services.AddSingleton<ITaskFlowHealthPart>(sp => new WorkerHealthPart(sp.GetRequiredService<TaskFlowWorkerStatus>()));
 

@@ -86,6 +86,7 @@ public static class StateTaskFlowBuilderExtensions
         services.AddSingleton<ISchedules>(sp => sp.GetRequiredService<ScheduleStore>());
         services.AddSingleton<IScheduleStore>(sp => sp.GetRequiredService<ScheduleStore>());
         services.AddSingleton<ITaskFlowHealthPart>(sp => new StoreHealthPart(sp.GetRequiredService<TaskStateStore>()));
+        services.AddSingleton<IPausedQueues>(sp => new StorePausedQueues(sp.GetRequiredService<TaskStateStore>()));
         services.Replace(ServiceDescriptor.Singleton<ITaskStateRecorder>(sp => sp.GetRequiredService<TaskStateStore>().Recorder));
         services.AddSingleton<IHostedService>(sp => new StateMaintenance(sp.GetRequiredService<TaskStateStore>()));
         services.AddSingleton<IHostedService>(sp => new WorkerHeartbeat(sp.GetRequiredService<TaskStateStore>(), sp));

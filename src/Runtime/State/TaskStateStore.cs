@@ -284,8 +284,14 @@ public sealed partial class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsy
     /// stopped gracefully, or lost (no heartbeat for three intervals: killed, crashed or cut off). Workers not seen for
     /// <see cref="TaskStateOptions.UnfinishedExpiry"/> are deleted by cleanup.
     /// </summary>
-    public Task<IReadOnlyList<WorkerInfo>> GetWorkersAsync(CancellationToken cancellationToken = default) =>
-        Database.Workers.ListAsync(Options.WorkerHeartbeatInterval, cancellationToken);
+    public async Task<IReadOnlyList<WorkerInfo>> GetWorkersAsync(CancellationToken cancellationToken = default)
+    {
+        var workers = await Database.Workers.ListAsync(Options.WorkerHeartbeatInterval, cancellationToken).ConfigureAwait(false);
+        var paused = await GetWorkersPausedAsync(cancellationToken).ConfigureAwait(false);
+        return paused.Count == 0
+            ? workers
+            : workers.Select(w => paused.TryGetValue(w.Name, out var queues) ? w with { PausedQueues = queues } : w).ToList();
+    }
 
     /// <summary>
     /// One page of the recorded tasks that <paramref name="query"/> selects (state, task name, queue, entity, worker,

@@ -26,4 +26,8 @@ public sealed record WorkerInfo(
     DateTimeOffset StartedAt,
     DateTimeOffset LastSeenAt,
     DateTimeOffset? StoppedAt,
-    WorkerStatus Status);
+    WorkerStatus Status)
+{
+    /// <summary>The queues among <see cref="Queues"/> that were paused at its last heartbeat (not consumed until resumed; schema version 8).</summary>
+    public IReadOnlyList<string> PausedQueues { get; init; } = [];
+}

@@ -96,7 +96,9 @@ internal sealed class TaskEnvelope
 
             writer.WriteEndArray();
             writer.Flush();
-            argsRepr = Repr(buffer.WrittenSpan[argsStart..]);
+            argsRepr = task.SensitiveHeader is { } sensitive
+                ? Repr(Encoding.UTF8.GetBytes(SensitiveArguments.RedactArguments(Encoding.UTF8.GetString(buffer.WrittenSpan[argsStart..]), sensitive)))
+                : Repr(buffer.WrittenSpan[argsStart..]);
             writer.WriteStartObject();
             writer.WriteEndObject();
             writer.WriteRawValue(EmbedJson, skipInputValidation: true);
@@ -123,6 +125,11 @@ internal sealed class TaskEnvelope
             [MessageHeaders.Origin] = origin,
             [MessageHeaders.IgnoreResult] = options?.IgnoreResult is true ? BoxedTrue : BoxedFalse,
         };
+        if (task.SensitiveHeader is { } sensitiveHeader)
+        {
+            headers[MessageHeaders.Sensitive] = sensitiveHeader;
+        }
+
         if (eta is { } e)
         {
             headers[MessageHeaders.Eta] = FormatTime(e);

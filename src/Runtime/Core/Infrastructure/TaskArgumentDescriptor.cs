@@ -8,4 +8,8 @@ namespace TaskFlow.Infrastructure;
 /// <param name="TypeName">The parameter type, for error messages.</param>
 /// <param name="HasDefault">Whether the argument may be omitted.</param>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed record TaskArgumentDescriptor(string Name, string WireName, string TypeName, bool HasDefault);
+public sealed record TaskArgumentDescriptor(string Name, string WireName, string TypeName, bool HasDefault)
+{
+    /// <summary>From <c>[Sensitive]</c>: the value is shown as <c>***</c> wherever arguments are shown (header <c>x-taskflow-sensitive</c>).</summary>
+    public bool Sensitive { get; init; }
+}

@@ -102,7 +102,10 @@ public sealed class TaskArgumentReader
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or FormatException)
         {
-            throw new TaskArgumentException(_task.Name, $"argument '{Describe(position)}' could not be read as {_task.Arguments[position].TypeName}: {ex.Message}", ex);
+            // A sensitive argument's converter may quote the value: its message is not passed on (logs, dead-letter headers).
+            throw _task.Arguments[position].Sensitive
+                ? new TaskArgumentException(_task.Name, $"argument '{Describe(position)}' could not be read as {_task.Arguments[position].TypeName} (sensitive: the reader's message is not shown)")
+                : new TaskArgumentException(_task.Name, $"argument '{Describe(position)}' could not be read as {_task.Arguments[position].TypeName}: {ex.Message}", ex);
         }
     }
 

@@ -39,6 +39,7 @@ public sealed class TaskDescriptor
         }
 
         RequiredArgumentCount = required;
+        SensitiveHeader = TaskFlow.Protocol.SensitiveArguments.Format(arguments);
     }
 
     /// <summary>The task name on the wire (Celery <c>task</c> header).</summary>
@@ -52,6 +53,9 @@ public sealed class TaskDescriptor
 
     /// <summary>The message arguments in positional order.</summary>
     public IReadOnlyList<TaskArgumentDescriptor> Arguments { get; }
+
+    /// <summary>The <c>x-taskflow-sensitive</c> header of this task's messages (its <c>[Sensitive]</c> arguments), or <c>null</c> when it has none.</summary>
+    internal string? SensitiveHeader { get; }
 
     /// <summary>How many arguments have no default value.</summary>
     public int RequiredArgumentCount { get; }

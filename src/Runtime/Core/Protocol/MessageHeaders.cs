@@ -65,6 +65,13 @@ public static class MessageHeaders
     /// </summary>
     public const string FirstSentAt = "x-taskflow-first-sent-at";
 
+    /// <summary>
+    /// The task's sensitive arguments (<c>[Sensitive]</c> parameters): comma-separated <c>position:wire_name</c> pairs,
+    /// e.g. <c>1:new_password</c>. Readers show <c>***</c> for these positional arguments and keyword arguments
+    /// (<see cref="SensitiveArguments"/>). Celery ignores it.
+    /// </summary>
+    public const string Sensitive = "x-taskflow-sensitive";
+
     /// <summary>W3C trace context of the span that sent the task (<see href="https://www.w3.org/TR/trace-context/"/>); the worker's span joins that trace. Celery ignores it.</summary>
     public const string TraceParent = "traceparent";
 

@@ -24,6 +24,7 @@ internal static class PostgreSqlDialect
         ScriptSeparator: ";",
         ScriptNow: "now()")
     {
+        QueuePauses = QueuePauseStatements.PostgreSql(schema),
         UniqueKeys = UniqueKeyStatements.PostgreSql(schema),
     };
 
@@ -236,6 +237,7 @@ internal static class PostgreSqlDialect
                 $"CREATE INDEX ix_schedule_fire_recorded_at ON {s}.schedule_fire (recorded_at)",
             ]),
             AuditStatements.PostgreSql(s).Migration,
+            QueuePauseStatements.PostgreSql(s).Migration,
             UniqueKeyStatements.PostgreSql(s).Migration,
         ]);
 

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 
 namespace TaskFlow.State.Internal;
 
@@ -17,6 +18,6 @@ internal sealed record SchemaStatements(
     string InsertVersion,
     IReadOnlyList<Migration> Migrations)
 {
-    /// <summary>The version this TaskFlow needs: its last migration's.</summary>
-    public int LatestVersion => Migrations[^1].Version;
+    /// <summary>The version this TaskFlow needs: its newest migration's (migrations are numbered by feature and may be listed in any order).</summary>
+    public int LatestVersion => Migrations.Max(m => m.Version);
 }

@@ -37,6 +37,9 @@ internal sealed record SqlDialect(
     string ScriptSeparator,
     string ScriptNow)
 {
+    /// <summary>Paused queues and record deletion (schema version 8).</summary>
+    public required QueuePauseStatements QueuePauses { get; init; }
+
     /// <summary>The keys of unique tasks (schema version 9).</summary>
     public required UniqueKeyStatements UniqueKeys { get; init; }
 

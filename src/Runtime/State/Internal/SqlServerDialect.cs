@@ -31,6 +31,7 @@ internal static class SqlServerDialect
             ScriptSeparator: "GO",
             ScriptNow: "SYSDATETIMEOFFSET()")
         {
+            QueuePauses = QueuePauseStatements.SqlServer(s),
             UniqueKeys = UniqueKeyStatements.SqlServer(s),
         };
     }
@@ -257,6 +258,7 @@ internal static class SqlServerDialect
                 $"CREATE INDEX ix_schedule_fire_recorded_at ON {s}.[schedule_fire] (recorded_at)",
             ]),
             AuditStatements.SqlServer(s).Migration,
+            QueuePauseStatements.SqlServer(s).Migration,
             UniqueKeyStatements.SqlServer(s).Migration,
         ]);
 

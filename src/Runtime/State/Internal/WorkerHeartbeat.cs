@@ -58,6 +58,7 @@ internal sealed class WorkerHeartbeat : BackgroundService
             StartedAt = _store.Database.Now,
         };
 
+        var status = _services.GetRequiredService<TaskFlowWorkerStatus>();
         var time = _store.Database.Time;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -65,6 +66,7 @@ internal sealed class WorkerHeartbeat : BackgroundService
             try
             {
                 await _store.Database.Workers.BeatAsync(_row, stoppingToken).ConfigureAwait(false);
+                await _store.BeatPausedAsync(_row.Name, status.PausedQueues, stoppingToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
