@@ -87,6 +87,9 @@ public sealed class TaskDescriptor
     /// <summary>From <c>[Task(Priority = n)]</c>: the AMQP priority of this task's messages when a call sets none; 0 for none (see <see cref="TaskAttribute.Priority"/>).</summary>
     public byte Priority { get; init; }
 
+    /// <summary>From <c>[Task(RateLimit = "100/m")]</c>: at most this many runs per period across all workers, per rate-limit key; <c>null</c> for no limit (see <see cref="TaskAttribute.RateLimit"/>).</summary>
+    public TaskRateLimit? RateLimit { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => Name;
 }

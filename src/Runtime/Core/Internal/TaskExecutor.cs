@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using TaskFlow.Infrastructure;
 using TaskFlow.Protocol;
 
@@ -28,10 +29,14 @@ internal sealed class TaskExecutor
     private readonly ITaskStateRecorder _recorder;
     private readonly LongRunningTasks _longRunning;
     private readonly ConcurrencyLimits _limits;
+    private readonly RateLimits _rates;
+    private readonly ILogger _logger;
 
-    public TaskExecutor(TaskRegistry registry, IServiceScopeFactory scopes, TaskFlowOptions options, TimeProvider time, ITaskStateRecorder recorder, LongRunningTasks longRunning, ConcurrencyLimits limits)
+    public TaskExecutor(TaskRegistry registry, IServiceScopeFactory scopes, TaskFlowOptions options, TimeProvider time, ITaskStateRecorder recorder, LongRunningTasks longRunning, ConcurrencyLimits limits, RateLimits rates, ILogger logger)
     {
         _limits = limits;
+        _rates = rates;
+        _logger = logger;
         _registry = registry;
         _scopes = scopes;
         _options = options;
@@ -155,6 +160,31 @@ internal sealed class TaskExecutor
         ITaskLock? permit = null;
         try
         {
+            DateTimeOffset? rateSlot = null;
+            if (_rates.Applies(task))
+            {
+                // Inside the slot, like a concurrency permit: the reservation is made by a task about to run, so runs start
+                // at their slots, not when a slot frees up after a wait here. A reservation carried by the message is not asked again.
+                var at = _time.GetUtcNow();
+                var slot = headers.RateSlot ?? await _rates.ReserveAsync(task, headers, at, cancellationToken).ConfigureAwait(false);
+                if (slot - at > EarlyTolerance)
+                {
+                    if (Telemetry.RateLimited.Enabled)
+                    {
+                        Telemetry.RateLimited.Add(1, Telemetry.Tags(task.Name, queue));
+                    }
+
+                    Log.RateLimitDeferred(_logger, task.Name, headers.Id, task.RateLimit!.ToString(), RateLimits.KeyOf(task, headers), slot - at);
+                    return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: $"rate limit {task.RateLimit} of '{RateLimits.KeyOf(task, headers)}': its slot is at {TaskEnvelope.FormatTime(slot)}")
+                    {
+                        Until = slot,
+                        RateSlot = slot,
+                    };
+                }
+
+                rateSlot = slot;
+            }
+
             if (_limits.Applies(task))
             {
                 // Taken inside the slot: a permit is held only by a task about to run, never by one waiting for a slot here.
@@ -164,6 +194,7 @@ internal sealed class TaskExecutor
                     return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: $"all {task.MaxConcurrency} permits of '{ConcurrencyLimits.ResourceOf(task, headers)}' are held")
                     {
                         Until = _time.GetUtcNow() + ConcurrencyLimits.RecheckDelay(),
+                        RateSlot = rateSlot, // its rate slot is taken: it runs when a permit frees, without a second reservation
                     };
                 }
             }

@@ -21,6 +21,7 @@ internal static class PostgreSqlDialect
         Queries: Queries(schema),
         Locks: Locks(schema),
         Schedules: Schedules(schema),
+        RateLimits: RateLimitStatements.PostgreSql(schema),
         ScriptSeparator: ";",
         ScriptNow: "now()");
 
@@ -233,6 +234,7 @@ internal static class PostgreSqlDialect
                 $"CREATE INDEX ix_schedule_fire_recorded_at ON {s}.schedule_fire (recorded_at)",
             ]),
             AuditStatements.PostgreSql(s).Migration,
+            RateLimitStatements.PostgreSql(s).Migration,
         ]);
 
     private static LockStatements Locks(string s) => new(

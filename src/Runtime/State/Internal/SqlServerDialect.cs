@@ -28,6 +28,7 @@ internal static class SqlServerDialect
             Queries: Queries(s),
             Locks: Locks(s),
             Schedules: Schedules(s),
+            RateLimits: RateLimitStatements.SqlServer(s),
             ScriptSeparator: "GO",
             ScriptNow: "SYSDATETIMEOFFSET()");
     }
@@ -254,6 +255,7 @@ internal static class SqlServerDialect
                 $"CREATE INDEX ix_schedule_fire_recorded_at ON {s}.[schedule_fire] (recorded_at)",
             ]),
             AuditStatements.SqlServer(s).Migration,
+            RateLimitStatements.SqlServer(s).Migration,
         ]);
 
     private static TaskStateStatements States(string s) => new(

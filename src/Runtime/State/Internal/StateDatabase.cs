@@ -27,6 +27,7 @@ internal sealed class StateDatabase
         Workers = new WorkerRecords(Connections, Dialect.Workers, time);
         Queries = new TaskQueries(Connections, Dialect.Queries, options, time);
         Locks = new LockSlots(Connections, Dialect.Locks, time);
+        RateLimits = new RateLimitRecords(Connections, Dialect.RateLimits);
     }
 
     public TaskStateOptions Options { get; }
@@ -59,4 +60,7 @@ internal sealed class StateDatabase
 
     /// <summary>Permits of distributed locks and per-key concurrency limits.</summary>
     public LockSlots Locks { get; }
+
+    /// <summary>Rate limits: one GCRA arrival time per key.</summary>
+    public RateLimitRecords RateLimits { get; }
 }

@@ -96,6 +96,8 @@ internal sealed class StateMaintenance : BackgroundService
                     await _store.Database.Workers.DeleteGoneAsync(time.GetUtcNow() - options.UnfinishedExpiry, stoppingToken).ConfigureAwait(false);
                     // Permits released or lost a day ago (tokens come from a sequence: deleting rows never reuses one).
                     deleted += await _store.Database.Locks.DeleteExpiredAsync(time.GetUtcNow() - TimeSpan.FromDays(1), options.CleanupBatchSize, stoppingToken).ConfigureAwait(false);
+                    // Rate-limit keys idle for a day (a missing row reads as idle, so nothing changes for them).
+                    deleted += await _store.Database.RateLimits.DeleteIdleAsync(time.GetUtcNow() - TimeSpan.FromDays(1), options.CleanupBatchSize, stoppingToken).ConfigureAwait(false);
                     // Fire records of periodic tasks live as long as the task records they point to.
                     deleted += await new ScheduleStore(_store, null).CleanupAsync(time.GetUtcNow() - options.ResultExpiry, 100, stoppingToken).ConfigureAwait(false);
                     if (deleted > 0)

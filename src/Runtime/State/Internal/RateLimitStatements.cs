@@ -1,0 +1,58 @@
+namespace TaskFlow.State.Internal;
+
+/// <summary>
+/// Rate limits (<c>rate_limit</c>, schema version 10), per dialect: one row per key holding its GCRA "theoretical arrival
+/// time" (TAT) in ticks (100 ns) since the Unix epoch, moved forward by one atomic upsert per reservation
+/// (<see cref="RateLimitRecords"/>, <see cref="Core.Gcra"/>).
+/// </summary>
+/// <param name="Migration">Schema version 10: the table and its cleanup index.</param>
+/// <param name="Reserve">
+/// Sets the key's TAT to max(TAT, <c>@Now</c>) + <c>@Interval</c> (inserting the row at <c>@Now + @Interval</c>) and returns
+/// the new TAT. One statement: concurrent reservations of a key serialize on its row.
+/// </param>
+/// <param name="DeleteIdle">Deletes one batch (<c>@BatchSize</c>) of keys whose TAT is before <c>@Before</c> (idle keys; a missing row reads as idle).</param>
+internal sealed record RateLimitStatements(Migration Migration, string Reserve, string DeleteIdle)
+{
+    private const string Description = "rate limits";
+
+    /// <summary>The statements of PostgreSQL in schema <paramref name="s"/>.</summary>
+    public static RateLimitStatements PostgreSql(string s) => new(
+        new Migration(10, Description,
+        [
+            $"""
+            CREATE TABLE {s}.rate_limit (
+                rate_key varchar(255) NOT NULL PRIMARY KEY,
+                tat      bigint       NOT NULL
+            )
+            """,
+            // cleanup: DeleteIdle
+            $"CREATE INDEX ix_rate_limit_tat ON {s}.rate_limit (tat)",
+        ]),
+        Reserve: $"""
+            INSERT INTO {s}.rate_limit AS r (rate_key, tat) VALUES (@Key, @Now + @Interval)
+            ON CONFLICT (rate_key) DO UPDATE SET tat = GREATEST(r.tat, @Now) + @Interval
+            RETURNING tat
+            """,
+        DeleteIdle: $"DELETE FROM {s}.rate_limit WHERE ctid = ANY(ARRAY(SELECT ctid FROM {s}.rate_limit WHERE tat < @Before LIMIT @BatchSize))");
+
+    /// <summary>The statements of SQL Server in schema <paramref name="s"/>.</summary>
+    public static RateLimitStatements SqlServer(string s) => new(
+        new Migration(10, Description,
+        [
+            $"""
+            CREATE TABLE {s}.[rate_limit] (
+                rate_key nvarchar(255) NOT NULL CONSTRAINT pk_rate_limit PRIMARY KEY,
+                tat      bigint        NOT NULL)
+            """,
+            $"CREATE INDEX ix_rate_limit_tat ON {s}.[rate_limit] (tat)",
+        ]),
+        // HOLDLOCK: without it two MERGEs of a new key race into a primary-key violation.
+        Reserve: $"""
+            MERGE {s}.[rate_limit] WITH (HOLDLOCK) AS r
+            USING (SELECT @Key AS rate_key) AS src ON r.rate_key = src.rate_key
+            WHEN MATCHED THEN UPDATE SET tat = CASE WHEN r.tat > @Now THEN r.tat ELSE @Now END + @Interval
+            WHEN NOT MATCHED THEN INSERT (rate_key, tat) VALUES (@Key, @Now + @Interval)
+            OUTPUT INSERTED.tat;
+            """,
+        DeleteIdle: $"DELETE TOP (@BatchSize) FROM {s}.[rate_limit] WITH (ROWLOCK, READPAST) WHERE tat < @Before");
+}
