@@ -259,6 +259,7 @@ public sealed partial class TaskGenerator
                 declared.Add(("ConcurrencyKey", EntityKeyExpression(concurrencyKey), "<c>" + EscapeXml(concurrencyKey.Template) + "</c>"));
             }
 
+            AddDeclaredRateLimitKey(task, declared);
             return declared;
         }
 
@@ -404,6 +405,7 @@ public sealed partial class TaskGenerator
                 settings.Add(writer => writer.WriteLine("Priority = " + task.Priority.ToString(CultureInfo.InvariantCulture) + ","));
             }
 
+            AddRateLimitSetting(task, settings);
             return settings;
         }
 

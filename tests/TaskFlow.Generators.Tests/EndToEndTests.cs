@@ -74,10 +74,10 @@ public sealed class EndToEndTests : IDisposable
             [Task(EntityKey = "note:{noteId}/{kind}/{weight}/{day}/{{v1}}", IgnoreResult = true)]
             public static int Copy(int noteId, NoteKind kind, decimal weight, DateOnly day, IClock clock, int copies = 1) => copies;
 
-            [Task(MaxConcurrency = 2, ConcurrencyKey = "tenant:{tenant}")]
+            [Task(MaxConcurrency = 2, ConcurrencyKey = "tenant:{tenant}", RateLimit = "20/s", RateLimitKey = "export:{tenant}/{noteId}", RateLimitBurst = 3)]
             public static void Export(string tenant, int noteId) { }
 
-            [Task(MaxConcurrency = 1)]
+            [Task(MaxConcurrency = 1, RateLimit = "100/m")]
             public static void Reindex() { }
         }
 
@@ -248,6 +248,22 @@ public sealed class EndToEndTests : IDisposable
         recorder.Calls[^1].Options.ShouldNotBeNull().ConcurrencyKey.ShouldBe("tenant:acme");
         await (ValueTask<TaskHandle>)proxy.GetType().GetMethod("ApplyAsync")!.Invoke(proxy, new object[] { "acme", 7, new SendOptions { ConcurrencyKey = "tenant:other" }, CancellationToken.None })!;
         recorder.Calls[^1].Options.ShouldNotBeNull().ConcurrencyKey.ShouldBe("tenant:other", "an explicit key wins");
+    }
+
+    [Fact]
+    public async Task Declared_rate_limit_reaches_the_descriptor_and_its_key_fills_the_options()
+    {
+        Descriptor("Signup.NoteTasks+Client", "ExportDescriptor").RateLimit.ShouldBe(new TaskRateLimit(20, TimeSpan.FromSeconds(1), burst: 3));
+        Descriptor("Signup.NoteTasks+Client", "ReindexDescriptor").RateLimit.ShouldBe(TaskRateLimit.Parse("100/m"));
+        Descriptor("Signup.NoteTasks+Client", "CopyDescriptor").RateLimit.ShouldBeNull("the default: no limit");
+
+        var recorder = new RecordingTaskClient();
+        var proxy = Proxy("Signup.NoteTasks+Client", "Export", recorder);
+        await (ValueTask<TaskHandle>)proxy.GetType().GetMethod("DelayAsync")!.Invoke(proxy, new object[] { "acme", 7, CancellationToken.None })!;
+        recorder.Calls[^1].Options.ShouldNotBeNull().RateLimitKey.ShouldBe("export:acme/7");
+        await (ValueTask<TaskHandle>)proxy.GetType().GetMethod("ApplyAsync")!.Invoke(proxy, new object[] { "acme", 7, new SendOptions { RateLimitKey = "mine" }, CancellationToken.None })!;
+        recorder.Calls[^1].Options.ShouldNotBeNull().RateLimitKey.ShouldBe("mine", "an explicit key wins");
+        recorder.Calls[^1].Options!.ConcurrencyKey.ShouldBe("tenant:acme", "the other declared key is still filled in");
     }
 
     [Fact]

@@ -167,7 +167,7 @@ internal sealed class TaskExecutor
                 // at their slots, not when a slot frees up after a wait here. A reservation carried by the message is not asked again.
                 var at = _time.GetUtcNow();
                 var slot = headers.RateSlot ?? await _rates.ReserveAsync(task, headers, at, cancellationToken).ConfigureAwait(false);
-                if (slot - at > EarlyTolerance)
+                if (slot - at > RateLimits.WaitInline)
                 {
                     if (Telemetry.RateLimited.Enabled)
                     {
@@ -180,6 +180,13 @@ internal sealed class TaskExecutor
                         Until = slot,
                         RateSlot = slot,
                     };
+                }
+
+                if (slot > at)
+                {
+                    // A few milliseconds early (the delay levels round up, so mostly a fresh reservation): waited here,
+                    // cheaper than a trip round the delay levels and exact, so runs keep their spacing.
+                    await Task.Delay(slot - at, _time, cancellationToken).ConfigureAwait(false);
                 }
 
                 rateSlot = slot;

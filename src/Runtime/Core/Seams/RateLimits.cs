@@ -16,6 +16,9 @@ internal sealed class RateLimits
     /// <summary>No limits (replay, which runs one task in-process for a debugger).</summary>
     public static readonly RateLimits None = new(null);
 
+    /// <summary>A slot at most this far ahead is waited for in the task slot (exact spacing, no trip round the delay levels); a later one is deferred.</summary>
+    public static readonly TimeSpan WaitInline = TimeSpan.FromMilliseconds(25);
+
     private static readonly long UnixEpochTicks = DateTimeOffset.UnixEpoch.UtcTicks;
 
     private readonly IRateLimitStore? _store;

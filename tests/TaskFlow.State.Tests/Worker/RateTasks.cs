@@ -1,0 +1,30 @@
+using System;
+using System.Collections.Concurrent;
+
+namespace TaskFlow.State.Worker;
+
+/// <summary>Rate-limited tasks (<c>[Task(RateLimit)]</c>): each run records when it started, in this process and on stdout.</summary>
+public static partial class RateTasks
+{
+    /// <summary>Start times (Unix ms) per key of runs in this process.</summary>
+    public static readonly ConcurrentDictionary<string, ConcurrentQueue<long>> Starts = new(StringComparer.Ordinal);
+
+    private static void Record(string key, int n)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        Starts.GetOrAdd(key, static _ => new ConcurrentQueue<long>()).Enqueue(now);
+        Console.WriteLine($"RATED-RUN {key} {n} {now}");
+    }
+
+    /// <summary>20 runs a second across every worker, for the task as a whole.</summary>
+    [Task(Name = "state_tests.rated", RateLimit = "20/s")]
+    public static void Rated(string key, int n) => Record(key, n);
+
+    /// <summary>2 runs a second per key.</summary>
+    [Task(Name = "state_tests.rated_per_key", RateLimit = "2/s", RateLimitKey = "rated:{key}")]
+    public static void RatedPerKey(string key, int n) => Record(key, n);
+
+    /// <summary>No limit: runs whenever a slot is free.</summary>
+    [Task(Name = "state_tests.unrated")]
+    public static void Unrated(string key, int n) => Record(key, n);
+}
