@@ -149,7 +149,7 @@ public sealed class RateLimitTests
 
     private sealed class NoStore : IRateLimitStore
     {
-        public System.Threading.Tasks.Task<long> ReserveAsync(string key, long nowTicks, long intervalTicks, System.Threading.CancellationToken cancellationToken) =>
+        public System.Threading.Tasks.Task<long> ReserveAsync(string key, bool start, long nowTicks, long intervalTicks, System.Threading.CancellationToken cancellationToken) =>
             System.Threading.Tasks.Task.FromResult(nowTicks + intervalTicks);
     }
 }

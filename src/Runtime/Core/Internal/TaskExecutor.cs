@@ -163,33 +163,33 @@ internal sealed class TaskExecutor
             DateTimeOffset? rateSlot = null;
             if (_rates.Applies(task))
             {
-                // Inside the slot, like a concurrency permit: the reservation is made by a task about to run, so runs start
-                // at their slots, not when a slot frees up after a wait here. A reservation carried by the message is not asked again.
+                // Inside the slot, like a concurrency permit: a start slot is reserved by a task about to run, so runs start
+                // at their slots, not when a task slot frees up after a wait here.
                 var at = _time.GetUtcNow();
-                var slot = headers.RateSlot ?? await _rates.ReserveAsync(task, headers, at, cancellationToken).ConfigureAwait(false);
-                if (slot - at > RateLimits.WaitInline)
+                var rate = await _rates.AdmitAsync(task, headers, at, cancellationToken).ConfigureAwait(false);
+                if (rate.DeferUntil is { } until)
                 {
                     if (Telemetry.RateLimited.Enabled)
                     {
                         Telemetry.RateLimited.Add(1, Telemetry.Tags(task.Name, queue));
                     }
 
-                    Log.RateLimitDeferred(_logger, task.Name, headers.Id, task.RateLimit!.ToString(), RateLimits.KeyOf(task, headers), slot - at);
-                    return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: $"rate limit {task.RateLimit} of '{RateLimits.KeyOf(task, headers)}': its slot is at {TaskEnvelope.FormatTime(slot)}")
+                    Log.RateLimitDeferred(_logger, task.Name, headers.Id, task.RateLimit!.ToString(), RateLimits.KeyOf(task, headers), until - at, rate.Start is null ? "arrival" : "start");
+                    return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: $"rate limit {task.RateLimit} of '{RateLimits.KeyOf(task, headers)}': its slot is at {TaskEnvelope.FormatTime(until)}")
                     {
-                        Until = slot,
-                        RateSlot = slot,
+                        Until = until,
+                        RateSlot = rate.Slot,
+                        RateStart = rate.Start,
                     };
                 }
 
-                if (slot > at)
+                if (rate.StartAt > at)
                 {
-                    // A few milliseconds early (the delay levels round up, so mostly a fresh reservation): waited here,
-                    // cheaper than a trip round the delay levels and exact, so runs keep their spacing.
-                    await Task.Delay(slot - at, _time, cancellationToken).ConfigureAwait(false);
+                    // Its start slot is a little ahead: waited for here (at most MaxInlineWait), exact and cheaper than a trip round.
+                    await Task.Delay(rate.StartAt - at, _time, cancellationToken).ConfigureAwait(false);
                 }
 
-                rateSlot = slot;
+                rateSlot = rate.Slot ?? at;
             }
 
             if (_limits.Applies(task))
@@ -201,7 +201,7 @@ internal sealed class TaskExecutor
                     return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: $"all {task.MaxConcurrency} permits of '{ConcurrencyLimits.ResourceOf(task, headers)}' are held")
                     {
                         Until = _time.GetUtcNow() + ConcurrencyLimits.RecheckDelay(),
-                        RateSlot = rateSlot, // its rate slot is taken: it runs when a permit frees, without a second reservation
+                        RateSlot = rateSlot, // its arrival slot came: back, it only takes a new start slot
                     };
                 }
             }

@@ -10,9 +10,17 @@ namespace TaskFlow.Core;
 internal interface IRateLimitStore
 {
     /// <summary>
-    /// Reserves the next run of <paramref name="key"/>, atomically across every worker: sets its TAT to
+    /// Reserves the next slot of <paramref name="key"/>, atomically across every worker: sets its TAT to
     /// max(TAT, <paramref name="nowTicks"/>) + <paramref name="intervalTicks"/> and returns the new TAT. Times are ticks
     /// (100 ns) since the Unix epoch. <see cref="Gcra.Slot"/> turns the result into the time the run may start.
     /// </summary>
-    Task<long> ReserveAsync(string key, long nowTicks, long intervalTicks, CancellationToken cancellationToken);
+    /// <param name="key">The rate-limit key.</param>
+    /// <param name="start">
+    /// <c>false</c>: the arrival schedule (<c>tat</c>: when a waiting task comes back); <c>true</c>: the starts (<c>start_tat</c>:
+    /// when a task whose arrival slot came may start). Two GCRA clocks on one row.
+    /// </param>
+    /// <param name="nowTicks">Now, in ticks since the Unix epoch.</param>
+    /// <param name="intervalTicks">The emission interval in ticks.</param>
+    /// <param name="cancellationToken">Cancels the statement.</param>
+    Task<long> ReserveAsync(string key, bool start, long nowTicks, long intervalTicks, CancellationToken cancellationToken);
 }

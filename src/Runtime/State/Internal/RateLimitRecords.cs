@@ -20,7 +20,7 @@ internal sealed class RateLimitRecords : IRateLimitStore
     }
 
     /// <inheritdoc />
-    public async Task<long> ReserveAsync(string key, long nowTicks, long intervalTicks, CancellationToken cancellationToken)
+    public async Task<long> ReserveAsync(string key, bool start, long nowTicks, long intervalTicks, CancellationToken cancellationToken)
     {
         if (key.Length > 255)
         {
@@ -31,7 +31,7 @@ internal sealed class RateLimitRecords : IRateLimitStore
         await using (connection.ConfigureAwait(false))
         {
             var tat = await connection.ExecuteScalarAsync<object>(new CommandDefinition(
-                _sql.Reserve, new { Key = key, Now = nowTicks, Interval = intervalTicks }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                start ? _sql.ReserveStart : _sql.Reserve, new { Key = key, Now = nowTicks, Interval = intervalTicks }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             return Convert.ToInt64(tat, CultureInfo.InvariantCulture);
         }
     }

@@ -1,8 +1,9 @@
 namespace TaskFlow.State.Internal;
 
 /// <summary>
-/// Rate limits (<c>rate_limit</c>, schema version 10), per dialect: one row per key holding its GCRA "theoretical arrival
-/// time" (TAT) in ticks (100 ns) since the Unix epoch, moved forward by one atomic upsert per reservation
+/// Rate limits (<c>rate_limit</c>, schema version 10), per dialect: one row per key holding two GCRA "theoretical arrival
+/// times" in ticks (100 ns) since the Unix epoch, the arrival schedule (<c>tat</c>) and the starts (<c>start_tat</c>), each
+/// moved forward by one atomic upsert per reservation
 /// (<see cref="RateLimitRecords"/>, <see cref="Core.Gcra"/>).
 /// </summary>
 /// <param name="Migration">Schema version 10: the table and its cleanup index.</param>
@@ -10,8 +11,9 @@ namespace TaskFlow.State.Internal;
 /// Sets the key's TAT to max(TAT, <c>@Now</c>) + <c>@Interval</c> (inserting the row at <c>@Now + @Interval</c>) and returns
 /// the new TAT. One statement: concurrent reservations of a key serialize on its row.
 /// </param>
+/// <param name="ReserveStart">The same on the key's start clock (<c>start_tat</c>): the slot a task whose arrival slot came may start in.</param>
 /// <param name="DeleteIdle">Deletes one batch (<c>@BatchSize</c>) of keys whose TAT is before <c>@Before</c> (idle keys; a missing row reads as idle).</param>
-internal sealed record RateLimitStatements(Migration Migration, string Reserve, string DeleteIdle)
+internal sealed record RateLimitStatements(Migration Migration, string Reserve, string ReserveStart, string DeleteIdle)
 {
     private const string Description = "rate limits";
 
@@ -21,19 +23,25 @@ internal sealed record RateLimitStatements(Migration Migration, string Reserve, 
         [
             $"""
             CREATE TABLE {s}.rate_limit (
-                rate_key varchar(255) NOT NULL PRIMARY KEY,
-                tat      bigint       NOT NULL
+                rate_key  varchar(255) NOT NULL PRIMARY KEY,
+                tat       bigint       NOT NULL,
+                start_tat bigint       NOT NULL
             )
             """,
             // cleanup: DeleteIdle
             $"CREATE INDEX ix_rate_limit_tat ON {s}.rate_limit (tat)",
         ]),
         Reserve: $"""
-            INSERT INTO {s}.rate_limit AS r (rate_key, tat) VALUES (@Key, @Now + @Interval)
+            INSERT INTO {s}.rate_limit AS r (rate_key, tat, start_tat) VALUES (@Key, @Now + @Interval, 0)
             ON CONFLICT (rate_key) DO UPDATE SET tat = GREATEST(r.tat, @Now) + @Interval
             RETURNING tat
             """,
-        DeleteIdle: $"DELETE FROM {s}.rate_limit WHERE ctid = ANY(ARRAY(SELECT ctid FROM {s}.rate_limit WHERE tat < @Before LIMIT @BatchSize))");
+        ReserveStart: $"""
+            INSERT INTO {s}.rate_limit AS r (rate_key, tat, start_tat) VALUES (@Key, 0, @Now + @Interval)
+            ON CONFLICT (rate_key) DO UPDATE SET start_tat = GREATEST(r.start_tat, @Now) + @Interval
+            RETURNING start_tat
+            """,
+        DeleteIdle: $"DELETE FROM {s}.rate_limit WHERE ctid = ANY(ARRAY(SELECT ctid FROM {s}.rate_limit WHERE tat < @Before AND start_tat < @Before LIMIT @BatchSize))");
 
     /// <summary>The statements of SQL Server in schema <paramref name="s"/>.</summary>
     public static RateLimitStatements SqlServer(string s) => new(
@@ -41,8 +49,9 @@ internal sealed record RateLimitStatements(Migration Migration, string Reserve, 
         [
             $"""
             CREATE TABLE {s}.[rate_limit] (
-                rate_key nvarchar(255) NOT NULL CONSTRAINT pk_rate_limit PRIMARY KEY,
-                tat      bigint        NOT NULL)
+                rate_key  nvarchar(255) NOT NULL CONSTRAINT pk_rate_limit PRIMARY KEY,
+                tat       bigint        NOT NULL,
+                start_tat bigint        NOT NULL)
             """,
             $"CREATE INDEX ix_rate_limit_tat ON {s}.[rate_limit] (tat)",
         ]),
@@ -51,8 +60,15 @@ internal sealed record RateLimitStatements(Migration Migration, string Reserve, 
             MERGE {s}.[rate_limit] WITH (HOLDLOCK) AS r
             USING (SELECT @Key AS rate_key) AS src ON r.rate_key = src.rate_key
             WHEN MATCHED THEN UPDATE SET tat = CASE WHEN r.tat > @Now THEN r.tat ELSE @Now END + @Interval
-            WHEN NOT MATCHED THEN INSERT (rate_key, tat) VALUES (@Key, @Now + @Interval)
+            WHEN NOT MATCHED THEN INSERT (rate_key, tat, start_tat) VALUES (@Key, @Now + @Interval, 0)
             OUTPUT INSERTED.tat;
             """,
-        DeleteIdle: $"DELETE TOP (@BatchSize) FROM {s}.[rate_limit] WITH (ROWLOCK, READPAST) WHERE tat < @Before");
+        ReserveStart: $"""
+            MERGE {s}.[rate_limit] WITH (HOLDLOCK) AS r
+            USING (SELECT @Key AS rate_key) AS src ON r.rate_key = src.rate_key
+            WHEN MATCHED THEN UPDATE SET start_tat = CASE WHEN r.start_tat > @Now THEN r.start_tat ELSE @Now END + @Interval
+            WHEN NOT MATCHED THEN INSERT (rate_key, tat, start_tat) VALUES (@Key, 0, @Now + @Interval)
+            OUTPUT INSERTED.start_tat;
+            """,
+        DeleteIdle: $"DELETE TOP (@BatchSize) FROM {s}.[rate_limit] WITH (ROWLOCK, READPAST) WHERE tat < @Before AND start_tat < @Before");
 }
