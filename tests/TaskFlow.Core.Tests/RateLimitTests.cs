@@ -149,7 +149,10 @@ public sealed class RateLimitTests
 
     private sealed class NoStore : IRateLimitStore
     {
-        public System.Threading.Tasks.Task<long> ReserveAsync(string key, bool start, long nowTicks, long intervalTicks, System.Threading.CancellationToken cancellationToken) =>
+        public System.Threading.Tasks.Task<long> ReserveAsync(string key, long nowTicks, long intervalTicks, System.Threading.CancellationToken cancellationToken) =>
             System.Threading.Tasks.Task.FromResult(nowTicks + intervalTicks);
+
+        public System.Threading.Tasks.Task<long?> TryStartAsync(string key, long nowTicks, long intervalTicks, long toleranceTicks, long maxWaitTicks, System.Threading.CancellationToken cancellationToken) =>
+            System.Threading.Tasks.Task.FromResult<long?>(nowTicks + intervalTicks);
     }
 }

@@ -38,18 +38,25 @@ public sealed class RateLimitTests
         var now = DateTimeOffset.UtcNow.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
 
         // 40 racing reservations of one key at the same instant: 40 distinct TATs, one interval apart.
-        var tats = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => Task.Run(() => store.ReserveAsync("k:a", false, now, interval, CancellationToken.None))));
+        var tats = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => Task.Run(() => store.ReserveAsync("k:a", now, interval, CancellationToken.None))));
         tats.OrderBy(t => t).ShouldBe(Enumerable.Range(1, 40).Select(k => now + k * interval));
 
-        // The start clock of the same row is independent of the arrival clock.
-        (await store.ReserveAsync("k:a", true, now, interval, CancellationToken.None)).ShouldBe(now + interval);
+        // The start clock of the same row is independent of the arrival clock, and takes a start only up to the wait given:
+        // 4 starts within 150 ms (at now, +50, +100, +150 ms), then nothing until time moves on.
+        for (var k = 1; k <= 4; k++)
+        {
+            (await store.TryStartAsync("k:a", now, interval, 0, 3 * interval, CancellationToken.None)).ShouldBe(now + k * interval);
+        }
+
+        (await store.TryStartAsync("k:a", now, interval, 0, 3 * interval, CancellationToken.None)).ShouldBeNull("the next start is 200 ms ahead");
+        (await store.TryStartAsync("k:a", now + interval, interval, 0, 3 * interval, CancellationToken.None)).ShouldBe(now + 5 * interval);
 
         // Another key starts from its own idle state.
-        (await store.ReserveAsync("k:b", false, now, interval, CancellationToken.None)).ShouldBe(now + interval);
+        (await store.ReserveAsync("k:b", now, interval, CancellationToken.None)).ShouldBe(now + interval);
 
         // Idle keys are cleaned up; a missing row reads as idle.
         (await store.DeleteIdleAsync(DateTimeOffset.UtcNow.AddDays(1), 100, CancellationToken.None)).ShouldBe(2);
-        (await store.ReserveAsync("k:a", false, now, interval, CancellationToken.None)).ShouldBe(now + interval);
+        (await store.ReserveAsync("k:a", now, interval, CancellationToken.None)).ShouldBe(now + interval);
     }
 
     [Fact]
@@ -82,7 +89,7 @@ public sealed class RateLimitTests
         b.Count.ShouldBe(2);
         // 2/s per key: key a's 10 runs span about 4.5 s; key b's 2 runs about 0.5 s, and they are done long before key a's.
         (a[^1] - a[0]).ShouldBeGreaterThanOrEqualTo(4_000, "key a ran at its rate");
-        Gaps(a).Min().ShouldBeGreaterThanOrEqualTo(200, "runs of a key start in their start slots, 500 ms apart (each up to half an interval late)");
+        Gaps(a).Min().ShouldBeGreaterThanOrEqualTo(480, "runs of a key start in their start slots, 500 ms apart");
         b[^1].ShouldBeLessThan(a[4], "key b did not queue behind key a's backlog");
         _output.WriteLine($"key a: 10 runs over {a[^1] - a[0]} ms (min gap {Gaps(a).Min()} ms); key b: 2 runs done {b[^1] - sentOther} ms after being sent, key a's 5th ran at +{a[4] - a[0]} ms");
     }

@@ -13,7 +13,7 @@ internal static class HeaderCopy
     /// dead-letter cycle and silently drop it), without the quorum queue's <c>x-delivery-count</c> (a copy is a new
     /// message) and RabbitMQ.Client's internal <c>x-dotnet-pub-seq-no</c>. The redeliveries the original had are carried
     /// in <c>x-taskflow-redeliveries</c>, so attempt counts survive the copy. A rate-limit reservation
-    /// (<c>x-taskflow-rate-slot</c>, <c>x-taskflow-rate-start</c>) is dropped too: a deferral sets its own, a retry waits its turn anew.
+    /// (<c>x-taskflow-rate-slot</c>) is dropped too: a deferral sets its own, a retry waits its turn anew.
     /// </summary>
     public static Dictionary<string, object?> Of(IEnumerable<KeyValuePair<string, object?>>? source, int redeliveries, int capacity = 0)
     {
@@ -28,8 +28,7 @@ internal static class HeaderCopy
                     && key != MessageHeaders.DeliveryCount
                     && key != MessageHeaders.PublishSequenceNumber
                     && key != MessageHeaders.Redeliveries
-                    && key != MessageHeaders.RateSlot
-                    && key != MessageHeaders.RateStart)
+                    && key != MessageHeaders.RateSlot)
                 {
                     headers[key] = value;
                 }

@@ -45,9 +45,6 @@ internal sealed record TaskHeaders(
     /// <summary>The rate-limit slot this message reserved before it was sent round to wait (<see cref="MessageHeaders.RateSlot"/>).</summary>
     public DateTimeOffset? RateSlot { get; init; }
 
-    /// <summary>The rate-limit start slot this message reserved before it was sent round to wait (<see cref="MessageHeaders.RateStart"/>).</summary>
-    public DateTimeOffset? RateStart { get; init; }
-
     /// <summary>
     /// When the message became due in its queue (<see cref="MessageHeaders.SentAt"/>, milliseconds since the Unix epoch), or
     /// <c>null</c> when it does not tell (sent by Celery, or by an older TaskFlow).
@@ -89,7 +86,6 @@ internal sealed record TaskHeaders(
             ConcurrencyKey = HeaderValues.String(raw, MessageHeaders.ConcurrencyKey),
             RateLimitKey = HeaderValues.String(raw, MessageHeaders.RateLimitKey),
             RateSlot = HeaderValues.Time(raw, MessageHeaders.RateSlot),
-            RateStart = HeaderValues.Time(raw, MessageHeaders.RateStart),
             SentAt = HeaderValues.Int64(raw, MessageHeaders.SentAt),
         };
     }

@@ -174,12 +174,11 @@ internal sealed class TaskExecutor
                         Telemetry.RateLimited.Add(1, Telemetry.Tags(task.Name, queue));
                     }
 
-                    Log.RateLimitDeferred(_logger, task.Name, headers.Id, task.RateLimit!.ToString(), RateLimits.KeyOf(task, headers), until - at, rate.Start is null ? "arrival" : "start");
+                    Log.RateLimitDeferred(_logger, task.Name, headers.Id, task.RateLimit!.ToString(), RateLimits.KeyOf(task, headers), until - at, rate.Slot == until ? "arrival" : "start");
                     return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: $"rate limit {task.RateLimit} of '{RateLimits.KeyOf(task, headers)}': its slot is at {TaskEnvelope.FormatTime(until)}")
                     {
                         Until = until,
                         RateSlot = rate.Slot,
-                        RateStart = rate.Start,
                     };
                 }
 

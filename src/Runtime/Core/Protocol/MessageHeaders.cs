@@ -62,12 +62,6 @@ public static class MessageHeaders
     public const string RateSlot = "x-taskflow-rate-slot";
 
     /// <summary>
-    /// On a rate-limited task sent round to wait for its start: the start slot it reserved (ISO 8601). It starts when it
-    /// arrives within half an emission interval after it; arriving later, it takes a new start slot. Dropped from retries and dead letters.
-    /// </summary>
-    public const string RateStart = "x-taskflow-rate-start";
-
-    /// <summary>
     /// When the message became due in its queue, in milliseconds since the Unix epoch (an AMQP long): the time TaskFlow
     /// published it, or its ETA when it was published through the delay levels. Every publish stamps its own (a retry's
     /// is the retry's). The worker's queue wait (<c>taskflow.task.queue_wait</c>) is measured from it. Celery ignores it.

@@ -38,60 +38,49 @@ internal sealed class RateLimits
     /// Decides one delivery of a rate-limited task, in two steps on the key's row (two GCRA clocks):
     /// <list type="number">
     /// <item>its <b>arrival slot</b> (<c>tat</c>): a new message reserves the next one; while it is ahead the message waits
-    /// round the delay levels, carrying it (so a flood comes back spread out at the rate, not as a herd);</item>
-    /// <item>its <b>start slot</b> (<c>start_tat</c>): once its arrival slot came, it reserves the next start. The broker
-    /// may deliver late and in clumps; the start clock spaces what actually starts, so no period ever sees more than
-    /// count + burst starts. A start up to <see cref="MaxInlineWait"/> ahead is waited for in the task slot; a later one
-    /// is waited for round the delay levels, and a message coming back more than half an interval after its start slot
-    /// takes a new one.</item>
+    /// round the delay levels, carrying it, so a flood comes back spread out at the rate instead of as a herd;</item>
+    /// <item>its <b>start</b> (<c>start_tat</c>): once its arrival slot came, it takes the next start slot if that is at most
+    /// <see cref="MaxInlineWait"/> ahead, and waits for it in the task slot. The broker may deliver late and in clumps; the
+    /// start clock spaces what actually starts, so no period ever sees more than count + burst - 1 starts. When the next
+    /// start is further away (a clump), nothing is taken and the message comes back after a jittered 1-3 times
+    /// <see cref="MaxInlineWait"/>, still carrying its arrival slot.</item>
     /// </list>
     /// </summary>
     public async Task<RateDecision> AdmitAsync(TaskDescriptor task, TaskHeaders headers, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var limit = task.RateLimit!;
-        var interval = limit.EmissionInterval;
-        if (headers.RateStart is { } start)
+        var key = KeyOf(task, headers);
+        var interval = limit.EmissionInterval.Ticks;
+        var tolerance = Gcra.Tolerance(interval, limit.Burst);
+        var at = now.UtcTicks - UnixEpochTicks;
+        var slot = headers.RateSlot;
+        if (slot is null)
         {
-            if (start - now > WaitInline)
-            {
-                return new RateDecision(start, start, headers.RateSlot, start); // early: round again, same slots
-            }
-
-            if (now - start <= interval / 2)
-            {
-                return new RateDecision(null, start, headers.RateSlot, null);
-            }
-
-            // Came back too late for its start slot (which went unused): it takes a new one.
-        }
-        else
-        {
-            var slot = headers.RateSlot ?? await ReserveAsync(task, headers, start: false, now, cancellationToken).ConfigureAwait(false);
-            if (slot - now > WaitInline)
-            {
-                return new RateDecision(slot, slot, slot, null);
-            }
+            var tat = await _store!.ReserveAsync(key, at, interval, cancellationToken).ConfigureAwait(false);
+            slot = Time(Gcra.Slot(tat, at, interval, tolerance));
         }
 
-        var at = await ReserveAsync(task, headers, start: true, now, cancellationToken).ConfigureAwait(false);
-        return at - now <= MaxInlineWait(interval)
-            ? new RateDecision(null, at, headers.RateSlot, null)
-            : new RateDecision(at, at, headers.RateSlot, at);
+        if (slot.Value - now > WaitInline)
+        {
+            return new RateDecision(slot, slot.Value, slot);
+        }
+
+        var wait = MaxInlineWait(limit.EmissionInterval);
+        var started = await _store!.TryStartAsync(key, at, interval, tolerance, wait.Ticks, cancellationToken).ConfigureAwait(false);
+        if (started is { } start)
+        {
+            return new RateDecision(null, Time(Gcra.Slot(start, at, interval, tolerance)), slot);
+        }
+
+        var back = now + TimeSpan.FromTicks((long)(wait.Ticks * (1 + (2 * Random.Shared.NextDouble()))));
+        return new RateDecision(back, back, slot);
     }
 
-    /// <summary>How far ahead a start slot is waited for in the task slot: four intervals, from <see cref="WaitInline"/> to one second.</summary>
+    /// <summary>How far ahead a start slot is taken and waited for in the task slot: four intervals, from 25 ms to one second.</summary>
     public static TimeSpan MaxInlineWait(TimeSpan interval) =>
         TimeSpan.FromTicks(Math.Clamp(interval.Ticks * 4, WaitInline.Ticks, TimeSpan.TicksPerSecond));
 
-    private async Task<DateTimeOffset> ReserveAsync(TaskDescriptor task, TaskHeaders headers, bool start, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var limit = task.RateLimit!;
-        var interval = limit.EmissionInterval.Ticks;
-        var at = now.UtcTicks - UnixEpochTicks;
-        var tat = await _store!.ReserveAsync(KeyOf(task, headers), start, at, interval, cancellationToken).ConfigureAwait(false);
-        var slot = Gcra.Slot(tat, at, interval, Gcra.Tolerance(interval, limit.Burst));
-        return new DateTimeOffset(slot + UnixEpochTicks, TimeSpan.Zero);
-    }
+    private static DateTimeOffset Time(long ticks) => new(ticks + UnixEpochTicks, TimeSpan.Zero);
 
     /// <summary>Start-up errors: rate-limited tasks in a process without a state store.</summary>
     public IEnumerable<string> Problems(IEnumerable<TaskDescriptor> tasks)

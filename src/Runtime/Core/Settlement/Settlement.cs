@@ -31,9 +31,6 @@ internal readonly record struct Settlement
     /// <summary>DeferUntil: the rate-limit slot the task reserved (<see cref="Protocol.MessageHeaders.RateSlot"/> on the copy), if any.</summary>
     public DateTimeOffset? RateSlot { get; init; }
 
-    /// <summary>DeferUntil: the rate-limit start slot the task reserved (<see cref="Protocol.MessageHeaders.RateStart"/> on the copy), if any.</summary>
-    public DateTimeOffset? RateStart { get; init; }
-
     /// <summary>DeadLetter: a <see cref="Protocol.DeadLetterReason"/> value.</summary>
     public string? Reason { get; init; }
 

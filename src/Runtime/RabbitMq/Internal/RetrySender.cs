@@ -53,11 +53,6 @@ internal sealed class RetrySender
             headers[MessageHeaders.RateSlot] = TaskEnvelope.FormatTime(slot);
         }
 
-        if (settlement.RateStart is { } start)
-        {
-            headers[MessageHeaders.RateStart] = TaskEnvelope.FormatTime(start);
-        }
-
         return _sender.RouteAsync(queue, MessageCopy.Properties(original, headers), body, settlement.Until, settlement.TaskName, cancellationToken);
     }
 }

@@ -20,19 +20,36 @@ internal sealed class RateLimitRecords : IRateLimitStore
     }
 
     /// <inheritdoc />
-    public async Task<long> ReserveAsync(string key, bool start, long nowTicks, long intervalTicks, CancellationToken cancellationToken)
+    public async Task<long> ReserveAsync(string key, long nowTicks, long intervalTicks, CancellationToken cancellationToken)
     {
-        if (key.Length > 255)
-        {
-            throw new ArgumentException($"TaskFlow: rate-limit key '{key[..40]}...' is longer than 255 characters.", nameof(key));
-        }
-
+        CheckKey(key);
         var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var tat = await connection.ExecuteScalarAsync<object>(new CommandDefinition(
-                start ? _sql.ReserveStart : _sql.Reserve, new { Key = key, Now = nowTicks, Interval = intervalTicks }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                _sql.Reserve, new { Key = key, Now = nowTicks, Interval = intervalTicks }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             return Convert.ToInt64(tat, CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<long?> TryStartAsync(string key, long nowTicks, long intervalTicks, long toleranceTicks, long maxWaitTicks, CancellationToken cancellationToken)
+    {
+        CheckKey(key);
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var tat = await connection.ExecuteScalarAsync<object>(new CommandDefinition(
+                _sql.TryStart, new { Key = key, Now = nowTicks, Interval = intervalTicks, Tolerance = toleranceTicks, MaxWait = maxWaitTicks }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return tat is null or DBNull ? null : Convert.ToInt64(tat, CultureInfo.InvariantCulture);
+        }
+    }
+
+    private static void CheckKey(string key)
+    {
+        if (key.Length > 255)
+        {
+            throw new ArgumentException($"TaskFlow: rate-limit key '{key[..40]}...' is longer than 255 characters.", nameof(key));
         }
     }
 

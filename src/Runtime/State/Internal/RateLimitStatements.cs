@@ -11,9 +11,12 @@ namespace TaskFlow.State.Internal;
 /// Sets the key's TAT to max(TAT, <c>@Now</c>) + <c>@Interval</c> (inserting the row at <c>@Now + @Interval</c>) and returns
 /// the new TAT. One statement: concurrent reservations of a key serialize on its row.
 /// </param>
-/// <param name="ReserveStart">The same on the key's start clock (<c>start_tat</c>): the slot a task whose arrival slot came may start in.</param>
+/// <param name="TryStart">
+/// On the key's start clock (<c>start_tat</c>): moves it to max(start_tat, <c>@Now</c>) + <c>@Interval</c> and returns it, only
+/// when max(start_tat, <c>@Now</c>) - <c>@Tolerance</c> is at most <c>@Now + @MaxWait</c>; no row otherwise (nothing changed).
+/// </param>
 /// <param name="DeleteIdle">Deletes one batch (<c>@BatchSize</c>) of keys whose TAT is before <c>@Before</c> (idle keys; a missing row reads as idle).</param>
-internal sealed record RateLimitStatements(Migration Migration, string Reserve, string ReserveStart, string DeleteIdle)
+internal sealed record RateLimitStatements(Migration Migration, string Reserve, string TryStart, string DeleteIdle)
 {
     private const string Description = "rate limits";
 
@@ -36,9 +39,10 @@ internal sealed record RateLimitStatements(Migration Migration, string Reserve, 
             ON CONFLICT (rate_key) DO UPDATE SET tat = GREATEST(r.tat, @Now) + @Interval
             RETURNING tat
             """,
-        ReserveStart: $"""
+        TryStart: $"""
             INSERT INTO {s}.rate_limit AS r (rate_key, tat, start_tat) VALUES (@Key, 0, @Now + @Interval)
             ON CONFLICT (rate_key) DO UPDATE SET start_tat = GREATEST(r.start_tat, @Now) + @Interval
+            WHERE GREATEST(r.start_tat, @Now) - @Tolerance <= @Now + @MaxWait
             RETURNING start_tat
             """,
         DeleteIdle: $"DELETE FROM {s}.rate_limit WHERE ctid = ANY(ARRAY(SELECT ctid FROM {s}.rate_limit WHERE tat < @Before AND start_tat < @Before LIMIT @BatchSize))");
@@ -63,10 +67,11 @@ internal sealed record RateLimitStatements(Migration Migration, string Reserve, 
             WHEN NOT MATCHED THEN INSERT (rate_key, tat, start_tat) VALUES (@Key, @Now + @Interval, 0)
             OUTPUT INSERTED.tat;
             """,
-        ReserveStart: $"""
+        TryStart: $"""
             MERGE {s}.[rate_limit] WITH (HOLDLOCK) AS r
             USING (SELECT @Key AS rate_key) AS src ON r.rate_key = src.rate_key
-            WHEN MATCHED THEN UPDATE SET start_tat = CASE WHEN r.start_tat > @Now THEN r.start_tat ELSE @Now END + @Interval
+            WHEN MATCHED AND (CASE WHEN r.start_tat > @Now THEN r.start_tat ELSE @Now END) - @Tolerance <= @Now + @MaxWait THEN
+                UPDATE SET start_tat = CASE WHEN r.start_tat > @Now THEN r.start_tat ELSE @Now END + @Interval
             WHEN NOT MATCHED THEN INSERT (rate_key, tat, start_tat) VALUES (@Key, 0, @Now + @Interval)
             OUTPUT INSERTED.start_tat;
             """,
