@@ -156,10 +156,10 @@ public sealed class RateLimitTests
                 workers.Add(await WorkerProcess.StartAsync(store.Schema, store.Queue, "normal", extra));
             }
 
-            // 20/s (burst 1) for the task as a whole: 460 tasks are 23 s of work, all sent at once.
+            // 20/s (burst 2) for the task as a whole: 460 tasks are 23 s of work, all sent at once.
             const int tasks = 460;
             const int limit = 20;
-            const int burst = 1;
+            const int burst = 2;
             var handles = new List<TaskHandle>();
             for (var i = 0; i < tasks; i++)
             {
@@ -174,8 +174,9 @@ public sealed class RateLimitTests
             var runs = workers.SelectMany(w => RunTimes(w.Lines)).OrderBy(t => t).ToList();
             runs.Count.ShouldBe(tasks, "each task ran once");
             var perWorker = workers.Select(w => RunTimes(w.Lines).Count()).ToList();
-            var seconds = (runs[^1] - runs[0]) / 1000.0;
-            var achieved = (runs.Count - 1) / seconds;
+            // The first run started at once (the idle key's burst); the rate is that of the runs that waited for their slots.
+            var seconds = (runs[^1] - runs[burst]) / 1000.0;
+            var achieved = (runs.Count - burst - 1) / seconds;
             var maxInWindow = MaxInWindow(runs, 1000);
             var late = workers.SelectMany(w => w.Lines).Select(l => l.IndexOf("RATED-RUN ", StringComparison.Ordinal) is var m and >= 0 ? long.Parse(l[m..].Split(' ')[4], CultureInfo.InvariantCulture) : -2).Where(v => v >= 0).OrderBy(v => v).ToList();
             if (late.Count > 0)
@@ -185,7 +186,7 @@ public sealed class RateLimitTests
 
             var deferrals = workers.Sum(w => w.Lines.Count(line => line.Contains("is over its rate limit", StringComparison.Ordinal)));
             _output.WriteLine(
-                $"{tasks} tasks, [Task(RateLimit = \"{limit}/s\")] (burst {burst}), 3 worker processes x 4 slots: ran over {seconds:F2} s, achieved {achieved:F2}/s " +
+                $"{tasks} tasks, [Task(RateLimit = \"{limit}/s\")] (burst {burst}), 3 worker processes x 4 slots: ran over {(runs[^1] - runs[0]) / 1000.0:F2} s, achieved {achieved:F2}/s after the first run " +
                 $"({(achieved / limit - 1) * 100:+0.0;-0.0}% of the limit), max {maxInWindow} runs in any 1 s window (limit + burst = {limit + burst}), " +
                 $"deferrals {deferrals}, runs per worker {string.Join("/", perWorker)}, min gap {Gaps(runs).Min()} ms");
 

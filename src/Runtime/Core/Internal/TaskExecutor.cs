@@ -182,10 +182,11 @@ internal sealed class TaskExecutor
                     };
                 }
 
-                if (rate.StartAt > at)
+                // Its start slot is a little ahead: waited for here (at most MaxInlineWait), exact and cheaper than a trip round.
+                // Measured after the store's round trip, so the run starts at the slot, not a round trip after it.
+                if (rate.StartAt - _time.GetUtcNow() is { Ticks: > 0 } ahead)
                 {
-                    // Its start slot is a little ahead: waited for here (at most MaxInlineWait), exact and cheaper than a trip round.
-                    await Task.Delay(rate.StartAt - at, _time, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(ahead, _time, cancellationToken).ConfigureAwait(false);
                 }
 
                 rateSlot = rate.Slot ?? at;

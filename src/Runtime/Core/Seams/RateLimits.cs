@@ -40,7 +40,7 @@ internal sealed class RateLimits
     /// <item>its <b>arrival slot</b> (<c>tat</c>): a new message reserves the next one; while it is ahead the message waits
     /// round the delay levels, carrying it, so a flood comes back spread out at the rate instead of as a herd;</item>
     /// <item>its <b>start</b> (<c>start_tat</c>): once its arrival slot came, it takes the next start slot if that is at most
-    /// <see cref="MaxInlineWait"/> ahead, and waits for it in the task slot. The broker may deliver late and in clumps; the
+    /// <see cref="MaxInlineWait"/> ahead (1-5 s), and waits for it in the task slot. The broker may deliver late and in clumps; the
     /// start clock spaces what actually starts, so no period ever sees more than count + burst - 1 starts. When the next
     /// start is further away (a clump), nothing is taken and the message comes back after a jittered 1-3 times
     /// <see cref="MaxInlineWait"/>, still carrying its arrival slot.</item>
@@ -76,9 +76,13 @@ internal sealed class RateLimits
         return new RateDecision(back, back, slot);
     }
 
-    /// <summary>How far ahead a start slot is taken and waited for in the task slot: four intervals, from 25 ms to one second.</summary>
+    /// <summary>
+    /// How far ahead a start slot is taken and waited for in the task slot: four intervals, from one to five seconds. Long
+    /// enough to absorb the delay levels' late and clumped deliveries (a clump then starts at the rate instead of going
+    /// round again), short against the waits round the delay levels.
+    /// </summary>
     public static TimeSpan MaxInlineWait(TimeSpan interval) =>
-        TimeSpan.FromTicks(Math.Clamp(interval.Ticks * 4, WaitInline.Ticks, TimeSpan.TicksPerSecond));
+        TimeSpan.FromTicks(Math.Clamp(interval.Ticks * 4, TimeSpan.TicksPerSecond, 5 * TimeSpan.TicksPerSecond));
 
     private static DateTimeOffset Time(long ticks) => new(ticks + UnixEpochTicks, TimeSpan.Zero);
 
