@@ -41,15 +41,17 @@ public sealed class RateLimitTests
         var tats = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => Task.Run(() => store.ReserveAsync("k:a", now, interval, CancellationToken.None))));
         tats.OrderBy(t => t).ShouldBe(Enumerable.Range(1, 40).Select(k => now + k * interval));
 
-        // The start clock of the same row is independent of the arrival clock, and takes a start only up to the wait given:
-        // 4 starts within 150 ms (at now, +50, +100, +150 ms), then nothing until time moves on.
+        // The start clock of the same row is independent of the arrival clock, runs on the database's clock, and takes a
+        // start only up to the wait given: 4 starts (10 s apart) within a wait of 30 s, then nothing.
+        var second = TimeSpan.FromSeconds(10).Ticks;
+        var starts = new List<long>();
         for (var k = 1; k <= 4; k++)
         {
-            (await store.TryStartAsync("k:a", now, interval, 0, 3 * interval, CancellationToken.None)).ShouldBe(now + k * interval);
+            starts.Add((await store.TryStartAsync("k:a", now, second, 0, 3 * second, CancellationToken.None)).ShouldNotBeNull());
         }
 
-        (await store.TryStartAsync("k:a", now, interval, 0, 3 * interval, CancellationToken.None)).ShouldBeNull("the next start is 200 ms ahead");
-        (await store.TryStartAsync("k:a", now + interval, interval, 0, 3 * interval, CancellationToken.None)).ShouldBe(now + 5 * interval);
+        Gaps(starts).ShouldAllBe(gap => gap == second);
+        (await store.TryStartAsync("k:a", now, second, 0, 3 * second, CancellationToken.None)).ShouldBeNull("the next start is 40 s ahead");
 
         // Another key starts from its own idle state.
         (await store.ReserveAsync("k:b", now, interval, CancellationToken.None)).ShouldBe(now + interval);
@@ -136,7 +138,7 @@ public sealed class RateLimitTests
             .AddWorker(w => w.AddQueue("tf-rate-" + Guid.NewGuid().ToString("N")[..8]));
         using var host = builder.Build();
         var error = Should.Throw<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<TaskFlowWorkerOptions>>().Value);
-        error.Message.ShouldContain("Task state_tests.rated is declared [Task(RateLimit = \"20/s\")], which is enforced across workers in the state store: add .AddStateStore(...) after services.AddTaskFlow(...), or remove RateLimit.");
+        error.Message.ShouldContain("Task state_tests.rated is declared [Task(RateLimit = \"10/s\")], which is enforced across workers in the state store: add .AddStateStore(...) after services.AddTaskFlow(...), or remove RateLimit.");
     }
 
     [Fact]
@@ -145,7 +147,7 @@ public sealed class RateLimitTests
         await using var store = await StateHost.StartAsync("postgresql", worker: false);
         var extra = new Dictionary<string, string>
         {
-            ["TASKFLOW_STATE_CONCURRENCY"] = "4",
+            ["TASKFLOW_STATE_CONCURRENCY"] = "8", // a run may wait up to 1 s for its start slot in its task slot
             ["Logging__LogLevel__TaskFlow.Tasks"] = "Debug", // the deferral line (5060)
         };
         var workers = new List<ChildProcess>();
@@ -156,9 +158,9 @@ public sealed class RateLimitTests
                 workers.Add(await WorkerProcess.StartAsync(store.Schema, store.Queue, "normal", extra));
             }
 
-            // 20/s (burst 2) for the task as a whole: 460 tasks are 23 s of work, all sent at once.
-            const int tasks = 460;
-            const int limit = 20;
+            // 10/s (burst 2) for the task as a whole: 240 tasks are 24 s of work, all sent at once.
+            const int tasks = 240;
+            const int limit = 10;
             const int burst = 2;
             var handles = new List<TaskHandle>();
             for (var i = 0; i < tasks; i++)
@@ -178,6 +180,8 @@ public sealed class RateLimitTests
             var seconds = (runs[^1] - runs[burst]) / 1000.0;
             var achieved = (runs.Count - burst - 1) / seconds;
             var maxInWindow = MaxInWindow(runs, 1000);
+            var worst = Enumerable.Range(0, runs.Count).First(i => runs.Count(t => t >= runs[i] && t < runs[i] + 1000) == maxInWindow);
+            _output.WriteLine($"busiest second starts at +{runs[worst] - runs[0]} ms: " + string.Join(" ", runs.Where(t => t >= runs[worst] && t < runs[worst] + 1000).Select(t => t - runs[worst])));
             var late = workers.SelectMany(w => w.Lines).Select(l => l.IndexOf("RATED-RUN ", StringComparison.Ordinal) is var m and >= 0 ? long.Parse(l[m..].Split(' ')[4], CultureInfo.InvariantCulture) : -2).Where(v => v >= 0).OrderBy(v => v).ToList();
             if (late.Count > 0)
             {
@@ -186,7 +190,7 @@ public sealed class RateLimitTests
 
             var deferrals = workers.Sum(w => w.Lines.Count(line => line.Contains("is over its rate limit", StringComparison.Ordinal)));
             _output.WriteLine(
-                $"{tasks} tasks, [Task(RateLimit = \"{limit}/s\")] (burst {burst}), 3 worker processes x 4 slots: ran over {(runs[^1] - runs[0]) / 1000.0:F2} s, achieved {achieved:F2}/s after the first run " +
+                $"{tasks} tasks, [Task(RateLimit = \"{limit}/s\")] (burst {burst}), 3 worker processes x 8 slots: ran over {(runs[^1] - runs[0]) / 1000.0:F2} s, achieved {achieved:F2}/s after the first run " +
                 $"({(achieved / limit - 1) * 100:+0.0;-0.0}% of the limit), max {maxInWindow} runs in any 1 s window (limit + burst = {limit + burst}), " +
                 $"deferrals {deferrals}, runs per worker {string.Join("/", perWorker)}, min gap {Gaps(runs).Min()} ms");
 

@@ -20,8 +20,8 @@ public static partial class RateTasks
         Console.WriteLine($"RATED-RUN {key} {n} {now} {late}");
     }
 
-    /// <summary>20 runs a second across every worker (2 at once after a quiet spell), for the task as a whole.</summary>
-    [Task(Name = "state_tests.rated", RateLimit = "20/s", RateLimitBurst = 2)]
+    /// <summary>10 runs a second across every worker (2 at once after a quiet spell), for the task as a whole.</summary>
+    [Task(Name = "state_tests.rated", RateLimit = "10/s", RateLimitBurst = 2)]
     public static void Rated(string key, int n, TaskContext context) => Record(key, n, context);
 
     /// <summary>2 runs a second per key.</summary>

@@ -149,7 +149,7 @@ internal sealed class TaskExecutor
         var leased = early.IsAvailable && tracked && _longRunning.Leased(task);
         if (slots is null)
         {
-            return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, fault, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, fault, null, cancellationToken).ConfigureAwait(false);
         }
 
         if (!await slots.EnterAsync().ConfigureAwait(false))
@@ -161,6 +161,7 @@ internal sealed class TaskExecutor
         try
         {
             DateTimeOffset? rateSlot = null;
+            DateTimeOffset? startAt = null;
             if (_rates.Applies(task))
             {
                 // Inside the slot, like a concurrency permit: a start slot is reserved by a task about to run, so runs start
@@ -182,14 +183,8 @@ internal sealed class TaskExecutor
                     };
                 }
 
-                // Its start slot is a little ahead: waited for here (at most MaxInlineWait), exact and cheaper than a trip round.
-                // Measured after the store's round trip, so the run starts at the slot, not a round trip after it.
-                if (rate.StartAt - _time.GetUtcNow() is { Ticks: > 0 } ahead)
-                {
-                    await Task.Delay(ahead, _time, cancellationToken).ConfigureAwait(false);
-                }
-
                 rateSlot = rate.Slot ?? at;
+                startAt = rate.StartAt;
             }
 
             if (_limits.Applies(task))
@@ -206,7 +201,7 @@ internal sealed class TaskExecutor
                 }
             }
 
-            return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, fault, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, fault, startAt, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -220,7 +215,7 @@ internal sealed class TaskExecutor
     }
 
     /// <summary>Runs the task in its DI scope, under its time limits, inside a task slot. <paramref name="early"/> available: lease mode.</summary>
-    private async ValueTask<TaskOutcome> RunAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, bool tracked, EarlyAck early, Exception? fault, CancellationToken cancellationToken)
+    private async ValueTask<TaskOutcome> RunAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, bool tracked, EarlyAck early, Exception? fault, DateTimeOffset? startAt, CancellationToken cancellationToken)
     {
         IRunRecord? run;
         ILeasedRun? lease = null;
@@ -258,7 +253,7 @@ internal sealed class TaskExecutor
 
         try
         {
-            var outcome = await RunInScopeAsync(message, queue, task, arguments, run, fault, cancellationToken).ConfigureAwait(false);
+            var outcome = await RunInScopeAsync(message, queue, task, arguments, run, fault, startAt, cancellationToken).ConfigureAwait(false);
             if (lease is null)
             {
                 return outcome;
@@ -288,11 +283,25 @@ internal sealed class TaskExecutor
         }
     }
 
-    private async ValueTask<TaskOutcome> RunInScopeAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, IRunRecord? run, Exception? fault, CancellationToken cancellationToken)
+    private async ValueTask<TaskOutcome> RunInScopeAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, IRunRecord? run, Exception? fault, DateTimeOffset? startAt, CancellationToken cancellationToken)
     {
         if (run is not null)
         {
             cancellationToken = run.Cancellation;
+        }
+
+        // A rate limit's start slot a little ahead (at most RateLimits.MaxInlineWait): waited for here, right before the
+        // task's code and after the store's work of starting the run, so the run starts at its slot.
+        if (startAt is { } start && start - _time.GetUtcNow() is { Ticks: > 0 } ahead)
+        {
+            try
+            {
+                await Task.Delay(ahead, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex)
+            {
+                return new TaskOutcome(TaskOutcomeKind.Failed, task, Exception: ex);
+            }
         }
 
         var headers = message.Headers;

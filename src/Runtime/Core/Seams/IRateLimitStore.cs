@@ -19,7 +19,9 @@ internal interface IRateLimitStore
     /// <summary>
     /// Takes the next start slot of <paramref name="key"/> when it is at most <paramref name="maxWaitTicks"/> ahead: sets its
     /// <c>start_tat</c> to max(start_tat, now) + interval and returns it; <c>null</c> (nothing changed) when the next start
-    /// is further away than that (max(start_tat, now) - <paramref name="toleranceTicks"/> &gt; now + max wait).
+    /// is further away than that (max(start_tat, now) - <paramref name="toleranceTicks"/> &gt; now + max wait). The state
+    /// store takes "now" from the database's clock as the statement runs (one clock for all workers, never stale);
+    /// <paramref name="nowTicks"/> is for stores without one.
     /// </summary>
     Task<long?> TryStartAsync(string key, long nowTicks, long intervalTicks, long toleranceTicks, long maxWaitTicks, CancellationToken cancellationToken);
 }

@@ -69,7 +69,8 @@ internal sealed class RateLimits
         var started = await _store!.TryStartAsync(key, at, interval, tolerance, wait.Ticks, cancellationToken).ConfigureAwait(false);
         if (started is { } start)
         {
-            return new RateDecision(null, Time(Gcra.Slot(start, at, interval, tolerance)), slot);
+            // start - I - τ: the slot, or a time before it when the clock was idle (then it starts at once).
+            return new RateDecision(null, Time(start - interval - tolerance), slot);
         }
 
         var back = now + TimeSpan.FromTicks((long)(wait.Ticks * (1 + (2 * Random.Shared.NextDouble()))));

@@ -40,7 +40,7 @@ internal sealed class RateLimitRecords : IRateLimitStore
         await using (connection.ConfigureAwait(false))
         {
             var tat = await connection.ExecuteScalarAsync<object>(new CommandDefinition(
-                _sql.TryStart, new { Key = key, Now = nowTicks, Interval = intervalTicks, Tolerance = toleranceTicks, MaxWait = maxWaitTicks }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                _sql.TryStart, new { Key = key, Interval = intervalTicks, Tolerance = toleranceTicks, MaxWait = maxWaitTicks }, cancellationToken: cancellationToken)).ConfigureAwait(false);
             return tat is null or DBNull ? null : Convert.ToInt64(tat, CultureInfo.InvariantCulture);
         }
     }

@@ -12,8 +12,9 @@ namespace TaskFlow.State.Internal;
 /// the new TAT. One statement: concurrent reservations of a key serialize on its row.
 /// </param>
 /// <param name="TryStart">
-/// On the key's start clock (<c>start_tat</c>): moves it to max(start_tat, <c>@Now</c>) + <c>@Interval</c> and returns it, only
-/// when max(start_tat, <c>@Now</c>) - <c>@Tolerance</c> is at most <c>@Now + @MaxWait</c>; no row otherwise (nothing changed).
+/// On the key's start clock (<c>start_tat</c>): moves it to max(start_tat, now) + <c>@Interval</c> and returns it, only when
+/// max(start_tat, now) - <c>@Tolerance</c> is at most now + <c>@MaxWait</c>; no row otherwise (nothing changed). Now is the
+/// database's clock as the statement runs.
 /// </param>
 /// <param name="DeleteIdle">Deletes one batch (<c>@BatchSize</c>) of keys whose TAT is before <c>@Before</c> (idle keys; a missing row reads as idle).</param>
 internal sealed record RateLimitStatements(Migration Migration, string Reserve, string TryStart, string DeleteIdle)
@@ -39,10 +40,13 @@ internal sealed record RateLimitStatements(Migration Migration, string Reserve, 
             ON CONFLICT (rate_key) DO UPDATE SET tat = GREATEST(r.tat, @Now) + @Interval
             RETURNING tat
             """,
+        // "Now" is the database's clock when the statement runs (EXCLUDED.start_tat - @Interval): one clock for every
+        // worker, and no start slot computed from a time that went stale while the statement waited to run.
         TryStart: $"""
-            INSERT INTO {s}.rate_limit AS r (rate_key, tat, start_tat) VALUES (@Key, 0, @Now + @Interval)
-            ON CONFLICT (rate_key) DO UPDATE SET start_tat = GREATEST(r.start_tat, @Now) + @Interval
-            WHERE GREATEST(r.start_tat, @Now) - @Tolerance <= @Now + @MaxWait
+            INSERT INTO {s}.rate_limit AS r (rate_key, tat, start_tat)
+            SELECT @Key, 0, (extract(epoch FROM clock_timestamp()) * 10000000)::bigint + @Interval
+            ON CONFLICT (rate_key) DO UPDATE SET start_tat = GREATEST(r.start_tat, EXCLUDED.start_tat - @Interval) + @Interval
+            WHERE GREATEST(r.start_tat, EXCLUDED.start_tat - @Interval) - @Tolerance <= EXCLUDED.start_tat - @Interval + @MaxWait
             RETURNING start_tat
             """,
         DeleteIdle: $"DELETE FROM {s}.rate_limit WHERE ctid = ANY(ARRAY(SELECT ctid FROM {s}.rate_limit WHERE tat < @Before AND start_tat < @Before LIMIT @BatchSize))");
@@ -68,11 +72,12 @@ internal sealed record RateLimitStatements(Migration Migration, string Reserve, 
             OUTPUT INSERTED.tat;
             """,
         TryStart: $"""
+            DECLARE @dbnow bigint = DATEDIFF_BIG(microsecond, CAST('1970-01-01T00:00:00' AS datetime2(7)), SYSUTCDATETIME()) * 10;
             MERGE {s}.[rate_limit] WITH (HOLDLOCK) AS r
             USING (SELECT @Key AS rate_key) AS src ON r.rate_key = src.rate_key
-            WHEN MATCHED AND (CASE WHEN r.start_tat > @Now THEN r.start_tat ELSE @Now END) - @Tolerance <= @Now + @MaxWait THEN
-                UPDATE SET start_tat = CASE WHEN r.start_tat > @Now THEN r.start_tat ELSE @Now END + @Interval
-            WHEN NOT MATCHED THEN INSERT (rate_key, tat, start_tat) VALUES (@Key, 0, @Now + @Interval)
+            WHEN MATCHED AND (CASE WHEN r.start_tat > @dbnow THEN r.start_tat ELSE @dbnow END) - @Tolerance <= @dbnow + @MaxWait THEN
+                UPDATE SET start_tat = CASE WHEN r.start_tat > @dbnow THEN r.start_tat ELSE @dbnow END + @Interval
+            WHEN NOT MATCHED THEN INSERT (rate_key, tat, start_tat) VALUES (@Key, 0, @dbnow + @Interval)
             OUTPUT INSERTED.start_tat;
             """,
         DeleteIdle: $"DELETE TOP (@BatchSize) FROM {s}.[rate_limit] WITH (ROWLOCK, READPAST) WHERE tat < @Before AND start_tat < @Before");
