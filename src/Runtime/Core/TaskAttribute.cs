@@ -105,7 +105,8 @@ public sealed class TaskAttribute : Attribute
     /// <c>n/s</c>, <c>n/m</c>, <c>n/h</c>; an invalid one is a compile-time error), per <see cref="RateLimitKey"/> when it is set,
     /// else for the task as a whole. Runs are spaced evenly (GCRA in the database): a task that may not run yet reserves the
     /// next free slot and is sent round the delay levels until then, holding no prefetch or task slot, so other tasks of the
-    /// queue run meanwhile. See docs/flow-control.md#rate-limits.
+    /// queue run meanwhile; when its slot comes it waits for its exact start (at most about a second) in its task slot.
+    /// See docs/flow-control.md#rate-limits.
     /// </summary>
     public string? RateLimit { get; set; }
 
