@@ -57,7 +57,7 @@ internal static class DiagnosticDescriptors
         DiagnosticIds.InvalidTaskAttributeValue,
         "Task attribute value is invalid",
         "[Task] {0} = {1} of task method '{2}' is invalid: {3}",
-        "Task names and queue names travel in AMQP headers and routing keys; they must not be empty, whitespace or contain whitespace or control characters, and queue names must be at most 255 UTF-8 bytes and must not start with the reserved prefix 'amq.'. Time limits must be finite and not negative (0 means none), and the soft limit must not exceed the hard one.");
+        "Task names and queue names travel in AMQP headers and routing keys; they must not be empty, whitespace or contain whitespace or control characters, and queue names must be at most 255 UTF-8 bytes and must not start with the reserved prefix 'amq.'. Time limits must be finite and not negative (0 means none), and the soft limit must not exceed the hard one. A rate limit is n/s, n/m or n/h.");
 
     public static readonly DiagnosticDescriptor DuplicateTaskMemberName = Create(
         DiagnosticIds.DuplicateTaskMemberName,

@@ -260,6 +260,7 @@ public sealed partial class TaskGenerator
             }
 
             AddUniqueOption(task, declared);
+            AddDeclaredRateLimitKey(task, declared);
             return declared;
         }
 
@@ -406,6 +407,7 @@ public sealed partial class TaskGenerator
             }
 
             AddUniqueSettings(task, settings);
+            AddRateLimitSetting(task, settings);
             return settings;
         }
 

@@ -111,6 +111,7 @@ public sealed partial class TaskGenerator
             var (taskName, queue, softTimeLimit, timeLimit, entityKey, ignoreResult, longRunning, logSummary, priority, maxConcurrency, concurrencyKey) = ReadTaskAttribute(context.Attributes[0], method, chain, methodDisplay, methodLocation, diagnostics, cancellationToken);
             var retry = ReadRetryAttribute(method, methodDisplay, methodLocation, diagnostics, cancellationToken);
             var unique = ReadUnique(context.Attributes[0], method, methodDisplay, methodLocation, diagnostics, cancellationToken);
+            var rateLimit = ReadRateLimit(context.Attributes[0], method, methodDisplay, methodLocation, diagnostics, cancellationToken);
 
             var clash = FindGeneratedMemberClash(method, container);
             if (clash is not null)
@@ -147,7 +148,10 @@ public sealed partial class TaskGenerator
                 maxConcurrency,
                 concurrencyKey,
                 ReadPeriodicAttributes(method, taskName, parameters),
-                unique);
+                unique)
+            {
+                RateLimit = rateLimit,
+            };
             return new TaskParseResult(task, methodLocation, EquatableArray<DiagnosticInfo>.Empty);
         }
 

@@ -700,4 +700,33 @@ public class DiagnosticTests
         result.Messages.ShouldContain("[Task] UniqueFor = 60 of task method 'Tasks.NoKey(int)' is invalid: it has no effect without Unique; add Unique = \"...\" (the key template)");
         result.ShouldGenerateOnly("Good", "Constant");
     }
+
+    [Fact]
+    public void Invalid_rate_limits_and_a_key_or_burst_without_a_rate_are_reported()
+    {
+        var result = Diagnose("""
+            public static partial class Tasks
+            {
+                [Task(RateLimit = "100 per minute")] public static void NoSlash() { }
+                [Task(RateLimit = "100/d")] public static void BadUnit() { }
+                [Task(RateLimit = "0/s")] public static void Zero() { }
+                [Task(RateLimit = "1000001/s")] public static void TooMany() { }
+                [Task(RateLimit = "10/s", RateLimitBurst = 0)] public static void NoBurst() { }
+                [Task(RateLimitKey = "tenant:{tenant}")] public static void KeyWithoutRate(string tenant) { }
+                [Task(RateLimitBurst = 5)] public static void BurstWithoutRate() { }
+                [Task(RateLimit = "5/m", RateLimitKey = "tenant:{tenantId}")] public static void WrongName(string tenant) { }
+                [Task(RateLimit = "5/h", RateLimitKey = "tenant:{tenant}", RateLimitBurst = 2)] public static void Good(string tenant) { }
+            }
+            """);
+
+        result.Messages.ShouldContain("[Task] RateLimit = \"100 per minute\" of task method 'Tasks.NoSlash()' is invalid: write it as a count per second, minute or hour, e.g. \"100/m\" (forms n/s, n/m, n/h)");
+        result.Messages.ShouldContain("[Task] RateLimit = \"100/d\" of task method 'Tasks.BadUnit()' is invalid: the unit 'd' is not s, m or h (forms n/s, n/m, n/h)");
+        result.Messages.ShouldContain("[Task] RateLimit = \"0/s\" of task method 'Tasks.Zero()' is invalid: the count '0' is not a whole number from 1 to 1,000,000");
+        result.Messages.ShouldContain(message => message.Contains("Tasks.TooMany()", StringComparison.Ordinal) && message.Contains("the count '1000001'", StringComparison.Ordinal));
+        result.Messages.ShouldContain(message => message.Contains("RateLimitBurst = 0", StringComparison.Ordinal) && message.Contains("1 to 10,000", StringComparison.Ordinal));
+        result.Messages.ShouldContain("[Task] RateLimitKey = \"tenant:{tenant}\" of task method 'Tasks.KeyWithoutRate(string)' is invalid: it limits nothing without RateLimit; add RateLimit = \"100/m\" (runs per second, minute or hour, per key)");
+        result.Messages.ShouldContain(message => message.Contains("RateLimitBurst = 5", StringComparison.Ordinal) && message.Contains("Tasks.BurstWithoutRate()", StringComparison.Ordinal));
+        result.Messages.ShouldContain("Placeholder '{tenantId}' in [Task] RateLimitKey of task method 'Tasks.WrongName(string)' does not name a parameter; a placeholder names a message argument of the task (its message arguments: tenant)");
+        result.ShouldGenerateOnly("Good");
+    }
 }

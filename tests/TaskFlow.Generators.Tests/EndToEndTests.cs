@@ -412,6 +412,22 @@ public sealed class EndToEndTests : IDisposable
     {
         public object? GetService(Type serviceType) => services.GetValueOrDefault(serviceType);
     }
+
+    [Fact]
+    public async Task Declared_rate_limit_reaches_the_descriptor_and_its_key_fills_the_options()
+    {
+        Descriptor("Signup.NoteTasks+Client", "ExportDescriptor").RateLimit.ShouldBe(new TaskRateLimit(20, TimeSpan.FromSeconds(1), burst: 3));
+        Descriptor("Signup.NoteTasks+Client", "ReindexDescriptor").RateLimit.ShouldBe(TaskRateLimit.Parse("100/m"));
+        Descriptor("Signup.NoteTasks+Client", "CopyDescriptor").RateLimit.ShouldBeNull("the default: no limit");
+
+        var recorder = new RecordingTaskClient();
+        var proxy = Proxy("Signup.NoteTasks+Client", "Export", recorder);
+        await (ValueTask<TaskHandle>)proxy.GetType().GetMethod("DelayAsync")!.Invoke(proxy, new object[] { "acme", 7, CancellationToken.None })!;
+        recorder.Calls[^1].Options.ShouldNotBeNull().RateLimitKey.ShouldBe("export:acme/7");
+        await (ValueTask<TaskHandle>)proxy.GetType().GetMethod("ApplyAsync")!.Invoke(proxy, new object[] { "acme", 7, new SendOptions { RateLimitKey = "mine" }, CancellationToken.None })!;
+        recorder.Calls[^1].Options.ShouldNotBeNull().RateLimitKey.ShouldBe("mine", "an explicit key wins");
+        recorder.Calls[^1].Options!.ConcurrencyKey.ShouldBe("tenant:acme", "the other declared key is still filled in");
+    }
 }
 
 /// <summary>

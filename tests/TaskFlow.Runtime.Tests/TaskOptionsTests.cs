@@ -27,6 +27,7 @@ public sealed class TaskOptionsTests
             ParentId = "parent-1",
             EntityKey = "note:42",
             ConcurrencyKey = "tenant:7",
+            RateLimitKey = "tenant:7:api",
             IgnoreResult = true,
             RootId = "root-1",
             UniqueKey = "copy:42",

@@ -205,6 +205,7 @@ public sealed class SchemaTests
                     DROP TABLE {schema}.unique_key;
                     DROP TABLE {schema}.queue_pause;
                     ALTER TABLE {schema}.worker DROP COLUMN paused_queues;
+                    DROP TABLE {schema}.rate_limit;
                     DROP VIEW {schema}.task_state_named;
                     DROP INDEX {schema}.ix_task_state_created_at, {schema}.ix_task_state_state, {schema}.ix_task_state_task_name, {schema}.ix_task_state_worker;
                     ALTER TABLE {schema}.task_state DROP COLUMN parent_id, DROP COLUMN root_id;

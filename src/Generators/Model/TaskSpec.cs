@@ -50,6 +50,9 @@ internal sealed record TaskSpec(
     EquatableArray<PeriodicSpec> Periodic = default,
     UniqueSpec? Unique = null)
 {
+    /// <summary>From <c>[Task(RateLimit, RateLimitKey, RateLimitBurst)]</c>, or <c>null</c> when the task declares no rate limit.</summary>
+    public RateLimitSpec? RateLimit { get; init; }
+
     /// <summary>E.g. <c>global::Signup.SignupTasks.Client.SendWelcomeEmailDescriptor</c>.</summary>
     public string DescriptorReference => Container.ClientFullyQualifiedName + "." + MethodName + "Descriptor";
 }

@@ -34,6 +34,7 @@ public sealed class SendOptions
         ParentId = options.ParentId;
         EntityKey = options.EntityKey;
         ConcurrencyKey = options.ConcurrencyKey;
+        RateLimitKey = options.RateLimitKey;
         IgnoreResult = options.IgnoreResult;
         RootId = options.RootId;
         UniqueKey = options.UniqueKey;
@@ -90,6 +91,14 @@ public sealed class SendOptions
     /// with <c>MaxConcurrency</c> and no key is limited as a whole. Up to 255 characters. See docs/flow-control.md#concurrency-limits.
     /// </summary>
     public string? ConcurrencyKey { get; init; }
+
+    /// <summary>
+    /// The key whose rate limits this task, for a task declared with <c>[Task(RateLimit = "100/m")]</c> (state store only),
+    /// e.g. <c>tenant:42</c>. A task declared with <c>[Task(RateLimitKey = "tenant:{tenantId}")]</c> gets it from its
+    /// arguments when the call leaves it unset; a rate-limited task without a key is limited as a whole. Up to 255
+    /// characters. See docs/flow-control.md#rate-limits.
+    /// </summary>
+    public string? RateLimitKey { get; init; }
 
     /// <summary>
     /// Do not keep this call's return value in the state store (Celery <c>ignore_result</c>); its state is still recorded.

@@ -121,4 +121,26 @@ public sealed class TaskAttribute : Attribute
 
     /// <summary>How long the key of a <see cref="Unique"/> task holds: <see cref="UniqueScope.WhilePendingOrRunning"/> by default.</summary>
     public UniqueScope UniqueScope { get; set; }
+    /// <summary>
+    /// At most this many runs per second, minute or hour across every worker (state store only): <c>"100/m"</c> (forms
+    /// <c>n/s</c>, <c>n/m</c>, <c>n/h</c>; an invalid one is a compile-time error), per <see cref="RateLimitKey"/> when it is set,
+    /// else for the task as a whole. Runs are spaced evenly (GCRA in the database): a task that may not run yet reserves the
+    /// next free slot and is sent round the delay levels until then, holding no prefetch or task slot, so other tasks of the
+    /// queue run meanwhile; when its slot comes it waits for its exact start (at most about a second) in its task slot.
+    /// See docs/flow-control.md#rate-limits.
+    /// </summary>
+    public string? RateLimit { get; set; }
+
+    /// <summary>
+    /// The key <see cref="RateLimit"/> counts per, as a template over the task's arguments, in the language of
+    /// <see cref="EntityKey"/>: <c>"tenant:{tenantId}"</c>. Tasks of different kinds with the same key share its rate (put the
+    /// task's name in the template to keep them apart). Needs <see cref="RateLimit"/>.
+    /// </summary>
+    public string? RateLimitKey { get; set; }
+
+    /// <summary>
+    /// Runs of a <see cref="RateLimit"/> allowed at once after a quiet spell (default 1: every run waits its turn). A burst
+    /// of b lets at most about count + b runs start in any one period. Needs <see cref="RateLimit"/>.
+    /// </summary>
+    public int RateLimitBurst { get; set; }
 }

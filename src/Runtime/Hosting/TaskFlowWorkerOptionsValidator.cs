@@ -14,10 +14,12 @@ internal sealed class TaskFlowWorkerOptionsValidator : IValidateOptions<TaskFlow
     private readonly bool _hasTransport;
     private readonly LongRunningTasks _longRunning;
     private readonly ConcurrencyLimits _limits;
+    private readonly RateLimits _rates;
 
-    public TaskFlowWorkerOptionsValidator(TaskRegistry registry, IEnumerable<TransportRegistration> transports, LongRunningTasks longRunning, ConcurrencyLimits limits)
+    public TaskFlowWorkerOptionsValidator(TaskRegistry registry, IEnumerable<TransportRegistration> transports, LongRunningTasks longRunning, ConcurrencyLimits limits, RateLimits rates)
     {
         _limits = limits;
+        _rates = rates;
         _registry = registry;
         _longRunning = longRunning;
         using var enumerator = transports.GetEnumerator();
@@ -41,6 +43,7 @@ internal sealed class TaskFlowWorkerOptionsValidator : IValidateOptions<TaskFlow
         {
             errors.AddRange(_longRunning.Problems(_registry.Tasks));
             errors.AddRange(_limits.Problems(_registry.Tasks));
+            errors.AddRange(_rates.Problems(_registry.Tasks));
         }
         catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
         {

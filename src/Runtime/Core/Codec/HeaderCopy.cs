@@ -12,7 +12,8 @@ internal static class HeaderCopy
     /// levels carries <c>x-death</c> entries for them; sent through the same levels again, RabbitMQ would take it for a
     /// dead-letter cycle and silently drop it), without the quorum queue's <c>x-delivery-count</c> (a copy is a new
     /// message) and RabbitMQ.Client's internal <c>x-dotnet-pub-seq-no</c>. The redeliveries the original had are carried
-    /// in <c>x-taskflow-redeliveries</c>, so attempt counts survive the copy.
+    /// in <c>x-taskflow-redeliveries</c>, so attempt counts survive the copy. A rate-limit reservation
+    /// (<c>x-taskflow-rate-slot</c>) is dropped too: a deferral sets its own, a retry waits its turn anew.
     /// </summary>
     public static Dictionary<string, object?> Of(IEnumerable<KeyValuePair<string, object?>>? source, int redeliveries, int capacity = 0)
     {
@@ -26,7 +27,8 @@ internal static class HeaderCopy
                     && !key.StartsWith("x-last-death-", StringComparison.Ordinal)
                     && key != MessageHeaders.DeliveryCount
                     && key != MessageHeaders.PublishSequenceNumber
-                    && key != MessageHeaders.Redeliveries)
+                    && key != MessageHeaders.Redeliveries
+                    && key != MessageHeaders.RateSlot)
                 {
                     headers[key] = value;
                 }

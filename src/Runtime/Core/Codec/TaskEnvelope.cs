@@ -167,6 +167,17 @@ internal sealed class TaskEnvelope
             headers[MessageHeaders.ConcurrencyKey] = concurrencyKey;
         }
 
+        if (options?.RateLimitKey is { } rateLimitKey)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(rateLimitKey, nameof(options));
+            if (rateLimitKey.Length > 255)
+            {
+                throw new ArgumentException("TaskFlow: SendOptions.RateLimitKey is longer than 255 characters.", nameof(options));
+            }
+
+            headers[MessageHeaders.RateLimitKey] = rateLimitKey;
+        }
+
         if (options?.Headers is { } extra)
         {
             foreach (var (key, value) in extra)

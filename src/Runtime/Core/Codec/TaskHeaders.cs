@@ -39,6 +39,12 @@ internal sealed record TaskHeaders(
     /// <summary>The resource whose permits limit this task's concurrency (<see cref="MessageHeaders.ConcurrencyKey"/>), when the sender gave one.</summary>
     public string? ConcurrencyKey { get; init; }
 
+    /// <summary>The key whose rate limits this task (<see cref="MessageHeaders.RateLimitKey"/>), when the sender gave one.</summary>
+    public string? RateLimitKey { get; init; }
+
+    /// <summary>The rate-limit slot this message reserved before it was sent round to wait (<see cref="MessageHeaders.RateSlot"/>).</summary>
+    public DateTimeOffset? RateSlot { get; init; }
+
     /// <summary>
     /// When the message became due in its queue (<see cref="MessageHeaders.SentAt"/>, milliseconds since the Unix epoch), or
     /// <c>null</c> when it does not tell (sent by Celery, or by an older TaskFlow).
@@ -78,6 +84,8 @@ internal sealed record TaskHeaders(
                 + Math.Max(HeaderValues.Int32(raw, MessageHeaders.DeliveryCount), redelivered ? 1 : 0),
             IsRedrive = raw.ContainsKey(MessageHeaders.DeadLetterReason),
             ConcurrencyKey = HeaderValues.String(raw, MessageHeaders.ConcurrencyKey),
+            RateLimitKey = HeaderValues.String(raw, MessageHeaders.RateLimitKey),
+            RateSlot = HeaderValues.Time(raw, MessageHeaders.RateSlot),
             SentAt = HeaderValues.Int64(raw, MessageHeaders.SentAt),
         };
     }

@@ -99,6 +99,8 @@ public sealed class TaskDescriptor
 
     /// <summary>From <c>[Task(UniqueFor = n)]</c>: how long a unique key is held at most when a call does not say; <c>null</c> for no period.</summary>
     public TimeSpan? UniqueFor { get; init; }
+    /// <summary>From <c>[Task(RateLimit = "100/m")]</c>: at most this many runs per period across all workers, per rate-limit key; <c>null</c> for no limit (see <see cref="TaskAttribute.RateLimit"/>).</summary>
+    public TaskRateLimit? RateLimit { get; init; }
 
     /// <inheritdoc />
     public override string ToString() => Name;

@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using TaskFlow.Infrastructure;
 using TaskFlow.Protocol;
 
@@ -28,10 +29,14 @@ internal sealed class TaskExecutor
     private readonly ITaskStateRecorder _recorder;
     private readonly LongRunningTasks _longRunning;
     private readonly ConcurrencyLimits _limits;
+    private readonly RateLimits _rates;
+    private readonly ILogger _logger;
 
-    public TaskExecutor(TaskRegistry registry, IServiceScopeFactory scopes, TaskFlowOptions options, TimeProvider time, ITaskStateRecorder recorder, LongRunningTasks longRunning, ConcurrencyLimits limits)
+    public TaskExecutor(TaskRegistry registry, IServiceScopeFactory scopes, TaskFlowOptions options, TimeProvider time, ITaskStateRecorder recorder, LongRunningTasks longRunning, ConcurrencyLimits limits, RateLimits rates, ILogger logger)
     {
         _limits = limits;
+        _rates = rates;
+        _logger = logger;
         _registry = registry;
         _scopes = scopes;
         _options = options;
@@ -144,7 +149,7 @@ internal sealed class TaskExecutor
         var leased = early.IsAvailable && tracked && _longRunning.Leased(task);
         if (slots is null)
         {
-            return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, fault, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, fault, null, cancellationToken).ConfigureAwait(false);
         }
 
         if (!await slots.EnterAsync().ConfigureAwait(false))
@@ -155,6 +160,33 @@ internal sealed class TaskExecutor
         ITaskLock? permit = null;
         try
         {
+            DateTimeOffset? rateSlot = null;
+            DateTimeOffset? startAt = null;
+            if (_rates.Applies(task))
+            {
+                // Inside the slot, like a concurrency permit: a start slot is reserved by a task about to run, so runs start
+                // at their slots, not when a task slot frees up after a wait here.
+                var at = _time.GetUtcNow();
+                var rate = await _rates.AdmitAsync(task, headers, at, cancellationToken).ConfigureAwait(false);
+                if (rate.DeferUntil is { } until)
+                {
+                    if (Telemetry.RateLimited.Enabled)
+                    {
+                        Telemetry.RateLimited.Add(1, Telemetry.Tags(task.Name, queue));
+                    }
+
+                    Log.RateLimitDeferred(_logger, task.Name, headers.Id, task.RateLimit!.ToString(), RateLimits.KeyOf(task, headers), until - at, rate.Slot == until ? "arrival" : "start");
+                    return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: $"rate limit {task.RateLimit} of '{RateLimits.KeyOf(task, headers)}': its slot is at {TaskEnvelope.FormatTime(until)}")
+                    {
+                        Until = until,
+                        RateSlot = rate.Slot,
+                    };
+                }
+
+                rateSlot = rate.Slot ?? at;
+                startAt = rate.StartAt;
+            }
+
             if (_limits.Applies(task))
             {
                 // Taken inside the slot: a permit is held only by a task about to run, never by one waiting for a slot here.
@@ -164,11 +196,12 @@ internal sealed class TaskExecutor
                     return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: $"all {task.MaxConcurrency} permits of '{ConcurrencyLimits.ResourceOf(task, headers)}' are held")
                     {
                         Until = _time.GetUtcNow() + ConcurrencyLimits.RecheckDelay(),
+                        RateSlot = rateSlot, // its arrival slot came: back, it only takes a new start slot
                     };
                 }
             }
 
-            return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, fault, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, fault, startAt, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -182,7 +215,7 @@ internal sealed class TaskExecutor
     }
 
     /// <summary>Runs the task in its DI scope, under its time limits, inside a task slot. <paramref name="early"/> available: lease mode.</summary>
-    private async ValueTask<TaskOutcome> RunAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, bool tracked, EarlyAck early, Exception? fault, CancellationToken cancellationToken)
+    private async ValueTask<TaskOutcome> RunAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, bool tracked, EarlyAck early, Exception? fault, DateTimeOffset? startAt, CancellationToken cancellationToken)
     {
         IRunRecord? run;
         ILeasedRun? lease = null;
@@ -220,7 +253,7 @@ internal sealed class TaskExecutor
 
         try
         {
-            var outcome = await RunInScopeAsync(message, queue, task, arguments, run, fault, cancellationToken).ConfigureAwait(false);
+            var outcome = await RunInScopeAsync(message, queue, task, arguments, run, fault, startAt, cancellationToken).ConfigureAwait(false);
             if (lease is null)
             {
                 return outcome;
@@ -250,11 +283,25 @@ internal sealed class TaskExecutor
         }
     }
 
-    private async ValueTask<TaskOutcome> RunInScopeAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, IRunRecord? run, Exception? fault, CancellationToken cancellationToken)
+    private async ValueTask<TaskOutcome> RunInScopeAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, IRunRecord? run, Exception? fault, DateTimeOffset? startAt, CancellationToken cancellationToken)
     {
         if (run is not null)
         {
             cancellationToken = run.Cancellation;
+        }
+
+        // A rate limit's start slot a little ahead (at most RateLimits.MaxInlineWait): waited for here, right before the
+        // task's code and after the store's work of starting the run, so the run starts at its slot.
+        if (startAt is { } start && start - _time.GetUtcNow() is { Ticks: > 0 } ahead)
+        {
+            try
+            {
+                await Task.Delay(ahead, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex)
+            {
+                return new TaskOutcome(TaskOutcomeKind.Failed, task, Exception: ex);
+            }
         }
 
         var headers = message.Headers;

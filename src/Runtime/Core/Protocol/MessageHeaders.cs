@@ -52,6 +52,15 @@ public static class MessageHeaders
     /// <summary>The resource whose permits limit how many of these tasks run at once (<c>SendOptions.ConcurrencyKey</c>, <c>[Task(ConcurrencyKey)]</c>).</summary>
     public const string ConcurrencyKey = "x-taskflow-concurrency-key";
 
+    /// <summary>The key whose rate limits this task (<c>SendOptions.RateLimitKey</c>, <c>[Task(RateLimitKey)]</c>).</summary>
+    public const string RateLimitKey = "x-taskflow-rate-key";
+
+    /// <summary>
+    /// On a rate-limited task sent round to wait: the slot it reserved (ISO 8601). It runs when it arrives at or after that
+    /// time without asking the store again. Dropped from retries and dead letters (a retry waits its turn anew).
+    /// </summary>
+    public const string RateSlot = "x-taskflow-rate-slot";
+
     /// <summary>
     /// When the message became due in its queue, in milliseconds since the Unix epoch (an AMQP long): the time TaskFlow
     /// published it, or its ETA when it was published through the delay levels. Every publish stamps its own (a retry's

@@ -67,7 +67,9 @@ internal static class ReplayRunner
             services.GetRequiredService<TimeProvider>(),
             NoStateRecorder.Instance,
             new LongRunningTasks(NoStateRecorder.Instance, flow, consumerTimeout: null),
-            ConcurrencyLimits.None);
+            ConcurrencyLimits.None,
+            RateLimits.None,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         var watch = Stopwatch.StartNew();
         var outcome = await executor.ExecuteAsync(incoming, message.Queue, maxDelay: null, cancellationToken).ConfigureAwait(false);
         watch.Stop();

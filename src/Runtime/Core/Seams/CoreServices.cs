@@ -47,8 +47,11 @@ internal static class CoreServices
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ITaskStateRecorder>(),
             sp.GetRequiredService<LongRunningTasks>(),
-            sp.GetRequiredService<ConcurrencyLimits>()));
+            sp.GetRequiredService<ConcurrencyLimits>(),
+            sp.GetRequiredService<RateLimits>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow.Tasks")));
         services.TryAddSingleton(sp => new ConcurrencyLimits(sp.GetService<ITaskLocks>()));
+        services.TryAddSingleton(sp => new RateLimits(sp.GetService<IRateLimitStore>()));
         services.TryAddSingleton(sp => new LongRunningTasks(
             sp.GetRequiredService<ITaskStateRecorder>(),
             () => sp.GetRequiredService<IOptions<TaskFlowOptions>>().Value,

@@ -39,6 +39,9 @@ internal static class Telemetry
         "Time from receiving a task to deciding its settlement (state read, slot wait and run)",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
 
+    /// <summary>Deliveries of rate-limited tasks deferred to a later slot by their rate limit, by task and queue (each also counts as <c>deferred</c> in <see cref="Processed"/>).</summary>
+    public static readonly Counter<long> RateLimited = Meter.CreateCounter<long>("taskflow.tasks.rate_limited", "{task}", "Task deliveries deferred to a later slot by their rate limit");
+
     /// <summary>Tasks running now, by task and queue.</summary>
     public static readonly UpDownCounter<long> Running = Meter.CreateUpDownCounter<long>("taskflow.tasks.running", "{task}", "Tasks running in this process");
 

@@ -28,6 +28,9 @@ internal readonly record struct Settlement
     /// <summary>DeferUntil: the message's ETA.</summary>
     public DateTimeOffset? Until { get; init; }
 
+    /// <summary>DeferUntil: the rate-limit slot the task reserved (<see cref="Protocol.MessageHeaders.RateSlot"/> on the copy), if any.</summary>
+    public DateTimeOffset? RateSlot { get; init; }
+
     /// <summary>DeadLetter: a <see cref="Protocol.DeadLetterReason"/> value.</summary>
     public string? Reason { get; init; }
 

@@ -41,7 +41,7 @@ internal static class SettlementPolicy
             case TaskOutcomeKind.NotStarted:
                 return Settlement.HandBack(name, id);
             case TaskOutcomeKind.Deferred:
-                return new Settlement { Kind = SettlementKind.DeferUntil, TaskName = name, TaskId = id, Until = outcome.Until ?? message.Eta };
+                return new Settlement { Kind = SettlementKind.DeferUntil, TaskName = name, TaskId = id, Until = outcome.Until ?? message.Eta, RateSlot = outcome.RateSlot };
             case TaskOutcomeKind.Rejected:
                 return Settlement.DeadLetter(
                     name, id, outcome.Reason!, outcome.Detail, outcome.Exception, attempts,

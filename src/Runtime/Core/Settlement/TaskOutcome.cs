@@ -16,6 +16,9 @@ internal readonly record struct TaskOutcome(TaskOutcomeKind Kind, TaskDescriptor
     /// <summary>Deferred: when to look at the message again (<c>null</c>: its ETA).</summary>
     public DateTimeOffset? Until { get; init; }
 
+    /// <summary>Deferred: the rate-limit slot the task reserved, carried on the copy so that it runs on arrival without asking again.</summary>
+    public DateTimeOffset? RateSlot { get; init; }
+
     /// <summary>The run held a lease (lease mode): its message is already acked; the lease is released after settlement.</summary>
     public ILeasedRun? Lease { get; init; }
 

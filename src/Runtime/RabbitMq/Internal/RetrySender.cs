@@ -44,6 +44,15 @@ internal sealed class RetrySender
         return _sender.RouteAsync(queue, MessageCopy.Properties(original, headers), body, eta, settlement.TaskName, cancellationToken);
     }
 
-    public ValueTask DeferAsync(string queue, IReadOnlyBasicProperties original, ReadOnlyMemory<byte> body, in Settlement settlement, CancellationToken cancellationToken) =>
-        _sender.RouteAsync(queue, MessageCopy.Properties(original, MessageCopy.Headers(original, settlement.Redeliveries)), body, settlement.Until, settlement.TaskName, cancellationToken);
+    public ValueTask DeferAsync(string queue, IReadOnlyBasicProperties original, ReadOnlyMemory<byte> body, in Settlement settlement, CancellationToken cancellationToken)
+    {
+        var headers = MessageCopy.Headers(original, settlement.Redeliveries);
+        if (settlement.RateSlot is { } slot)
+        {
+            // The reservation travels with the copy: on arrival the task runs without asking the store again.
+            headers[MessageHeaders.RateSlot] = TaskEnvelope.FormatTime(slot);
+        }
+
+        return _sender.RouteAsync(queue, MessageCopy.Properties(original, headers), body, settlement.Until, settlement.TaskName, cancellationToken);
+    }
 }

@@ -21,6 +21,7 @@ internal static class PostgreSqlDialect
         Queries: Queries(schema),
         Locks: Locks(schema),
         Schedules: Schedules(schema),
+        RateLimits: RateLimitStatements.PostgreSql(schema),
         ScriptSeparator: ";",
         ScriptNow: "now()")
     {
@@ -239,6 +240,7 @@ internal static class PostgreSqlDialect
             AuditStatements.PostgreSql(s).Migration,
             QueuePauseStatements.PostgreSql(s).Migration,
             UniqueKeyStatements.PostgreSql(s).Migration,
+            RateLimitStatements.PostgreSql(s).Migration,
         ]);
 
     private static LockStatements Locks(string s) => new(

@@ -20,6 +20,7 @@ namespace TaskFlow.State.Internal;
 /// <param name="Queries">The task list's filters and the overview's counts.</param>
 /// <param name="Locks">Permits of distributed locks and per-key concurrency limits.</param>
 /// <param name="Schedules">Periodic tasks: schedules, the scheduler lease, fire records.</param>
+/// <param name="RateLimits">Rate limits: one GCRA arrival time per key.</param>
 /// <param name="ScriptSeparator">What ends a statement in <see cref="Script"/>.</param>
 /// <param name="ScriptNow">The current time in SQL, for the version rows of <see cref="Script"/>.</param>
 internal sealed record SqlDialect(
@@ -34,6 +35,7 @@ internal sealed record SqlDialect(
     TaskQueryStatements Queries,
     LockStatements Locks,
     ScheduleStatements Schedules,
+    RateLimitStatements RateLimits,
     string ScriptSeparator,
     string ScriptNow)
 {

@@ -28,6 +28,7 @@ internal static class SqlServerDialect
             Queries: Queries(s),
             Locks: Locks(s),
             Schedules: Schedules(s),
+            RateLimits: RateLimitStatements.SqlServer(s),
             ScriptSeparator: "GO",
             ScriptNow: "SYSDATETIMEOFFSET()")
         {
@@ -260,6 +261,7 @@ internal static class SqlServerDialect
             AuditStatements.SqlServer(s).Migration,
             QueuePauseStatements.SqlServer(s).Migration,
             UniqueKeyStatements.SqlServer(s).Migration,
+            RateLimitStatements.SqlServer(s).Migration,
         ]);
 
     private static TaskStateStatements States(string s) => new(

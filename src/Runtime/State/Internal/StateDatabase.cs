@@ -28,6 +28,7 @@ internal sealed class StateDatabase
         Queries = new TaskQueries(Connections, Dialect.Queries, options, time);
         Locks = new LockSlots(Connections, Dialect.Locks, time);
         UniqueKeys = new UniqueKeys(Connections, Dialect.UniqueKeys, Leases, States, options, time, logger);
+        RateLimits = new RateLimitRecords(Connections, Dialect.RateLimits);
     }
 
     public TaskStateOptions Options { get; }
@@ -63,4 +64,6 @@ internal sealed class StateDatabase
 
     /// <summary>The keys of unique tasks.</summary>
     public UniqueKeys UniqueKeys { get; }
+    /// <summary>Rate limits: one GCRA arrival time per key.</summary>
+    public RateLimitRecords RateLimits { get; }
 }
