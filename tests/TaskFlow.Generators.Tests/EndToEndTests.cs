@@ -74,10 +74,10 @@ public sealed class EndToEndTests : IDisposable
             [Task(EntityKey = "note:{noteId}/{kind}/{weight}/{day}/{{v1}}", IgnoreResult = true)]
             public static int Copy(int noteId, NoteKind kind, decimal weight, DateOnly day, IClock clock, int copies = 1) => copies;
 
-            [Task(MaxConcurrency = 2, ConcurrencyKey = "tenant:{tenant}")]
+            [Task(MaxConcurrency = 2, ConcurrencyKey = "tenant:{tenant}", RateLimit = "20/s", RateLimitKey = "export:{tenant}/{noteId}", RateLimitBurst = 3)]
             public static void Export(string tenant, int noteId) { }
 
-            [Task(MaxConcurrency = 1)]
+            [Task(MaxConcurrency = 1, RateLimit = "100/m")]
             public static void Reindex() { }
 
             [Task(Unique = "export:{tenant}", UniqueFor = 300, UniqueScope = UniqueScope.WhilePending)]
