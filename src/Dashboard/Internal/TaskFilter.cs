@@ -9,11 +9,11 @@ namespace TaskFlow.Dashboard.Internal;
 /// <summary>
 /// The task list's filters as the page's query string and the bulk actions' hidden fields carry them (the CLI's
 /// <c>taskflow tasks</c> flags): <c>state</c> (wire names, comma-separated), <c>name</c>, <c>queue</c>, <c>entity</c>,
-/// <c>worker</c>, <c>lost</c>, <c>error</c>, <c>since</c>/<c>until</c> (<c>30m</c>, <c>1h</c>, <c>2d</c>, <c>1w</c> or a date).
+/// <c>worker</c>, <c>lost</c>, <c>error</c>, <c>args</c> (text in the arguments), <c>since</c>/<c>until</c> (<c>30m</c>, <c>1h</c>, <c>2d</c>, <c>1w</c> or a date).
 /// </summary>
 internal sealed record TaskFilter(IReadOnlyList<(string Name, string Value)> Fields, TaskQuery Query, string? Error)
 {
-    public static readonly string[] Names = ["state", "name", "queue", "entity", "worker", "lost", "error", "since", "until"];
+    public static readonly string[] Names = ["state", "name", "queue", "entity", "worker", "lost", "error", "args", "since", "until"];
 
     public static TaskFilter Parse(Func<string, string?> get, DateTimeOffset now)
     {
@@ -49,6 +49,7 @@ internal sealed record TaskFilter(IReadOnlyList<(string Name, string Value)> Fie
             Worker = get("worker"),
             LostWorkersOnly = get("lost") is "on" or "true" or "1",
             Error = get("error"),
+            ArgumentsContains = get("args"),
             CreatedSince = ParseTime(get("since"), now, ref error),
             CreatedUntil = ParseTime(get("until"), now, ref error),
         };
