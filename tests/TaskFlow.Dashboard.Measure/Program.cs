@@ -56,7 +56,7 @@ try
                        CASE WHEN g % 50 = 2 THEN NULL ELSE now() - (@Rows - g) * interval '100 milliseconds' + interval '50 milliseconds' END,
                        now() - (@Rows - g) * interval '100 milliseconds',
                        now() + interval '7 days',
-                       '[' || g || ',"user' || (g % 100000) || '@example.com",{"order":"ord-' || g || '","amount":' || (g % 997) || '}]'
+                       '[' || g || ',"user' || (g % 100000) || '@example.com",' || chr(123) || '"order":"ord-' || g || '","amount":' || (g % 997) || chr(125) || ']'
                 FROM generate_series(@From, @To) AS g
                 """, new { From = from, To = to, Rows = rows });
         }
