@@ -111,6 +111,8 @@ public sealed class OperatorActionTests : IClassFixture<BrowserFixture>
         await page.GetByRole(AriaRole.Button, new() { Name = "Filter", Exact = true }).ClickAsync();
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("args=INVOICE-" + tag));
         await Expect(page.Locator("table.tasks tr[data-task-id]")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#args-since")).ToBeVisibleAsync(); // no time range given: the last hour is searched, and the form says so
+        await Expect(page.Locator("#filters input[name=since]")).ToHaveValueAsync("1h");
         await Expect(page.Locator($"tr[data-task-id='{one.Id}'] td.args")).ToHaveTextAsync($"[\"Invoice-{tag}-one\"]");
         await Expect(page.Locator($"tr[data-task-id='{two.Id}']")).ToBeVisibleAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "tasks-argument-search.png"), FullPage = true });

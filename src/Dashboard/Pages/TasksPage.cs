@@ -24,7 +24,12 @@ internal static class TasksPage
         }
 
         var filter = TaskFilter.Parse(r.Query, r.Now);
-        FilterForm(html, r);
+        FilterForm(html, r, filter);
+        if (filter.ArgumentsSinceDefaulted)
+        {
+            html.Append("<p class=\"muted\" id=\"args-since\">Searching the arguments of the last hour: set <em>since</em> to look further back (a search reads every record in its time range).</p>");
+        }
+
         if (filter.Error is not null)
         {
             html.Append(Sources.Error("filter", filter.Error));
@@ -105,7 +110,7 @@ internal static class TasksPage
         html.Append("</table>");
     }
 
-    private static void FilterForm(StringBuilder html, DashboardRequest r)
+    private static void FilterForm(StringBuilder html, DashboardRequest r, TaskFilter filter)
     {
         html.Append("<form class=\"filters\" method=\"get\" action=\"").Append(r.Url("/tasks")).Append("\" id=\"filters\">");
         html.Append("<label>state<select name=\"state\"><option value=\"\">any</option>");
@@ -122,7 +127,7 @@ internal static class TasksPage
             ("args", "text in arguments", "alice@example.com"), ("since", "since", "1h"), ("until", "until", "2026-12-03T10:00Z"),
         })
         {
-            html.Append("<label>").Append(label).Append("<input name=\"").Append(name).Append("\" value=\"").Append(Html.E(r.Query(name))).Append("\" placeholder=\"").Append(Html.E(placeholder)).Append("\"></label>");
+            html.Append("<label>").Append(label).Append("<input name=\"").Append(name).Append("\" value=\"").Append(Html.E(filter.Field(name))).Append("\" placeholder=\"").Append(Html.E(placeholder)).Append("\"></label>");
         }
 
         html.Append("<label>lost workers<input type=\"checkbox\" name=\"lost\" value=\"on\"").Append(r.Query("lost") == "on" ? " checked" : "").Append("></label>")
