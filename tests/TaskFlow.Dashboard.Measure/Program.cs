@@ -12,7 +12,8 @@ using TaskFlow.State;
 using TaskFlow.TestSupport;
 
 // Fills a schema of its own with N task records (server-side generate_series in batches of 100,000: 1% failed, 1%
-// dead-lettered, 2% running, the rest succeeded; 20 task names, 5 queues, 50 workers, 100,000 entities; one record every
+// dead-lettered, 2% running, the rest succeeded; 20 task names, 5 queues, 50 workers, 100,000 entities; arguments as a
+// TaskFlow argsrepr of about 75 characters, e.g. [123,"user23@example.com",{"order":"ord-123","amount":123}], 100,000 users; one record every
 // 100 ms back from now, so the last hour holds 36,000) and times what the dashboard runs: the task list with each filter
 // (first page and the next one, 100 a page, through ITaskStateStore.QueryTasksAsync, as the page calls it), the
 // overview's counts and timeline, the live stream's counts. Median of 7 runs after one warm-up.
@@ -41,7 +42,7 @@ try
         {
             var to = Math.Min(rows, from + 99_999);
             await connection.ExecuteAsync($"""
-                INSERT INTO {schema}.task_state (task_id, task_name, queue, state, entity_key, attempts, worker, error, created_at, started_at, completed_at, updated_at, expires_at)
+                INSERT INTO {schema}.task_state (task_id, task_name, queue, state, entity_key, attempts, worker, error, created_at, started_at, completed_at, updated_at, expires_at, arguments)
                 SELECT 'm-' || lpad(g::text, 9, '0'),
                        'measure.task_' || (g % 20),
                        'queue-' || (g % 5),
@@ -54,7 +55,8 @@ try
                        now() - (@Rows - g) * interval '100 milliseconds',
                        CASE WHEN g % 50 = 2 THEN NULL ELSE now() - (@Rows - g) * interval '100 milliseconds' + interval '50 milliseconds' END,
                        now() - (@Rows - g) * interval '100 milliseconds',
-                       now() + interval '7 days'
+                       now() + interval '7 days',
+                       '[' || g || ',"user' || (g % 100000) || '@example.com",' || chr(123) || '"order":"ord-' || g || '","amount":' || (g % 997) || chr(125) || ']'
                 FROM generate_series(@From, @To) AS g
                 """, new { From = from, To = to, Rows = rows });
         }
@@ -84,6 +86,14 @@ try
         ("until 1 day ago", new TaskQuery { CreatedUntil = now.AddDays(-1) }),
         ("task name, no match", new TaskQuery { TaskName = "measure.none" }),
         ("task name + queue, no match", new TaskQuery { TaskName = "measure.task_3", Queue = "queue-1" }),
+        ("text in arguments, every record matches", new TaskQuery { ArgumentsContains = "@EXAMPLE.com" }),
+        ("text in arguments, 0.1% match", new TaskQuery { ArgumentsContains = "\"amount\":42}" }),
+        ("text in arguments, 10 match (one user)", new TaskQuery { ArgumentsContains = "user4242@" }),
+        ("text in arguments, no match", new TaskQuery { ArgumentsContains = "nobody@nowhere" }),
+        ("text in arguments, no match, since 1h", new TaskQuery { ArgumentsContains = "nobody@nowhere", CreatedSince = now.AddHours(-1) }),
+        ("text in arguments, no match, since 1d", new TaskQuery { ArgumentsContains = "nobody@nowhere", CreatedSince = now.AddDays(-1) }),
+        ("text in arguments + task name, no match", new TaskQuery { ArgumentsContains = "nobody@nowhere", TaskName = "measure.task_7" }),
+        ("text in arguments + state = failed, no match", new TaskQuery { ArgumentsContains = "nobody@nowhere", States = [TaskState.Failed] }),
     };
     foreach (var (name, query) in cases)
     {

@@ -13,7 +13,7 @@ using static Microsoft.Playwright.Assertions;
 namespace TaskFlow.Dashboard.Tests;
 
 /// <summary>
-/// Pause and resume on the Queues page, bulk delete of task records on the Tasks page, and <c>[Sensitive]</c> arguments
+/// Pause and resume on the Queues page, bulk delete of task records on the Tasks page, the search in arguments, and <c>[Sensitive]</c> arguments
 /// kept out of the task detail page, in headless Chromium against a real broker, PostgreSQL and an in-process worker.
 /// </summary>
 public sealed class OperatorActionTests : IClassFixture<BrowserFixture>
@@ -88,6 +88,55 @@ public sealed class OperatorActionTests : IClassFixture<BrowserFixture>
         {
             await DashboardApp.DeleteQueueAsync(parked);
         }
+    }
+
+    [Fact]
+    public async Task The_task_list_searches_text_in_arguments_never_inside_a_sensitive_one_and_bulk_actions_honour_it()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..10];
+        var secret = "card-" + Guid.NewGuid().ToString("N");
+        var one = await App.Tasks.ResizeImage.ApplyAsync($"Invoice-{tag}-one", App.Options());
+        var two = await App.Tasks.ResizeImage.ApplyAsync($"invoice-{tag}-two", App.Options());
+        var other = await App.Tasks.ResizeImage.ApplyAsync($"receipt-{tag}", App.Options());
+        var sensitive = await App.Tasks.Sensitive.ApplyAsync($"wallet-{tag}", secret, App.Options());
+        foreach (var handle in new[] { one, two, other, sensitive })
+        {
+            (await App.Store.WaitAsync(handle.Id, Wait)).IsFinal.ShouldBeTrue();
+        }
+
+        var page = await _fixture.NewPageAsync();
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        await page.GotoAsync($"{App.BaseUrl}/tasks");
+        await page.Locator("#filters input[name=args]").FillAsync($"INVOICE-{tag}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter", Exact = true }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("args=INVOICE-" + tag));
+        await Expect(page.Locator("table.tasks tr[data-task-id]")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#args-since")).ToBeVisibleAsync(); // no time range given: the last hour is searched, and the form says so
+        await Expect(page.Locator("#filters input[name=since]")).ToHaveValueAsync("1h");
+        await Expect(page.Locator($"tr[data-task-id='{one.Id}'] td.args")).ToHaveTextAsync($"[\"Invoice-{tag}-one\"]");
+        await Expect(page.Locator($"tr[data-task-id='{two.Id}']")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "tasks-argument-search.png"), FullPage = true });
+
+        // The sensitive task is found by its other argument, shown with ***, and never by its secret.
+        await page.GotoAsync($"{App.BaseUrl}/tasks?args={Uri.EscapeDataString("wallet-" + tag)}");
+        await Expect(page.Locator($"tr[data-task-id='{sensitive.Id}'] td.args")).ToHaveTextAsync($"[\"wallet-{tag}\",\"***\"]");
+        (await page.ContentAsync()).ShouldNotContain(secret);
+        foreach (var part in new[] { secret, secret[5..15], "card-" })
+        {
+            await page.Locator("#filters input[name=args]").FillAsync(part);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Filter", Exact = true }).ClickAsync();
+            await Expect(page.Locator("main")).ToContainTextAsync("No tasks match.");
+        }
+
+        // "Delete all matching" deletes what the search matches, and nothing else.
+        await page.GotoAsync($"{App.BaseUrl}/tasks?args={Uri.EscapeDataString("invoice-" + tag)}");
+        await Expect(page.Locator("table.tasks tr[data-task-id]")).ToHaveCountAsync(2);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete all matching", Exact = true }).ClickAsync();
+        await Expect(page.Locator(".notice")).ToContainTextAsync("deleted 2 of 2 task record(s)");
+        (await App.Store.GetAsync(one.Id)).ShouldBeNull();
+        (await App.Store.GetAsync(two.Id)).ShouldBeNull();
+        (await App.Store.GetAsync(other.Id)).ShouldNotBeNull();
+        (await App.Store.GetAsync(sensitive.Id)).ShouldNotBeNull();
     }
 
     [Fact]

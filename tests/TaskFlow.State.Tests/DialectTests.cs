@@ -88,7 +88,7 @@ public sealed class DialectTests
             new TaskQuery
             {
                 States = [TaskState.Failed, TaskState.Started], TaskName = "n", Queue = "q", EntityKey = "e", Worker = "w", LostWorkersOnly = true,
-                Error = "50%_off[x]", CreatedSince = DateTimeOffset.UtcNow, CreatedUntil = DateTimeOffset.UtcNow, UpdatedSince = DateTimeOffset.UtcNow,
+                Error = "50%_off[x]", ArgumentsContains = @"a\b%c_d[e", CreatedSince = DateTimeOffset.UtcNow, CreatedUntil = DateTimeOffset.UtcNow, UpdatedSince = DateTimeOffset.UtcNow,
                 UpdatedUntil = DateTimeOffset.UtcNow, ParentId = "p", RootId = "r", Limit = 50, Cursor = cursor,
             },
             DateTimeOffset.UtcNow);
@@ -105,6 +105,8 @@ public sealed class DialectTests
             sql.ShouldNotContain("{", customMessage: dialect.Name);
             sql.ShouldContain("tf_x");
             parameters.Get<string>("ErrorStart").ShouldBe(@"50\%\_off\[x]%");
+            parameters.Get<string>("ArgumentsLike").ShouldBe(@"%a\\b\%c\_d\[e%");
+            sql.ShouldContain(@"ESCAPE '\'", customMessage: dialect.Name); // not ESCAPE '': that would take the backslashes literally
             parameters.Get<int>("Limit").ShouldBe(51); // one more than the page: is there a next one?
         }
 

@@ -134,6 +134,8 @@ public sealed class SchemaTests
             old.State.ShouldBe(TaskState.Succeeded);
             old.ParentId.ShouldBeNull();
             old.RootId.ShouldBeNull();
+            old.Arguments.ShouldBeNull("migration 11 adds the column and rewrites nothing");
+            (await store.QueryTasksAsync(new TaskQuery { ArgumentsContains = "old" })).Tasks.ShouldBeEmpty();
 
             var failed = await store.QueryTasksAsync(new TaskQuery { States = [TaskState.Failed], Error = "System.InvalidOperationException", Worker = "old-worker", Limit = 10 });
             failed.Tasks.Select(t => t.TaskId).ShouldBe(Enumerable.Range(1, 10).Select(i => "old-" + (i * 2)));
@@ -143,7 +145,7 @@ public sealed class SchemaTests
             (await store.GetTaskCountsAsync(DateTimeOffset.UtcNow.AddHours(-1))).ByState.ShouldBe(new Dictionary<TaskState, long> { [TaskState.Succeeded] = 15, [TaskState.Failed] = 15 }, ignoreOrder: true);
 
             await using var connection = await database.OpenAsync();
-            (await Dapper.SqlMapper.QuerySingleAsync<string>(connection, $"SELECT state_name FROM {schema}.task_state_named WHERE task_id = 'old-1' AND parent_id IS NULL AND root_id IS NULL"))
+            (await Dapper.SqlMapper.QuerySingleAsync<string>(connection, $"SELECT state_name FROM {schema}.task_state_named WHERE task_id = 'old-1' AND parent_id IS NULL AND root_id IS NULL AND arguments IS NULL"))
                 .ShouldBe("succeeded");
             var indexes = (await Dapper.SqlMapper.QueryAsync<string>(connection, $"SELECT indexname FROM pg_indexes WHERE schemaname = '{schema}' AND tablename = 'task_state'")).ToList();
             indexes.ShouldBe(["task_state_pkey", "ix_task_state_expires_at", "ix_task_state_entity_key", "ix_task_state_created_at", "ix_task_state_state", "ix_task_state_task_name", "ix_task_state_worker", "ix_task_state_parent_id", "ix_task_state_root_id"], ignoreOrder: true);
@@ -185,7 +187,7 @@ public sealed class SchemaTests
         try
         {
             await store.ApplySchemaAsync();
-            // Version 5 added the lock permits (lock_slot, lock_token); 4 lineage (parent_id, root_id) and the list indexes; 2 and 3 the lease and worker tables and
+            // Version 11 added task_state.arguments; version 5 added the lock permits (lock_slot, lock_token); 4 lineage (parent_id, root_id) and the list indexes; 2 and 3 the lease and worker tables and
             // the progress and checkpoint columns. The view over task_state is replaced by a stand-in the migration replaces.
             var olderThan3 = version < 3
                 ? $"""
@@ -207,6 +209,7 @@ public sealed class SchemaTests
                     ALTER TABLE {schema}.worker DROP COLUMN paused_queues;
                     DROP TABLE {schema}.rate_limit;
                     DROP VIEW {schema}.task_state_named;
+                    ALTER TABLE {schema}.task_state DROP COLUMN arguments;
                     DROP INDEX {schema}.ix_task_state_created_at, {schema}.ix_task_state_state, {schema}.ix_task_state_task_name, {schema}.ix_task_state_worker;
                     ALTER TABLE {schema}.task_state DROP COLUMN parent_id, DROP COLUMN root_id;
                     {olderThan3}

@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace TaskFlow.Cli.Commands;
 
-/// <summary><c>taskflow task &lt;id&gt;</c>: one task's state, attempts, timestamps, error, result and progress.</summary>
+/// <summary><c>taskflow task &lt;id&gt;</c>: one task's state, attempts, timestamps, arguments (as stored: redacted), error, result and progress.</summary>
 internal sealed class TaskCommand : ICliCommand
 {
     public string? Group => null;
@@ -49,6 +49,7 @@ internal sealed class TaskCommand : ICliCommand
                 Row("progress", $"{progress.Done.ToString(CultureInfo.InvariantCulture)}{total} {progress.Message}".Trim());
             }
 
+            Row("arguments", info.Arguments);
             Row("error", info.Error);
             Row("result", info.ResultJson);
             context.Out.Write(grid);

@@ -21,6 +21,7 @@ internal sealed class TasksCommand : ICliCommand
         var worker = new Option<string?>("--worker") { Description = "Only tasks last recorded by this worker", HelpName = "name" };
         var lost = new Option<bool>("--lost-workers") { Description = "Only tasks last recorded by a worker that is lost now (with --state started: what died with it)" };
         var error = new Option<string?>("--error") { Description = "Only tasks whose error starts with this (an exception type, or a reason such as task-failed)", HelpName = "text" };
+        var args = new Option<string?>("--args") { Description = "Only tasks whose arguments contain this text (case-insensitive; sensitive values are stored as *** and never match)", HelpName = "text" };
         var since = new Option<string?>("--since") { Description = "Only tasks recorded since (1h, 30m, 2d, or a date and time)", HelpName = "time" };
         var until = new Option<string?>("--until") { Description = "Only tasks recorded before (1h, 30m, 2d, or a date and time)", HelpName = "time" };
         var parent = new Option<string?>("--parent") { Description = "Only the tasks this task sent while it ran", HelpName = "task-id" };
@@ -28,9 +29,9 @@ internal sealed class TasksCommand : ICliCommand
         var limit = new Option<int>("--limit") { Description = "How many (1-1000)", DefaultValueFactory = _ => TaskQuery.DefaultLimit };
         var cursor = new Option<string?>("--cursor") { Description = "The next page: the cursor the previous page printed", HelpName = "cursor" };
         var json = JsonOption.Create();
-        var command = new Command("tasks", "Tasks from the state store, newest first: filter by state, name, queue, entity, worker, error, time, lineage")
+        var command = new Command("tasks", "Tasks from the state store, newest first: filter by state, name, queue, entity, worker, error, arguments, time, lineage")
         {
-            state, name, queue, entity, worker, lost, error, since, until, parent, root, limit, cursor, json,
+            state, name, queue, entity, worker, lost, error, args, since, until, parent, root, limit, cursor, json,
         };
         command.SetAction(CliContext.Run(async context =>
         {
@@ -45,6 +46,7 @@ internal sealed class TasksCommand : ICliCommand
                 Worker = parse.GetValue(worker),
                 LostWorkersOnly = parse.GetValue(lost),
                 Error = parse.GetValue(error),
+                ArgumentsContains = parse.GetValue(args),
                 CreatedSince = parse.GetValue(since) is { } s ? Formats.ParseTime(s, "--since", now) : null,
                 CreatedUntil = parse.GetValue(until) is { } u ? Formats.ParseTime(u, "--until", now) : null,
                 ParentId = parse.GetValue(parent),

@@ -45,6 +45,8 @@ internal static class TaskDetailPage
         Fact(html, "worker", Html.E(info.Worker ?? "-"));
         Fact(html, "parent", info.ParentId is { } parent ? $"<a href=\"{r.Url("/tasks/" + Html.U(parent))}\">{Html.E(parent)}</a>" : "-");
         Fact(html, "root", info.RootId is { } root ? $"<a href=\"{r.Url("/tasks?root=" + Html.U(root))}\">{Html.E(root)}</a>" : "-");
+        // As the store keeps them: redacted ([Sensitive] values are ***) and at most 1,000 characters.
+        Fact(html, "arguments", info.Arguments is null ? "-" : $"<code id=\"stored-arguments\">{Html.E(info.Arguments)}</code>");
         Fact(html, "progress", info.Progress is { } p ? Html.E($"{p.Done}/{p.Total} {p.Message}") : "-");
         Fact(html, "error", info.Error is null ? "-" : $"<code>{Html.E(info.Error)}</code>");
         Fact(html, "result", info.ResultJson is null ? "-" : $"<code>{Html.E(info.ResultJson)}</code>");

@@ -24,7 +24,12 @@ internal static class TasksPage
         }
 
         var filter = TaskFilter.Parse(r.Query, r.Now);
-        FilterForm(html, r);
+        FilterForm(html, r, filter);
+        if (filter.ArgumentsSinceDefaulted)
+        {
+            html.Append("<p class=\"muted\" id=\"args-since\">Searching the arguments of the last hour: set <em>since</em> to look further back (a search reads every record in its time range).</p>");
+        }
+
         if (filter.Error is not null)
         {
             html.Append(Sources.Error("filter", filter.Error));
@@ -86,7 +91,7 @@ internal static class TasksPage
         }
 
         html.Append("<table class=\"tasks\"><tr>").Append(selectable ? "<th><input type=\"checkbox\" data-select-all aria-label=\"select all\"></th>" : "")
-            .Append("<th>task id</th><th>task</th><th>state</th><th>queue</th><th>entity</th><th class=\"num\">attempts</th><th>worker</th><th>created</th><th>error</th></tr>");
+            .Append("<th>task id</th><th>task</th><th>state</th><th>queue</th><th>entity</th><th class=\"num\">attempts</th><th>worker</th><th>created</th><th>arguments</th><th>error</th></tr>");
         foreach (var t in tasks)
         {
             html.Append("<tr data-task-id=\"").Append(Html.E(t.TaskId)).Append("\">");
@@ -99,13 +104,13 @@ internal static class TasksPage
                 .Append(Html.E(t.TaskName ?? "-")).Append("</td><td>").Append(Html.State(t.State)).Append("</td><td>").Append(Html.E(t.Queue ?? "-")).Append("</td><td>")
                 .Append(t.EntityKey is { } key ? $"<a href=\"{r.Url("/entities?key=" + Html.U(key))}\">{Html.E(key)}</a>" : "-")
                 .Append("</td><td class=\"num\">").Append(t.Attempts).Append("</td><td>").Append(Html.E(t.Worker ?? "-")).Append("</td><td>").Append(Html.Time(t.CreatedAt))
-                .Append("</td><td>").Append(Html.Short(t.Error, 80)).Append("</td></tr>");
+                .Append("</td><td class=\"args\">").Append(Html.Short(t.Arguments, 60)).Append("</td><td>").Append(Html.Short(t.Error, 80)).Append("</td></tr>");
         }
 
         html.Append("</table>");
     }
 
-    private static void FilterForm(StringBuilder html, DashboardRequest r)
+    private static void FilterForm(StringBuilder html, DashboardRequest r, TaskFilter filter)
     {
         html.Append("<form class=\"filters\" method=\"get\" action=\"").Append(r.Url("/tasks")).Append("\" id=\"filters\">");
         html.Append("<label>state<select name=\"state\"><option value=\"\">any</option>");
@@ -118,10 +123,11 @@ internal static class TasksPage
         foreach (var (name, label, placeholder) in new[]
         {
             ("name", "task name", "signup.send_sms"), ("queue", "queue", "emails"), ("entity", "entity key", "note:42"),
-            ("worker", "worker", "host:pid"), ("error", "error starts with", "System.TimeoutException"), ("since", "since", "1h"), ("until", "until", "2026-12-03T10:00Z"),
+            ("worker", "worker", "host:pid"), ("error", "error starts with", "System.TimeoutException"),
+            ("args", "text in arguments", "alice@example.com"), ("since", "since", "1h"), ("until", "until", "2026-12-03T10:00Z"),
         })
         {
-            html.Append("<label>").Append(label).Append("<input name=\"").Append(name).Append("\" value=\"").Append(Html.E(r.Query(name))).Append("\" placeholder=\"").Append(Html.E(placeholder)).Append("\"></label>");
+            html.Append("<label>").Append(label).Append("<input name=\"").Append(name).Append("\" value=\"").Append(Html.E(filter.Field(name))).Append("\" placeholder=\"").Append(Html.E(placeholder)).Append("\"></label>");
         }
 
         html.Append("<label>lost workers<input type=\"checkbox\" name=\"lost\" value=\"on\"").Append(r.Query("lost") == "on" ? " checked" : "").Append("></label>")

@@ -48,6 +48,14 @@ public sealed record TaskStateInfo(
     /// </summary>
     public string? RootId { get; init; }
 
+    /// <summary>
+    /// The task's arguments as display text, as the state store keeps them to search (<c>TaskQuery.ArgumentsContains</c>):
+    /// Celery's <c>argsrepr</c> (and <c>kwargsrepr</c> when it is not <c>{}</c>), with <c>[Sensitive]</c> arguments as
+    /// <c>***</c>, at most 1,000 characters; <c>null</c> when the message carried no <c>argsrepr</c> or its sensitive
+    /// arguments could not be redacted, and for records written before schema version 11.
+    /// </summary>
+    public string? Arguments { get; init; }
+
     /// <summary>Whether the task is in a final state.</summary>
     public bool IsFinal => State.IsFinal();
 }

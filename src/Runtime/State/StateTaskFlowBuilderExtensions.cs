@@ -78,6 +78,7 @@ public static class StateTaskFlowBuilderExtensions
             () => sp.GetService<IOptions<TaskFlowWorkerOptions>>()?.Value.WorkerName)
         {
             RelaySender = () => sp.GetRequiredService<ActiveSender>().Sender,
+            Tasks = () => sp.GetService<TaskRegistry>(),
         });
         services.AddSingleton<ITaskStateStore>(sp => sp.GetRequiredService<TaskStateStore>());
         services.AddSingleton<ITaskLocks>(sp => new StateTaskLocks(sp.GetRequiredService<TaskStateStore>()));

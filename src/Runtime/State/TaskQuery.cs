@@ -48,6 +48,14 @@ public sealed record TaskQuery
     /// </summary>
     public string? Error { get; init; }
 
+    /// <summary>
+    /// Tasks whose arguments (<see cref="TaskStateInfo.Arguments"/>: the redacted display text the store keeps) contain this
+    /// text, case-insensitively; <c>%</c>, <c>_</c> and <c>[</c> are taken literally. Sensitive values are stored as
+    /// <c>***</c>, so a search never matches inside one. No index serves a substring: the records are read newest first
+    /// until a page is full, so combine it with a time range or an indexed filter on a large table (docs/dashboard.md).
+    /// </summary>
+    public string? ArgumentsContains { get; init; }
+
     /// <summary>Tasks the store first recorded at or after this instant.</summary>
     public DateTimeOffset? CreatedSince { get; init; }
 

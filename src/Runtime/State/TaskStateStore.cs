@@ -266,6 +266,12 @@ public sealed partial class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsy
     /// <summary>The sender the outbox is published with (the provider's active sender); set by <c>AddStateStore</c>.</summary>
     internal Func<ITaskSender>? RelaySender { get; set; }
 
+    /// <summary>This process's tasks (their <c>[Sensitive]</c> arguments redact what a Celery client's <c>argsrepr</c> shows); set by <c>AddStateStore</c>.</summary>
+    internal Func<TaskRegistry?>? Tasks { get; set; }
+
+    /// <summary>The display text of a received task's arguments the store keeps (<see cref="ArgumentsText"/>).</summary>
+    internal string? ArgumentsOf(TaskHeaders headers) => ArgumentsText.Of(headers, Tasks?.Invoke());
+
     /// <summary>The outbox backlog: pending and failing transactions, for monitoring.</summary>
     public Task<OutboxStatus> GetOutboxStatusAsync(CancellationToken cancellationToken = default) => Database.Outbox.GetStatusAsync(cancellationToken);
 

@@ -107,6 +107,49 @@ public static class SensitiveArguments
     }
 
     /// <summary>
+    /// As <see cref="RedactArguments"/>, but <c>null</c> instead of a placeholder when <paramref name="arguments"/> is not a
+    /// JSON list (e.g. cut short, or Celery's Python repr) while <paramref name="sensitiveHeader"/> names arguments.
+    /// </summary>
+    internal static string? TryRedactArguments(string arguments, string? sensitiveHeader)
+    {
+        var redacted = RedactArguments(arguments, sensitiveHeader);
+        return ReferenceEquals(redacted, Hidden) ? null : redacted;
+    }
+
+    /// <summary>
+    /// A keyword argument object (a JSON object, e.g. a <c>kwargsrepr</c>) with the sensitive names' values replaced by
+    /// <c>"***"</c>; <c>null</c> when it is not a JSON object while <paramref name="sensitiveHeader"/> names arguments.
+    /// </summary>
+    internal static string? TryRedactKeywordArguments(string kwargs, string? sensitiveHeader)
+    {
+        if (!TryParse(sensitiveHeader, out _, out var names))
+        {
+            return kwargs;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(kwargs);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            using var stream = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(stream, WriterOptions))
+            {
+                WriteKwargs(writer, document.RootElement, names);
+            }
+
+            return Encoding.UTF8.GetString(stream.ToArray());
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Reads a <see cref="MessageHeaders.Sensitive"/> header: the sensitive positions and keyword names. <c>false</c>
     /// when it is missing or names none.
     /// </summary>

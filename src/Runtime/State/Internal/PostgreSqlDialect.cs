@@ -241,6 +241,7 @@ internal static class PostgreSqlDialect
             QueuePauseStatements.PostgreSql(s).Migration,
             UniqueKeyStatements.PostgreSql(s).Migration,
             RateLimitStatements.PostgreSql(s).Migration,
+            ArgumentsMigration.PostgreSql(s),
         ]);
 
     private static LockStatements Locks(string s) => new(
@@ -268,8 +269,8 @@ internal static class PostgreSqlDialect
     private static TaskStateStatements States(string s)
     {
         var upsert = $"""
-            INSERT INTO {s}.task_state AS t (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id)
-            VALUES (@TaskId, @TaskName, @Queue, @State, @EntityKey, @Attempts, @Worker, @Result, @Error, @Now, @StartedAt, @CompletedAt, @Now, @ExpiresAt, @ParentId, @RootId)
+            INSERT INTO {s}.task_state AS t (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id, arguments)
+            VALUES (@TaskId, @TaskName, @Queue, @State, @EntityKey, @Attempts, @Worker, @Result, @Error, @Now, @StartedAt, @CompletedAt, @Now, @ExpiresAt, @ParentId, @RootId, @Arguments)
             ON CONFLICT (task_id) DO UPDATE SET
                 state = EXCLUDED.state,
                 task_name = COALESCE(EXCLUDED.task_name, t.task_name),
@@ -284,7 +285,8 @@ internal static class PostgreSqlDialect
                 updated_at = EXCLUDED.updated_at,
                 expires_at = EXCLUDED.expires_at,
                 parent_id = COALESCE(t.parent_id, EXCLUDED.parent_id),
-                root_id = COALESCE(t.root_id, EXCLUDED.root_id)
+                root_id = COALESCE(t.root_id, EXCLUDED.root_id),
+                arguments = COALESCE(t.arguments, EXCLUDED.arguments)
             WHERE (t.state < 10 AND (EXCLUDED.state <> 0 OR t.state = 0))
                OR (t.state = 12 AND EXCLUDED.state IN (10, 11) AND t.started_at IS NOT NULL)
             """;
@@ -293,14 +295,14 @@ internal static class PostgreSqlDialect
             SelectAmong: $"SELECT task_id AS TaskId, state AS State, attempts AS Attempts FROM {s}.task_state WHERE task_id = ANY(@Ids)",
             SelectInfo: $"SELECT {StateRow.Columns} FROM {s}.task_state WHERE task_id = @TaskId",
             Upsert: upsert,
-            // The same conflict clause as the single upsert, over the rows of 15 unnested arrays.
+            // The same conflict clause as the single upsert, over the rows of 16 unnested arrays.
             UpsertBatch: new PostgreSqlStateBatchUpsert($"""
-                INSERT INTO {s}.task_state AS t (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id)
-                SELECT u.task_id, u.task_name, u.queue, u.state, u.entity_key, u.attempts, u.worker, u.result, u.error, u.now_at, u.started_at, u.completed_at, u.now_at, u.expires_at, u.parent_id, u.root_id
+                INSERT INTO {s}.task_state AS t (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id, arguments)
+                SELECT u.task_id, u.task_name, u.queue, u.state, u.entity_key, u.attempts, u.worker, u.result, u.error, u.now_at, u.started_at, u.completed_at, u.now_at, u.expires_at, u.parent_id, u.root_id, u.arguments
                 FROM unnest(@TaskIds::varchar[], @TaskNames::varchar[], @Queues::varchar[], @States::int[], @EntityKeys::varchar[], @Attempts::int[], @Workers::varchar[],
                             @Results::text[], @Errors::text[], @Nows::timestamptz[], @StartedAts::timestamptz[], @CompletedAts::timestamptz[], @ExpiresAts::timestamptz[],
-                            @ParentIds::varchar[], @RootIds::varchar[])
-                     AS u (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, now_at, started_at, completed_at, expires_at, parent_id, root_id)
+                            @ParentIds::varchar[], @RootIds::varchar[], @Arguments::varchar[])
+                     AS u (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, now_at, started_at, completed_at, expires_at, parent_id, root_id, arguments)
                 {upsert[upsert.IndexOf("ON CONFLICT", StringComparison.Ordinal)..]}
                 """),
             Revoke: $"""
@@ -348,7 +350,9 @@ internal static class PostgreSqlDialect
         Before: "(created_at, task_id) < (@CursorAt, @CursorId)",
         // The same rule as GetWorkersAsync: not stopped, last seen more than three heartbeat intervals ago.
         OnLostWorker: $"worker IN (SELECT name FROM {s}.worker WHERE stopped_at IS NULL AND last_seen_at < @LostBefore)",
-        Like: @"{column} LIKE {parameter} ESCAPE ''",
+        Like: @"{column} LIKE {parameter} ESCAPE '\'",
+        // No index serves a substring: the rows are read newest first (ix_task_state_created_at, or the index of another filter) until the page is full.
+        LikeAnyCase: @"{column} ILIKE {parameter} ESCAPE '\'",
         // A range of ix_task_state_created_at.
         CountSince: $"SELECT task_name AS TaskName, state AS State, COUNT(*) AS Count FROM {s}.task_state WHERE created_at >= @Since GROUP BY task_name, state");
 

@@ -262,6 +262,7 @@ internal static class SqlServerDialect
             QueuePauseStatements.SqlServer(s).Migration,
             UniqueKeyStatements.SqlServer(s).Migration,
             RateLimitStatements.SqlServer(s).Migration,
+            ArgumentsMigration.SqlServer(s),
         ]);
 
     private static TaskStateStatements States(string s) => new(
@@ -287,10 +288,11 @@ internal static class SqlServerDialect
                     updated_at = @Now,
                     expires_at = @ExpiresAt,
                     parent_id = COALESCE(t.parent_id, @ParentId),
-                    root_id = COALESCE(t.root_id, @RootId)
+                    root_id = COALESCE(t.root_id, @RootId),
+                    arguments = COALESCE(t.arguments, @Arguments)
             WHEN NOT MATCHED THEN
-                INSERT (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id)
-                VALUES (@TaskId, @TaskName, @Queue, @State, @EntityKey, @Attempts, @Worker, @Result, @Error, @Now, @StartedAt, @CompletedAt, @Now, @ExpiresAt, @ParentId, @RootId);
+                INSERT (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id, arguments)
+                VALUES (@TaskId, @TaskName, @Queue, @State, @EntityKey, @Attempts, @Worker, @Result, @Error, @Now, @StartedAt, @CompletedAt, @Now, @ExpiresAt, @ParentId, @RootId, @Arguments);
             """,
         UpsertBatch: new SqlServerStateBatchUpsert(s),
         Revoke: $"""
@@ -334,7 +336,9 @@ internal static class SqlServerDialect
         // No row comparison in T-SQL: the same keyset spelled out (still a seek on ix_task_state_created_at).
         Before: "(created_at < @CursorAt OR (created_at = @CursorAt AND task_id < @CursorId))",
         OnLostWorker: $"worker IN (SELECT name FROM {s}.[worker] WHERE stopped_at IS NULL AND last_seen_at < @LostBefore)",
-        Like: @"{column} LIKE {parameter} ESCAPE ''",
+        Like: @"{column} LIKE {parameter} ESCAPE '\'",
+        // Case-insensitive whatever the database's collation; no index serves a substring either way.
+        LikeAnyCase: @"{column} COLLATE Latin1_General_100_CI_AS LIKE {parameter} ESCAPE '\'",
         CountSince: $"SELECT task_name AS TaskName, state AS State, COUNT_BIG(*) AS Count FROM {s}.[task_state] WHERE created_at >= @Since GROUP BY task_name, state");
 
     private static WorkerStatements Workers(string s) => new(

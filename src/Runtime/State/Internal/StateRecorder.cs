@@ -30,14 +30,14 @@ internal sealed class StateRecorder : ITaskStateRecorder
         if (envelope.Unique is not null)
         {
             // The key is claimed with the pending record (and the entity check) in one transaction; held by another: not sent.
-            var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: envelope.EntityKey).WithLineageOf(envelope);
+            var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: envelope.EntityKey).WithLineageOf(envelope).WithArguments(ArgumentsText.Of(envelope));
             return await _store.Database.UniqueKeys.RecordPendingAsync(envelope, pending, cancellationToken).ConfigureAwait(false);
         }
 
         if (envelope.EntityKey is { } entityKey)
         {
             // Recorded (and checked against entity leases) before it is sent: revoke-by-key and locks must see it.
-            var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: entityKey).WithLineageOf(envelope);
+            var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: entityKey).WithLineageOf(envelope).WithArguments(ArgumentsText.Of(envelope));
             await _store.Database.Leases.RecordPendingAsync(pending, cancellationToken).ConfigureAwait(false);
         }
 
@@ -49,7 +49,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
         if (envelope.EntityKey is null && envelope.Unique is null && _store.Options.RecordPending && _store.Tracks(envelope.TaskName))
         {
             // Off the caller's path: batched by the state writer (a final state written first is never moved back).
-            await _store.Writer.WriteAsync(_store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending).WithLineageOf(envelope), durable: false, CancellationToken.None).ConfigureAwait(false);
+            await _store.Writer.WriteAsync(_store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending).WithLineageOf(envelope).WithArguments(ArgumentsText.Of(envelope)), durable: false, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -95,7 +95,8 @@ internal sealed class StateRecorder : ITaskStateRecorder
         var run = new StoreRun(_store, _store.Running.Start(task.Id, cancellationToken), task, queue);
         if (_store.Options.RecordStarted)
         {
-            var started = _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, task.Attempt, task.Headers.EntityKey).WithLineageOf(task.Headers);
+            // The store's first record of the task unless it was recorded pending at send: it keeps the arguments (never overwritten).
+            var started = _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, task.Attempt, task.Headers.EntityKey).WithLineageOf(task.Headers).WithArguments(_store.ArgumentsOf(task.Headers));
             await _store.Writer.WriteAsync(started, durable: false, CancellationToken.None).ConfigureAwait(false);
         }
 
@@ -122,7 +123,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
         var (token, attempt, skip) = await _store.Database.TaskLeases.AcquireAsync(
             lease,
             task.Retries,
-            attempt => _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, attempt, task.Headers.EntityKey).WithLineageOf(task.Headers),
+            attempt => _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, attempt, task.Headers.EntityKey).WithLineageOf(task.Headers).WithArguments(_store.ArgumentsOf(task.Headers)),
             cancellationToken).ConfigureAwait(false);
         if (skip is not null)
         {
@@ -178,6 +179,11 @@ internal sealed class StateRecorder : ITaskStateRecorder
             }
 
             var write = _store.NewWrite(task.Id, task.TaskName, queue, record.State, task.Attempt, task.Headers.EntityKey, error, json).WithLineageOf(task.Headers);
+            if (MayBeFirstRecord(record.State))
+            {
+                write.Arguments = ArgumentsText.Of(task.Headers, descriptor);
+            }
+
             await _store.Writer.WriteAsync(write, record.Durable && _store.Options.AckAfterStateCommit).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -186,6 +192,14 @@ internal sealed class StateRecorder : ITaskStateRecorder
             StateLog.RecordFailed(_store.Logger, ex, task.TaskName, task.Id);
         }
     }
+
+    /// <summary>
+    /// Whether a record of a delivered task in <paramref name="state"/> may be the store's first of it, so it carries the
+    /// arguments: without started records, or a state reached without a run (expired, revoked, dead-lettered unread). After
+    /// a run the started record holds them already (and a stored text is never overwritten).
+    /// </summary>
+    private bool MayBeFirstRecord(TaskState state) =>
+        !_store.Options.RecordStarted || state is TaskState.Expired or TaskState.Revoked or TaskState.DeadLettered;
 
     public async ValueTask<bool> ReopenAsync(IncomingTask task, CancellationToken cancellationToken) =>
         await _store.Database.States.ReopenAsync(task.Id, cancellationToken).ConfigureAwait(false);

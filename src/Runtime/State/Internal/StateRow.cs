@@ -11,7 +11,7 @@ internal sealed class StateRow
         "task_id AS TaskId, task_name AS TaskName, queue AS Queue, state AS State, entity_key AS EntityKey, attempts AS Attempts, worker AS Worker, " +
         "error AS Error, result AS ResultJson, created_at AS CreatedAt, started_at AS StartedAt, completed_at AS CompletedAt, updated_at AS UpdatedAt, expires_at AS ExpiresAt, " +
         "progress_done AS ProgressDone, progress_total AS ProgressTotal, progress_message AS ProgressMessage, progress_at AS ProgressAt, " +
-        "parent_id AS ParentId, root_id AS RootId";
+        "parent_id AS ParentId, root_id AS RootId, arguments AS Arguments";
 
     public string TaskId { get; set; } = "";
 
@@ -53,6 +53,8 @@ internal sealed class StateRow
 
     public string? RootId { get; set; }
 
+    public string? Arguments { get; set; }
+
     public TaskStateInfo ToInfo() => new(
         TaskId,
         TaskName,
@@ -80,5 +82,6 @@ internal sealed class StateRow
             },
         ParentId = ParentId,
         RootId = RootId,
+        Arguments = Arguments,
     };
 }

@@ -40,6 +40,12 @@ internal sealed class StateWrite
     /// <summary>The root of the task's tree (<c>root_id</c>), only when it is another task: a root's own id is not stored.</summary>
     public string? RootId { get; set; }
 
+    /// <summary>
+    /// The arguments as display text (<see cref="ArgumentsText"/>), set only on the writes that may be the store's first
+    /// of the task (the pending record at send, the worker's started record); never overwrites a stored one.
+    /// </summary>
+    public string? Arguments { get; set; }
+
     /// <summary>Completed when the write is committed (for writes the caller waits for). Not a SQL parameter: Dapper skips it.</summary>
     public TaskCompletionSource? Committed { get; set; }
 
@@ -47,6 +53,13 @@ internal sealed class StateWrite
     public StateWrite WithLineageOf(TaskEnvelope envelope) => WithLineage(
         envelope.Headers.TryGetValue(MessageHeaders.ParentId, out var parent) ? parent as string : null,
         envelope.Headers.TryGetValue(MessageHeaders.RootId, out var root) ? root as string : null);
+
+    /// <summary>Sets <see cref="Arguments"/>.</summary>
+    public StateWrite WithArguments(string? arguments)
+    {
+        Arguments = arguments;
+        return this;
+    }
 
     /// <summary>The lineage of a received task, from its decoded headers.</summary>
     public StateWrite WithLineageOf(TaskHeaders headers) => WithLineage(headers.ParentId, headers.RootId);
@@ -56,6 +69,7 @@ internal sealed class StateWrite
     {
         ParentId ??= later.ParentId;
         RootId ??= later.RootId;
+        Arguments ??= later.Arguments;
         if (State >= 10 && later.State < 10)
         {
             return; // a final state is never moved back

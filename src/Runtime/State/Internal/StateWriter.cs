@@ -180,6 +180,7 @@ internal sealed class StateWriter : IAsyncDisposable
         ExpiresAt = write.ExpiresAt,
         ParentId = write.ParentId,
         RootId = write.RootId,
+        Arguments = write.Arguments,
     };
 
     /// <summary>Flushes what is queued (bounded wait), then stops.</summary>

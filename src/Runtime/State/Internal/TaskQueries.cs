@@ -106,6 +106,18 @@ internal sealed class TaskQueries
             parameters.Add("ErrorAfter", "%: " + escaped + "%");
         }
 
+        if (!string.IsNullOrEmpty(query.ArgumentsContains))
+        {
+            if (query.ArgumentsContains.Length > ArgumentsText.MaxLength)
+            {
+                throw new ArgumentException($"TaskFlow: TaskQuery.ArgumentsContains is {query.ArgumentsContains.Length} characters; the store keeps at most {ArgumentsText.MaxLength} of a task's arguments, so it can match nothing.", nameof(query));
+            }
+
+            // The stored text is redacted ([Sensitive] values are ***): a search never matches inside a sensitive value.
+            where.Add(LikeAnyCase("arguments", "@ArgumentsLike"));
+            parameters.Add("ArgumentsLike", "%" + EscapeLike(query.ArgumentsContains) + "%");
+        }
+
         Range("created_at >= @CreatedSince", "CreatedSince", query.CreatedSince);
         Range("created_at < @CreatedUntil", "CreatedUntil", query.CreatedUntil);
         Range("updated_at >= @UpdatedSince", "UpdatedSince", query.UpdatedSince);
@@ -183,6 +195,9 @@ internal sealed class TaskQueries
 
     private string Like(string column, string parameter) =>
         _sql.Like.Replace("{column}", column, StringComparison.Ordinal).Replace("{parameter}", parameter, StringComparison.Ordinal);
+
+    private string LikeAnyCase(string column, string parameter) =>
+        _sql.LikeAnyCase.Replace("{column}", column, StringComparison.Ordinal).Replace("{parameter}", parameter, StringComparison.Ordinal);
 
     private sealed class CountRow
     {

@@ -10,6 +10,7 @@ namespace TaskFlow.State.Internal;
 /// <param name="Before">The keyset: rows after the cursor (<c>@CursorAt</c>, <c>@CursorId</c>) in newest-first order.</param>
 /// <param name="OnLostWorker">Tasks recorded on a worker that is lost now (not stopped, not seen since <c>@LostBefore</c>).</param>
 /// <param name="Like">A <c>LIKE</c> of <c>{column}</c> against a parameter <c>{parameter}</c> escaped with <c>\</c>.</param>
+/// <param name="LikeAnyCase">As <paramref name="Like"/>, case-insensitive (PostgreSQL <c>ILIKE</c>; SQL Server with a case-insensitive collation).</param>
 /// <param name="CountSince">Records created since <c>@Since</c>, counted by task name and state.</param>
 internal sealed record TaskQueryStatements(
     string SelectPage,
@@ -17,4 +18,5 @@ internal sealed record TaskQueryStatements(
     string Before,
     string OnLostWorker,
     string Like,
+    string LikeAnyCase,
     string CountSince);
