@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using Shouldly;
+using TaskFlow.FaultWorker;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -31,11 +32,7 @@ public sealed class ConsumerTimeoutTests(ITestOutputHelper output)
         await BrokerSettings.SetAsync("channel_tick_interval", 1000);
         try
         {
-            var worker = run.StartWorker(concurrency: 2, prefetch: 2, verbose: true);
-            await worker.Ready.WaitAsync(TimeSpan.FromSeconds(60));
-            var watch = Stopwatch.StartNew();
-            await client.Lengthy.DelayAsync(1, LongTaskMs);
-            await Until(() => run.ReadOut().Lines.Contains("long 1 first-run-start"), TimeSpan.FromSeconds(30));
+            var (worker, watch) = await StartLongTaskAsync(run, client);
 
             // Quick tasks all through the long one (and past it): each stamped with when it was sent.
             var sent = 0;
@@ -107,11 +104,7 @@ public sealed class ConsumerTimeoutTests(ITestOutputHelper output)
         await BrokerSettings.SetAsync("channel_tick_interval", 1000);
         try
         {
-            var worker = run.StartWorker(concurrency: 2, prefetch: 2, verbose: true);
-            await worker.Ready.WaitAsync(TimeSpan.FromSeconds(60));
-            var watch = Stopwatch.StartNew();
-            await client.Lengthy.DelayAsync(1, LongTaskMs);
-            await Until(() => run.ReadOut().Lines.Contains("long 1 first-run-start"), TimeSpan.FromSeconds(30));
+            var (worker, watch) = await StartLongTaskAsync(run, client);
 
             var log = Path.Combine(run.Directory, "worker.log");
             var sent = 0;
@@ -165,6 +158,17 @@ public sealed class ConsumerTimeoutTests(ITestOutputHelper output)
         {
             await BrokerSettings.RestoreAsync();
         }
+    }
+
+    /// <summary>Starts one worker (concurrency 2, prefetch 2) and sends the long task; returns once it runs, with a stopwatch started at its send.</summary>
+    private static async Task<(WorkerProcess Worker, Stopwatch Watch)> StartLongTaskAsync(FaultRun run, FaultTasks.Client client)
+    {
+        var worker = run.StartWorker(concurrency: 2, prefetch: 2, verbose: true);
+        await worker.Ready.WaitAsync(TimeSpan.FromSeconds(60));
+        var watch = Stopwatch.StartNew();
+        await client.Lengthy.DelayAsync(1, LongTaskMs);
+        await Until(() => run.ReadOut().Lines.Contains("long 1 first-run-start"), TimeSpan.FromSeconds(30));
+        return (worker, watch);
     }
 
     /// <summary>Closes, from the broker's side, every connection whose client-provided name is <paramref name="name"/>; returns how many.</summary>
