@@ -84,21 +84,6 @@ public sealed class CliHost : IAsyncDisposable
         return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
     }
 
-    /// <summary>Polls until the condition holds; fails with <paramref name="what"/> after <paramref name="timeout"/>.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("timed out waiting until " + what);
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         try

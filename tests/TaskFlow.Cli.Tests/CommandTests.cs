@@ -27,7 +27,7 @@ public sealed class CommandTests
         // queues: named, and all of TaskFlow's (management API).
         // The management API's figures lag by its statistics interval (5 s): wait for the worker's consumer to show.
         JsonElement named = default;
-        await CliHost.EventuallyAsync(
+        await Eventually.UntilAsync(
             async () => (named = await cli.JsonAsync("queues", host.Queue))[0].GetProperty("consumers").GetInt64() == 1,
             Wait,
             "the management API reports the worker's consumer");
@@ -59,7 +59,7 @@ public sealed class CommandTests
         missing.StandardError.ShouldContain("does not exist on the broker");
 
         // workers: the in-process worker, from its heartbeats.
-        await CliHost.EventuallyAsync(async () => (await host.Store.GetWorkersAsync()).Any(w => w.Name == host.WorkerName), Wait, "the worker's first heartbeat");
+        await Eventually.UntilAsync(async () => (await host.Store.GetWorkersAsync()).Any(w => w.Name == host.WorkerName), Wait, "the worker's first heartbeat");
         var workers = await cli.JsonAsync("workers");
         var worker = workers.EnumerateArray().Single(w => w.GetProperty("name").GetString() == host.WorkerName);
         worker.GetProperty("status").GetString().ShouldBe("running");
@@ -103,7 +103,7 @@ public sealed class CommandTests
             flakyId = (await host.Tasks.Flaky.ApplyAsync("a", host.Options())).Id;
             timeoutId = (await host.Tasks.TimesOut.ApplyAsync("b", host.Options())).Id;
             entityId = (await host.Tasks.Flaky.ApplyAsync("c", host.Options(entityKey: "note:42"))).Id;
-            await CliHost.EventuallyAsync(async () => await CliHost.CountAsync(host.Queue + ".dead") == 3, Wait, "three dead letters");
+            await Eventually.UntilAsync(async () => await CliHost.CountAsync(host.Queue + ".dead") == 3, Wait, "three dead letters");
         }
         finally
         {
@@ -149,7 +149,7 @@ public sealed class CommandTests
         // redrive by filter: only the entity's task runs again.
         var redriven = await cli.JsonAsync("dead", "redrive", host.Queue, "--entity-key", "note:42");
         redriven[0].GetProperty("done").GetInt64().ShouldBe(1);
-        await CliHost.EventuallyAsync(async () => (await host.Store.GetAsync(entityId))?.State == TaskState.Succeeded, Wait, "the re-driven task succeeded");
+        await Eventually.UntilAsync(async () => (await host.Store.GetAsync(entityId))?.State == TaskState.Succeeded, Wait, "the re-driven task succeeded");
         CliTasks.Runs[flakyId].ShouldBe(1);
         (await CliHost.CountAsync(host.Queue + ".dead")).ShouldBe(1u);
     }
@@ -172,7 +172,7 @@ public sealed class CommandTests
             await channel.BasicPublishAsync(string.Empty, host.Queue + ".dead", mandatory: true, properties, body);
         }
 
-        await CliHost.EventuallyAsync(async () => await CliHost.CountAsync(host.Queue + ".dead") == 1, Wait, "the dead letter arrived");
+        await Eventually.UntilAsync(async () => await CliHost.CountAsync(host.Queue + ".dead") == 1, Wait, "the dead letter arrived");
         var show = await cli.JsonAsync("dead", "show", id, "--queue", host.Queue);
         show.GetProperty("taskId").GetString().ShouldBe(id);
         show.GetProperty("bodyEncoding").GetString().ShouldBe("base64");

@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using Shouldly;
 using TaskFlow.State;
 using Xunit;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.Cli.Tests;
 
@@ -86,7 +87,7 @@ public sealed class OperatorCommandTests
         const string Secret = "tok-4f1d9c-very-secret";
         var handle = await host.Tasks.Sensitive.ApplyAsync("visible-key", Secret, host.Options());
         (await host.Store.WaitAsync(handle.Id, Wait)).State.ShouldBe(TaskState.Failed);
-        await CliHost.EventuallyAsync(async () => await CliHost.CountAsync(host.Queue + ".dead") == 1, Wait, "the dead letter arrived");
+        await Eventually.UntilAsync(async () => await CliHost.CountAsync(host.Queue + ".dead") == 1, Wait, "the dead letter arrived");
 
         var show = await cli.RunAsync("dead", "show", handle.Id, "--queue", host.Queue);
         show.EnsureSuccess().StandardOutput.ShouldNotContain(Secret);
@@ -103,6 +104,6 @@ public sealed class OperatorCommandTests
 
         // The message in the queue is intact: re-drive runs it with the real value (it fails again here, on purpose).
         (await cli.RunAsync("dead", "redrive", host.Queue)).EnsureSuccess();
-        await CliHost.EventuallyAsync(() => Task.FromResult(CliTasks.Runs.GetValueOrDefault(handle.Id) == 2), Wait, "the re-driven task ran again");
+        await Eventually.UntilAsync(() => Task.FromResult(CliTasks.Runs.GetValueOrDefault(handle.Id) == 2), Wait, "the re-driven task ran again");
     }
 }

@@ -48,7 +48,7 @@ public sealed class RedriveTests
 
         try
         {
-            await CliHost.EventuallyAsync(() => Task.FromResult(ids.All(id => CliTasks.Runs[id] >= 2)), runAgain, $"every re-driven task ran again (within {runAgain.TotalSeconds:0} s)");
+            await Eventually.UntilAsync(() => Task.FromResult(ids.All(id => CliTasks.Runs[id] >= 2)), runAgain, $"every re-driven task ran again (within {runAgain.TotalSeconds:0} s)");
         }
         catch (TimeoutException)
         {
@@ -106,7 +106,7 @@ public sealed class RedriveTests
         second.EnsureSuccess();
         _output.WriteLine("second re-drive: " + second.StandardOutput);
 
-        await CliHost.EventuallyAsync(() => Task.FromResult(ids.All(id => CliTasks.Runs[id] >= 2)), Long, "every re-driven task ran again");
+        await Eventually.UntilAsync(() => Task.FromResult(ids.All(id => CliTasks.Runs[id] >= 2)), Long, "every re-driven task ran again");
         await Task.Delay(2000);
         var twice = ids.Count(id => CliTasks.Runs[id] > 2);
         var lost = ids.Count(id => CliTasks.Runs[id] < 2);
@@ -201,7 +201,7 @@ public sealed class RedriveTests
                 await Task.WhenAll(batch);
             }
 
-            await CliHost.EventuallyAsync(async () => await CliHost.CountAsync(host.Queue + ".dead") >= count, Long, $"{count} dead letters");
+            await Eventually.UntilAsync(async () => await CliHost.CountAsync(host.Queue + ".dead") >= count, Long, $"{count} dead letters");
         }
         finally
         {

@@ -97,21 +97,6 @@ public sealed class DashboardApp : IAsyncDisposable
         return result;
     }
 
-    /// <summary>Polls until the condition holds; fails with <paramref name="what"/> after <paramref name="timeout"/>.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("timed out waiting until " + what);
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
     /// <summary>Deletes a queue of a test (and its dead-letter queue), best effort.</summary>
     public static async Task DeleteQueueAsync(string queue)
     {

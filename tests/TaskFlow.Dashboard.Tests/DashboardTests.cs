@@ -9,6 +9,7 @@ using Shouldly;
 using TaskFlow.State;
 using Xunit;
 using static Microsoft.Playwright.Assertions;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.Dashboard.Tests;
 
@@ -46,7 +47,7 @@ public sealed class DashboardTests : IClassFixture<BrowserFixture>
         await section.GetByRole(AriaRole.Button, new() { Name = "Re-drive selected", Exact = true }).ClickAsync();
 
         await Expect(page.Locator(".notice")).ToContainTextAsync("re-drove 1 of 1 matching dead letter(s)");
-        await DashboardApp.EventuallyAsync(async () => (await App.Store.GetAsync(id))?.State == TaskState.Succeeded, Wait, "the re-driven task succeeded");
+        await Eventually.UntilAsync(async () => (await App.Store.GetAsync(id))?.State == TaskState.Succeeded, Wait, "the re-driven task succeeded");
         DashboardTasks.Runs[id].ShouldBe(2);
         var audit = await App.Store.GetAuditLogAsync();
         audit.ShouldContain(e => e.Action == "dead.redrive" && e.UserName == "operator" && e.Target == App.Queue && e.Detail!.Contains(id) && e.Outcome!.Contains("re-drove 1 of 1"));

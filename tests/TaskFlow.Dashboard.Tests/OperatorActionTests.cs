@@ -9,6 +9,7 @@ using TaskFlow.Hosting;
 using TaskFlow.State;
 using Xunit;
 using static Microsoft.Playwright.Assertions;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.Dashboard.Tests;
 
@@ -42,7 +43,7 @@ public sealed class OperatorActionTests : IClassFixture<BrowserFixture>
         (await App.Store.GetPausedQueuesAsync()).ShouldContain(p => p.Queue == App.Queue && p.PausedBy == "operator");
 
         var status = App.Services.GetRequiredService<TaskFlowWorkerStatus>();
-        await DashboardApp.EventuallyAsync(() => Task.FromResult(status.PausedQueues.Contains(App.Queue)), Wait, "the worker paused the queue");
+        await Eventually.UntilAsync(() => Task.FromResult(status.PausedQueues.Contains(App.Queue)), Wait, "the worker paused the queue");
         var handle = await App.Tasks.ResizeImage.ApplyAsync("while-paused", App.Options());
         await Task.Delay(TimeSpan.FromSeconds(3));
         DashboardTasks.Runs.ContainsKey(handle.Id).ShouldBeFalse("a paused queue is not consumed");

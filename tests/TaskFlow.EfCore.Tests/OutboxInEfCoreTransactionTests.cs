@@ -7,6 +7,7 @@ using Shouldly;
 using TaskFlow.EfCore.Tests.Shop;
 using TaskFlow.State;
 using Xunit;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.EfCore.Tests;
 
@@ -30,10 +31,10 @@ public sealed class OutboxInEfCoreTransactionTests
             customerId = await request.ServiceProvider.GetRequiredService<CustomerSignup>().RegisterAsync("ada@example.com", default);
         }
 
-        await ShopHost.EventuallyAsync(() => Task.FromResult(shop.Emails.CountFor(customerId) > 0), Timeout, "the welcome email task ran");
+        await Eventually.UntilAsync(() => Task.FromResult(shop.Emails.CountFor(customerId) > 0), Timeout, "the welcome email task ran");
         var task = (await shop.Store.QueryTasksAsync(new TaskQuery())).Tasks.ShouldHaveSingleItem("one task recorded: the outbox's pending record, then its run");
         await shop.Summaries.WaitForAsync(task.TaskId, count: 1, Timeout);
-        await ShopHost.EventuallyAsync(async () => (await shop.Store.GetOutboxStatusAsync()).Pending == 0, Timeout, "the outbox is empty");
+        await Eventually.UntilAsync(async () => (await shop.Store.GetOutboxStatusAsync()).Pending == 0, Timeout, "the outbox is empty");
 
         // Sent once: a relay pass finds nothing left, the worker settled one delivery, the task ran once.
         (await shop.Services.GetRequiredService<TaskStateStore>().PublishOutboxAsync()).ShouldBe(0);
@@ -69,8 +70,8 @@ public sealed class OutboxInEfCoreTransactionTests
             committed = await request.ServiceProvider.GetRequiredService<CustomerSignup>().RegisterAsync("grace@example.com", default);
         }
 
-        await ShopHost.EventuallyAsync(() => Task.FromResult(shop.Emails.CountFor(committed) > 0), Timeout, "the committed signup's task ran");
-        await ShopHost.EventuallyAsync(async () => (await shop.Store.GetOutboxStatusAsync()).Pending == 0, Timeout, "the outbox is empty");
+        await Eventually.UntilAsync(() => Task.FromResult(shop.Emails.CountFor(committed) > 0), Timeout, "the committed signup's task ran");
+        await Eventually.UntilAsync(async () => (await shop.Store.GetOutboxStatusAsync()).Pending == 0, Timeout, "the outbox is empty");
         shop.Emails.Sent.ShouldBe([committed], "only the committed signup's task was sent");
         (await shop.Store.QueryTasksAsync(new TaskQuery())).Tasks.ShouldHaveSingleItem();
         (await shop.ReadAsync(db => db.Customers.Select(c => c.Email).ToListAsync())).ShouldBe(["grace@example.com"]);

@@ -118,21 +118,6 @@ public sealed class ShopHost : IAsyncDisposable
         return await read(scope.ServiceProvider.GetRequiredService<ShopDb>());
     }
 
-    /// <summary>Waits until <paramref name="condition"/> holds, or fails with <paramref name="what"/> after the timeout.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (!await condition())
-        {
-            if (deadline.IsCancellationRequested)
-            {
-                throw new TimeoutException($"Not true after {timeout}: {what}.");
-            }
-
-            await Task.Delay(50);
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         try

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Shouldly;
 using TaskFlow.EfCore.Tests.Shop;
 using Xunit;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.EfCore.Tests;
 
@@ -50,7 +51,7 @@ public sealed class TaskWorkInEfCoreTests
 
         var options = new SendOptions { TaskId = "award-" + Guid.NewGuid().ToString("N") };
         await tasks.AwardPoints.ApplyAsync(7, 2001, -5, options);
-        await ShopHost.EventuallyAsync(async () => (await shop.Store.GetAsync(options.TaskId))?.State == TaskState.Failed, Timeout, "the task failed");
+        await Eventually.UntilAsync(async () => (await shop.Store.GetAsync(options.TaskId))?.State == TaskState.Failed, Timeout, "the task failed");
 
         (await shop.ReadAsync(db => db.Points.CountAsync())).ShouldBe(0, "the saved row was rolled back with the task's transaction");
         (await shop.Store.GetAsync(options.TaskId)).ShouldNotBeNull().Error.ShouldNotBeNull().ShouldContain("ArgumentOutOfRangeException");

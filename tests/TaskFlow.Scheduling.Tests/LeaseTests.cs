@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using Shouldly;
 using Xunit;
 using Xunit.Abstractions;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.Scheduling.Tests;
 
@@ -30,20 +31,20 @@ public sealed class LeaseTests
         try
         {
             var a = await SchedulingHost.CreateAsync(schema: schema, scheduler: true);
-            await SchedulingHost.EventuallyAsync(() => Task.FromResult(a.Scheduler.Lease is not null), TimeSpan.FromSeconds(30), "a holds the lease");
+            await Eventually.UntilAsync(() => Task.FromResult(a.Scheduler.Lease is not null), TimeSpan.FromSeconds(30), "a holds the lease");
             await using var b = await SchedulingHost.CreateAsync(schema: schema, scheduler: true);
             // b's queue: it outlives a (whose queue is deleted when it stops).
             await a.Schedules.AddAsync(b.Definition("every-second", cron: "* * * * * *", overlap: OverlapPolicy.AllowAll, catchUp: CatchUpPolicy.RunAll));
             await Task.Delay(500);
             b.Scheduler.Lease.ShouldBeNull();
-            await SchedulingHost.EventuallyAsync(async () => (await a.FiresAsync("every-second")).Length >= 3, TimeSpan.FromSeconds(30), "three fires");
+            await Eventually.UntilAsync(async () => (await a.FiresAsync("every-second")).Length >= 3, TimeSpan.FromSeconds(30), "three fires");
 
             // a dies: it stops firing and does not give the lease up.
             var deadLease = a.Scheduler.Lease!;
             a.Scheduler.ReleaseOnStop = false;
             await a.DisposeAsync();
             var died = Stopwatch.StartNew();
-            await SchedulingHost.EventuallyAsync(() => Task.FromResult(b.Scheduler.Lease is not null), TimeSpan.FromSeconds(30), "b takes the lease over");
+            await Eventually.UntilAsync(() => Task.FromResult(b.Scheduler.Lease is not null), TimeSpan.FromSeconds(30), "b takes the lease over");
             var takeover = died.Elapsed;
             _output.WriteLine($"takeover after the holder died: {takeover.TotalSeconds:F2} s (lease {leaseDuration.TotalSeconds} s, tick 0.1 s)");
             takeover.ShouldBeLessThan(TimeSpan.FromSeconds(15));
@@ -77,11 +78,11 @@ public sealed class LeaseTests
         try
         {
             var a = await SchedulingHost.CreateAsync(schema: schema, scheduler: true, configure: o => o.LeaseDuration = TimeSpan.FromSeconds(30));
-            await SchedulingHost.EventuallyAsync(() => Task.FromResult(a.Scheduler.Lease is not null), TimeSpan.FromSeconds(30), "a holds the lease");
+            await Eventually.UntilAsync(() => Task.FromResult(a.Scheduler.Lease is not null), TimeSpan.FromSeconds(30), "a holds the lease");
             await using var b = await SchedulingHost.CreateAsync(schema: schema, scheduler: true, configure: o => o.LeaseDuration = TimeSpan.FromSeconds(30));
             await a.DisposeAsync();
             var stopped = Stopwatch.StartNew();
-            await SchedulingHost.EventuallyAsync(() => Task.FromResult(b.Scheduler.Lease is not null), TimeSpan.FromSeconds(20), "b takes the released lease");
+            await Eventually.UntilAsync(() => Task.FromResult(b.Scheduler.Lease is not null), TimeSpan.FromSeconds(20), "b takes the released lease");
             stopped.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(20)); // well before the 30 s lease would have expired
         }
         finally

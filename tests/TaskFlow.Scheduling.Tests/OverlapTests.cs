@@ -5,6 +5,7 @@ using Shouldly;
 using TaskFlow.Scheduling.Worker;
 using Xunit;
 using Xunit.Abstractions;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.Scheduling.Tests;
 
@@ -39,7 +40,7 @@ public sealed class OverlapTests
         var fires = await host.FiresAsync(name);
 
         // Let what was sent finish (paused: nothing more is sent; buffered fires wait for a resume).
-        await SchedulingHost.EventuallyAsync(async () => (await host.TasksAsync(name)).All(t => t.State >= 10), TimeSpan.FromSeconds(30), "the sent tasks finish");
+        await Eventually.UntilAsync(async () => (await host.TasksAsync(name)).All(t => t.State >= 10), TimeSpan.FromSeconds(30), "the sent tasks finish");
         var tasks = await host.TasksAsync(name);
         var sent = fires.Where(f => f.Kind == ScheduleFireStatus.Sent).ToArray();
         var skipped = fires.Count(f => f.Kind == ScheduleFireStatus.Skipped);

@@ -46,7 +46,7 @@ public sealed class SchedulerProcessTests
                 await process.WaitForLineAsync("SCHEDULER-READY", TimeSpan.FromSeconds(60));
             }
 
-            await SchedulingHost.EventuallyAsync(async () => await SentAsync(host) >= 60, TimeSpan.FromSeconds(60), "60 fires before the kill");
+            await Eventually.UntilAsync(async () => await SentAsync(host) >= 60, TimeSpan.FromSeconds(60), "60 fires before the kill");
             var (holder, token) = await LeaseAsync(host);
             var pid = int.Parse(holder.Split(':')[1].Split('/')[0], System.Globalization.CultureInfo.InvariantCulture);
             var victim = processes.Single(p => p.Id == pid);
@@ -54,7 +54,7 @@ public sealed class SchedulerProcessTests
             Process.GetProcessById(pid).Kill(); // SIGKILL
             _output.WriteLine($"killed holder {holder} (token {token}) at {killedAt:HH:mm:ss.fff}");
 
-            await SchedulingHost.EventuallyAsync(async () => await SentAsync(host) >= 220, TimeSpan.FromSeconds(90), "220 fires");
+            await Eventually.UntilAsync(async () => await SentAsync(host) >= 220, TimeSpan.FromSeconds(90), "220 fires");
             foreach (var process in processes.Where(p => p != victim))
             {
                 Process.GetProcessById(process.Id).Kill();
@@ -62,11 +62,11 @@ public sealed class SchedulerProcessTests
 
             // Every recorded fire's task runs (the outbox rows of the last transactions are relayed by... nobody now:
             // relay what is left from this process's store).
-            await SchedulingHost.EventuallyAsync(async () => await OutboxLeftAsync(host) == 0, TimeSpan.FromSeconds(30), "the outbox is empty");
+            await Eventually.UntilAsync(async () => await OutboxLeftAsync(host) == 0, TimeSpan.FromSeconds(30), "the outbox is empty");
             await using var connection = await host.OpenAsync();
             var fires = (await connection.QueryAsync<(string Schedule, DateTime FireAt, short Status, long Token, DateTime RecordedAt, string TaskId)>(
                 $"SELECT schedule_name, fire_at, status, token, recorded_at, task_id FROM {host.Schema}.schedule_fire ORDER BY schedule_name, fire_at")).ToList();
-            await SchedulingHost.EventuallyAsync(
+            await Eventually.UntilAsync(
                 async () => await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM {host.Schema}.task_state t JOIN {host.Schema}.schedule_fire f ON f.task_id = t.task_id WHERE t.state = 10") == fires.Count,
                 TimeSpan.FromSeconds(60),
                 "every fire's task succeeded");

@@ -102,7 +102,7 @@ public sealed class LongRunningStoreTests
         });
         var key = Key();
         var handle = await host.Tasks.LongSteps.ApplyAsync(key, 30, 100, host.Options());
-        await StateHost.EventuallyAsync(async () => (await handle.GetStateAsync())?.Progress?.Done >= 5, Timeout, "five steps are done");
+        await Eventually.UntilAsync(async () => (await handle.GetStateAsync())?.Progress?.Done >= 5, Timeout, "five steps are done");
 
         // What a worker that lost its database for a lease duration looks like: another holder's (expired) lease.
         await using (var connection = await host.Database.OpenAsync())
@@ -133,12 +133,12 @@ public sealed class LongRunningStoreTests
         await using var other = await StateHost.StartAsync(name, worker: false, schema: worker.Schema, queue: worker.Queue);
         var key = Key();
         var handle = await other.Tasks.LongSteps.ApplyAsync(key, 1000, 100, worker.Options());
-        await StateHost.EventuallyAsync(async () => (await handle.GetStateAsync())?.Progress?.Done >= 1, Timeout, "the task is running");
+        await Eventually.UntilAsync(async () => (await handle.GetStateAsync())?.Progress?.Done >= 1, Timeout, "the task is running");
 
         var watch = Stopwatch.StartNew();
         (await handle.CancelAsync()).ShouldBeTrue();
         var info = await other.Store.WaitAsync(handle.Id, Timeout);
-        await StateHost.EventuallyAsync(async () => await LeasesAsync(worker, handle.Id) == 0, Timeout, "the lease is released");
+        await Eventually.UntilAsync(async () => await LeasesAsync(worker, handle.Id) == 0, Timeout, "the lease is released");
         var elapsed = watch.Elapsed;
 
         info.State.ShouldBe(TaskState.Revoked);

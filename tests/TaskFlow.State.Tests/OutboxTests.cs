@@ -54,7 +54,7 @@ public sealed class OutboxTests
         (await rolledBack.GetStateAsync()).ShouldBeNull();
         StateTasks.Runs.ContainsKey(rolledBackKey).ShouldBeFalse();
         (await connection.QuerySingleAsync<int>($"SELECT COUNT(*) FROM {host.Schema}.effects")).ShouldBe(1);
-        await StateHost.EventuallyAsync(async () => (await host.Store.GetOutboxStatusAsync()).Pending == 0, Timeout, "the outbox is empty");
+        await Eventually.UntilAsync(async () => (await host.Store.GetOutboxStatusAsync()).Pending == 0, Timeout, "the outbox is empty");
     }
 
     [Theory]

@@ -64,7 +64,7 @@ public sealed class ProbeAndHealthTests
 
             // The consumed queue answers: its latency is in the check's data and in the worker's histogram.
             HealthReport report = null!;
-            await StateHost.EventuallyAsync(async () =>
+            await Eventually.UntilAsync(async () =>
             {
                 report = await health.CheckHealthAsync();
                 return Entry(report, $"probe:{host.Queue}")?.Contains("probe latency", StringComparison.Ordinal) == true;
@@ -76,14 +76,14 @@ public sealed class ProbeAndHealthTests
 
             // The queue nobody consumes: degraded after 2 s, unhealthy after 15 s, and the check says which queue and why.
             // (The probe part; the queues part fails at once for a queue without consumers, below.)
-            await StateHost.EventuallyAsync(async () => Entry(await health.CheckHealthAsync(), "probe")!.StartsWith("Degraded", StringComparison.Ordinal), Timeout, "the idle queue's probe degrades the check");
-            await StateHost.EventuallyAsync(async () => Entry(report = await health.CheckHealthAsync(), "probe")!.StartsWith("Unhealthy", StringComparison.Ordinal), Timeout, "the idle queue's probe fails the check");
+            await Eventually.UntilAsync(async () => Entry(await health.CheckHealthAsync(), "probe")!.StartsWith("Degraded", StringComparison.Ordinal), Timeout, "the idle queue's probe degrades the check");
+            await Eventually.UntilAsync(async () => Entry(report = await health.CheckHealthAsync(), "probe")!.StartsWith("Unhealthy", StringComparison.Ordinal), Timeout, "the idle queue's probe fails the check");
             report.Status.ShouldBe(HealthStatus.Unhealthy);
             report.Entries["taskflow"].Description!.ShouldContain(idle);
             Entry(report, $"probe:{idle}")!.ShouldContain("unanswered");
 
             // The queue heartbeat (the broker's figures, through the management API) says why: nobody consumes it.
-            await StateHost.EventuallyAsync(async () =>
+            await Eventually.UntilAsync(async () =>
             {
                 report = await health.CheckHealthAsync();
                 return Entry(report, $"queues:{idle}")?.Contains("0 consumer(s)", StringComparison.Ordinal) == true
@@ -115,7 +115,7 @@ public sealed class ProbeAndHealthTests
 
             // A consumer comes: the stale probe expires, the next one is answered, the check recovers.
             await using var late = await StateHost.StartAsync("postgresql", schema: host.Schema, queue: idle);
-            await StateHost.EventuallyAsync(async () => (report = await health.CheckHealthAsync()).Status == HealthStatus.Healthy, Timeout, "the check recovers once the queue has a consumer");
+            await Eventually.UntilAsync(async () => (report = await health.CheckHealthAsync()).Status == HealthStatus.Healthy, Timeout, "the check recovers once the queue has a consumer");
             Entry(report, $"probe:{idle}")!.ShouldContain("probe latency");
             latencies.ShouldContain(l => l.Queue == idle);
         }

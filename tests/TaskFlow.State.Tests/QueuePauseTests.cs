@@ -35,7 +35,7 @@ public sealed class QueuePauseTests
         // A task in flight when the queue is paused finishes (and is acked).
         var inFlightKey = "inflight-" + run;
         var inFlight = await a.Tasks.Sleep.ApplyAsync(inFlightKey, 3000, a.Options());
-        await StateHost.EventuallyAsync(() => Task.FromResult(StateTasks.Runs.ContainsKey(inFlightKey)), Timeout, "the long task started");
+        await Eventually.UntilAsync(() => Task.FromResult(StateTasks.Runs.ContainsKey(inFlightKey)), Timeout, "the long task started");
 
         (await a.Store.PauseQueueAsync(a.Queue, "test", "pause test")).ShouldBeTrue();
         (await a.Store.PauseQueueAsync(a.Queue, "someone else")).ShouldBeFalse("paused already: the first pause is kept");
@@ -44,7 +44,7 @@ public sealed class QueuePauseTests
         pause.Reason.ShouldBe("pause test");
 
         var statuses = new[] { a, b }.Select(h => h.Services.GetRequiredService<TaskFlowWorkerStatus>()).ToList();
-        await StateHost.EventuallyAsync(() => Task.FromResult(statuses.All(s => s.PausedQueues.Contains(a.Queue))), Timeout, "both workers paused the queue");
+        await Eventually.UntilAsync(() => Task.FromResult(statuses.All(s => s.PausedQueues.Contains(a.Queue))), Timeout, "both workers paused the queue");
         (await a.Store.WaitAsync(inFlight.Id, Timeout)).State.ShouldBe(TaskState.Succeeded, "the task in flight finished");
 
         // Health stays healthy: a paused queue is intended.
@@ -68,7 +68,7 @@ public sealed class QueuePauseTests
         (await ReadyAsync(a.Queue)).ShouldBe(20u, "the messages stay in the queue");
 
         // The heartbeats show it.
-        await StateHost.EventuallyAsync(
+        await Eventually.UntilAsync(
             async () => (await a.Store.GetWorkersAsync()).Where(w => w.Queues.Contains(a.Queue) && w.Status == WorkerStatus.Running).Count(w => w.PausedQueues.Contains(a.Queue)) == 2,
             Timeout,
             "both workers' heartbeats list the queue as paused");
@@ -83,7 +83,7 @@ public sealed class QueuePauseTests
         await Task.Delay(TimeSpan.FromSeconds(1));
         keys.Select(k => StateTasks.Runs.GetValueOrDefault(k)).ShouldAllBe(n => n == 1, "each ran exactly once");
         (await ReadyAsync(a.Queue)).ShouldBe(0u);
-        await StateHost.EventuallyAsync(() => Task.FromResult(statuses.All(s => s.PausedQueues.Count == 0 && s.AllConsuming)), Timeout, "both workers consume again");
+        await Eventually.UntilAsync(() => Task.FromResult(statuses.All(s => s.PausedQueues.Count == 0 && s.AllConsuming)), Timeout, "both workers consume again");
     }
 
     [Theory]
@@ -145,7 +145,7 @@ public sealed class QueuePauseTests
         await using var connection = await new ConnectionFactory { Uri = TestEnvironment.BrokerUri }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
         BasicGetResult? letter = null;
-        await StateHost.EventuallyAsync(async () => (letter = await channel.BasicGetAsync(host.Queue + ".dead", autoAck: false)) is not null, Timeout, "the dead letter arrived");
+        await Eventually.UntilAsync(async () => (letter = await channel.BasicGetAsync(host.Queue + ".dead", autoAck: false)) is not null, Timeout, "the dead letter arrived");
         var headers = letter!.BasicProperties.Headers!;
         Encoding.UTF8.GetString((byte[])headers[MessageHeaders.Sensitive]!).ShouldBe("1:password");
         var argsRepr = Encoding.UTF8.GetString((byte[])headers[MessageHeaders.ArgsRepr]!);

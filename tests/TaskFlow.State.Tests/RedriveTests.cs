@@ -49,7 +49,7 @@ public sealed class RedriveTests
             await channel.BasicPublishAsync("", host.Queue, mandatory: true, properties, dead.Body);
         }
 
-        await StateHost.EventuallyAsync(async () => (await host.Store.GetAsync(handle.Id))?.State == TaskState.Succeeded, Timeout, "the re-driven task succeeded");
+        await Eventually.UntilAsync(async () => (await host.Store.GetAsync(handle.Id))?.State == TaskState.Succeeded, Timeout, "the re-driven task succeeded");
         await Task.Delay(1000); // time for the second copy to arrive and be skipped
         var info = (await host.Store.GetAsync(handle.Id)).ShouldNotBeNull();
         info.State.ShouldBe(TaskState.Succeeded);

@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using Shouldly;
 using TaskFlow.State.Worker;
 using Xunit;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.State.Tests;
 
@@ -43,7 +44,7 @@ public sealed class RevokeAndLockTests
         await using var other = await StateHost.StartAsync(name, worker: false, schema: worker.Schema, queue: worker.Queue);
         var key = Key();
         var handle = await worker.Tasks.Block.ApplyAsync(key, worker.Options());
-        await StateHost.EventuallyAsync(async () => (await handle.GetStateAsync())?.State == TaskState.Started, Timeout, "the task started");
+        await Eventually.UntilAsync(async () => (await handle.GetStateAsync())?.State == TaskState.Started, Timeout, "the task started");
 
         var watch = Stopwatch.StartNew();
         (await other.Store.RevokeAsync(handle.Id)).ShouldBeTrue();

@@ -4,6 +4,7 @@ using System.Threading.Tasks;
 using Shouldly;
 using TaskFlow.State.Internal;
 using Xunit;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.State.Tests;
 
@@ -62,7 +63,7 @@ public sealed class StoreRulesTests
         await using var host = await StateHost.StartAsync(name, configure: o => o.RecordPending = true);
         var handle = await host.Tasks.Add.ApplyAsync(1, 2, Guid.NewGuid().ToString("N"), host.Options(countdown: TimeSpan.FromSeconds(1)));
 
-        await StateHost.EventuallyAsync(async () => (await handle.GetStateAsync()) is not null, TimeSpan.FromSeconds(5), "the pending record is written");
+        await Eventually.UntilAsync(async () => (await handle.GetStateAsync()) is not null, TimeSpan.FromSeconds(5), "the pending record is written");
         var pending = (await handle.GetStateAsync())!;
 
         pending.State.ShouldBe(TaskState.Pending);

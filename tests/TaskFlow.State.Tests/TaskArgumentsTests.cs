@@ -38,7 +38,7 @@ public sealed class TaskArgumentsTests
 
     private static async Task<TaskStateInfo> FinalAsync(TaskStateStore store, string id)
     {
-        await StateHost.EventuallyAsync(async () => (await store.GetAsync(id))?.IsFinal == true, Timeout, "task " + id + " final");
+        await Eventually.UntilAsync(async () => (await store.GetAsync(id))?.IsFinal == true, Timeout, "task " + id + " final");
         return (await store.GetAsync(id))!;
     }
 

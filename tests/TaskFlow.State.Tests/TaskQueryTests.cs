@@ -45,7 +45,7 @@ public sealed class TaskQueryTests
     {
         try
         {
-            await StateHost.EventuallyAsync(condition, Timeout, what);
+            await Eventually.UntilAsync(condition, Timeout, what);
         }
         catch (TimeoutException timeout)
         {
@@ -283,11 +283,11 @@ public sealed class TaskQueryTests
             {
                 var onLive = await host.Tasks.Block.ApplyAsync(Key(), host.Options());
                 var onChild = await host.Tasks.Block.ApplyAsync(Key(), new SendOptions { Queue = childQueue });
-                await StateHost.EventuallyAsync(async () => (await onLive.GetStateAsync())?.State == TaskState.Started && (await onChild.GetStateAsync())?.State == TaskState.Started, Timeout, "both tasks started");
+                await Eventually.UntilAsync(async () => (await onLive.GetStateAsync())?.State == TaskState.Started && (await onChild.GetStateAsync())?.State == TaskState.Started, Timeout, "both tasks started");
                 (await store.QueryTasksAsync(new TaskQuery { LostWorkersOnly = true })).Tasks.ShouldBeEmpty();
 
                 child.Kill();
-                await StateHost.EventuallyAsync(async () => (await store.GetWorkersAsync()).Any(w => w.ProcessId == child.Id && w.Status == WorkerStatus.Lost), Timeout, "the killed worker is reported lost");
+                await Eventually.UntilAsync(async () => (await store.GetWorkersAsync()).Any(w => w.ProcessId == child.Id && w.Status == WorkerStatus.Lost), Timeout, "the killed worker is reported lost");
 
                 var lost = (await store.QueryTasksAsync(new TaskQuery { LostWorkersOnly = true, States = [TaskState.Started] })).Tasks.ShouldHaveSingleItem();
                 lost.TaskId.ShouldBe(onChild.Id);

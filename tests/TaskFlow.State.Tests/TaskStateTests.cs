@@ -8,6 +8,7 @@ using Shouldly;
 using TaskFlow.Infrastructure;
 using TaskFlow.State.Worker;
 using Xunit;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.State.Tests;
 
@@ -132,7 +133,7 @@ public sealed class TaskStateTests
         var handle = await host.Tasks.RetryOnce.ApplyAsync(key, host.Options());
 
         // The retry goes through the delay levels (about 100 ms): the record says retrying meanwhile.
-        await StateHost.EventuallyAsync(async () => (await handle.GetStateAsync())?.State is TaskState.Retrying or TaskState.Succeeded, Timeout, "retrying");
+        await Eventually.UntilAsync(async () => (await handle.GetStateAsync())?.State is TaskState.Retrying or TaskState.Succeeded, Timeout, "retrying");
         var attempt = await handle.WaitAsync(Timeout);
 
         attempt.ShouldBe(2);
@@ -240,7 +241,7 @@ public sealed class TaskStateTests
         await using var host = await StateHost.StartAsync(database, configure: o => o.Tasks["state_tests.add"] = new TaskStatePolicy { Track = false });
         var key = Key();
         var handle = await host.Tasks.Add.ApplyAsync(1, 2, key, host.Options());
-        await StateHost.EventuallyAsync(() => Task.FromResult(StateTasks.Runs.ContainsKey(key)), Timeout, "the task ran");
+        await Eventually.UntilAsync(() => Task.FromResult(StateTasks.Runs.ContainsKey(key)), Timeout, "the task ran");
         await Task.Delay(300);
 
         (await handle.GetStateAsync()).ShouldBeNull();

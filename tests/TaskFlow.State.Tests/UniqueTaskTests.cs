@@ -50,7 +50,7 @@ public sealed class UniqueTaskTests
         (await QueueLengthAsync(client.Queue)).ShouldBe(1u, "the duplicate sent nothing");
 
         await using var worker = await StateHost.StartAsync(name, schema: client.Schema, queue: client.Queue);
-        await StateHost.EventuallyAsync(async () => (await first.GetStateAsync())?.State == TaskState.Started, Timeout, "the first task runs");
+        await Eventually.UntilAsync(async () => (await first.GetStateAsync())?.State == TaskState.Started, Timeout, "the first task runs");
         var running = await tasks.WhileRunning.ApplyAsync(key, 3, client.Options());
         running.Deduplicated.ShouldBeTrue("the first task is running");
         running.Id.ShouldBe(first.Id);
@@ -79,7 +79,7 @@ public sealed class UniqueTaskTests
         duplicate.Id.ShouldBe(first.Id);
 
         await using var worker = await StateHost.StartAsync(name, schema: client.Schema, queue: client.Queue);
-        await StateHost.EventuallyAsync(async () => (await first.GetStateAsync())?.State == TaskState.Started, Timeout, "the first task runs");
+        await Eventually.UntilAsync(async () => (await first.GetStateAsync())?.State == TaskState.Started, Timeout, "the first task runs");
         var second = await tasks.WhilePending.ApplyAsync(key, 3, client.Options());
         second.Deduplicated.ShouldBeFalse("the first task started: the key no longer holds");
         second.Id.ShouldNotBe(first.Id);

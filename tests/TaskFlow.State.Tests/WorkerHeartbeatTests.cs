@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using Shouldly;
 using Xunit;
+using TaskFlow.TestSupport;
 
 namespace TaskFlow.State.Tests;
 
@@ -18,7 +19,7 @@ public sealed class WorkerHeartbeatTests
         await using var host = await StateHost.StartAsync(name, configure: o => o.WorkerHeartbeatInterval = TimeSpan.FromMilliseconds(300), workerName: "in-process-a");
 
         // Running: this test's worker, with what it consumes.
-        await StateHost.EventuallyAsync(async () => (await host.Store.GetWorkersAsync()).Any(w => w.Name == "in-process-a"), Timeout, "the worker recorded itself");
+        await Eventually.UntilAsync(async () => (await host.Store.GetWorkersAsync()).Any(w => w.Name == "in-process-a"), Timeout, "the worker recorded itself");
         var running = (await host.Store.GetWorkersAsync()).Single(w => w.Name == "in-process-a");
         running.Status.ShouldBe(WorkerStatus.Running);
         running.Host.ShouldBe(Environment.MachineName);
@@ -29,7 +30,7 @@ public sealed class WorkerHeartbeatTests
 
         // Stopped: a second worker on the same store, stopped gracefully.
         var other = await StateHost.StartAsync(name, schema: host.Schema, queue: host.Queue + "-b", configure: o => o.WorkerHeartbeatInterval = TimeSpan.FromMilliseconds(300), workerName: "in-process-b");
-        await StateHost.EventuallyAsync(async () => (await host.Store.GetWorkersAsync()).Any(w => w.Name == "in-process-b"), Timeout, "the second worker recorded itself");
+        await Eventually.UntilAsync(async () => (await host.Store.GetWorkersAsync()).Any(w => w.Name == "in-process-b"), Timeout, "the second worker recorded itself");
         await other.DisposeAsync();
         var stopped = (await host.Store.GetWorkersAsync()).Single(w => w.Name == "in-process-b");
         stopped.Status.ShouldBe(WorkerStatus.Stopped);
@@ -39,10 +40,10 @@ public sealed class WorkerHeartbeatTests
         var child = await WorkerProcess.StartAsync(host.Schema, host.Queue + "-c", "normal");
         await using (child)
         {
-            await StateHost.EventuallyAsync(async () => (await host.Store.GetWorkersAsync()).Any(w => w.ProcessId == child.Id && w.Status == WorkerStatus.Running), Timeout, "the worker process recorded itself");
+            await Eventually.UntilAsync(async () => (await host.Store.GetWorkersAsync()).Any(w => w.ProcessId == child.Id && w.Status == WorkerStatus.Running), Timeout, "the worker process recorded itself");
             child.Kill();
             var killedAt = DateTime.UtcNow;
-            await StateHost.EventuallyAsync(async () => (await host.Store.GetWorkersAsync()).Single(w => w.ProcessId == child.Id).Status == WorkerStatus.Lost, Timeout, "the killed worker is reported lost");
+            await Eventually.UntilAsync(async () => (await host.Store.GetWorkersAsync()).Single(w => w.ProcessId == child.Id).Status == WorkerStatus.Lost, Timeout, "the killed worker is reported lost");
             (DateTime.UtcNow - killedAt).ShouldBeLessThan(TimeSpan.FromSeconds(5));
         }
 

@@ -226,20 +226,6 @@ public sealed class SchedulingHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Polls until the condition holds or the timeout passes.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("timed out waiting until " + what);
-            }
-
-            await Task.Delay(50);
-        }
-    }
 }
 
 /// <summary>A row of <c>schedule_fire</c>.</summary>

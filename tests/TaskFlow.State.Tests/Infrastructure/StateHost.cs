@@ -157,23 +157,4 @@ public sealed class StateHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Polls until the condition holds or the timeout passes.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("timed out waiting until " + what);
-            }
-
-            await Task.Delay(50);
-        }
-    }
 }
