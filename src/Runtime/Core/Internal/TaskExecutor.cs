@@ -97,7 +97,7 @@ internal sealed class TaskExecutor
             // A copy of a task still running here: its channel closed under it (e.g. consumer_timeout) and the broker
             // handed the message back. Not run beside it, not held unacked either (that would time out in turn):
             // sent round and looked at again later, when the run's final state (or its lost ack) tells what to do.
-            return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: "a run of this task is still in progress in this worker") { Until = now + RunningCopyRecheck };
+            return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: "a run of this task is still in progress in this worker") { Until = now + RunningCopyRecheck, CopyOfRunning = true };
         }
 
         if (message.Redelivered && Runs.FinishedWithLostAck(headers.Id, now) is { } lost)

@@ -248,9 +248,7 @@ internal sealed class TaskProcessor
             case TaskOutcomeKind.Expired:
                 Log.TaskExpired(_logger, message.TaskName, message.Id, outcome.Detail!);
                 break;
-            case TaskOutcomeKind.Deferred when outcome.RateSlot is not null:
-                break; // logged where the slot was reserved (5060)
-            case TaskOutcomeKind.Deferred when outcome.Until is not null:
+            case TaskOutcomeKind.Deferred when outcome.CopyOfRunning:
                 Log.CopyOfRunningTaskDeferred(_logger, message.TaskName, message.Id, TaskExecutor.RunningCopyRecheck);
                 break;
             case TaskOutcomeKind.Skipped when _recorder.IsActive:

@@ -16,6 +16,9 @@ internal readonly record struct TaskOutcome(TaskOutcomeKind Kind, TaskDescriptor
     /// <summary>Deferred: when to look at the message again (<c>null</c>: its ETA).</summary>
     public DateTimeOffset? Until { get; init; }
 
+    /// <summary>Deferred because a run of the same task is still in progress in this worker (a redelivered copy), not for its ETA or a limit.</summary>
+    public bool CopyOfRunning { get; init; }
+
     /// <summary>Deferred: the rate-limit slot the task reserved, carried on the copy so that it runs on arrival without asking again.</summary>
     public DateTimeOffset? RateSlot { get; init; }
 
