@@ -36,8 +36,9 @@ kill -TERM "$worker"; wait "$worker" 2>/dev/null || true
 cat "$out/sender.log"
 psql_ "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1
 curl -s -u guest:guest -X DELETE "http://127.0.0.1:15672/api/queues/%2F/$queue" >/dev/null || true
-if python3 -c 'import matplotlib' 2>/dev/null; then
-  python3 - "$out" "$count" <<'PY'
+py=python3; [[ -x /usr/bin/python3 ]] && py=/usr/bin/python3  # Debian's python3-matplotlib is for the system Python
+if "$py" -c 'import matplotlib' 2>/dev/null; then
+  "$py" - "$out" "$count" <<'PY'
 import csv, sys
 import matplotlib
 matplotlib.use("Agg")
