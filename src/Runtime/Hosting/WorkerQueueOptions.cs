@@ -27,7 +27,7 @@ public sealed class WorkerQueueOptions
     /// The prefetch in effect: <see cref="Prefetch"/> when set; else 4 x <see cref="Concurrency"/>, and with a state store
     /// (<paramref name="stateStore"/>) at least <see cref="Concurrency"/> + max(<see cref="Concurrency"/>, 64): the
     /// messages a worker with a store processes at once (the runs, plus the state reads and group commits that overlap
-    /// them), so that none of that overlap waits on the broker (docs/configuration.md#worker). At most 65,535.
+    /// them), so that none of that overlap waits on the broker (docs/configuration.md, worker options). At most 65,535.
     /// </summary>
     public int PrefetchWith(bool stateStore)
     {
