@@ -17,7 +17,7 @@ using TaskFlow.State;
 using TaskFlow.TestSupport;
 using TaskFlow.Waiters.Measure;
 
-// N waiters (TaskStateStore.WaitAsync, one per task) in a client process of their own (a store without a worker, its
+// N waiters (TaskStateStore.WaitAsync, one per task, all started before the first task runs: --countdown-ms) in a client process of their own (a store without a worker, its
 // own NpgsqlDataSource whose commands are counted) wait for N tasks that a worker host in the same process completes:
 // each task sleeps --task-ms, the worker runs --concurrency at once, so results arrive over about N / C x task-ms.
 // Mode "poll": the store's polling (20 ms doubling to 1 s). Mode "notify": UsePostgreSqlNotifications (LISTEN/NOTIFY,
@@ -29,9 +29,10 @@ using TaskFlow.Waiters.Measure;
 var waiters = Option("--waiters", 1000);
 var concurrency = Option("--concurrency", 50);
 var taskMs = Option("--task-ms", 200);
+var countdownMs = Option("--countdown-ms", 3000);
 var modes = args.SkipWhile(a => a != "--modes").Skip(1).FirstOrDefault("poll,notify").Split(',');
 
-Console.WriteLine($"{waiters:N0} waiters, worker concurrency {concurrency}, tasks of {taskMs} ms (results over about {waiters * taskMs / concurrency / 1000.0:N1} s); {Environment.ProcessorCount} cores");
+Console.WriteLine($"{waiters:N0} waiters, worker concurrency {concurrency}, tasks of {taskMs} ms sent with a countdown of {countdownMs} ms (results over about {waiters * taskMs / concurrency / 1000.0:N1} s after it); {Environment.ProcessorCount} cores");
 foreach (var mode in modes)
 {
     if (mode == "writer")
@@ -80,7 +81,10 @@ async Task MeasureAsync(string mode, bool notify)
         var warm = await tasks.Sleep.ApplyAsync(0, 1, new SendOptions { Queue = queue });
         await store.WaitAsync(warm.Id, TimeSpan.FromSeconds(30));
 
-        var handles = await Task.WhenAll(Enumerable.Range(1, waiters).Select(i => tasks.Sleep.ApplyAsync(i, taskMs, new SendOptions { Queue = queue }).AsTask()));
+        // Sent with a countdown, and every waiter started at once after the sends: all of them wait before the first
+        // task runs, so each latency is that of a waiter already waiting (polling: at its backoff by then).
+        var countdown = TimeSpan.FromMilliseconds(countdownMs);
+        var handles = await Task.WhenAll(Enumerable.Range(1, waiters).Select(i => tasks.Sleep.ApplyAsync(i, taskMs, new SendOptions { Queue = queue, Countdown = countdown }).AsTask()));
         var commitsBefore = await XactCommitAsync(workerSource);
         var commandsBefore = counter.Commands;
         var watch = Stopwatch.StartNew();
@@ -105,7 +109,7 @@ async Task MeasureAsync(string mode, bool notify)
         await connection.ExecuteAsync($"DROP SCHEMA IF EXISTS {schema} CASCADE");
         await using var broker = await new RabbitMQ.Client.ConnectionFactory { Uri = TestEnvironment.BrokerUri }.CreateConnectionAsync();
         await using var channel = await broker.CreateChannelAsync();
-        await channel.QueueDeleteAsync(queue);
+        await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
     }
 }
 
