@@ -74,6 +74,26 @@ public sealed class ConfigurationTests
         queues.Select(q => q.EffectivePrefetch).ShouldBe([12, 12]);
     }
 
+    [Theory]
+    [InlineData(2, null, 8, 66)]      // the default queue on 2 cores: 4 x 2 without a store, 2 + 64 with one
+    [InlineData(16, null, 64, 80)]    // 16 + 64
+    [InlineData(64, null, 256, 256)]  // 4 x 64 = 64 + 64 + 128: the same
+    [InlineData(100, null, 400, 400)] // 4 x 100 is more than 100 + 100: never below the default without a store
+    [InlineData(2, 10, 10, 10)]       // an explicit prefetch wins either way
+    public void With_a_state_store_the_default_prefetch_covers_what_the_worker_dispatches(int concurrency, int? prefetch, int without, int with)
+    {
+        var queue = new WorkerQueueOptions { Name = "q", Concurrency = concurrency, Prefetch = prefetch };
+
+        queue.EffectivePrefetch.ShouldBe(without);
+        queue.PrefetchWith(stateStore: false).ShouldBe(without);
+        queue.PrefetchWith(stateStore: true).ShouldBe(with);
+        // Nothing the worker dispatches at once waits on the broker for lack of prefetch.
+        if (prefetch is null)
+        {
+            queue.PrefetchWith(stateStore: true).ShouldBeGreaterThanOrEqualTo(TaskFlow.Core.TaskSlots.DispatchConcurrency(concurrency, int.MaxValue, overlap: true));
+        }
+    }
+
     [Fact]
     public void Cluster_endpoints_credentials_and_tls_bind_apart_from_the_uri()
     {

@@ -23,6 +23,13 @@ public static class TaskFlowDefaults
     /// <summary>How many unacknowledged messages a queue's prefetch is, per task slot, when not set: 4.</summary>
     public const int PrefetchPerSlot = 4;
 
+    /// <summary>
+    /// With a state store, how many messages beyond its task slots a queue's consumer processes at least (its state reads
+    /// and group commits overlap the runs of others: it dispatches Concurrency + max(Concurrency, 64)), and so how far the
+    /// default prefetch reaches beyond them: 64.
+    /// </summary>
+    public const int StoreDispatchAhead = 64;
+
     /// <summary>On shutdown, how long in-flight tasks may run before their token is cancelled: 30 s.</summary>
     public static readonly TimeSpan ShutdownGracePeriod = TimeSpan.FromSeconds(30);
 

@@ -32,7 +32,8 @@ public record TaskHandle(string Id, string TaskName, string Queue)
 
     /// <summary>
     /// Waits until the task is in a final state (succeeded, failed, revoked, expired, dead-lettered) and returns
-    /// its record; throws <see cref="TimeoutException"/> after <paramref name="timeout"/>. Polls with backoff.
+    /// its record; throws <see cref="TimeoutException"/> after <paramref name="timeout"/>. Polls with backoff, or, with a
+    /// PostgreSQL state store that listens (<c>UsePostgreSqlNotifications()</c>), waits for the notification of its final state.
     /// </summary>
     public Task<TaskStateInfo> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default) => RequireStore().WaitAsync(Id, timeout, cancellationToken);
 

@@ -91,7 +91,7 @@ public sealed class TaskFlowWorker : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var queues = ResolveQueues();
-        WorkerLog.WorkerStarting(_logger, _worker.WorkerName, string.Join(", ", queues.Select(q => $"{q.Name} (concurrency {q.Concurrency}, prefetch {q.EffectivePrefetch})")), _registry.Tasks.Count);
+        WorkerLog.WorkerStarting(_logger, _worker.WorkerName, string.Join(", ", queues.Select(q => $"{q.Name} (concurrency {q.Concurrency}, prefetch {q.PrefetchWith(_processor.RecordsState)})")), _registry.Tasks.Count);
         foreach (var task in _longRunning.AtRisk(_registry.Tasks))
         {
             WorkerLog.TimeLimitBeyondConsumerTimeout(_logger, task.Name, task.TimeLimit!.Value, _longRunning.ConsumerTimeout!.Value);

@@ -73,7 +73,7 @@ internal sealed class TaskFlowWorkerOptionsValidator : IValidateOptions<TaskFlow
                 }
                 else if (prefetch < queue.Concurrency)
                 {
-                    errors.Add($"Worker queue '{queue.Name}': Prefetch ({prefetch}) is lower than Concurrency ({queue.Concurrency}), so some task slots could never be used; raise Prefetch to at least {queue.Concurrency} or leave it unset (4 x Concurrency).");
+                    errors.Add($"Worker queue '{queue.Name}': Prefetch ({prefetch}) is lower than Concurrency ({queue.Concurrency}), so some task slots could never be used; raise Prefetch to at least {queue.Concurrency} or leave it unset (4 x Concurrency; with a state store at least Concurrency + max(Concurrency, 64)).");
                 }
             }
         }

@@ -150,6 +150,30 @@ public sealed class TaskStateOptions
         set => _workerName = value;
     }
 
+    /// <summary>
+    /// PostgreSQL: send a notification (<c>pg_notify</c> on the channel <c>{Schema}.final</c>) with every commit of final
+    /// states, in the same transaction, so that <see cref="TaskStateStore.WaitAsync"/> in any process with
+    /// <see cref="Notifications"/> returns without polling. Off: waiters everywhere poll (docs/state.md#waiting-for-a-result).
+    /// Ignored on SQL Server, which has no notifications.
+    /// </summary>
+    /// <value>Default <c>true</c>.</value>
+    public bool NotifyFinalStates { get; set; } = true;
+
+    /// <summary>
+    /// How <see cref="TaskStateStore.WaitAsync"/> hears of final states without polling: the database provider's way of
+    /// receiving notifications on a connection. Set by <c>o.UsePostgreSqlNotifications()</c> (package TaskFlow.PostgreSql,
+    /// over Npgsql). <c>null</c>: waiters poll with backoff (20 ms doubling to 1 s), as on SQL Server.
+    /// </summary>
+    /// <value>Default <c>null</c>.</value>
+    public IStateNotificationReceiver? Notifications { get; set; }
+
+    /// <summary>
+    /// With <see cref="Notifications"/>: how often a waiter still reads its task's record, in case a notification was lost
+    /// (the listening connection dropped; waiters also read at once when it is back).
+    /// </summary>
+    /// <value>Default 5 s.</value>
+    public TimeSpan WaitPollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Whether <see cref="WorkerName"/> was set (else it follows the worker's name).</summary>
     internal bool WorkerNameSet => _workerName is not null;
 
@@ -228,6 +252,20 @@ public sealed class TaskStateOptions
         if (ResultExpiry <= TimeSpan.Zero || UnfinishedExpiry <= TimeSpan.Zero || OutboxPollInterval <= TimeSpan.Zero || RevokePollInterval <= TimeSpan.Zero || EntityLeaseDuration <= TimeSpan.Zero || LeaseDuration <= TimeSpan.Zero || LeaseReapInterval <= TimeSpan.Zero || ProgressInterval < TimeSpan.Zero || WorkerHeartbeatInterval <= TimeSpan.Zero || OutboxMaxRetryDelay <= TimeSpan.Zero || CleanupInterval < TimeSpan.Zero)
         {
             errors.Add("TaskFlow state store: ResultExpiry, UnfinishedExpiry, OutboxPollInterval, RevokePollInterval, EntityLeaseDuration, LeaseDuration, LeaseReapInterval, WorkerHeartbeatInterval and OutboxMaxRetryDelay must be positive; CleanupInterval and ProgressInterval zero or positive.");
+        }
+
+        if (WaitPollInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"TaskFlow state store: WaitPollInterval must be positive (got {WaitPollInterval}).");
+        }
+
+        if (Notifications is not null && Provider != StateStoreProvider.PostgreSql)
+        {
+            errors.Add("TaskFlow state store: Notifications (UsePostgreSqlNotifications) need PostgreSQL; on SQL Server waiters poll: remove it.");
+        }
+        else if (Notifications is not null && !NotifyFinalStates)
+        {
+            errors.Add("TaskFlow state store: Notifications are set but NotifyFinalStates is off, so waiters would only hear of results through WaitPollInterval: turn NotifyFinalStates on or remove Notifications.");
         }
 
         foreach (var (task, policy) in Tasks)

@@ -36,7 +36,14 @@ public sealed partial class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsy
         Reader = new StateReader(Database.States);
         _flow = flow.Value;
         Recorder = new StateRecorder(this);
+        if (options.Value.Notifications is { } receiver && Database.Dialect.Notifications is { } notifications)
+        {
+            Waits = new StateWaits(Database, receiver, notifications, logger);
+        }
     }
+
+    /// <summary>The waiters and the listening connection, with <see cref="TaskStateOptions.Notifications"/> on PostgreSQL; else <c>null</c> (waiters poll).</summary>
+    internal StateWaits? Waits { get; }
 
     /// <summary>The store behind the core's recorder seam.</summary>
     internal StateRecorder Recorder { get; }
@@ -68,12 +75,56 @@ public sealed partial class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsy
     }
 
     /// <summary>
-    /// Waits until the task is in a final state and returns its record. Polls with backoff (20 ms doubling to
-    /// 1 s), so many waiters do not hammer the database. Throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.
+    /// Waits until the task is in a final state and returns its record. With <see cref="TaskStateOptions.Notifications"/>
+    /// (PostgreSQL) it reads the record once and then waits for the notification of its final state, reading again only
+    /// every <see cref="TaskStateOptions.WaitPollInterval"/> (5 s) in case one was lost; otherwise it polls with backoff
+    /// (20 ms doubling to 1 s), so many waiters do not hammer the database. Throws <see cref="TimeoutException"/> after
+    /// <paramref name="timeout"/>. See docs/state.md#waiting-for-a-result.
     /// </summary>
-    public async Task<TaskStateInfo> WaitAsync(string taskId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public Task<TaskStateInfo> WaitAsync(string taskId, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(taskId);
+        return Waits is { } waits ? WaitNotifiedAsync(waits, taskId, timeout, cancellationToken) : PollAsync(taskId, timeout, cancellationToken);
+    }
+
+    /// <summary>Register, read, then await the notification (or the safety poll's interval); again until final or the deadline.</summary>
+    private async Task<TaskStateInfo> WaitNotifiedAsync(StateWaits waits, string taskId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var time = Database.Time;
+        var deadline = time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency);
+        while (true)
+        {
+            // Registered before the read: a commit after the read is notified to this registration.
+            using var registration = waits.Register(taskId);
+            var last = await Database.States.GetAsync(taskId, cancellationToken).ConfigureAwait(false);
+            if (last is { IsFinal: true })
+            {
+                return last;
+            }
+
+            var left = TimeSpan.FromSeconds((double)(deadline - time.GetTimestamp()) / time.TimestampFrequency);
+            if (left <= TimeSpan.Zero)
+            {
+                throw NotFinished(taskId, timeout, last);
+            }
+
+            var poll = Options.WaitPollInterval;
+            try
+            {
+                await registration.Signalled.WaitAsync(poll < left ? poll : left, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // the safety poll: read again
+            }
+        }
+    }
+
+    private static TimeoutException NotFinished(string taskId, TimeSpan timeout, TaskStateInfo? last) =>
+        new($"TaskFlow: task [{taskId}] did not finish within {timeout} (it is {(last is null ? "unknown to the state store" : last.State.ToWireName())}).");
+
+    private async Task<TaskStateInfo> PollAsync(string taskId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         var time = Database.Time;
         var deadline = time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency);
         var delay = FirstPoll;
@@ -89,7 +140,7 @@ public sealed partial class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsy
             var left = TimeSpan.FromSeconds((double)(deadline - time.GetTimestamp()) / time.TimestampFrequency);
             if (left <= TimeSpan.Zero)
             {
-                throw new TimeoutException($"TaskFlow: task [{taskId}] did not finish within {timeout} (it is {(last is null ? "unknown to the state store" : last.State.ToWireName())}).");
+                throw NotFinished(taskId, timeout, last);
             }
 
             await Task.Delay(delay < left ? delay : left, time, cancellationToken).ConfigureAwait(false);
@@ -148,6 +199,11 @@ public sealed partial class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsy
         ArgumentException.ThrowIfNullOrEmpty(taskId);
         var revoked = await Database.States.RevokeAsync(taskId, "revoked", cancellationToken).ConfigureAwait(false);
         Running.Revoke(taskId);
+        if (revoked)
+        {
+            await Database.States.NotifyFinalAsync([taskId], cancellationToken).ConfigureAwait(false);
+        }
+
         return revoked;
     }
 
@@ -181,6 +237,11 @@ public sealed partial class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsy
             Running.Revoke(id);
         }
 
+        if (revoked > 0)
+        {
+            await Database.States.NotifyFinalAsync(ids, cancellationToken).ConfigureAwait(false);
+        }
+
         return revoked;
     }
 
@@ -193,6 +254,8 @@ public sealed partial class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsy
         {
             Running.Revoke(id);
         }
+
+        await Database.States.NotifyFinalAsync(ids, cancellationToken).ConfigureAwait(false);
 
         return ids;
     }
@@ -321,11 +384,15 @@ public sealed partial class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsy
     /// <summary>The whole schema as a SQL script, for review or for operators who apply it themselves.</summary>
     public string GetSchemaScript() => Database.Dialect.Script();
 
-    /// <summary>Flushes pending state writes and stops the background reader and writer.</summary>
-    public ValueTask DisposeAsync()
+    /// <summary>Flushes pending state writes and stops the background reader and writer, and the listening connection.</summary>
+    public async ValueTask DisposeAsync()
     {
         Reader.Complete();
-        return Writer.DisposeAsync();
+        await Writer.DisposeAsync().ConfigureAwait(false);
+        if (Waits is { } waits)
+        {
+            await waits.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     // --- used by the runtime ------------------------------------------------------------------------------

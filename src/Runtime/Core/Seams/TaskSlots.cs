@@ -54,5 +54,5 @@ internal sealed class TaskSlots
     /// message takes a slot at once (a wider dispatch only adds contention).
     /// </summary>
     public static ushort DispatchConcurrency(int concurrency, int prefetch, bool overlap) =>
-        (ushort)(overlap ? System.Math.Min(prefetch, concurrency + System.Math.Max(concurrency, 64)) : concurrency);
+        (ushort)(overlap ? System.Math.Min(prefetch, concurrency + System.Math.Max(concurrency, TaskFlowDefaults.StoreDispatchAhead)) : concurrency);
 }

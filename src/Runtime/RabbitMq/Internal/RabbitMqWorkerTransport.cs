@@ -50,7 +50,7 @@ internal sealed class RabbitMqWorkerTransport : IWorkerTransport
             }
         }
 
-        var prefetch = queue.EffectivePrefetch;
+        var prefetch = queue.PrefetchWith(stateStore: work.Processor.RecordsState);
         var processingLimit = TaskSlots.DispatchConcurrency(queue.Concurrency, prefetch, overlap: work.Processor.RecordsState);
         var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(

@@ -8,12 +8,16 @@ internal static class PostgreSqlDialect
     /// <summary>Transaction-scoped advisory lock on a resource name (parameter <c>@Resource</c>): migrations and entities.</summary>
     private const string AdvisoryLock = "SELECT pg_advisory_xact_lock(hashtextextended(@Resource, 0))";
 
-    /// <summary>The dialect with every statement in <paramref name="schema"/>.</summary>
-    public static SqlDialect Create(string schema) => new(
+    /// <summary>
+    /// The dialect with every statement in <paramref name="schema"/>; with <paramref name="notify"/> (the default,
+    /// <see cref="TaskStateOptions.NotifyFinalStates"/>) the state writer's batch upsert also notifies its final states
+    /// (<see cref="FinalStateNotifications"/>).
+    /// </summary>
+    public static SqlDialect Create(string schema, bool notify = true) => new(
         Name: "PostgreSQL",
         SchemaName: schema,
         Schema: Schema(schema),
-        States: States(schema),
+        States: States(schema, notify ? new FinalStateNotifications(schema) : null),
         Leases: Leases(schema),
         Outbox: Outbox(schema),
         TaskLeases: TaskLeases(schema),
@@ -27,6 +31,7 @@ internal static class PostgreSqlDialect
     {
         QueuePauses = QueuePauseStatements.PostgreSql(schema),
         UniqueKeys = UniqueKeyStatements.PostgreSql(schema),
+        Notifications = notify ? new FinalStateNotifications(schema) : null,
     };
 
     private static SchemaStatements Schema(string s) => new(
@@ -259,6 +264,24 @@ internal static class PostgreSqlDialect
         DeleteExpired: $"DELETE FROM {s}.lock_slot WHERE ctid = ANY(ARRAY(SELECT ctid FROM {s}.lock_slot WHERE expires_at < @Before LIMIT @BatchSize))");
 
     /// <summary>The task states with their state's name, for people querying the database.</summary>
+    /// <summary>
+    /// The batch upsert folded with its notification: one statement still. The rows it changed to a final state
+    /// (<c>RETURNING</c> gives only rows inserted or updated, so a final state already recorded is not notified again)
+    /// are sent as JSON arrays of task ids, one <c>pg_notify</c> per group of about
+    /// <see cref="FinalStateNotifications.GroupBytes"/> bytes (under PostgreSQL's 8,000-byte payload limit). PostgreSQL
+    /// delivers them when the statement's transaction commits, never before: a listener never sees a notification before the row.
+    /// </summary>
+    private static string NotifyingBatchUpsert(string batchUpsert, FinalStateNotifications notifications) => $"""
+        WITH w AS (
+        {batchUpsert.TrimEnd()}
+        RETURNING t.task_id, t.state
+        )
+        SELECT pg_notify('{notifications.Channel}', json_agg(f.task_id)::text)
+        FROM (SELECT w.task_id, sum(octet_length(to_json(w.task_id)::text) + 1) OVER (ORDER BY w.task_id) / {FinalStateNotifications.GroupBytes} AS part
+              FROM w WHERE w.state >= 10) AS f
+        GROUP BY f.part
+        """;
+
     private static string NamedView(string s) => $"""
         CREATE VIEW {s}.task_state_named AS
         SELECT t.*, CASE t.state WHEN 0 THEN 'pending' WHEN 1 THEN 'started' WHEN 2 THEN 'retrying' WHEN 10 THEN 'succeeded'
@@ -266,7 +289,7 @@ internal static class PostgreSqlDialect
         FROM {s}.task_state t
         """;
 
-    private static TaskStateStatements States(string s)
+    private static TaskStateStatements States(string s, FinalStateNotifications? notifications)
     {
         var upsert = $"""
             INSERT INTO {s}.task_state AS t (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id, arguments)
@@ -290,21 +313,22 @@ internal static class PostgreSqlDialect
             WHERE (t.state < 10 AND (EXCLUDED.state <> 0 OR t.state = 0))
                OR (t.state = 12 AND EXCLUDED.state IN (10, 11) AND t.started_at IS NOT NULL)
             """;
+        var batchUpsert = $"""
+            INSERT INTO {s}.task_state AS t (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id, arguments)
+            SELECT u.task_id, u.task_name, u.queue, u.state, u.entity_key, u.attempts, u.worker, u.result, u.error, u.now_at, u.started_at, u.completed_at, u.now_at, u.expires_at, u.parent_id, u.root_id, u.arguments
+            FROM unnest(@TaskIds::varchar[], @TaskNames::varchar[], @Queues::varchar[], @States::int[], @EntityKeys::varchar[], @Attempts::int[], @Workers::varchar[],
+                        @Results::text[], @Errors::text[], @Nows::timestamptz[], @StartedAts::timestamptz[], @CompletedAts::timestamptz[], @ExpiresAts::timestamptz[],
+                        @ParentIds::varchar[], @RootIds::varchar[], @Arguments::varchar[])
+                 AS u (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, now_at, started_at, completed_at, expires_at, parent_id, root_id, arguments)
+            {upsert[upsert.IndexOf("ON CONFLICT", StringComparison.Ordinal)..]}
+            """;
         return new TaskStateStatements(
             Select: $"SELECT state FROM {s}.task_state WHERE task_id = @TaskId",
             SelectAmong: $"SELECT task_id AS TaskId, state AS State, attempts AS Attempts FROM {s}.task_state WHERE task_id = ANY(@Ids)",
             SelectInfo: $"SELECT {StateRow.Columns} FROM {s}.task_state WHERE task_id = @TaskId",
             Upsert: upsert,
             // The same conflict clause as the single upsert, over the rows of 16 unnested arrays.
-            UpsertBatch: new PostgreSqlStateBatchUpsert($"""
-                INSERT INTO {s}.task_state AS t (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id, arguments)
-                SELECT u.task_id, u.task_name, u.queue, u.state, u.entity_key, u.attempts, u.worker, u.result, u.error, u.now_at, u.started_at, u.completed_at, u.now_at, u.expires_at, u.parent_id, u.root_id, u.arguments
-                FROM unnest(@TaskIds::varchar[], @TaskNames::varchar[], @Queues::varchar[], @States::int[], @EntityKeys::varchar[], @Attempts::int[], @Workers::varchar[],
-                            @Results::text[], @Errors::text[], @Nows::timestamptz[], @StartedAts::timestamptz[], @CompletedAts::timestamptz[], @ExpiresAts::timestamptz[],
-                            @ParentIds::varchar[], @RootIds::varchar[], @Arguments::varchar[])
-                     AS u (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, now_at, started_at, completed_at, expires_at, parent_id, root_id, arguments)
-                {upsert[upsert.IndexOf("ON CONFLICT", StringComparison.Ordinal)..]}
-                """),
+            UpsertBatch: new PostgreSqlStateBatchUpsert(notifications is null ? batchUpsert : NotifyingBatchUpsert(batchUpsert, notifications)),
             Revoke: $"""
                 INSERT INTO {s}.task_state AS t (task_id, state, attempts, error, created_at, completed_at, updated_at, expires_at)
                 VALUES (@TaskId, 12, 0, @Error, @Now, @Now, @Now, @ExpiresAt)

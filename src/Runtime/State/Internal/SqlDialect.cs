@@ -45,6 +45,9 @@ internal sealed record SqlDialect(
     /// <summary>The keys of unique tasks (schema version 9).</summary>
     public required UniqueKeyStatements UniqueKeys { get; init; }
 
+    /// <summary>Notifications of final states (PostgreSQL with <see cref="TaskStateOptions.NotifyFinalStates"/>); <c>null</c>: waiters poll.</summary>
+    public FinalStateNotifications? Notifications { get; init; }
+
     /// <summary>The whole schema as one script, for operators who apply it themselves.</summary>
     public string Script()
     {

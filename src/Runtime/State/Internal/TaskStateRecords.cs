@@ -22,8 +22,11 @@ internal sealed class TaskStateRecords
     private readonly TaskStateOptions _options;
     private readonly TimeProvider _time;
 
+    private readonly FinalStateNotifications? _notifications;
+
     public TaskStateRecords(StateConnections connections, SqlDialect dialect, TaskStateOptions options, TimeProvider time)
     {
+        _notifications = dialect.Notifications;
         _connections = connections;
         _sql = dialect.States;
         _deleteExpiredLeases = dialect.Leases.DeleteExpired;
@@ -112,11 +115,47 @@ internal sealed class TaskStateRecords
         }
     }
 
-    /// <summary>One upsert in the caller's transaction; returns whether it changed the row (false: it was already final).</summary>
+    /// <summary>
+    /// One upsert in the caller's transaction; returns whether it changed the row (false: it was already final). A final
+    /// state it recorded is notified in the same transaction (PostgreSQL, <see cref="FinalStateNotifications"/>): one
+    /// more statement, delivered when the caller commits, never if it rolls back.
+    /// </summary>
     public async Task<bool> WriteInAsync(DbConnection connection, DbTransaction? transaction, StateWrite write, CancellationToken cancellationToken)
     {
         var rows = await connection.ExecuteAsync(new CommandDefinition(_sql.Upsert, write, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (rows > 0 && write.State >= (int)TaskState.Succeeded && _notifications is { } notifications)
+        {
+            await NotifyAsync(connection, transaction, notifications, [write.TaskId], cancellationToken).ConfigureAwait(false);
+        }
+
         return rows > 0;
+    }
+
+    /// <summary>
+    /// Notifies final states committed outside the state writer (revokes) on a connection of its own, after their
+    /// commit (PostgreSQL; nothing on SQL Server or with <see cref="TaskStateOptions.NotifyFinalStates"/> off).
+    /// Ids that were not changed cost a waiter one read at most.
+    /// </summary>
+    public async Task NotifyFinalAsync(IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken)
+    {
+        if (_notifications is not { } notifications || taskIds.Count == 0)
+        {
+            return;
+        }
+
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await NotifyAsync(connection, null, notifications, taskIds, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task NotifyAsync(DbConnection connection, DbTransaction? transaction, FinalStateNotifications notifications, IEnumerable<string> taskIds, CancellationToken cancellationToken)
+    {
+        foreach (var payload in FinalStateNotifications.Payloads(taskIds))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(notifications.Notify, new { notifications.Channel, Payload = payload }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Records a running task's progress (never on a final record), on its own connection.</summary>
