@@ -69,12 +69,13 @@ public sealed class BatchTests
     [Fact]
     public async Task A_broker_side_failure_mid_batch_reports_every_items_outcome_and_loses_nothing()
     {
-        // Topology managed by an operator: the exchange and the host's queue exist; nothing is bound for "nobody-listens-here".
+        // Topology managed by an operator: the exchange and the host's queue (bound) exist; nothing is bound for "nobody-listens-here".
         await using var host = await TaskFlowTestHost.StartAsync(worker: false, rabbit: o => o.DeclareTopology = false);
         await using var connection = await Broker.ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
         await channel.ExchangeDeclareAsync(host.Options.ExchangeName, ExchangeType.Direct, durable: true);
         await channel.QueueDeclareAsync(host.Queue, durable: true, exclusive: false, autoDelete: false);
+        await channel.QueueBindAsync(host.Queue, host.Options.ExchangeName, host.Queue);
         var client = host.Services.GetRequiredService<ITaskClient>();
         var items = Enumerable.Range(0, 200)
             .Select(i => new TaskBatchItem<TestTasks.Client.RecordArguments>(
@@ -97,7 +98,7 @@ public sealed class BatchTests
             }
             else
             {
-                outcome.Sent.ShouldBeTrue();
+                outcome.Sent.ShouldBeTrue($"item {outcome.Index}: {outcome.Error}");
                 outcome.Handle.ShouldNotBeNull().Id.ShouldBe(outcome.TaskId);
             }
         }
