@@ -210,8 +210,9 @@ public sealed class OutboxTests
             committed = await tasks.Add.ApplyManyAsync(Enumerable.Range(0, 500).Select(i => (i, i, committedKey)).ToList(), host.Options());
             committed.Count.ShouldBe(500);
             var ids = committed.Select(h => h.Id).ToArray();
-            (await connection.QuerySingleAsync<int>($"SELECT COUNT(*) FROM {host.Schema}.outbox_message WHERE task_id IN @Ids", new { Ids = ids }, transaction)).ShouldBe(500);
-            (await connection.QuerySingleAsync<int>($"SELECT COUNT(*) FROM {host.Schema}.task_state WHERE task_id IN @Ids AND state = 0", new { Ids = ids }, transaction)).ShouldBe(500, "pending records in the same transaction");
+            var inIds = host.Database.Provider == StateStoreProvider.PostgreSql ? "= ANY(@Ids)" : "IN @Ids";
+            (await connection.QuerySingleAsync<int>($"SELECT COUNT(*) FROM {host.Schema}.outbox_message WHERE task_id {inIds}", new { Ids = ids }, transaction)).ShouldBe(500);
+            (await connection.QuerySingleAsync<int>($"SELECT COUNT(*) FROM {host.Schema}.task_state WHERE task_id {inIds} AND state = 0", new { Ids = ids }, transaction)).ShouldBe(500, "pending records in the same transaction");
             (await host.Store.GetOutboxStatusAsync()).Pending.ShouldBe(0); // not visible before the commit
             await transaction.CommitAsync();
         }

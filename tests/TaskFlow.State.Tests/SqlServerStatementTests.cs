@@ -152,6 +152,12 @@ public sealed class SqlServerStatementTests
                     continue;
                 }
 
+                if (group.Name == nameof(SqlDialect.Outbox) && property.Name == nameof(OutboxStatements.InsertMessagesHead))
+                {
+                    // The head of the multi-row insert OutboxRecords builds: parsed whole in An_outbox_batch_is_inserted...
+                    continue;
+                }
+
                 switch (value)
                 {
                     case string sql:
