@@ -237,6 +237,7 @@ public sealed partial class TaskGenerator
                 writer.Indent();
                 writer.WriteLine("=> " + Enqueue(applyOptions) + ";");
                 writer.Unindent();
+                WriteBulkMethods(writer, task, clientField, options, delayOptions, applyOptions, declaredDocs);
             }
         }
 

@@ -5,7 +5,7 @@ using System.Linq;
 
 namespace TaskFlow.Benchmarks;
 
-/// <summary>Command line: --messages N, --runs R, --phase a|b|c|all, and a few knobs with defaults that match the brief.</summary>
+/// <summary>Command line: --messages N, --runs R, --phase a|b|c|d|all, and a few knobs with defaults that match the brief.</summary>
 internal sealed class BenchOptions
 {
     public int Messages { get; private set; } = 20_000;
@@ -73,11 +73,11 @@ internal sealed class BenchOptions
                 case "--runs" or "-r":
                     options.Runs = NextInt();
                     break;
-                case "--phase" or "-p":
+                case "--phase" or "--phases" or "-p":
                     options.Phase = Next().ToLowerInvariant();
-                    if (options.Phase != "all" && options.Phase.Trim('a', 'b', 'c').Length != 0)
+                    if (options.Phase != "all" && options.Phase.Trim('a', 'b', 'c', 'd').Length != 0)
                     {
-                        throw new ArgumentException("--phase takes a, b, c, a combination such as ab, or all");
+                        throw new ArgumentException("--phase takes a, b, c, d, a combination such as ad, or all");
                     }
 
                     break;
@@ -139,11 +139,13 @@ internal sealed class BenchOptions
     public const string Usage = """
         TaskFlow load harness: TaskFlow vs. a raw RabbitMQ.Client 7 baseline, same broker, same guarantees.
         usage: dotnet run -c Release --project tests/TaskFlow.Benchmarks -- [options]
-          --messages N          messages per run of phases a and b (default 20000)
+          --messages N          messages per run of phases a, b and d (default 20000)
           --runs R              timed runs per phase and side; the median is reported (default 3)
-          --phase a|b|c|all     a = enqueue with confirms, b = consume no-op tasks, c = latency (default all)
+          --phase(s) a|b|c|d|all  a = enqueue with confirms, b = consume no-op tasks, c = latency, d = bulk enqueue:
+                                one DelayManyAsync call vs raw windowed publishing of the same N (default all)
           --latency-messages M  sequential round trips timed in phase c (default 2000)
-          --window W            publishes in flight / concurrent DelayAsync callers (default 256)
+          --window W            publishes in flight / concurrent DelayAsync callers; phase d: the raw side's window
+                                (TaskFlow's is its publisher's, PublishChannels x MaxUnconfirmedPublishesPerChannel) (default 256)
           --prefetch P          consumer prefetch (default 100)
           --concurrency C       consumer handler concurrency, both sides (default: processor count)
           --warmup W            messages of the untimed warm-up pass per side and phase (default 5000)

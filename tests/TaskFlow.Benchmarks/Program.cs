@@ -13,7 +13,8 @@ using System.Threading.Tasks;
 namespace TaskFlow.Benchmarks;
 
 /// <summary>
-/// Runs phases (a) enqueue with confirms, (b) consume no-op tasks, (c) sequential end-to-end latency, for the
+/// Runs phases (a) enqueue with confirms, (b) consume no-op tasks, (c) sequential end-to-end latency, (d) bulk enqueue
+/// (one batch call against raw windowed publishing), for the
 /// raw baseline and for TaskFlow, against the same broker in one process, and prints medians and ratios.
 /// </summary>
 internal static class Program
@@ -58,7 +59,7 @@ internal static class Program
             var rows = new List<Row>();
             var busyReadings = new List<double>();
             var clock = Stopwatch.StartNew();
-            foreach (var phase in "abc")
+            foreach (var phase in "abcd")
             {
                 if (!options.RunsPhase(phase))
                 {
@@ -142,6 +143,7 @@ internal static class Program
             {
                 'a' => side.SendAsync(queue, messages),
                 'b' => side.ConsumeAsync(queue, messages),
+                'd' => side.SendBatchAsync(queue, messages),
                 _ => side.LatencyAsync(queue, warmup ? Math.Min(500, options.LatencyMessages) : options.LatencyMessages, warmup ? 100 : 200),
             };
 
@@ -161,7 +163,7 @@ internal static class Program
     private static string Table(List<Row> rows, List<string> sides, BenchOptions options)
     {
         var text = new StringBuilder();
-        text.AppendLine(Ci, $"Medians of {options.Runs} run(s); N = {options.Messages} (a, b), {options.LatencyMessages} sequential round trips (c); window {options.Window}, prefetch {options.Prefetch}, consumer concurrency {options.Concurrency}; quorum queue, persistent, confirms + mandatory, manual ack.");
+        text.AppendLine(Ci, $"Medians of {options.Runs} run(s); N = {options.Messages} (a, b, d), {options.LatencyMessages} sequential round trips (c); window {options.Window}, prefetch {options.Prefetch}, consumer concurrency {options.Concurrency}; quorum queue, persistent, confirms + mandatory, manual ack.");
         text.AppendLine();
         // Ratio columns: each TaskFlow side against the raw baseline(s), and TaskFlow with the store against without.
         var ratios = new List<(string Side, string Baseline)>();
@@ -194,6 +196,7 @@ internal static class Program
             {
                 'a' => "(a) enqueue, confirms",
                 'b' => "(b) consume no-op, manual ack",
+                'd' => "(d) bulk enqueue, confirms",
                 _ => "(c) end-to-end latency",
             };
             if (row.Phase == 'c')

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
@@ -51,6 +52,45 @@ internal sealed class RawBaseline : IScenario
             {
                 var before = Snapshot.Take();
                 await PublishManyAsync(channel, queue, messages).ConfigureAwait(false);
+                var after = Snapshot.Take();
+                await channel.CloseAsync().ConfigureAwait(false);
+                await connection.CloseAsync().ConfigureAwait(false);
+                return Measurement.Between(before, after, messages);
+            }
+        }
+    }
+
+    /// <summary>
+    /// (d) N confirmed publishes by one caller, windowed as a careful user writes it: each publish started without
+    /// awaiting it, at most <see cref="BenchOptions.Window"/> unconfirmed at once (the oldest awaited when the window is
+    /// full), then all the rest awaited together.
+    /// </summary>
+    public async Task<Measurement> SendBatchAsync(string queue, int messages)
+    {
+        var connection = await _broker.Factory("taskflow-bench:raw:publisher").CreateConnectionAsync().ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var channel = await OpenPublisherAsync(connection, queue).ConfigureAwait(false);
+            await using (channel.ConfigureAwait(false))
+            {
+                var before = Snapshot.Take();
+                var inFlight = new Queue<Task>(_options.Window);
+                for (var i = 0; i < messages; i++)
+                {
+                    if (inFlight.Count >= _options.Window)
+                    {
+                        await inFlight.Dequeue().ConfigureAwait(false);
+                    }
+
+                    // Completes when the broker confirmed it; throws PublishException on nack or basic.return.
+                    var publish = channel.BasicPublishAsync(_broker.Exchange, queue, mandatory: true, _properties, _body);
+                    if (!publish.IsCompletedSuccessfully)
+                    {
+                        inFlight.Enqueue(publish.AsTask());
+                    }
+                }
+
+                await Task.WhenAll(inFlight).ConfigureAwait(false);
                 var after = Snapshot.Take();
                 await channel.CloseAsync().ConfigureAwait(false);
                 await connection.CloseAsync().ConfigureAwait(false);
@@ -241,6 +281,8 @@ internal interface IScenario
     string Name { get; }
 
     Task<Measurement> SendAsync(string queue, int messages);
+
+    Task<Measurement> SendBatchAsync(string queue, int messages);
 
     Task<Measurement> ConsumeAsync(string queue, int messages);
 

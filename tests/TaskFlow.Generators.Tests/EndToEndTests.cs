@@ -414,6 +414,85 @@ public sealed class EndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task DelayManyAsync_and_ApplyManyAsync_fill_the_declared_keys_per_item()
+    {
+        var recorder = new RecordingTaskClient();
+        var proxy = Proxy("Signup.NoteTasks+Client", "Export", recorder);
+        var delayMany = proxy.GetType().GetMethod("DelayManyAsync")!;
+        delayMany.GetParameters()[0].ParameterType.ShouldBe(typeof(IEnumerable<(string, int)>));
+        delayMany.ReturnType.ShouldBe(typeof(ValueTask<IReadOnlyList<TaskHandle>>));
+
+        var items = new List<(string Tenant, int NoteId)> { ("acme", 1), ("beta", 2), ("acme", 3) };
+        var handles = await (ValueTask<IReadOnlyList<TaskHandle>>)delayMany.Invoke(proxy, new object[] { items, CancellationToken.None })!;
+
+        handles.Select(handle => handle.Id).ShouldBe(new[] { "id-1", "id-2", "id-3" }, "one handle per item, in order");
+        recorder.Calls.Select(call => call.ArgumentsJson).ShouldBe(new[] { "[\"acme\",1]", "[\"beta\",2]", "[\"acme\",3]" });
+        recorder.Calls.Select(call => call.Options!.ConcurrencyKey).ShouldBe(new[] { "tenant:acme", "tenant:beta", "tenant:acme" });
+        recorder.Calls.Select(call => call.Options!.RateLimitKey).ShouldBe(new[] { "export:acme/1", "export:beta/2", "export:acme/3" });
+
+        recorder.Calls.Clear();
+        var applyMany = proxy.GetType().GetMethod("ApplyManyAsync")!;
+        var shared = new SendOptions { RateLimitKey = "mine", Queue = "exports" };
+        await (ValueTask<IReadOnlyList<TaskHandle>>)applyMany.Invoke(proxy, new object[] { items, shared, CancellationToken.None })!;
+        recorder.Calls.Select(call => call.Options!.RateLimitKey).ShouldBe(new[] { "mine", "mine", "mine" }, "an explicit key wins");
+        recorder.Calls.Select(call => call.Options!.ConcurrencyKey).ShouldBe(new[] { "tenant:acme", "tenant:beta", "tenant:acme" }, "the other declared key is still filled per item");
+        recorder.Calls.ShouldAllBe(call => call.Options!.Queue == "exports");
+        shared.ConcurrencyKey.ShouldBeNull("the caller's options are not changed");
+
+        // Unique keys too: one template, one key per item.
+        recorder.Calls.Clear();
+        var once = Proxy("Signup.NoteTasks+Client", "ExportOnce", recorder);
+        await (ValueTask<IReadOnlyList<TaskHandle>>)once.GetType().GetMethod("DelayManyAsync")!.Invoke(once, new object[] { items, CancellationToken.None })!;
+        recorder.Calls.Select(call => call.Options!.UniqueKey).ShouldBe(new[] { "export:acme", "export:beta", "export:acme" });
+    }
+
+    [Fact]
+    public async Task Batch_methods_take_values_for_one_argument_tuples_for_more_and_a_count_for_none()
+    {
+        var recorder = new RecordingTaskClient();
+
+        // One argument: the plain values; a task with a result: typed handles.
+        var counter = Proxy("Signup.Counter+Client", "Increment", recorder);
+        var increment = counter.GetType().GetMethod("DelayManyAsync")!;
+        increment.GetParameters()[0].ParameterType.ShouldBe(typeof(IEnumerable<int>));
+        var typed = await (ValueTask<IReadOnlyList<TaskHandle<int>>>)increment.Invoke(counter, new object[] { new[] { 5, 6 }, CancellationToken.None })!;
+        typed.Count.ShouldBe(2);
+        typed.ShouldAllBe(handle => handle is TaskHandle<int>);
+        recorder.Calls.Select(call => call.ArgumentsJson).ShouldBe(new[] { "[5]", "[6]" });
+
+        // Optional arguments are tuple elements like the others (a lazily enumerated sequence is fine).
+        recorder.Calls.Clear();
+        var score = Proxy("Signup.SignupTasks+Client", "CalculateScore", recorder);
+        var scoreMany = score.GetType().GetMethod("DelayManyAsync")!;
+        scoreMany.GetParameters()[0].ParameterType.ShouldBe(typeof(IEnumerable<(long, string)>));
+        IEnumerable<(long, string?)> lazy = Enumerable.Range(1, 3).Select(i => ((long)i, i == 2 ? null : "r" + i));
+        await (ValueTask<IReadOnlyList<TaskHandle<int>>>)scoreMany.Invoke(score, new object[] { lazy, CancellationToken.None })!;
+        recorder.Calls.Select(call => call.ArgumentsJson).ShouldBe(new[] { "[1,\"r1\"]", "[2,null]", "[3,\"r3\"]" });
+
+        // No arguments: how many.
+        recorder.Calls.Clear();
+        var reindex = Proxy("Signup.NoteTasks+Client", "Reindex", recorder);
+        var reindexMany = reindex.GetType().GetMethod("DelayManyAsync")!;
+        reindexMany.GetParameters()[0].ParameterType.ShouldBe(typeof(int));
+        (await (ValueTask<IReadOnlyList<TaskHandle>>)reindexMany.Invoke(reindex, new object[] { 4, CancellationToken.None })!).Count.ShouldBe(4);
+        recorder.Calls.Count.ShouldBe(4);
+        recorder.Calls.ShouldAllBe(call => call.ArgumentsJson == "[]");
+
+        // Entity keys per item, with ApplyManyAsync's shared options kept.
+        recorder.Calls.Clear();
+        var copy = Proxy("Signup.NoteTasks+Client", "Copy", recorder);
+        var checklist = Enum.Parse(_assembly.GetType("Signup.NoteKind", throwOnError: true)!, "Checklist");
+        var tupleType = copy.GetType().GetMethod("ApplyManyAsync")!.GetParameters()[0].ParameterType.GetGenericArguments()[0];
+        var list = (System.Collections.IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(tupleType))!;
+        var day = new DateOnly(2024, 3, 9);
+        list.Add(Activator.CreateInstance(tupleType, 1, checklist, 1.5m, day, 1));
+        list.Add(Activator.CreateInstance(tupleType, 2, checklist, 2.5m, day, 2));
+        await (ValueTask<IReadOnlyList<TaskHandle<int>>>)copy.GetType().GetMethod("ApplyManyAsync")!.Invoke(copy, new object[] { list, new SendOptions { Priority = 2 }, CancellationToken.None })!;
+        recorder.Calls.Select(call => call.Options!.EntityKey).ShouldBe(new[] { "note:1/Checklist/1.5/2024-03-09/{v1}", "note:2/Checklist/2.5/2024-03-09/{v1}" });
+        recorder.Calls.ShouldAllBe(call => call.Options!.Priority == 2 && call.Options.IgnoreResult == true);
+    }
+
+    [Fact]
     public async Task Declared_rate_limit_reaches_the_descriptor_and_its_key_fills_the_options()
     {
         Descriptor("Signup.NoteTasks+Client", "ExportDescriptor").RateLimit.ShouldBe(new TaskRateLimit(20, TimeSpan.FromSeconds(1), burst: 3));

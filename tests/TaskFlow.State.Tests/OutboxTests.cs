@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading.Tasks;
 using Dapper;
@@ -165,6 +167,71 @@ public sealed class OutboxTests
             var message = await channel.BasicGetAsync(host.Queue, autoAck: true);
             message.ShouldNotBeNull();
             message.BasicProperties.CorrelationId.ShouldBe("stuck-1");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases.All), MemberType = typeof(Databases))]
+    public async Task A_batch_is_one_insert_in_the_callers_transaction_relayed_after_the_commit_and_never_after_a_rollback(string name)
+    {
+        await using var host = await StateHost.StartAsync(name);
+        var committedKey = Key();
+        var rolledBackKey = Key();
+        var outboxInserts = new ConcurrentQueue<string>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Npgsql",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStopped = activity =>
+            {
+                if ((activity.GetTagItem("db.query.text") ?? activity.GetTagItem("db.statement")) is string text
+                    && text.TrimStart().StartsWith($"INSERT INTO {host.Schema}.outbox_message", StringComparison.Ordinal))
+                {
+                    outboxInserts.Enqueue(text);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        await using var connection = await host.Database.OpenAsync();
+        IReadOnlyList<TaskHandle<int>> rolledBack;
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            var tasks = new StateTasks.Client(host.Store.Outbox(transaction));
+            rolledBack = await tasks.Add.ApplyManyAsync(Enumerable.Range(0, 100).Select(i => (i, 1, rolledBackKey)), host.Options());
+            await transaction.RollbackAsync();
+        }
+
+        IReadOnlyList<TaskHandle<int>> committed;
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            var tasks = new StateTasks.Client(host.Store.Outbox(transaction));
+            var single = await tasks.Add.ApplyAsync(-1, 1, committedKey, host.Options());
+            committed = await tasks.Add.ApplyManyAsync(Enumerable.Range(0, 500).Select(i => (i, i, committedKey)).ToList(), host.Options());
+            committed.Count.ShouldBe(500);
+            var ids = committed.Select(h => h.Id).ToArray();
+            var inIds = host.Database.Provider == StateStoreProvider.PostgreSql ? "= ANY(@Ids)" : "IN @Ids";
+            (await connection.QuerySingleAsync<int>($"SELECT COUNT(*) FROM {host.Schema}.outbox_message WHERE task_id {inIds}", new { Ids = ids }, transaction)).ShouldBe(500);
+            (await connection.QuerySingleAsync<int>($"SELECT COUNT(*) FROM {host.Schema}.task_state WHERE task_id {inIds} AND state = 0", new { Ids = ids }, transaction)).ShouldBe(500, "pending records in the same transaction");
+            (await host.Store.GetOutboxStatusAsync()).Pending.ShouldBe(0); // not visible before the commit
+            await transaction.CommitAsync();
+        }
+
+        for (var i = 0; i < committed.Count; i++)
+        {
+            (await committed[i].WaitAsync(Timeout)).ShouldBe(2 * i, $"handle {i} is the task of item {i}");
+        }
+
+        await Eventually.UntilAsync(() => Task.FromResult(StateTasks.Runs.GetValueOrDefault(committedKey) == 501), Timeout, "every committed task ran");
+        StateTasks.Runs[committedKey].ShouldBe(501, "once each");
+        StateTasks.Runs.ContainsKey(rolledBackKey).ShouldBeFalse();
+        (await rolledBack[0].GetStateAsync()).ShouldBeNull();
+        await Eventually.UntilAsync(async () => (await host.Store.GetOutboxStatusAsync()).Pending == 0, Timeout, "the outbox is empty");
+        if (host.Database.Provider == StateStoreProvider.PostgreSql)
+        {
+            // Statements as PostgreSQL received them (Npgsql's activities): the single task's insert, then one insert per batch.
+            outboxInserts.Count.ShouldBe(3, string.Join(Environment.NewLine, outboxInserts.Select(t => t[..Math.Min(200, t.Length)])));
+            outboxInserts.Count(t => t.Contains("@TaskId_499", StringComparison.Ordinal) || t.Contains("$3501", StringComparison.Ordinal)).ShouldBe(1, "the 500 tasks went in one statement");
         }
     }
 }

@@ -57,6 +57,25 @@ public sealed class InProcessHarnessTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task BatchSend_RecordsEveryTaskLikeSingleSends_InOrder_AndRunsThem()
+    {
+        var handles = await Tasks.SendWelcomeEmail.ApplyManyAsync([(1, "a"), (2, "b"), (3, null)], new SendOptions { Queue = "vip" });
+        var scores = await Tasks.Score.DelayManyAsync([(4L, 1), (5L, 2)]);
+
+        Harness.Sent.SendWelcomeEmail.Select(s => s.UserId).ShouldBe(new[] { 1, 2, 3 });
+        Harness.Sent.SendWelcomeEmail.Select(s => s.Template).ShouldBe(new[] { "a", "b", null });
+        Harness.Sent.SendWelcomeEmail.Select(s => s.Sent.Id).ShouldBe(handles.Select(h => h.Id));
+        Harness.Sent.SendWelcomeEmail.ShouldAllBe(s => s.Sent.Queue == "vip");
+        Harness.Sent.Score.Select(s => s.Sent.Id).ShouldBe(scores.Select(h => h.Id));
+        Harness.Pending.Count.ShouldBe(5);
+        Effects.Log.ShouldBeEmpty();
+
+        var runs = await Harness.RunAllAsync();
+        runs.Count.ShouldBe(5);
+        Effects.Log.Order().ShouldBe(new[] { "welcome 1 a", "welcome 2 b", "welcome 3 " });
+    }
+
+    [Fact]
     public async Task TypedAccessor_AppliesDefaults_AsTheWorkerBindsThem()
     {
         await Tasks.Score.DelayAsync(7);

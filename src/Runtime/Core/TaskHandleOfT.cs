@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -19,6 +20,19 @@ public sealed record TaskHandle<TResult>(string Id, string TaskName, string Queu
     public static async ValueTask<TaskHandle<TResult>> FromAsync(ValueTask<TaskHandle> pending)
     {
         return From(await pending.ConfigureAwait(false));
+    }
+
+    /// <summary>Wraps the pending untyped handles of a batch, in order; used by generated proxies of tasks that return a value (<c>DelayManyAsync</c>).</summary>
+    public static async ValueTask<IReadOnlyList<TaskHandle<TResult>>> FromManyAsync(ValueTask<IReadOnlyList<TaskHandle>> pending)
+    {
+        var handles = await pending.ConfigureAwait(false);
+        var typed = new TaskHandle<TResult>[handles.Count];
+        for (var i = 0; i < typed.Length; i++)
+        {
+            typed[i] = From(handles[i]);
+        }
+
+        return typed;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -19,6 +20,19 @@ internal interface ITaskSendRecorder
 
     /// <summary>After the envelope was sent: e.g. the pending record where the configuration asks for one.</summary>
     ValueTask AfterSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// After a batch of envelopes was sent (<c>ITaskClient.SendManyAsync</c>):
+    /// as <see cref="AfterSendAsync"/> for each. The default records them one at a time; the outbox writes the pending
+    /// records with set-based upserts.
+    /// </summary>
+    async ValueTask AfterSendManyAsync(IReadOnlyList<TaskEnvelope> envelopes, CancellationToken cancellationToken)
+    {
+        foreach (var envelope in envelopes)
+        {
+            await AfterSendAsync(envelope, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>The send failed after <see cref="BeforeSendAsync"/>: release what it took (an entity held by a task never sent, its unique key).</summary>
     ValueTask SendFailedAsync(TaskEnvelope envelope, Exception exception);

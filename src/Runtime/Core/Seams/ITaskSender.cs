@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -21,6 +22,27 @@ internal interface ITaskSender
 
     /// <summary>Sends one envelope; completes when it is safely handed over (e.g. confirmed by the broker).</summary>
     ValueTask SendAsync(TaskEnvelope envelope, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sends a batch of envelopes (<c>ITaskClient.SendManyAsync</c>);
+    /// completes when every one is handed over or has failed: <paramref name="errors"/>[i] is set for each envelope
+    /// that was not. The default sends them one at a time; the broker's pipelines the publishes, the outbox writes
+    /// multi-row inserts. May throw when nothing of the batch can have been handed over.
+    /// </summary>
+    async ValueTask SendManyAsync(IReadOnlyList<TaskEnvelope> envelopes, Exception?[] errors, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < envelopes.Count; i++)
+        {
+            try
+            {
+                await SendAsync(envelopes[i], cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                errors[i] = ex;
+            }
+        }
+    }
 
     /// <summary>
     /// Gives a handle that no state store reads for a way to read the task's result, if this sender has one (eager mode

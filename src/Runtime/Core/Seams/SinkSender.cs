@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using TaskFlow.Infrastructure;
@@ -35,5 +36,31 @@ internal sealed class SinkSender : ITaskSender
         }
 
         await _sink.SendAsync(new TaskMessage(envelope), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The batch through the transport first (pipelined), then every confirmed envelope to the sink, in order.</summary>
+    public async ValueTask SendManyAsync(IReadOnlyList<TaskEnvelope> envelopes, Exception?[] errors, CancellationToken cancellationToken)
+    {
+        if (_next is not null)
+        {
+            await _next.SendManyAsync(envelopes, errors, cancellationToken).ConfigureAwait(false);
+        }
+
+        for (var i = 0; i < envelopes.Count; i++)
+        {
+            if (errors[i] is not null)
+            {
+                continue;
+            }
+
+            try
+            {
+                await _sink.SendAsync(new TaskMessage(envelopes[i]), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                errors[i] = ex;
+            }
+        }
     }
 }

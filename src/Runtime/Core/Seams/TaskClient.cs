@@ -13,7 +13,7 @@ namespace TaskFlow.Core;
 /// The sender is the transport's (RabbitMQ), the task itself (eager mode) or the outbox in the caller's transaction;
 /// the recorder is the state store's, or <see cref="NoStateRecorder"/>.
 /// </summary>
-internal sealed class TaskClient : ITaskClient
+internal sealed partial class TaskClient : ITaskClient
 {
     private readonly ITaskSender _sender;
     private readonly ITaskSendRecorder _recorder;

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using RabbitMQ.Client;
@@ -48,6 +49,67 @@ internal sealed class RabbitMqSender : ITaskSender, IDisposable
         }
 
         return RouteAsync(envelope.Queue, properties, envelope.Body, envelope.Eta, envelope.TaskName, cancellationToken);
+    }
+
+    /// <summary>
+    /// Pipelines a batch: up to <see cref="RabbitMqOptions.PublishChannels"/> x
+    /// <see cref="RabbitMqOptions.MaxUnconfirmedPublishesPerChannel"/> publishes are in flight at once (the publisher's
+    /// whole confirm window), their confirms awaited together; each finished one makes room for the next, so memory
+    /// stays flat however long the batch. A failed publish does not stop the others: its error goes to
+    /// <paramref name="errors"/>.
+    /// </summary>
+    public async ValueTask SendManyAsync(IReadOnlyList<TaskEnvelope> envelopes, Exception?[] errors, CancellationToken cancellationToken)
+    {
+        var window = Math.Max(1, Math.Max(1, _options.PublishChannels) * _options.MaxUnconfirmedPublishesPerChannel);
+        var inFlight = new Queue<(int Index, Task Publish)>(Math.Min(window, envelopes.Count));
+        for (var i = 0; i < envelopes.Count; i++)
+        {
+            if (inFlight.Count >= window)
+            {
+                await SettleAsync(inFlight.Dequeue(), errors).ConfigureAwait(false);
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                errors[i] = new OperationCanceledException("TaskFlow: the batch was cancelled before this task was published; it was not enqueued.", cancellationToken);
+                continue;
+            }
+
+            ValueTask publish;
+            try
+            {
+                publish = SendAsync(envelopes[i], cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                errors[i] = ex;
+                continue;
+            }
+
+            if (publish.IsCompletedSuccessfully)
+            {
+                continue;
+            }
+
+            inFlight.Enqueue((i, publish.AsTask()));
+        }
+
+        while (inFlight.Count > 0)
+        {
+            await SettleAsync(inFlight.Dequeue(), errors).ConfigureAwait(false);
+        }
+    }
+
+    private static async ValueTask SettleAsync((int Index, Task Publish) pending, Exception?[] errors)
+    {
+        try
+        {
+            await pending.Publish.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            errors[pending.Index] = ex;
+        }
     }
 
     /// <summary>Publishes to <paramref name="queue"/> now, or through the delay levels when <paramref name="eta"/> is in the future.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Data.Common;
 using System.Threading;
 using System.Threading.Tasks;
@@ -44,6 +45,24 @@ internal sealed class OutboxRecorder : ITaskSendRecorder
         {
             var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: envelope.EntityKey).WithLineageOf(envelope).WithArguments(ArgumentsText.Of(envelope));
             await _store.Database.States.WriteInAsync(ConnectionOf(_transaction), _transaction, pending, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The pending records of a batch with set-based upserts in the caller's transaction (a round trip per <see cref="StateBatchUpsert.MaxRows"/> records).</summary>
+    public async ValueTask AfterSendManyAsync(IReadOnlyList<TaskEnvelope> envelopes, CancellationToken cancellationToken)
+    {
+        var pending = new List<StateWrite>(envelopes.Count);
+        foreach (var envelope in envelopes)
+        {
+            if (_store.Tracks(envelope.TaskName) || envelope.EntityKey is not null || envelope.Unique is not null)
+            {
+                pending.Add(_store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: envelope.EntityKey).WithLineageOf(envelope).WithArguments(ArgumentsText.Of(envelope)));
+            }
+        }
+
+        if (pending.Count > 0)
+        {
+            await _store.Database.States.WriteManyInAsync(ConnectionOf(_transaction), _transaction, pending, cancellationToken).ConfigureAwait(false);
         }
     }
 

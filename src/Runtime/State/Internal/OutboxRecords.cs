@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Data.Common;
+using System.Data;
 using System.Globalization;
+using System.Text;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -36,6 +38,46 @@ internal sealed class OutboxRecords
     /// <summary>Inserts one message of an outbox transaction in the caller's transaction.</summary>
     public Task InsertMessageAsync(DbConnection connection, DbTransaction transaction, OutboxMessageRow message, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(_sql.InsertMessage, message, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// Inserts messages of an outbox transaction in the caller's transaction with multi-row inserts: one statement
+    /// for up to <see cref="OutboxStatements.MessagesPerInsert"/> messages (the dialect's parameter limit), so a batch
+    /// of that many is one round trip.
+    /// </summary>
+    public async Task InsertMessagesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<OutboxMessageRow> messages, CancellationToken cancellationToken)
+    {
+        for (var start = 0; start < messages.Count; start += _sql.MessagesPerInsert)
+        {
+            var (sql, parameters) = BuildInsert(messages, start, Math.Min(_sql.MessagesPerInsert, messages.Count - start));
+            await connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The multi-row insert of <paramref name="count"/> messages from <paramref name="start"/> (all of one outbox transaction) and its parameters.</summary>
+    public (string Sql, DynamicParameters Parameters) BuildInsert(IReadOnlyList<OutboxMessageRow> messages, int start, int count)
+    {
+        var parameters = new DynamicParameters();
+        parameters.Add("TransactionId", messages[start].TransactionId, DbType.Int64);
+        var sql = new StringBuilder(_sql.InsertMessagesHead, _sql.InsertMessagesHead.Length + (count * 110));
+        for (var i = 0; i < count; i++)
+        {
+            var row = messages[start + i];
+            var n = i.ToString(CultureInfo.InvariantCulture);
+            parameters.Add("TaskId_" + n, row.TaskId, DbType.String);
+            parameters.Add("TaskName_" + n, row.TaskName, DbType.String);
+            parameters.Add("Queue_" + n, row.Queue, DbType.String);
+            parameters.Add("Headers_" + n, row.Headers, DbType.String, size: -1);
+            parameters.Add("Body_" + n, row.Body, DbType.Binary, size: -1);
+            parameters.Add("Eta_" + n, row.Eta, DbType.DateTimeOffset);
+            parameters.Add("Priority_" + n, row.Priority, DbType.Int16);
+            sql.Append(i == 0 ? "(" : ", (")
+                .Append("@TransactionId, ").Append(row.Seq.ToString(CultureInfo.InvariantCulture))
+                .Append(", @TaskId_").Append(n).Append(", @TaskName_").Append(n).Append(", @Queue_").Append(n)
+                .Append(", @Headers_").Append(n).Append(", @Body_").Append(n).Append(", @Eta_").Append(n).Append(", @Priority_").Append(n).Append(')');
+        }
+
+        return (sql.ToString(), parameters);
+    }
 
     /// <summary>Claims up to <paramref name="batchSize"/> due transactions in the relay's transaction (row locks other relays skip); returns their ids and failed attempts.</summary>
     public async Task<IReadOnlyList<(long Id, int Attempts)>> ClaimAsync(DbConnection connection, DbTransaction transaction, DateTimeOffset now, int batchSize, CancellationToken cancellationToken)

@@ -3,6 +3,11 @@ namespace TaskFlow.State.Internal;
 /// <summary>The statements on <c>outbox_transaction</c> and <c>outbox_message</c> (<see cref="OutboxRecords"/>).</summary>
 /// <param name="InsertTransaction">Inserts an outbox transaction, due now, and returns its id.</param>
 /// <param name="InsertMessage">Inserts one message of an outbox transaction (<see cref="OutboxMessageRow"/>).</param>
+/// <param name="InsertMessagesHead">The <c>INSERT ... VALUES</c> head of a multi-row insert of messages (<see cref="OutboxRecords.InsertMessagesAsync"/> appends the rows).</param>
+/// <param name="MessagesPerInsert">
+/// Most messages one multi-row insert takes: 7 parameters a message and one for the transaction, under the dialect's
+/// parameter limit (PostgreSQL 65,535, SQL Server 2,100).
+/// </param>
 /// <param name="Claim">Claims due outbox transactions, skipping the ones another relay holds.</param>
 /// <param name="SelectMessages">The messages of claimed transactions (parameter <c>@Ids</c>), in order.</param>
 /// <param name="DeleteTransactions">Deletes published transactions (and their messages, by cascade).</param>
@@ -13,6 +18,8 @@ namespace TaskFlow.State.Internal;
 internal sealed record OutboxStatements(
     string InsertTransaction,
     string InsertMessage,
+    string InsertMessagesHead,
+    int MessagesPerInsert,
     string Claim,
     string SelectMessages,
     string DeleteTransactions,

@@ -436,6 +436,8 @@ internal static class PostgreSqlDialect
             INSERT INTO {s}.outbox_message (transaction_id, seq, task_id, task_name, queue, headers, body, eta, priority)
             VALUES (@TransactionId, @Seq, @TaskId, @TaskName, @Queue, @Headers, @Body, @Eta, @Priority)
             """,
+        InsertMessagesHead: $"INSERT INTO {s}.outbox_message (transaction_id, seq, task_id, task_name, queue, headers, body, eta, priority) VALUES ",
+        MessagesPerInsert: 9000,
         Claim: $"SELECT id AS Id, attempts AS Attempts FROM {s}.outbox_transaction WHERE next_attempt_at <= @Now ORDER BY id LIMIT @BatchSize FOR UPDATE SKIP LOCKED",
         SelectMessages: $"""
             SELECT transaction_id AS TransactionId, seq AS Seq, task_id AS TaskId, task_name AS TaskName, queue AS Queue, headers AS Headers,

@@ -425,6 +425,8 @@ internal static class SqlServerDialect
             INSERT INTO {s}.[outbox_message] (transaction_id, seq, task_id, task_name, queue, headers, body, eta, priority)
             VALUES (@TransactionId, @Seq, @TaskId, @TaskName, @Queue, @Headers, @Body, @Eta, @Priority)
             """,
+        InsertMessagesHead: $"INSERT INTO {s}.[outbox_message] (transaction_id, seq, task_id, task_name, queue, headers, body, eta, priority) VALUES ",
+        MessagesPerInsert: 290,
         // UPDLOCK holds the claimed rows until the relay commits; READPAST skips rows another relay holds
         // (SQL Server's SKIP LOCKED); ROWLOCK keeps it from taking page locks that would block the others.
         Claim: $"SELECT TOP (@BatchSize) id AS Id, attempts AS Attempts FROM {s}.[outbox_transaction] WITH (UPDLOCK, ROWLOCK, READPAST) WHERE next_attempt_at <= @Now ORDER BY id",

@@ -116,6 +116,21 @@ internal sealed class TaskStateRecords
     }
 
     /// <summary>
+    /// Upserts <paramref name="writes"/> (distinct task ids) in the caller's transaction: set-based, up to
+    /// <see cref="StateBatchUpsert.MaxRows"/> rows a statement, in task id order (the lock order of the state writer).
+    /// </summary>
+    public async Task WriteManyInAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken)
+    {
+        var upsert = _sql.UpsertBatch;
+        var ordered = writes.OrderBy(static w => w.TaskId, StringComparer.Ordinal).ToList();
+        for (var start = 0; start < ordered.Count; start += upsert.MaxRows)
+        {
+            var rows = ordered.Count <= upsert.MaxRows ? ordered : ordered.GetRange(start, Math.Min(upsert.MaxRows, ordered.Count - start));
+            await upsert.ExecuteAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// One upsert in the caller's transaction; returns whether it changed the row (false: it was already final). A final
     /// state it recorded is notified in the same transaction (PostgreSQL, <see cref="FinalStateNotifications"/>): one
     /// more statement, delivered when the caller commits, never if it rolls back.
