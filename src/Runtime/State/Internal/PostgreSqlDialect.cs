@@ -27,6 +27,7 @@ internal static class PostgreSqlDialect
     {
         QueuePauses = QueuePauseStatements.PostgreSql(schema),
         UniqueKeys = UniqueKeyStatements.PostgreSql(schema),
+        Order = OrderStatements.PostgreSql(schema),
     };
 
     private static SchemaStatements Schema(string s) => new(
@@ -242,6 +243,7 @@ internal static class PostgreSqlDialect
             UniqueKeyStatements.PostgreSql(s).Migration,
             RateLimitStatements.PostgreSql(s).Migration,
             ArgumentsMigration.PostgreSql(s),
+            OrderStatements.PostgreSql(s).Migration,
         ]);
 
     private static LockStatements Locks(string s) => new(

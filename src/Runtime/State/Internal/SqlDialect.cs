@@ -45,6 +45,9 @@ internal sealed record SqlDialect(
     /// <summary>The keys of unique tasks (schema version 9).</summary>
     public required UniqueKeyStatements UniqueKeys { get; init; }
 
+    /// <summary>Ordered processing per key (schema version 12).</summary>
+    public required OrderStatements Order { get; init; }
+
     /// <summary>The whole schema as one script, for operators who apply it themselves.</summary>
     public string Script()
     {
