@@ -261,6 +261,7 @@ public sealed partial class TaskGenerator
 
             AddUniqueOption(task, declared);
             AddDeclaredRateLimitKey(task, declared);
+            AddDeclaredOrderKey(task, declared);
             return declared;
         }
 
@@ -408,6 +409,7 @@ public sealed partial class TaskGenerator
 
             AddUniqueSettings(task, settings);
             AddRateLimitSetting(task, settings);
+            AddOrderSetting(task, settings);
             return settings;
         }
 

@@ -134,11 +134,6 @@ internal sealed class OrderRecords : IOrderGate
             return $"Task {task.Name} is declared [Task(Ordered = true)], whose gate reads the states of earlier tasks, but TaskStateOptions.Tasks[\"{task.Name}\"].Track is false: track it, or remove Ordered.";
         }
 
-        if (!_options.RecordStarted)
-        {
-            return $"Task {task.Name} is declared [Task(Ordered = true)], whose gate tells a running task by its started record, but TaskStateOptions.RecordStarted is false: set it to true, or remove Ordered.";
-        }
-
         return null;
     }
 

@@ -100,8 +100,9 @@ internal sealed class StateRecorder : ITaskStateRecorder
     public async ValueTask<IRunRecord?> BeginRunAsync(IncomingTask task, string queue, CancellationToken cancellationToken)
     {
         var run = new StoreRun(_store, _store.Running.Start(task.Id, cancellationToken), task, queue);
-        if (_store.Options.RecordStarted)
+        if (_store.Options.RecordStarted || task.Headers.OrderKey is not null)
         {
+            // (Always for an ordered task: its successors tell a running predecessor from a lost one by this record.)
             // The store's first record of the task unless it was recorded pending at send: it keeps the arguments (never overwritten).
             var started = _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, task.Attempt, task.Headers.EntityKey).WithLineageOf(task.Headers).WithArguments(_store.ArgumentsOf(task.Headers));
             await _store.Writer.WriteAsync(started, durable: false, CancellationToken.None).ConfigureAwait(false);
