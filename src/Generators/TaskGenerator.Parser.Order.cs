@@ -12,7 +12,7 @@ public sealed partial class TaskGenerator
     {
         /// <summary>
         /// Reads <c>Ordered</c> and <c>OrderKey</c> of <c>[Task]</c>: the key template (the language of <c>EntityKey</c>,
-        /// TF0014-TF0016 naming <c>OrderKey</c>) and that it is not given without <c>Ordered = true</c> (TF0010 with the reason).
+        /// TF0014-TF0016 naming <c>OrderKey</c>) and that it is not given without <c>Ordered = true</c> (TF0008 with the reason).
         /// </summary>
         private static OrderSpec? ReadOrder(AttributeData attribute, IMethodSymbol method, string methodDisplay, LocationInfo? methodLocation, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         {
