@@ -138,7 +138,7 @@ public sealed class EndToEndTests : IDisposable
 
         // Registering twice is harmless: the same descriptors, TryAdd for services.
         add.Invoke(null, new object[] { builder });
-        registry.Tasks.Count.ShouldBe(9);
+        registry.Tasks.Count.ShouldBe(11);
         services.Count.ShouldBe(5);
     }
 
