@@ -262,6 +262,7 @@ public sealed partial class TaskGenerator
 
             AddUniqueOption(task, declared);
             AddDeclaredRateLimitKey(task, declared);
+            AddDeclaredOrderKey(task, declared);
             return declared;
         }
 
@@ -409,6 +410,7 @@ public sealed partial class TaskGenerator
 
             AddUniqueSettings(task, settings);
             AddRateLimitSetting(task, settings);
+            AddOrderSetting(task, settings);
             return settings;
         }
 

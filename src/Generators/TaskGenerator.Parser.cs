@@ -112,6 +112,7 @@ public sealed partial class TaskGenerator
             var retry = ReadRetryAttribute(method, methodDisplay, methodLocation, diagnostics, cancellationToken);
             var unique = ReadUnique(context.Attributes[0], method, methodDisplay, methodLocation, diagnostics, cancellationToken);
             var rateLimit = ReadRateLimit(context.Attributes[0], method, methodDisplay, methodLocation, diagnostics, cancellationToken);
+            var order = ReadOrder(context.Attributes[0], method, methodDisplay, methodLocation, diagnostics, cancellationToken);
 
             var clash = FindGeneratedMemberClash(method, container);
             if (clash is not null)
@@ -151,6 +152,7 @@ public sealed partial class TaskGenerator
                 unique)
             {
                 RateLimit = rateLimit,
+                Order = order,
             };
             return new TaskParseResult(task, methodLocation, EquatableArray<DiagnosticInfo>.Empty);
         }

@@ -729,4 +729,26 @@ public class DiagnosticTests
         result.Messages.ShouldContain("Placeholder '{tenantId}' in [Task] RateLimitKey of task method 'Tasks.WrongName(string)' does not name a parameter; a placeholder names a message argument of the task (its message arguments: tenant)");
         result.ShouldGenerateOnly("Good");
     }
+
+    [Fact]
+    public void An_order_key_without_Ordered_or_naming_no_argument_is_reported()
+    {
+        var result = Diagnose("""
+            public static partial class Tasks
+            {
+                [Task(OrderKey = "account:{account}")] public static void KeyWithoutOrdered(int account) { }
+                [Task(Ordered = false, OrderKey = "account:{account}")] public static void KeyNotOrdered(int account) { }
+                [Task(Ordered = true, OrderKey = "account:{accountId}")] public static void WrongName(int account) { }
+                [Task(Ordered = true, OrderKey = "account:{account")] public static void Malformed(int account) { }
+                [Task(Ordered = true, OrderKey = "account:{account}")] public static void Good(int account) { }
+                [Task(Ordered = true)] public static void WholeTask() { }
+            }
+            """);
+
+        result.Messages.ShouldContain("[Task] OrderKey = \"account:{account}\" of task method 'Tasks.KeyWithoutOrdered(int)' is invalid: it orders nothing without Ordered = true; add Ordered = true (tasks of one key then run one at a time, in enqueue order)");
+        result.Messages.ShouldContain(message => message.Contains("Tasks.KeyNotOrdered(int)", StringComparison.Ordinal) && message.Contains("without Ordered = true", StringComparison.Ordinal));
+        result.Messages.ShouldContain("Placeholder '{accountId}' in [Task] OrderKey of task method 'Tasks.WrongName(int)' does not name a parameter; a placeholder names a message argument of the task (its message arguments: account)");
+        result.Messages.ShouldContain(message => message.Contains("Tasks.Malformed(int)", StringComparison.Ordinal) && message.Contains("OrderKey", StringComparison.Ordinal));
+        result.ShouldGenerateOnly("Good", "WholeTask");
+    }
 }

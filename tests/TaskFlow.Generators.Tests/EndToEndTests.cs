@@ -82,6 +82,12 @@ public sealed class EndToEndTests : IDisposable
 
             [Task(Unique = "export:{tenant}", UniqueFor = 300, UniqueScope = UniqueScope.WhilePending)]
             public static void ExportOnce(string tenant, int noteId) { }
+
+            [Task(Ordered = true, OrderKey = "account:{tenant}/{noteId}")]
+            public static void Post(string tenant, int noteId) { }
+
+            [Task(Ordered = true)]
+            public static void Settle() { }
         }
 
         public partial class Counter
@@ -125,14 +131,14 @@ public sealed class EndToEndTests : IDisposable
         add.Invoke(null, new object[] { builder }).ShouldBeSameAs(builder);
 
         registry.Tasks.Select(task => task.Name).Order(StringComparer.Ordinal)
-            .ShouldBe(new[] { "scoring.calculate", "signup.counter.increment", "signup.note_tasks.copy", "signup.note_tasks.export", "signup.note_tasks.export_once", "signup.note_tasks.reindex", "signup.policy_tasks.guarded", "signup.policy_tasks.import", "signup.signup_tasks.send_welcome_email" });
+            .ShouldBe(new[] { "scoring.calculate", "signup.counter.increment", "signup.note_tasks.copy", "signup.note_tasks.export", "signup.note_tasks.export_once", "signup.note_tasks.post", "signup.note_tasks.reindex", "signup.note_tasks.settle", "signup.policy_tasks.guarded", "signup.policy_tasks.import", "signup.signup_tasks.send_welcome_email" });
         services.ShouldContain(service => service.ServiceType == _assembly.GetType("Signup.SignupTasks+Client") && service.Lifetime == ServiceLifetime.Singleton);
         services.ShouldContain(service => service.ServiceType == _assembly.GetType("Signup.Counter+Client") && service.Lifetime == ServiceLifetime.Singleton);
         services.ShouldContain(service => service.ServiceType == _assembly.GetType("Signup.Counter") && service.Lifetime == ServiceLifetime.Scoped);
 
         // Registering twice is harmless: the same descriptors, TryAdd for services.
         add.Invoke(null, new object[] { builder });
-        registry.Tasks.Count.ShouldBe(9);
+        registry.Tasks.Count.ShouldBe(11);
         services.Count.ShouldBe(5);
     }
 
@@ -506,6 +512,27 @@ public sealed class EndToEndTests : IDisposable
         await (ValueTask<TaskHandle>)proxy.GetType().GetMethod("ApplyAsync")!.Invoke(proxy, new object[] { "acme", 7, new SendOptions { RateLimitKey = "mine" }, CancellationToken.None })!;
         recorder.Calls[^1].Options.ShouldNotBeNull().RateLimitKey.ShouldBe("mine", "an explicit key wins");
         recorder.Calls[^1].Options!.ConcurrencyKey.ShouldBe("tenant:acme", "the other declared key is still filled in");
+    }
+
+    [Fact]
+    public async Task Declared_order_reaches_the_descriptor_and_its_key_fills_the_options()
+    {
+        Descriptor("Signup.NoteTasks+Client", "PostDescriptor").Ordered.ShouldBeTrue();
+        Descriptor("Signup.NoteTasks+Client", "SettleDescriptor").Ordered.ShouldBeTrue("Ordered without a key: the task as a whole is one sequence");
+        Descriptor("Signup.NoteTasks+Client", "CopyDescriptor").Ordered.ShouldBeFalse("the default: not ordered");
+
+        var recorder = new RecordingTaskClient();
+        var proxy = Proxy("Signup.NoteTasks+Client", "Post", recorder);
+        await (ValueTask<TaskHandle>)proxy.GetType().GetMethod("DelayAsync")!.Invoke(proxy, new object[] { "acme", 7, CancellationToken.None })!;
+        recorder.Calls[^1].Options.ShouldNotBeNull().OrderKey.ShouldBe("account:acme/7");
+        await (ValueTask<TaskHandle>)proxy.GetType().GetMethod("ApplyAsync")!.Invoke(proxy, new object[] { "acme", 7, new SendOptions { OrderKey = "mine", Priority = 3 }, CancellationToken.None })!;
+        recorder.Calls[^1].Options.ShouldNotBeNull().OrderKey.ShouldBe("mine", "an explicit key wins");
+        recorder.Calls[^1].Options!.Priority.ShouldBe((byte)3, "the call's other options are kept");
+
+        var settleRecorder = new RecordingTaskClient();
+        var settle = Proxy("Signup.NoteTasks+Client", "Settle", settleRecorder);
+        await (ValueTask<TaskHandle>)settle.GetType().GetMethod("DelayAsync")!.Invoke(settle, new object[] { CancellationToken.None })!;
+        (settleRecorder.Calls[^1].Options?.OrderKey).ShouldBeNull("no template: the envelope orders it per task (task:{name}) from the descriptor");
     }
 }
 

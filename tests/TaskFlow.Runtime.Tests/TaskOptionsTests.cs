@@ -33,6 +33,7 @@ public sealed class TaskOptionsTests
             UniqueKey = "copy:42",
             UniqueFor = TimeSpan.FromMinutes(5),
             UniqueScope = UniqueScope.WhilePending,
+            OrderKey = "account:7",
         };
 
         var copy = new SendOptions(original) { Queue = "other" };

@@ -171,6 +171,8 @@ public sealed class SchemaTests
             (await Dapper.SqlMapper.QuerySingleAsync<string>(connection, $"SELECT state_name FROM {schema}.task_state_named WHERE task_id = 'old-task' AND progress_done IS NULL AND checkpoint_json IS NULL"))
                 .ShouldBe("succeeded");
             (await Dapper.SqlMapper.QuerySingleAsync<int>(connection, $"SELECT COUNT(*) FROM {schema}.task_lease")).ShouldBe(0);
+            (await Dapper.SqlMapper.QuerySingleAsync<int>(connection, $"SELECT COUNT(*) FROM {schema}.task_order")).ShouldBe(0, "migration 12 adds the tables of ordered processing");
+            (await Dapper.SqlMapper.QuerySingleAsync<int>(connection, $"SELECT COUNT(*) FROM {schema}.order_seq")).ShouldBe(0);
         });
     }
 
@@ -187,7 +189,7 @@ public sealed class SchemaTests
         try
         {
             await store.ApplySchemaAsync();
-            // Version 11 added task_state.arguments; version 5 added the lock permits (lock_slot, lock_token); 4 lineage (parent_id, root_id) and the list indexes; 2 and 3 the lease and worker tables and
+            // Version 12 added order_seq and task_order; 11 task_state.arguments; version 5 added the lock permits (lock_slot, lock_token); 4 lineage (parent_id, root_id) and the list indexes; 2 and 3 the lease and worker tables and
             // the progress and checkpoint columns. The view over task_state is replaced by a stand-in the migration replaces.
             var olderThan3 = version < 3
                 ? $"""
@@ -208,6 +210,7 @@ public sealed class SchemaTests
                     DROP TABLE {schema}.queue_pause;
                     ALTER TABLE {schema}.worker DROP COLUMN paused_queues;
                     DROP TABLE {schema}.rate_limit;
+                    DROP TABLE {schema}.order_seq, {schema}.task_order;
                     DROP VIEW {schema}.task_state_named;
                     ALTER TABLE {schema}.task_state DROP COLUMN arguments;
                     DROP INDEX {schema}.ix_task_state_created_at, {schema}.ix_task_state_state, {schema}.ix_task_state_task_name, {schema}.ix_task_state_worker;

@@ -53,6 +53,9 @@ internal sealed record TaskSpec(
     /// <summary>From <c>[Task(RateLimit, RateLimitKey, RateLimitBurst)]</c>, or <c>null</c> when the task declares no rate limit.</summary>
     public RateLimitSpec? RateLimit { get; init; }
 
+    /// <summary>From <c>[Task(Ordered = true, OrderKey)]</c>, or <c>null</c> when the task is not ordered.</summary>
+    public OrderSpec? Order { get; init; }
+
     /// <summary>E.g. <c>global::Signup.SignupTasks.Client.SendWelcomeEmailDescriptor</c>.</summary>
     public string DescriptorReference => Container.ClientFullyQualifiedName + "." + MethodName + "Descriptor";
 }

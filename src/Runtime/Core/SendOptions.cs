@@ -40,6 +40,7 @@ public sealed class SendOptions
         UniqueKey = options.UniqueKey;
         UniqueFor = options.UniqueFor;
         UniqueScope = options.UniqueScope;
+        OrderKey = options.OrderKey;
     }
 
     /// <summary>Use this task id instead of a new one (e.g. to make an enqueue idempotent).</summary>
@@ -127,4 +128,13 @@ public sealed class SendOptions
 
     /// <summary>How long <see cref="UniqueKey"/> holds; <c>null</c>: the task's <c>[Task(UniqueScope)]</c> (default <see cref="TaskFlow.UniqueScope.WhilePendingOrRunning"/>).</summary>
     public UniqueScope? UniqueScope { get; init; }
+
+    /// <summary>
+    /// Makes this send ordered per key (state store only), e.g. <c>account:42</c>: tasks sent with the same key run one at
+    /// a time, in the order they were enqueued, across every worker. A task declared with
+    /// <c>[Task(Ordered = true, OrderKey = "account:{accountId}")]</c> gets it from its arguments when the call leaves it
+    /// unset; one declared <c>Ordered = true</c> without a key is ordered per task. Up to 255 characters. See
+    /// docs/flow-control.md#ordered-processing.
+    /// </summary>
+    public string? OrderKey { get; init; }
 }

@@ -121,6 +121,25 @@ public sealed class TaskAttribute : Attribute
 
     /// <summary>How long the key of a <see cref="Unique"/> task holds: <see cref="UniqueScope.WhilePendingOrRunning"/> by default.</summary>
     public UniqueScope UniqueScope { get; set; }
+
+    /// <summary>
+    /// Runs tasks of one <see cref="OrderKey"/> one at a time, in the order they were enqueued (state store only): the
+    /// store numbers each enqueue of a key in the transaction that records it as pending, and a worker runs a task only once
+    /// every earlier task of its key is final; until then it is sent round the delay levels, holding no task slot. Still
+    /// ordered after a worker is killed (its run stays started, and its successors wait for the redelivery). Without
+    /// <see cref="OrderKey"/> the task as a whole is one sequence. A predecessor whose message never comes (sent without the
+    /// outbox by a process killed before the publish) is skipped after <c>TaskStateOptions.OrderGapTimeout</c>; revoke it to
+    /// release its successors at once. Eager mode and the test harness run ordered tasks without the gate. See
+    /// docs/flow-control.md#ordered-processing.
+    /// </summary>
+    public bool Ordered { get; set; }
+
+    /// <summary>
+    /// The key <see cref="Ordered"/> orders per, as a template over the task's arguments, in the language of
+    /// <see cref="EntityKey"/>: <c>"account:{accountId}"</c>. Tasks of different kinds with the same key share one sequence
+    /// (put the task's name in the template to keep them apart). Needs <see cref="Ordered"/> = <c>true</c>.
+    /// </summary>
+    public string? OrderKey { get; set; }
     /// <summary>
     /// At most this many runs per second, minute or hour across every worker (state store only): <c>"100/m"</c> (forms
     /// <c>n/s</c>, <c>n/m</c>, <c>n/h</c>; an invalid one is a compile-time error), per <see cref="RateLimitKey"/> when it is set,

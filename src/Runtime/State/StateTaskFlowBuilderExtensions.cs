@@ -83,6 +83,7 @@ public static class StateTaskFlowBuilderExtensions
         services.AddSingleton<ITaskStateStore>(sp => sp.GetRequiredService<TaskStateStore>());
         services.AddSingleton<ITaskLocks>(sp => new StateTaskLocks(sp.GetRequiredService<TaskStateStore>()));
         services.AddSingleton<IRateLimitStore>(sp => sp.GetRequiredService<TaskStateStore>().Database.RateLimits);
+        services.AddSingleton<IOrderGate>(sp => sp.GetRequiredService<TaskStateStore>().Database.Order);
         // Periodic tasks: the schedules (ISchedules) and what the scheduler of AddScheduler() needs of the database.
         services.AddSingleton(sp => new ScheduleStore(sp.GetRequiredService<TaskStateStore>(), sp.GetService<TaskRegistry>()));
         services.AddSingleton<ISchedules>(sp => sp.GetRequiredService<ScheduleStore>());

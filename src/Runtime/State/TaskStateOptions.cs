@@ -68,6 +68,16 @@ public sealed class TaskStateOptions
     /// <value>Default 7 days.</value>
     public TimeSpan UnfinishedExpiry { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// Ordered processing (<c>[Task(Ordered = true)]</c>): how long an earlier task of a key may stay pending, its message
+    /// not seen by any worker since it became due, before its successors stop waiting for it (a gap: a message that will
+    /// never come, e.g. sent without the outbox by a process killed between the record and the publish, or purged). The
+    /// skipped task is named in a warning; if its message comes later it runs, out of order. Set it longer than a message
+    /// may wait in its queue's backlog. <c>null</c>: wait forever (revoke a stuck task to release its successors).
+    /// </summary>
+    /// <value>Default 10 minutes.</value>
+    public TimeSpan? OrderGapTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How often expired records are deleted (by each process that runs hosted services).</summary>
     /// <value>Default 1 minute; <see cref="TimeSpan.Zero"/> turns cleanup off.</value>
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(1);
@@ -266,6 +276,11 @@ public sealed class TaskStateOptions
         else if (Notifications is not null && !NotifyFinalStates)
         {
             errors.Add("TaskFlow state store: Notifications are set but NotifyFinalStates is off, so waiters would only hear of results through WaitPollInterval: turn NotifyFinalStates on or remove Notifications.");
+        }
+
+        if (OrderGapTimeout is { } gap && (gap < TimeSpan.FromSeconds(1) || gap > TimeSpan.FromDays(365)))
+        {
+            errors.Add($"TaskFlow state store: OrderGapTimeout is {gap}; give between 1 second and 365 days, or null to wait for a missing predecessor forever.");
         }
 
         foreach (var (task, policy) in Tasks)

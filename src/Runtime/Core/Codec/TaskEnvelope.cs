@@ -43,6 +43,12 @@ internal sealed class TaskEnvelope
     /// <summary>The unique key this enqueue claims (<see cref="SendOptions.UniqueKey"/>), or <c>null</c>; not in the message.</summary>
     public UniqueClaim? Unique { get; private init; }
 
+    /// <summary>
+    /// The key this send is ordered by (<see cref="SendOptions.OrderKey"/>, else <c>task:{name}</c> for a task declared
+    /// <c>Ordered = true</c>), also in the <c>x-taskflow-order-key</c> header; <c>null</c>: not ordered.
+    /// </summary>
+    public string? OrderKey { get; private init; }
+
     /// <summary>The entity the task works on (<see cref="SendOptions.EntityKey"/>), also in the <c>x-taskflow-entity</c> header.</summary>
     public string? EntityKey { get; }
 
@@ -178,6 +184,20 @@ internal sealed class TaskEnvelope
             headers[MessageHeaders.RateLimitKey] = rateLimitKey;
         }
 
+        var orderKey = options?.OrderKey ?? (task.Ordered ? "task:" + task.Name : null);
+        if (orderKey is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(orderKey, nameof(options));
+            if (orderKey.Length > 255)
+            {
+                throw new ArgumentException(options?.OrderKey is null
+                    ? $"TaskFlow: the order key of task '{task.Name}' (task:{{name}}) is longer than 255 characters; give it an OrderKey."
+                    : "TaskFlow: SendOptions.OrderKey is longer than 255 characters.", nameof(options));
+            }
+
+            headers[MessageHeaders.OrderKey] = orderKey;
+        }
+
         if (options?.Headers is { } extra)
         {
             foreach (var (key, value) in extra)
@@ -198,7 +218,7 @@ internal sealed class TaskEnvelope
             Telemetry.Inject(activity, headers);
         }
 
-        return new TaskEnvelope(id, task.Name, queue, headers, buffer.WrittenMemory, options?.Priority ?? (task.Priority > 0 ? task.Priority : null), eta, options?.EntityKey) { Unique = unique };
+        return new TaskEnvelope(id, task.Name, queue, headers, buffer.WrittenMemory, options?.Priority ?? (task.Priority > 0 ? task.Priority : null), eta, options?.EntityKey) { Unique = unique, OrderKey = orderKey };
     }
 
     public static string FormatTime(DateTimeOffset time) => HeaderValues.FormatTime(time);

@@ -42,6 +42,9 @@ internal sealed record TaskHeaders(
     /// <summary>The key whose rate limits this task (<see cref="MessageHeaders.RateLimitKey"/>), when the sender gave one.</summary>
     public string? RateLimitKey { get; init; }
 
+    /// <summary>The key this task is ordered by (<see cref="MessageHeaders.OrderKey"/>), when it was sent ordered.</summary>
+    public string? OrderKey { get; init; }
+
     /// <summary>The rate-limit slot this message reserved before it was sent round to wait (<see cref="MessageHeaders.RateSlot"/>).</summary>
     public DateTimeOffset? RateSlot { get; init; }
 
@@ -84,6 +87,7 @@ internal sealed record TaskHeaders(
                 + Math.Max(HeaderValues.Int32(raw, MessageHeaders.DeliveryCount), redelivered ? 1 : 0),
             IsRedrive = raw.ContainsKey(MessageHeaders.DeadLetterReason),
             ConcurrencyKey = HeaderValues.String(raw, MessageHeaders.ConcurrencyKey),
+            OrderKey = HeaderValues.String(raw, MessageHeaders.OrderKey),
             RateLimitKey = HeaderValues.String(raw, MessageHeaders.RateLimitKey),
             RateSlot = HeaderValues.Time(raw, MessageHeaders.RateSlot),
             SentAt = HeaderValues.Int64(raw, MessageHeaders.SentAt),

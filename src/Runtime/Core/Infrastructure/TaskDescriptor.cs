@@ -102,6 +102,12 @@ public sealed class TaskDescriptor
     /// <summary>From <c>[Task(RateLimit = "100/m")]</c>: at most this many runs per period across all workers, per rate-limit key; <c>null</c> for no limit (see <see cref="TaskAttribute.RateLimit"/>).</summary>
     public TaskRateLimit? RateLimit { get; init; }
 
+    /// <summary>
+    /// From <c>[Task(Ordered = true)]</c>: tasks of one order key run one at a time in enqueue order; a send without
+    /// <see cref="SendOptions.OrderKey"/> is ordered per task (<c>task:{name}</c>) (see <see cref="TaskAttribute.Ordered"/>).
+    /// </summary>
+    public bool Ordered { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => Name;
 }

@@ -45,6 +45,9 @@ internal sealed class TaskExecutor
         _longRunning = longRunning;
     }
 
+    /// <summary>Ordered processing per key: the store's gate (<see cref="OrderedTasks.None"/> without one, and in replay).</summary>
+    public OrderedTasks Ordered { get; init; } = OrderedTasks.None;
+
     /// <summary>Task ids running in this process (and recent runs whose ack was lost).</summary>
     public LocalRuns Runs { get; } = new();
 
@@ -143,6 +146,26 @@ internal sealed class TaskExecutor
         catch (TaskArgumentException ex)
         {
             return TaskOutcome.Reject(DeadLetterReason.InvalidArguments, ex.Message, ex, task);
+        }
+
+        if (slots is not null && tracked && Ordered.Applies(headers))
+        {
+            // Without a task slot, like the idempotency read: a task whose predecessor is unfinished goes round again.
+            var order = await Ordered.CheckAsync(headers, cancellationToken).ConfigureAwait(false);
+            if (!order.Pass)
+            {
+                if (Telemetry.OrderWaits.Enabled)
+                {
+                    Telemetry.OrderWaits.Add(1, Telemetry.Tags(task.Name, queue));
+                }
+
+                var wait = OrderedTasks.RecheckDelay(order.Distance);
+                Log.OrderDeferred(_logger, task.Name, headers.Id, headers.OrderKey!, order.BlockerId!, order.BlockerState ?? "unfinished", order.Distance, wait);
+                return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: $"ordered by '{headers.OrderKey}': waits for task {order.BlockerId} ({order.BlockerState}), {order.Distance} place(s) ahead")
+                {
+                    Until = _time.GetUtcNow() + wait,
+                };
+            }
         }
 
         // Everything above (the state read especially) ran without a task slot, overlapped with other tasks.

@@ -56,6 +56,12 @@ public static class MessageHeaders
     public const string RateLimitKey = "x-taskflow-rate-key";
 
     /// <summary>
+    /// The key whose tasks run one at a time in enqueue order (<c>SendOptions.OrderKey</c>, <c>[Task(Ordered = true)]</c>).
+    /// The sequence number itself is in the state store, not in the message.
+    /// </summary>
+    public const string OrderKey = "x-taskflow-order-key";
+
+    /// <summary>
     /// On a rate-limited task sent round to wait: the slot it reserved (ISO 8601). It runs when it arrives at or after that
     /// time without asking the store again. Dropped from retries and dead letters (a retry waits its turn anew).
     /// </summary>

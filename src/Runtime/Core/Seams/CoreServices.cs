@@ -38,6 +38,7 @@ internal static class CoreServices
         services.AddOptions<TransportCheck>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TransportCheck>, TransportCheckValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TransportCheck>, UniqueTasksCheckValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TransportCheck>, OrderedTasksCheckValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ITaskStateRecorder>(NoStateRecorder.Instance);
         services.TryAddSingleton(sp => new TaskExecutor(
@@ -49,7 +50,10 @@ internal static class CoreServices
             sp.GetRequiredService<LongRunningTasks>(),
             sp.GetRequiredService<ConcurrencyLimits>(),
             sp.GetRequiredService<RateLimits>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow.Tasks")));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow.Tasks"))
+        {
+            Ordered = new OrderedTasks(sp.GetService<IOrderGate>()),
+        });
         services.TryAddSingleton(sp => new ConcurrencyLimits(sp.GetService<ITaskLocks>()));
         services.TryAddSingleton(sp => new RateLimits(sp.GetService<IRateLimitStore>()));
         services.TryAddSingleton(sp => new LongRunningTasks(

@@ -26,6 +26,9 @@ internal sealed class SinkSender : ITaskSender
 
     public bool RunsInline => _next?.RunsInline ?? false;
 
+    /// <summary>Whether the sink stands in for the transport (the test harness in-process): nothing reaches a broker.</summary>
+    public bool InProcess => _next is null;
+
     public TaskHandle Attach(TaskHandle handle) => _next is null ? handle : _next.Attach(handle);
 
     public async ValueTask SendAsync(TaskEnvelope envelope, CancellationToken cancellationToken)

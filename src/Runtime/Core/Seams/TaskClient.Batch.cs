@@ -55,6 +55,11 @@ internal sealed partial class TaskClient
             ? Telemetry.Source.StartActivity("send " + (items[0].Options?.Queue ?? task.Queue ?? _options.DefaultQueue), ActivityKind.Producer)
             : null;
         var envelopes = Build(task, items, now);
+        if (_recorder is NoStateRecorder && _sender is not SinkSender { InProcess: true } && Array.Exists(envelopes, static e => e.OrderKey is not null))
+        {
+            // As SendAsync: without a store nothing numbers the sends of a key, so they are refused rather than sent unordered.
+            throw new InvalidOperationException(OrderedTasks.NoStore(task.Name));
+        }
         if (activity is not null)
         {
             activity.SetTag(Telemetry.MessagingSystem, Telemetry.System);
@@ -65,8 +70,9 @@ internal sealed partial class TaskClient
             activity.SetTag("messaging.batch.message_count", envelopes.Length);
         }
 
-        // The items whose key needs the store before the send (entity checks, unique claims) go one at a time, all of
-        // them before anything is published: a refused one sends nothing.
+        // The items whose key needs the store before the send (entity checks, unique claims, the sequence number of an
+        // ordered task) go one at a time, in the batch's order, all of them before anything is published: a refused one
+        // sends nothing.
         var handles = new TaskHandle?[envelopes.Length];
         var before = 0;
         try
@@ -74,7 +80,7 @@ internal sealed partial class TaskClient
             for (; before < envelopes.Length; before++)
             {
                 var envelope = envelopes[before];
-                if (envelope.EntityKey is null && envelope.Unique is null)
+                if (envelope.EntityKey is null && envelope.Unique is null && envelope.OrderKey is null)
                 {
                     continue;
                 }
@@ -90,7 +96,7 @@ internal sealed partial class TaskClient
         {
             for (var i = 0; i < before; i++)
             {
-                if (handles[i] is null && (envelopes[i].EntityKey is not null || envelopes[i].Unique is not null))
+                if (handles[i] is null && (envelopes[i].EntityKey is not null || envelopes[i].Unique is not null || envelopes[i].OrderKey is not null))
                 {
                     await _recorder.SendFailedAsync(envelopes[i], ex).ConfigureAwait(false);
                 }

@@ -60,6 +60,13 @@ internal sealed partial class TaskClient : ITaskClient
                 $"TaskFlow: task '{task.Name}' is due at {TaskEnvelope.FormatTime(eta)}, further away than the {_sender.MaxDelay.TotalDays:F1} days the transport's delays carry. Schedule it later, or use a periodic task.");
         }
 
+        if (envelope.OrderKey is not null && _recorder is NoStateRecorder && !_sender.RunsInline && _sender is not SinkSender { InProcess: true })
+        {
+            // Without a store nothing numbers the sends of a key: refused rather than sent unordered (eager mode and the
+            // test harness run tasks in-process, in the order they are sent).
+            throw new InvalidOperationException(OrderedTasks.NoStore(task.Name));
+        }
+
         if (await _recorder.BeforeSendAsync(envelope, cancellationToken).ConfigureAwait(false) is { } holder)
         {
             // A unique task whose key another task holds: nothing is sent; the caller gets the holder's handle.

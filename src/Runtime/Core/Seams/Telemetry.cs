@@ -42,6 +42,9 @@ internal static class Telemetry
     /// <summary>Deliveries of rate-limited tasks deferred to a later slot by their rate limit, by task and queue (each also counts as <c>deferred</c> in <see cref="Processed"/>).</summary>
     public static readonly Counter<long> RateLimited = Meter.CreateCounter<long>("taskflow.tasks.rate_limited", "{task}", "Task deliveries deferred to a later slot by their rate limit");
 
+    /// <summary>Deliveries of ordered tasks sent round again because an earlier task of their order key is unfinished, by task and queue (each also counts as <c>deferred</c> in <see cref="Processed"/>).</summary>
+    public static readonly Counter<long> OrderWaits = Meter.CreateCounter<long>("taskflow.tasks.order_waits", "{task}", "Task deliveries deferred because an earlier task of their order key is unfinished");
+
     /// <summary>Tasks running now, by task and queue.</summary>
     public static readonly UpDownCounter<long> Running = Meter.CreateUpDownCounter<long>("taskflow.tasks.running", "{task}", "Tasks running in this process");
 

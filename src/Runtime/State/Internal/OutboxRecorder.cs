@@ -36,12 +36,24 @@ internal sealed class OutboxRecorder : ITaskSendRecorder
         }
 
         // In the caller's transaction: rolled back, the key was never taken; a concurrent claim of it waits for the commit.
-        return envelope.Unique is null ? null : await _store.Database.UniqueKeys.ClaimAsync(connection, _transaction, envelope, cancellationToken).ConfigureAwait(false);
+        if (envelope.Unique is not null && await _store.Database.UniqueKeys.ClaimAsync(connection, _transaction, envelope, cancellationToken).ConfigureAwait(false) is { } holder)
+        {
+            return holder;
+        }
+
+        if (envelope.OrderKey is not null)
+        {
+            // Its number, in the caller's transaction too: rolled back, it leaves no row to wait for (and ordered senders of
+            // the key wait for this transaction's end).
+            await _store.Database.Order.RecordAsync(connection, _transaction, envelope, cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
     }
 
     public async ValueTask AfterSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken)
     {
-        if (_store.Tracks(envelope.TaskName) || envelope.EntityKey is not null || envelope.Unique is not null)
+        if (_store.Tracks(envelope.TaskName) || envelope.EntityKey is not null || envelope.Unique is not null || envelope.OrderKey is not null)
         {
             var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: envelope.EntityKey).WithLineageOf(envelope).WithArguments(ArgumentsText.Of(envelope));
             await _store.Database.States.WriteInAsync(ConnectionOf(_transaction), _transaction, pending, cancellationToken).ConfigureAwait(false);
@@ -54,7 +66,7 @@ internal sealed class OutboxRecorder : ITaskSendRecorder
         var pending = new List<StateWrite>(envelopes.Count);
         foreach (var envelope in envelopes)
         {
-            if (_store.Tracks(envelope.TaskName) || envelope.EntityKey is not null || envelope.Unique is not null)
+            if (_store.Tracks(envelope.TaskName) || envelope.EntityKey is not null || envelope.Unique is not null || envelope.OrderKey is not null)
             {
                 pending.Add(_store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: envelope.EntityKey).WithLineageOf(envelope).WithArguments(ArgumentsText.Of(envelope)));
             }

@@ -32,6 +32,7 @@ internal static class PostgreSqlDialect
         QueuePauses = QueuePauseStatements.PostgreSql(schema),
         UniqueKeys = UniqueKeyStatements.PostgreSql(schema),
         Notifications = notify ? new FinalStateNotifications(schema) : null,
+        Order = OrderStatements.PostgreSql(schema),
     };
 
     private static SchemaStatements Schema(string s) => new(
@@ -247,6 +248,7 @@ internal static class PostgreSqlDialect
             UniqueKeyStatements.PostgreSql(s).Migration,
             RateLimitStatements.PostgreSql(s).Migration,
             ArgumentsMigration.PostgreSql(s),
+            OrderStatements.PostgreSql(s).Migration,
         ]);
 
     private static LockStatements Locks(string s) => new(

@@ -48,6 +48,9 @@ internal sealed record SqlDialect(
     /// <summary>Notifications of final states (PostgreSQL with <see cref="TaskStateOptions.NotifyFinalStates"/>); <c>null</c>: waiters poll.</summary>
     public FinalStateNotifications? Notifications { get; init; }
 
+    /// <summary>Ordered processing per key (schema version 12).</summary>
+    public required OrderStatements Order { get; init; }
+
     /// <summary>The whole schema as one script, for operators who apply it themselves.</summary>
     public string Script()
     {

@@ -34,6 +34,7 @@ internal static class SqlServerDialect
         {
             QueuePauses = QueuePauseStatements.SqlServer(s),
             UniqueKeys = UniqueKeyStatements.SqlServer(s),
+            Order = OrderStatements.SqlServer(s),
         };
     }
 
@@ -263,6 +264,7 @@ internal static class SqlServerDialect
             UniqueKeyStatements.SqlServer(s).Migration,
             RateLimitStatements.SqlServer(s).Migration,
             ArgumentsMigration.SqlServer(s),
+            OrderStatements.SqlServer(s).Migration,
         ]);
 
     private static TaskStateStatements States(string s) => new(

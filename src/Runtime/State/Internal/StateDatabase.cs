@@ -29,6 +29,7 @@ internal sealed class StateDatabase
         Locks = new LockSlots(Connections, Dialect.Locks, time);
         UniqueKeys = new UniqueKeys(Connections, Dialect.UniqueKeys, Leases, States, options, time, logger);
         RateLimits = new RateLimitRecords(Connections, Dialect.RateLimits);
+        Order = new OrderRecords(Connections, Dialect.Order, Leases, UniqueKeys, States, options, time, logger);
     }
 
     public TaskStateOptions Options { get; }
@@ -66,4 +67,7 @@ internal sealed class StateDatabase
     public UniqueKeys UniqueKeys { get; }
     /// <summary>Rate limits: one GCRA arrival time per key.</summary>
     public RateLimitRecords RateLimits { get; }
+
+    /// <summary>Ordered processing per key: the numbers of ordered tasks and the gate.</summary>
+    public OrderRecords Order { get; }
 }

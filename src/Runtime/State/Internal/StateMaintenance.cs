@@ -100,6 +100,9 @@ internal sealed class StateMaintenance : BackgroundService
                     deleted += await _store.Database.UniqueKeys.DeleteExpiredAsync(time.GetUtcNow(), options.CleanupBatchSize, stoppingToken).ConfigureAwait(false);
                     // Rate-limit keys idle for a day (a missing row reads as idle, so nothing changes for them).
                     deleted += await _store.Database.RateLimits.DeleteIdleAsync(time.GetUtcNow() - TimeSpan.FromDays(1), options.CleanupBatchSize, stoppingToken).ConfigureAwait(false);
+                    // Numbers of ordered tasks final for a day, then the counters of keys with no numbered task left (never while one is).
+                    deleted += await _store.Database.Order.DeleteFinishedAsync(time.GetUtcNow() - TimeSpan.FromDays(1), options.CleanupBatchSize, stoppingToken).ConfigureAwait(false);
+                    deleted += await _store.Database.Order.DeleteIdleAsync(time.GetUtcNow() - TimeSpan.FromDays(1), options.CleanupBatchSize, stoppingToken).ConfigureAwait(false);
                     // Fire records of periodic tasks live as long as the task records they point to.
                     deleted += await new ScheduleStore(_store, null).CleanupAsync(time.GetUtcNow() - options.ResultExpiry, 100, stoppingToken).ConfigureAwait(false);
                     if (deleted > 0)

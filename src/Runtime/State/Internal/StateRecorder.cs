@@ -27,6 +27,13 @@ internal sealed class StateRecorder : ITaskStateRecorder
 
     public async ValueTask<UniqueHolder?> BeforeSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken)
     {
+        if (envelope.OrderKey is not null)
+        {
+            // Its number with the pending record (and the unique claim, the entity check) in one transaction, before the publish.
+            var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: envelope.EntityKey).WithLineageOf(envelope).WithArguments(ArgumentsText.Of(envelope));
+            return await _store.Database.Order.RecordPendingAsync(envelope, pending, cancellationToken).ConfigureAwait(false);
+        }
+
         if (envelope.Unique is not null)
         {
             // The key is claimed with the pending record (and the entity check) in one transaction; held by another: not sent.
@@ -46,7 +53,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
 
     public async ValueTask AfterSendAsync(TaskEnvelope envelope, CancellationToken cancellationToken)
     {
-        if (envelope.EntityKey is null && envelope.Unique is null && _store.Options.RecordPending && _store.Tracks(envelope.TaskName))
+        if (envelope.EntityKey is null && envelope.Unique is null && envelope.OrderKey is null && _store.Options.RecordPending && _store.Tracks(envelope.TaskName))
         {
             // Off the caller's path: batched by the state writer (a final state written first is never moved back).
             await _store.Writer.WriteAsync(_store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending).WithLineageOf(envelope).WithArguments(ArgumentsText.Of(envelope)), durable: false, CancellationToken.None).ConfigureAwait(false);
@@ -61,9 +68,9 @@ internal sealed class StateRecorder : ITaskStateRecorder
             await _store.Database.UniqueKeys.ReleaseAsync(envelope).ConfigureAwait(false);
         }
 
-        if (envelope.EntityKey is not null || envelope.Unique is not null)
+        if (envelope.EntityKey is not null || envelope.Unique is not null || envelope.OrderKey is not null)
         {
-            // Not sent: the pending record must not hold the entity.
+            // Not sent: the pending record must not hold the entity, nor the ordered task's successors (failed is final).
             var failed = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Failed, error: "not sent: " + SettlementPolicy.Summary(exception));
             await _store.Writer.WriteAsync(failed, durable: true, CancellationToken.None).ConfigureAwait(false);
         }
@@ -93,8 +100,9 @@ internal sealed class StateRecorder : ITaskStateRecorder
     public async ValueTask<IRunRecord?> BeginRunAsync(IncomingTask task, string queue, CancellationToken cancellationToken)
     {
         var run = new StoreRun(_store, _store.Running.Start(task.Id, cancellationToken), task, queue);
-        if (_store.Options.RecordStarted)
+        if (_store.Options.RecordStarted || task.Headers.OrderKey is not null)
         {
+            // (Always for an ordered task: its successors tell a running predecessor from a lost one by this record.)
             // The store's first record of the task unless it was recorded pending at send: it keeps the arguments (never overwritten).
             var started = _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, task.Attempt, task.Headers.EntityKey).WithLineageOf(task.Headers).WithArguments(_store.ArgumentsOf(task.Headers));
             await _store.Writer.WriteAsync(started, durable: false, CancellationToken.None).ConfigureAwait(false);
