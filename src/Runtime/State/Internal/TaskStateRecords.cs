@@ -82,6 +82,9 @@ internal sealed class TaskStateRecords
         }
     }
 
+    /// <summary>Writes a batch of states that end no attempt in an error (<see cref="WriteAsync(IReadOnlyList{StateWrite}, IReadOnlyList{AttemptWrite}, CancellationToken)"/>).</summary>
+    public Task WriteAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken) => WriteAsync(writes, [], cancellationToken);
+
     /// <summary>
     /// Writes a batch of states in one transaction, in task id order (a stable lock order between writers), with
     /// set-based upserts of up to <see cref="StateBatchUpsert.MaxRows"/> rows: a batch is a round trip or two. The
