@@ -91,18 +91,19 @@ public sealed class SettlementPolicyTests
         s.Reason.ShouldBe(DeadLetterReason.TaskFailed);
         s.Exception.ShouldBeSameAs(boom);
         s.Detail.ShouldBeNull("the exception's headers are written, not a detail");
-        s.Record.ShouldBe(new StateRecord(TaskState.Failed, "task-failed: System.InvalidOperationException: boom", Durable: true));
+        s.Record.ShouldBe(new StateRecord(TaskState.Failed, "task-failed: System.InvalidOperationException: boom", Durable: true, Stack: boom.ToString()), "the stack goes with the record: the store keeps it with the attempt");
     }
 
     [Fact]
     public void A_failure_the_policy_allows_is_retried_after_its_backoff_with_retries_plus_one()
     {
         var policy = new RetryPolicy { MaxRetries = 3, Backoff = RetryBackoff.Exponential, Delay = TimeSpan.FromSeconds(2), Jitter = false };
-        var s = Decide(new TaskOutcome(TaskOutcomeKind.Failed, Task, Exception: new TimeoutException("slow")), retries: 1, policy: policy);
+        var slow = new TimeoutException("slow");
+        var s = Decide(new TaskOutcome(TaskOutcomeKind.Failed, Task, Exception: slow), retries: 1, policy: policy);
         s.Kind.ShouldBe(SettlementKind.RetryAfter);
         s.Retries.ShouldBe(2);
         s.Delay.ShouldBe(TimeSpan.FromSeconds(4), "second retry: 2 s x 2");
-        s.Record.ShouldBe(new StateRecord(TaskState.Retrying, "System.TimeoutException: slow", Durable: false));
+        s.Record.ShouldBe(new StateRecord(TaskState.Retrying, "System.TimeoutException: slow", Durable: false, Stack: slow.ToString()));
     }
 
     [Fact]

@@ -211,6 +211,56 @@ public sealed class DashboardTests : IClassFixture<BrowserFixture>
         errors.ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task The_task_detail_of_a_task_that_succeeded_on_its_third_attempt_shows_each_attempt_with_its_stack_and_its_headers_and_trace_id()
+    {
+        string id;
+        using (var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == TaskFlowTelemetry.Name,
+            Sample = static (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+        })
+        {
+            // Listened to: the send writes a traceparent header, as with OpenTelemetry configured.
+            System.Diagnostics.ActivitySource.AddActivityListener(listener);
+            id = (await App.Tasks.FailTwice.ApplyAsync("thumb-" + Guid.NewGuid().ToString("N")[..6], App.Options(null))).Id;
+        }
+
+        var info = await App.Store.WaitAsync(id, Wait);
+        info.State.ShouldBe(TaskState.Succeeded);
+        info.TraceId.ShouldNotBeNull();
+        var page = await _fixture.NewPageAsync();
+        var errors = Watch(page);
+        await page.GotoAsync($"{App.BaseUrl}/tasks/{id}");
+
+        var attempts = page.Locator("#attempts tr[data-attempt]");
+        await Expect(attempts).ToHaveCountAsync(3);
+        await Expect(attempts.Nth(0)).ToContainTextAsync("retrying");
+        await Expect(attempts.Nth(0)).ToContainTextAsync("System.TimeoutException: the thumbnail service did not answer");
+        await Expect(attempts.Nth(1)).ToContainTextAsync("run 2");
+        await Expect(attempts.Nth(2)).ToContainTextAsync("succeeded");
+        await Expect(attempts.Nth(2).Locator("details")).ToHaveCountAsync(0);
+
+        // The stack is collapsed until opened.
+        var stack = attempts.Nth(0).Locator("details.stack");
+        await Expect(stack.Locator("pre")).ToBeHiddenAsync();
+        await stack.Locator("summary").ClickAsync();
+        await Expect(stack.Locator("pre")).ToBeVisibleAsync();
+        await Expect(stack.Locator("pre")).ToContainTextAsync("at TaskFlow.Dashboard.Tests.DashboardTasks.Throw");
+        await Expect(stack.Locator("pre")).ToContainTextAsync("FailTwice");
+
+        // Headers and trace id of a task that never was a dead letter.
+        await Expect(page.Locator("#dead-letter")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#trace-id")).ToHaveTextAsync(info.TraceId);
+        var headers = page.Locator("#headers");
+        await Expect(headers.Locator("tr[data-header='traceparent']")).ToContainTextAsync(info.TraceId);
+        await Expect(headers.Locator("tr[data-header='argsrepr']")).ToContainTextAsync("[\"thumb-");
+        await Expect(headers.Locator("tr[data-header='task']")).ToContainTextAsync("dashboard_tests.fail_twice");
+        await Expect(headers.Locator("tr[data-header='id']")).ToContainTextAsync(id);
+        await Screenshot(page, "task-detail-attempts");
+        errors.ShouldBeEmpty();
+    }
+
     private async Task<string> DeadLetteredTaskAsync(string key, string? entity)
     {
         DashboardTasks.Failing = true;

@@ -92,7 +92,7 @@ public sealed class SchemaTests
         await using var provider = NewStore(database, "taskflow");
         var script = provider.GetRequiredService<TaskStateStore>().GetSchemaScript();
 
-        foreach (var part in new[] { "task_state", "ix_task_state_expires_at", "ix_task_state_entity_key", "entity_lease", "outbox_transaction", "ix_outbox_transaction_due", "outbox_message", "schema_migrations", "task_lease", "worker", "ix_task_state_created_at", "ix_task_state_state", "ix_task_state_task_name", "ix_task_state_worker", "ix_task_state_parent_id", "ix_task_state_root_id", "-- version 4", "lock_slot", "lock_token", "ix_lock_slot_expires_at", "-- version 5", "schedule_fire", "scheduler_lease", "ix_schedule_next_fire_at", "-- version 6", "audit_log", "ix_audit_log_at", "-- version 7" })
+        foreach (var part in new[] { "task_state", "ix_task_state_expires_at", "ix_task_state_entity_key", "entity_lease", "outbox_transaction", "ix_outbox_transaction_due", "outbox_message", "schema_migrations", "task_lease", "worker", "ix_task_state_created_at", "ix_task_state_state", "ix_task_state_task_name", "ix_task_state_worker", "ix_task_state_parent_id", "ix_task_state_root_id", "-- version 4", "lock_slot", "lock_token", "ix_lock_slot_expires_at", "-- version 5", "schedule_fire", "scheduler_lease", "ix_schedule_next_fire_at", "-- version 6", "audit_log", "ix_audit_log_at", "-- version 7", "task_attempt", "trace_id", "-- version 13" })
         {
             script.ShouldContain(part);
         }
@@ -135,6 +135,9 @@ public sealed class SchemaTests
             old.ParentId.ShouldBeNull();
             old.RootId.ShouldBeNull();
             old.Arguments.ShouldBeNull("migration 11 adds the column and rewrites nothing");
+            old.TraceId.ShouldBeNull("migration 13 adds the columns and rewrites nothing");
+            old.Headers.ShouldBeEmpty();
+            (await store.GetAttemptsAsync("old-2")).ShouldBeEmpty("no attempts were stored before version 13, and the record never started");
             (await store.QueryTasksAsync(new TaskQuery { ArgumentsContains = "old" })).Tasks.ShouldBeEmpty();
 
             var failed = await store.QueryTasksAsync(new TaskQuery { States = [TaskState.Failed], Error = "System.InvalidOperationException", Worker = "old-worker", Limit = 10 });
@@ -145,10 +148,10 @@ public sealed class SchemaTests
             (await store.GetTaskCountsAsync(DateTimeOffset.UtcNow.AddHours(-1))).ByState.ShouldBe(new Dictionary<TaskState, long> { [TaskState.Succeeded] = 15, [TaskState.Failed] = 15 }, ignoreOrder: true);
 
             await using var connection = await database.OpenAsync();
-            (await Dapper.SqlMapper.QuerySingleAsync<string>(connection, $"SELECT state_name FROM {schema}.task_state_named WHERE task_id = 'old-1' AND parent_id IS NULL AND root_id IS NULL AND arguments IS NULL"))
+            (await Dapper.SqlMapper.QuerySingleAsync<string>(connection, $"SELECT state_name FROM {schema}.task_state_named WHERE task_id = 'old-1' AND parent_id IS NULL AND root_id IS NULL AND arguments IS NULL AND trace_id IS NULL AND headers IS NULL"))
                 .ShouldBe("succeeded");
             var indexes = (await Dapper.SqlMapper.QueryAsync<string>(connection, $"SELECT indexname FROM pg_indexes WHERE schemaname = '{schema}' AND tablename = 'task_state'")).ToList();
-            indexes.ShouldBe(["task_state_pkey", "ix_task_state_expires_at", "ix_task_state_entity_key", "ix_task_state_created_at", "ix_task_state_state", "ix_task_state_task_name", "ix_task_state_worker", "ix_task_state_parent_id", "ix_task_state_root_id"], ignoreOrder: true);
+            indexes.ShouldBe(["task_state_pkey", "ix_task_state_expires_at", "ix_task_state_entity_key", "ix_task_state_created_at", "ix_task_state_state", "ix_task_state_task_name", "ix_task_state_worker", "ix_task_state_parent_id", "ix_task_state_root_id", "ix_task_state_arguments_trgm"], ignoreOrder: true);
         });
     }
 
@@ -189,7 +192,7 @@ public sealed class SchemaTests
         try
         {
             await store.ApplySchemaAsync();
-            // Version 12 added order_seq and task_order; 11 task_state.arguments; version 5 added the lock permits (lock_slot, lock_token); 4 lineage (parent_id, root_id) and the list indexes; 2 and 3 the lease and worker tables and
+            // Version 13 added task_attempt and task_state.trace_id, headers (dropping arguments drops the trigram index too); 12 order_seq and task_order; 11 task_state.arguments; version 5 added the lock permits (lock_slot, lock_token); 4 lineage (parent_id, root_id) and the list indexes; 2 and 3 the lease and worker tables and
             // the progress and checkpoint columns. The view over task_state is replaced by a stand-in the migration replaces.
             var olderThan3 = version < 3
                 ? $"""
@@ -212,6 +215,8 @@ public sealed class SchemaTests
                     DROP TABLE {schema}.rate_limit;
                     DROP TABLE {schema}.order_seq, {schema}.task_order;
                     DROP VIEW {schema}.task_state_named;
+                    DROP TABLE {schema}.task_attempt;
+                    ALTER TABLE {schema}.task_state DROP COLUMN trace_id, DROP COLUMN headers;
                     ALTER TABLE {schema}.task_state DROP COLUMN arguments;
                     DROP INDEX {schema}.ix_task_state_created_at, {schema}.ix_task_state_state, {schema}.ix_task_state_task_name, {schema}.ix_task_state_worker;
                     ALTER TABLE {schema}.task_state DROP COLUMN parent_id, DROP COLUMN root_id;

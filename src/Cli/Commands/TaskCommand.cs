@@ -4,7 +4,10 @@ using Spectre.Console;
 
 namespace TaskFlow.Cli.Commands;
 
-/// <summary><c>taskflow task &lt;id&gt;</c>: one task's state, attempts, timestamps, arguments (as stored: redacted), error, result and progress.</summary>
+/// <summary>
+/// <c>taskflow task &lt;id&gt;</c>: one task's state, attempts, timestamps, arguments (as stored: redacted), error, result,
+/// progress, trace id and message headers, then every attempt with its error and stack (schema version 13).
+/// </summary>
 internal sealed class TaskCommand : ICliCommand
 {
     public string? Group => null;
@@ -13,7 +16,7 @@ internal sealed class TaskCommand : ICliCommand
     {
         var id = new Argument<string>("task-id") { Description = "The task id" };
         var json = JsonOption.Create();
-        var command = new Command("task", "One task from the state store: state, attempts, timestamps, error, result, progress") { id, json };
+        var command = new Command("task", "One task from the state store: state, timestamps, error, result, progress, trace id, headers, and every attempt with its error and stack") { id, json };
         command.SetAction(CliContext.Run(async context =>
         {
             var taskId = context.Parse.GetValue(id)!;
@@ -52,7 +55,48 @@ internal sealed class TaskCommand : ICliCommand
             Row("arguments", info.Arguments);
             Row("error", info.Error);
             Row("result", info.ResultJson);
+            Row("trace id", info.TraceId);
             context.Out.Write(grid);
+
+            if (info.Headers.Count > 0)
+            {
+                var headers = new Table().Title("headers").AddColumn("header").AddColumn("value");
+                foreach (var (name, value) in info.Headers)
+                {
+                    headers.AddRow(Markup.Escape(name), Markup.Escape(value ?? "-"));
+                }
+
+                context.Out.Write(headers);
+            }
+
+            var attempts = await context.Store.GetAttemptsAsync(taskId, context.CancellationToken).ConfigureAwait(false);
+            if (attempts.Count > 0)
+            {
+                var table = new Table().Title("attempts").AddColumn("attempt").AddColumn("state").AddColumn("worker").AddColumn("started").AddColumn("ended").AddColumn("error");
+                foreach (var attempt in attempts)
+                {
+                    table.AddRow(
+                        attempt.Attempt.ToString(CultureInfo.InvariantCulture),
+                        attempt.State.ToString(),
+                        Markup.Escape(attempt.Worker ?? "-"),
+                        Markup.Escape(Formats.Time(attempt.StartedAt)),
+                        Markup.Escape(Formats.Time(attempt.EndedAt)),
+                        Markup.Escape(attempt.Error ?? "-"));
+                }
+
+                context.Out.Write(table);
+                foreach (var attempt in attempts)
+                {
+                    if (attempt.Stack is { } stack)
+                    {
+                        // Written as plain text (not a widget): a stack is copied, searched and never wrapped.
+                        var writer = context.Out.Profile.Out.Writer;
+                        await writer.WriteLineAsync($"attempt {attempt.Attempt.ToString(CultureInfo.InvariantCulture)} stack:").ConfigureAwait(false);
+                        await writer.WriteLineAsync(stack).ConfigureAwait(false);
+                    }
+                }
+            }
+
             return ExitCodes.Success;
         }));
         return command;

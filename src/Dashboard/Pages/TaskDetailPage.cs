@@ -11,9 +11,10 @@ using TaskFlow.State;
 namespace TaskFlow.Dashboard.Pages;
 
 /// <summary>
-/// One task: its record (state, attempts, worker, error, result, progress), a timeline of its timestamps, parent and
-/// children, the entity's other tasks, and, while it is a dead letter, its message: arguments, headers, the exception
-/// with its stack trace and the trace id (<c>traceparent</c>).
+/// One task: its record (state, attempts, worker, error, result, progress, trace id), a timeline of its timestamps, every
+/// attempt with its error and stack (<see cref="TaskStateStore.GetAttemptsAsync"/>), its message headers as the store
+/// keeps them (redacted), parent and children, the entity's other tasks, and, while it is a dead letter, its message as
+/// it waits in the dead-letter queue: arguments, headers, the exception with its stack trace and body.
 /// </summary>
 internal static class TaskDetailPage
 {
@@ -50,6 +51,7 @@ internal static class TaskDetailPage
         Fact(html, "progress", info.Progress is { } p ? Html.E($"{p.Done}/{p.Total} {p.Message}") : "-");
         Fact(html, "error", info.Error is null ? "-" : $"<code>{Html.E(info.Error)}</code>");
         Fact(html, "result", info.ResultJson is null ? "-" : $"<code>{Html.E(info.ResultJson)}</code>");
+        Fact(html, "trace id", info.TraceId is null ? "-" : $"<code id=\"trace-id\">{Html.E(info.TraceId)}</code>");
         Fact(html, "record expires", Html.Time(info.ExpiresAt));
         html.Append("</dl>");
 
@@ -83,6 +85,33 @@ internal static class TaskDetailPage
         }
 
         html.Append("</ol>");
+
+        var (attempts, attemptsError) = await Sources.TryAsync(() => r.Store.GetAttemptsAsync(id, ct)).ConfigureAwait(false);
+        html.Append("<h2>Attempts</h2>");
+        if (attempts is null)
+        {
+            html.Append(Sources.Error("attempts", attemptsError!));
+        }
+        else
+        {
+            Attempts(html, attempts);
+        }
+
+        html.Append("<h2>Headers <span class=\"muted\">of its message, as stored with its first record</span></h2>");
+        if (info.Headers.Count == 0)
+        {
+            html.Append(Layout.Unavailable("None stored (a record from before schema version 13, or of a task never sent through TaskFlow)."));
+        }
+        else
+        {
+            html.Append("<table class=\"headers\" id=\"headers\"><tr><th>header</th><th>value</th></tr>");
+            foreach (var (name, value) in info.Headers)
+            {
+                html.Append("<tr data-header=\"").Append(Html.E(name)).Append("\"><td>").Append(Html.E(name)).Append("</td><td>").Append(Html.Short(value, 300)).Append("</td></tr>");
+            }
+
+            html.Append("</table>");
+        }
 
         // The message, while it waits in the dead-letter queue: arguments, headers, exception and stack.
         if (info.State is TaskState.Failed or TaskState.DeadLettered && r.Admin is { } admin && info.Queue is { } queue)
@@ -131,6 +160,36 @@ internal static class TaskDetailPage
         }
 
         return new PageContent("tasks", "Task " + id, html.ToString());
+    }
+
+    /// <summary>The attempts table: one row each, the stack of a failed one in a collapsed <c>&lt;details&gt;</c>.</summary>
+    private static void Attempts(StringBuilder html, IReadOnlyList<TaskAttemptInfo> attempts)
+    {
+        if (attempts.Count == 0)
+        {
+            html.Append(Layout.Unavailable("It has not run yet."));
+            return;
+        }
+
+        html.Append("<table id=\"attempts\"><tr><th>#</th><th>state</th><th>worker</th><th>started</th><th>ended</th><th>took</th><th>error</th></tr>");
+        foreach (var attempt in attempts)
+        {
+            html.Append("<tr data-attempt=\"").Append(attempt.Attempt).Append("\"><td>").Append(attempt.Attempt)
+                .Append("</td><td>").Append(Html.State(attempt.State))
+                .Append("</td><td>").Append(Html.E(attempt.Worker ?? "-"))
+                .Append("</td><td>").Append(attempt.StartedAt is { } started ? Html.Time(started) : "-")
+                .Append("</td><td>").Append(attempt.EndedAt is { } ended ? Html.Time(ended) : "-")
+                .Append("</td><td>").Append(attempt is { StartedAt: { } from, EndedAt: { } to } ? Html.Age(to - from) : "-")
+                .Append("</td><td>").Append(attempt.Error is null ? "-" : $"<code>{Html.E(attempt.Error)}</code>");
+            if (attempt.Stack is { } stack)
+            {
+                html.Append("<details class=\"stack\"><summary>stack</summary><pre>").Append(Html.E(stack)).Append("</pre></details>");
+            }
+
+            html.Append("</td></tr>");
+        }
+
+        html.Append("</table>");
     }
 
     public static void DeadLetterDetail(StringBuilder html, DeadLetter letter)

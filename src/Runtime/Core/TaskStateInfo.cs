@@ -56,6 +56,21 @@ public sealed record TaskStateInfo(
     /// </summary>
     public string? Arguments { get; init; }
 
+    /// <summary>
+    /// The W3C trace id of the task's message (from its <c>traceparent</c> header: 32 hexadecimal digits), kept with the
+    /// task's first record; <c>null</c> when the message carried none (no tracing listener at send), and for records written
+    /// before schema version 13.
+    /// </summary>
+    public string? TraceId { get; init; }
+
+    /// <summary>
+    /// The task's message headers as the state store keeps them with its first record (schema version 13), by name: values as
+    /// text, <c>argsrepr</c> and <c>kwargsrepr</c> with <c>[Sensitive]</c> arguments as <c>***</c>, each value at most 500
+    /// characters and the whole at most 4,000 (the headers left out are counted under <c>(left out)</c>); empty for records
+    /// written before version 13 or without a message (a revoke of an unknown id).
+    /// </summary>
+    public System.Collections.Generic.IReadOnlyDictionary<string, string?> Headers { get; init; } = System.Collections.Immutable.ImmutableDictionary<string, string?>.Empty;
+
     /// <summary>Whether the task is in a final state.</summary>
     public bool IsFinal => State.IsFinal();
 }

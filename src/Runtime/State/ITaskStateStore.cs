@@ -54,4 +54,11 @@ public interface ITaskStateStore : ITaskStateReader
 
     /// <summary>The workers that recorded themselves (heartbeat every <see cref="TaskStateOptions.WorkerHeartbeatInterval"/>): running, stopped, or lost (not seen for three intervals).</summary>
     Task<IReadOnlyList<WorkerInfo>> GetWorkersAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A task's attempts, oldest first: each that ended in an error with its error and stack, then the last one from the
+    /// task's record when it did not (<see cref="TaskStateStore.GetAttemptsAsync"/>). A fake that does not override it has none.
+    /// </summary>
+    Task<IReadOnlyList<TaskAttemptInfo>> GetAttemptsAsync(string taskId, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<TaskAttemptInfo>>([]);
 }

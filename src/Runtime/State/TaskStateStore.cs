@@ -67,6 +67,17 @@ public sealed partial class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsy
 
     internal TaskFlowOptions FlowOptions => _flow;
 
+    /// <summary>
+    /// A task's attempts, oldest first (schema version 13): each attempt that ended in an error (retrying, failed,
+    /// dead-lettered, a time limit, a lost worker's lease) with its error and stack, then its last attempt from its record
+    /// when that did not end in an error (it succeeded or runs). Empty for an unknown task or one that never ran.
+    /// </summary>
+    public Task<IReadOnlyList<TaskAttemptInfo>> GetAttemptsAsync(string taskId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(taskId);
+        return Database.States.GetAttemptsAsync(taskId, cancellationToken);
+    }
+
     /// <summary>What the store knows about a task, or <c>null</c> when nothing (unknown id, or its record expired).</summary>
     public Task<TaskStateInfo?> GetAsync(string taskId, CancellationToken cancellationToken = default)
     {
@@ -334,6 +345,10 @@ public sealed partial class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsy
 
     /// <summary>The display text of a received task's arguments the store keeps (<see cref="ArgumentsText"/>).</summary>
     internal string? ArgumentsOf(TaskHeaders headers) => ArgumentsText.Of(headers, Tasks?.Invoke());
+
+    /// <summary>The descriptor of a received task when this process knows it (its <c>[Sensitive]</c> arguments), else <c>null</c>.</summary>
+    internal TaskDescriptor? DescriptorOf(TaskHeaders headers) =>
+        Tasks?.Invoke() is { } tasks && tasks.TryGet(headers.TaskName, out var task) ? task : null;
 
     /// <summary>The outbox backlog: pending and failing transactions, for monitoring.</summary>
     public Task<OutboxStatus> GetOutboxStatusAsync(CancellationToken cancellationToken = default) => Database.Outbox.GetStatusAsync(cancellationToken);

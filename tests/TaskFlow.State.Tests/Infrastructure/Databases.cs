@@ -58,8 +58,8 @@ public sealed record TestDatabase(string Name, StateStoreProvider Provider, Func
         await connection.ExecuteAsync($"""
             DECLARE @sql nvarchar(max) = N'';
             SELECT @sql += N'DROP VIEW [{schema}].' + QUOTENAME(name) + N';' FROM sys.views WHERE schema_id = SCHEMA_ID(N'{schema}');
-            SELECT @sql += N'DROP TABLE [{schema}].' + QUOTENAME(name) + N';' FROM sys.tables WHERE schema_id = SCHEMA_ID(N'{schema}') AND name = N'outbox_message';
-            SELECT @sql += N'DROP TABLE [{schema}].' + QUOTENAME(name) + N';' FROM sys.tables WHERE schema_id = SCHEMA_ID(N'{schema}') AND name <> N'outbox_message';
+            SELECT @sql += N'DROP TABLE [{schema}].' + QUOTENAME(name) + N';' FROM sys.tables WHERE schema_id = SCHEMA_ID(N'{schema}') AND name IN (N'outbox_message', N'task_attempt');
+            SELECT @sql += N'DROP TABLE [{schema}].' + QUOTENAME(name) + N';' FROM sys.tables WHERE schema_id = SCHEMA_ID(N'{schema}') AND name NOT IN (N'outbox_message', N'task_attempt');
             EXEC sp_executesql @sql;
             IF SCHEMA_ID(N'{schema}') IS NOT NULL EXEC(N'DROP SCHEMA [{schema}]');
             """);

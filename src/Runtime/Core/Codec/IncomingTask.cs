@@ -50,6 +50,9 @@ internal sealed class IncomingTask : IDisposable, IReadOnlyList<KeyValuePair<str
     /// </summary>
     public int Attempt { get; set; }
 
+    /// <summary>When this delivery's run started, by the state store's clock (set by the store when it records the run); <c>null</c> before.</summary>
+    public DateTimeOffset? RunStartedAt { get; set; }
+
     /// <summary>The same message as it would arrive on retry number <paramref name="retries"/> (eager mode's inline retries).</summary>
     public void SetRetries(int retries)
     {

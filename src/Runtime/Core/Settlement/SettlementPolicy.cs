@@ -45,7 +45,7 @@ internal static class SettlementPolicy
             case TaskOutcomeKind.Rejected:
                 return Settlement.DeadLetter(
                     name, id, outcome.Reason!, outcome.Detail, outcome.Exception, attempts,
-                    new StateRecord(TaskState.DeadLettered, outcome.Reason + ": " + outcome.Detail, Durable: false));
+                    new StateRecord(TaskState.DeadLettered, outcome.Reason + ": " + outcome.Detail, Durable: false, outcome.Exception?.ToString()));
             case TaskOutcomeKind.Failed when stopping && outcome.Exception is OperationCanceledException:
                 // Cancelled by shutdown past the grace period: not the task's fault, so it goes back untouched.
                 return Settlement.HandBack(name, id);
@@ -97,14 +97,14 @@ internal static class SettlementPolicy
                 Delay = wait,
                 Retries = retries + 1,
                 Exception = exception,
-                Record = new StateRecord(TaskState.Retrying, Summary(exception), Durable: false),
+                Record = new StateRecord(TaskState.Retrying, Summary(exception), Durable: false, exception.ToString()),
             };
         }
 
         var cause = exception is TaskRetryException { InnerException: { } inner } ? inner : exception;
         return Settlement.DeadLetter(
             message.TaskName, message.Id, reason, detail: null, cause, attempts,
-            new StateRecord(TaskState.Failed, reason + ": " + Summary(cause), Durable: true));
+            new StateRecord(TaskState.Failed, reason + ": " + Summary(cause), Durable: true, cause.ToString()));
     }
 
     /// <summary>An exception as one line: its type and message.</summary>

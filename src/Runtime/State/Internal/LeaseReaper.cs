@@ -45,6 +45,8 @@ internal sealed class LeaseReaper
                 {
                     var error = $"the lease of {lease.Holder} expired during attempt {lease.Attempt} (the worker stopped renewing it); sent again";
                     var retrying = _store.NewWrite(lease.TaskId, lease.TaskName, lease.Queue, TaskState.Retrying, lease.Attempt, error: error);
+                    // The attempt ran on the lease's holder; this worker only reaped it.
+                    retrying.EndedAttempt = new AttemptWrite { TaskId = lease.TaskId, Attempt = lease.Attempt, State = retrying.State, Worker = lease.Holder, EndedAt = retrying.Now, Error = retrying.Error };
                     if (await database.States.WriteInAsync(connection, transaction, retrying, cancellationToken).ConfigureAwait(false))
                     {
                         outboxId ??= await database.Outbox.InsertTransactionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);

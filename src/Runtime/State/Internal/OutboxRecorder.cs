@@ -55,7 +55,7 @@ internal sealed class OutboxRecorder : ITaskSendRecorder
     {
         if (_store.Tracks(envelope.TaskName) || envelope.EntityKey is not null || envelope.Unique is not null || envelope.OrderKey is not null)
         {
-            var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: envelope.EntityKey).WithLineageOf(envelope).WithArguments(ArgumentsText.Of(envelope));
+            var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: envelope.EntityKey).WithLineageOf(envelope).WithMessageOf(envelope);
             await _store.Database.States.WriteInAsync(ConnectionOf(_transaction), _transaction, pending, cancellationToken).ConfigureAwait(false);
         }
     }

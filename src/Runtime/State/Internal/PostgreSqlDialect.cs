@@ -33,6 +33,8 @@ internal static class PostgreSqlDialect
         UniqueKeys = UniqueKeyStatements.PostgreSql(schema),
         Notifications = notify ? new FinalStateNotifications(schema) : null,
         Order = OrderStatements.PostgreSql(schema),
+        Attempts = AttemptStatements.PostgreSql(schema),
+        ArgumentsSearchIndex = true,
     };
 
     private static SchemaStatements Schema(string s) => new(
@@ -249,6 +251,7 @@ internal static class PostgreSqlDialect
             RateLimitStatements.PostgreSql(s).Migration,
             ArgumentsMigration.PostgreSql(s),
             OrderStatements.PostgreSql(s).Migration,
+            AttemptsMigration.PostgreSql(s),
         ]);
 
     private static LockStatements Locks(string s) => new(
@@ -294,8 +297,8 @@ internal static class PostgreSqlDialect
     private static TaskStateStatements States(string s, FinalStateNotifications? notifications)
     {
         var upsert = $"""
-            INSERT INTO {s}.task_state AS t (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id, arguments)
-            VALUES (@TaskId, @TaskName, @Queue, @State, @EntityKey, @Attempts, @Worker, @Result, @Error, @Now, @StartedAt, @CompletedAt, @Now, @ExpiresAt, @ParentId, @RootId, @Arguments)
+            INSERT INTO {s}.task_state AS t (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id, arguments, trace_id, headers)
+            VALUES (@TaskId, @TaskName, @Queue, @State, @EntityKey, @Attempts, @Worker, @Result, @Error, @Now, @StartedAt, @CompletedAt, @Now, @ExpiresAt, @ParentId, @RootId, @Arguments, @TraceId, @Headers)
             ON CONFLICT (task_id) DO UPDATE SET
                 state = EXCLUDED.state,
                 task_name = COALESCE(EXCLUDED.task_name, t.task_name),
@@ -311,25 +314,27 @@ internal static class PostgreSqlDialect
                 expires_at = EXCLUDED.expires_at,
                 parent_id = COALESCE(t.parent_id, EXCLUDED.parent_id),
                 root_id = COALESCE(t.root_id, EXCLUDED.root_id),
-                arguments = COALESCE(t.arguments, EXCLUDED.arguments)
+                arguments = COALESCE(t.arguments, EXCLUDED.arguments),
+                trace_id = COALESCE(t.trace_id, EXCLUDED.trace_id),
+                headers = COALESCE(t.headers, EXCLUDED.headers)
             WHERE (t.state < 10 AND (EXCLUDED.state <> 0 OR t.state = 0))
                OR (t.state = 12 AND EXCLUDED.state IN (10, 11) AND t.started_at IS NOT NULL)
             """;
         var batchUpsert = $"""
-            INSERT INTO {s}.task_state AS t (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id, arguments)
-            SELECT u.task_id, u.task_name, u.queue, u.state, u.entity_key, u.attempts, u.worker, u.result, u.error, u.now_at, u.started_at, u.completed_at, u.now_at, u.expires_at, u.parent_id, u.root_id, u.arguments
-            FROM unnest(@TaskIds::varchar[], @TaskNames::varchar[], @Queues::varchar[], @States::int[], @EntityKeys::varchar[], @Attempts::int[], @Workers::varchar[],
-                        @Results::text[], @Errors::text[], @Nows::timestamptz[], @StartedAts::timestamptz[], @CompletedAts::timestamptz[], @ExpiresAts::timestamptz[],
-                        @ParentIds::varchar[], @RootIds::varchar[], @Arguments::varchar[])
-                 AS u (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, now_at, started_at, completed_at, expires_at, parent_id, root_id, arguments)
-            {upsert[upsert.IndexOf("ON CONFLICT", StringComparison.Ordinal)..]}
-            """;
+                INSERT INTO {s}.task_state AS t (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id, arguments, trace_id, headers)
+                SELECT u.task_id, u.task_name, u.queue, u.state, u.entity_key, u.attempts, u.worker, u.result, u.error, u.now_at, u.started_at, u.completed_at, u.now_at, u.expires_at, u.parent_id, u.root_id, u.arguments, u.trace_id, u.headers
+                FROM unnest(@TaskIds::varchar[], @TaskNames::varchar[], @Queues::varchar[], @States::int[], @EntityKeys::varchar[], @Attempts::int[], @Workers::varchar[],
+                            @Results::text[], @Errors::text[], @Nows::timestamptz[], @StartedAts::timestamptz[], @CompletedAts::timestamptz[], @ExpiresAts::timestamptz[],
+                            @ParentIds::varchar[], @RootIds::varchar[], @Arguments::varchar[], @TraceIds::varchar[], @Headers::text[])
+                     AS u (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, now_at, started_at, completed_at, expires_at, parent_id, root_id, arguments, trace_id, headers)
+                {upsert[upsert.IndexOf("ON CONFLICT", StringComparison.Ordinal)..]}
+                """;
         return new TaskStateStatements(
             Select: $"SELECT state FROM {s}.task_state WHERE task_id = @TaskId",
             SelectAmong: $"SELECT task_id AS TaskId, state AS State, attempts AS Attempts FROM {s}.task_state WHERE task_id = ANY(@Ids)",
             SelectInfo: $"SELECT {StateRow.Columns} FROM {s}.task_state WHERE task_id = @TaskId",
             Upsert: upsert,
-            // The same conflict clause as the single upsert, over the rows of 16 unnested arrays.
+            // The same conflict clause as the single upsert, over the rows of 18 unnested arrays.
             UpsertBatch: new PostgreSqlStateBatchUpsert(notifications is null ? batchUpsert : NotifyingBatchUpsert(batchUpsert, notifications)),
             Revoke: $"""
                 INSERT INTO {s}.task_state AS t (task_id, state, attempts, error, created_at, completed_at, updated_at, expires_at)

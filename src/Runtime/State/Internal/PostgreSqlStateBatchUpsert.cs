@@ -7,7 +7,7 @@ using System.Threading.Tasks;
 namespace TaskFlow.State.Internal;
 
 /// <summary>
-/// Arrays unnested into rows: one statement for the whole batch. The upsert's text is the same for any number of rows (the rows travel as 16 arrays), so it is prepared once per
+/// Arrays unnested into rows: one statement for the whole batch. The upsert's text is the same for any number of rows (the rows travel as 18 arrays), so it is prepared once per
 /// physical connection: Npgsql keeps prepared statements across pooled opens, and PostgreSQL then skips parse,
 /// analysis and planning on every batch (a third of its CPU per task in the benchmark, docs/state.md).
 /// Only where the shape is fixed whatever the row count and the generic plan cannot depend on the table's size:
@@ -17,7 +17,7 @@ internal sealed class PostgreSqlStateBatchUpsert : StateBatchUpsert
 {
     private readonly string _sql;
 
-    /// <param name="sql">The upsert from <c>unnest</c> of the 16 array parameters.</param>
+    /// <param name="sql">The upsert from <c>unnest</c> of the 18 array parameters.</param>
     public PostgreSqlStateBatchUpsert(string sql)
         : base(1000)
     {
@@ -59,6 +59,8 @@ internal sealed class PostgreSqlStateBatchUpsert : StateBatchUpsert
         Add(command, "ParentIds", columns.ParentIds);
         Add(command, "RootIds", columns.RootIds);
         Add(command, "Arguments", columns.Arguments);
+        Add(command, "TraceIds", columns.TraceIds);
+        Add(command, "Headers", columns.Headers);
 
         static void Add(DbCommand command, string name, Array value)
         {
@@ -91,6 +93,8 @@ internal sealed class PostgreSqlStateBatchUpsert : StateBatchUpsert
             ParentIds = new string?[n];
             RootIds = new string?[n];
             Arguments = new string?[n];
+            TraceIds = new string?[n];
+            Headers = new string?[n];
             for (var i = 0; i < n; i++)
             {
                 var row = rows[i];
@@ -110,6 +114,8 @@ internal sealed class PostgreSqlStateBatchUpsert : StateBatchUpsert
                 ParentIds[i] = row.ParentId;
                 RootIds[i] = row.RootId;
                 Arguments[i] = row.Arguments;
+                TraceIds[i] = row.TraceId;
+                Headers[i] = row.Headers;
             }
         }
 
@@ -144,5 +150,9 @@ internal sealed class PostgreSqlStateBatchUpsert : StateBatchUpsert
         public string?[] RootIds { get; }
 
         public string?[] Arguments { get; }
+
+        public string?[] TraceIds { get; }
+
+        public string?[] Headers { get; }
     }
 }

@@ -51,6 +51,12 @@ internal sealed record SqlDialect(
     /// <summary>Ordered processing per key (schema version 12).</summary>
     public required OrderStatements Order { get; init; }
 
+    /// <summary>The attempts that ended in an error (schema version 13).</summary>
+    public required AttemptStatements Attempts { get; init; }
+
+    /// <summary>Whether the argument search gets a trigram index after the migrations (<see cref="ArgumentsSearchIndex"/>: PostgreSQL).</summary>
+    public bool ArgumentsSearchIndex { get; init; }
+
     /// <summary>The whole schema as one script, for operators who apply it themselves.</summary>
     public string Script()
     {
@@ -73,6 +79,12 @@ internal sealed record SqlDialect(
             builder.AppendLine(Schema.InsertVersion.Replace("@Version", migration.Version.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
                 .Replace("@Description", "'" + migration.Description.Replace("'", "''", StringComparison.Ordinal) + "'", StringComparison.Ordinal)
                 .Replace("@Now", ScriptNow, StringComparison.Ordinal)).AppendLine(ScriptSeparator);
+        }
+
+        if (ArgumentsSearchIndex)
+        {
+            builder.AppendLine("-- optional: the trigram index of the argument search (needs CREATE on the database: the owner on PostgreSQL 13+, else a superuser)");
+            builder.AppendLine(Internal.ArgumentsSearchIndex.ForOperator(SchemaName));
         }
 
         return builder.ToString();

@@ -35,6 +35,7 @@ internal static class SqlServerDialect
             QueuePauses = QueuePauseStatements.SqlServer(s),
             UniqueKeys = UniqueKeyStatements.SqlServer(s),
             Order = OrderStatements.SqlServer(s),
+            Attempts = AttemptStatements.SqlServer(s),
         };
     }
 
@@ -265,6 +266,7 @@ internal static class SqlServerDialect
             RateLimitStatements.SqlServer(s).Migration,
             ArgumentsMigration.SqlServer(s),
             OrderStatements.SqlServer(s).Migration,
+            AttemptsMigration.SqlServer(s),
         ]);
 
     private static TaskStateStatements States(string s) => new(
@@ -291,10 +293,12 @@ internal static class SqlServerDialect
                     expires_at = @ExpiresAt,
                     parent_id = COALESCE(t.parent_id, @ParentId),
                     root_id = COALESCE(t.root_id, @RootId),
-                    arguments = COALESCE(t.arguments, @Arguments)
+                    arguments = COALESCE(t.arguments, @Arguments),
+                    trace_id = COALESCE(t.trace_id, @TraceId),
+                    headers = COALESCE(t.headers, @Headers)
             WHEN NOT MATCHED THEN
-                INSERT (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id, arguments)
-                VALUES (@TaskId, @TaskName, @Queue, @State, @EntityKey, @Attempts, @Worker, @Result, @Error, @Now, @StartedAt, @CompletedAt, @Now, @ExpiresAt, @ParentId, @RootId, @Arguments);
+                INSERT (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id, arguments, trace_id, headers)
+                VALUES (@TaskId, @TaskName, @Queue, @State, @EntityKey, @Attempts, @Worker, @Result, @Error, @Now, @StartedAt, @CompletedAt, @Now, @ExpiresAt, @ParentId, @RootId, @Arguments, @TraceId, @Headers);
             """,
         UpsertBatch: new SqlServerStateBatchUpsert(s),
         Revoke: $"""

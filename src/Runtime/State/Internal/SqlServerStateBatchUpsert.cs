@@ -12,7 +12,7 @@ namespace TaskFlow.State.Internal;
 
 /// <summary>
 /// One MERGE whose source is a table value constructor of the rows (numbered parameters), run through Dapper.
-/// 16 parameters a row: 100 rows stay well under SQL Server's 2,100-parameter limit. The statement of each row
+/// 18 parameters a row: 100 rows stay well under SQL Server's 2,100-parameter limit. The statement of each row
 /// count is built once.
 /// </summary>
 internal sealed class SqlServerStateBatchUpsert : StateBatchUpsert
@@ -57,6 +57,8 @@ internal sealed class SqlServerStateBatchUpsert : StateBatchUpsert
             parameters.Add("ParentId_" + n, row.ParentId, DbType.String);
             parameters.Add("RootId_" + n, row.RootId, DbType.String);
             parameters.Add("Arguments_" + n, row.Arguments, DbType.String, size: ArgumentsText.MaxLength);
+            parameters.Add("TraceId_" + n, row.TraceId, DbType.String, size: HeadersText.TraceIdLength);
+            parameters.Add("Headers_" + n, row.Headers, DbType.String, size: HeadersText.MaxLength);
         }
 
         return (_statements.GetOrAdd(rows.Count, BuildStatement), parameters);
@@ -69,7 +71,7 @@ internal sealed class SqlServerStateBatchUpsert : StateBatchUpsert
         {
             var n = i.ToString(CultureInfo.InvariantCulture);
             values.Append(i == 0 ? "    (" : ",\n    (")
-                .Append(CultureInfo.InvariantCulture, $"@TaskId_{n}, @TaskName_{n}, @Queue_{n}, @State_{n}, @EntityKey_{n}, @Attempts_{n}, @Worker_{n}, @Result_{n}, @Error_{n}, @Now_{n}, @StartedAt_{n}, @CompletedAt_{n}, @ExpiresAt_{n}, @ParentId_{n}, @RootId_{n}, @Arguments_{n})");
+                .Append(CultureInfo.InvariantCulture, $"@TaskId_{n}, @TaskName_{n}, @Queue_{n}, @State_{n}, @EntityKey_{n}, @Attempts_{n}, @Worker_{n}, @Result_{n}, @Error_{n}, @Now_{n}, @StartedAt_{n}, @CompletedAt_{n}, @ExpiresAt_{n}, @ParentId_{n}, @RootId_{n}, @Arguments_{n}, @TraceId_{n}, @Headers_{n})");
         }
 
         var s = _schema;
@@ -77,7 +79,7 @@ internal sealed class SqlServerStateBatchUpsert : StateBatchUpsert
             MERGE {s}.[task_state] WITH (HOLDLOCK) AS t
             USING (VALUES
             {values}
-            ) AS src (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, now_at, started_at, completed_at, expires_at, parent_id, root_id, arguments)
+            ) AS src (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, now_at, started_at, completed_at, expires_at, parent_id, root_id, arguments, trace_id, headers)
             ON t.task_id = src.task_id
             WHEN MATCHED AND ((t.state < 10 AND (src.state <> 0 OR t.state = 0))
                            OR (t.state = 12 AND src.state IN (10, 11) AND t.started_at IS NOT NULL)) THEN
@@ -96,10 +98,12 @@ internal sealed class SqlServerStateBatchUpsert : StateBatchUpsert
                     expires_at = src.expires_at,
                     parent_id = COALESCE(t.parent_id, src.parent_id),
                     root_id = COALESCE(t.root_id, src.root_id),
-                    arguments = COALESCE(t.arguments, src.arguments)
+                    arguments = COALESCE(t.arguments, src.arguments),
+                    trace_id = COALESCE(t.trace_id, src.trace_id),
+                    headers = COALESCE(t.headers, src.headers)
             WHEN NOT MATCHED THEN
-                INSERT (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id, arguments)
-                VALUES (src.task_id, src.task_name, src.queue, src.state, src.entity_key, src.attempts, src.worker, src.result, src.error, src.now_at, src.started_at, src.completed_at, src.now_at, src.expires_at, src.parent_id, src.root_id, src.arguments);
+                INSERT (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id, arguments, trace_id, headers)
+                VALUES (src.task_id, src.task_name, src.queue, src.state, src.entity_key, src.attempts, src.worker, src.result, src.error, src.now_at, src.started_at, src.completed_at, src.now_at, src.expires_at, src.parent_id, src.root_id, src.arguments, src.trace_id, src.headers);
             """;
     }
 }

@@ -37,14 +37,14 @@ internal sealed class StateRecorder : ITaskStateRecorder
         if (envelope.Unique is not null)
         {
             // The key is claimed with the pending record (and the entity check) in one transaction; held by another: not sent.
-            var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: envelope.EntityKey).WithLineageOf(envelope).WithArguments(ArgumentsText.Of(envelope));
+            var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: envelope.EntityKey).WithLineageOf(envelope).WithMessageOf(envelope);
             return await _store.Database.UniqueKeys.RecordPendingAsync(envelope, pending, cancellationToken).ConfigureAwait(false);
         }
 
         if (envelope.EntityKey is { } entityKey)
         {
             // Recorded (and checked against entity leases) before it is sent: revoke-by-key and locks must see it.
-            var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: entityKey).WithLineageOf(envelope).WithArguments(ArgumentsText.Of(envelope));
+            var pending = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending, entityKey: entityKey).WithLineageOf(envelope).WithMessageOf(envelope);
             await _store.Database.Leases.RecordPendingAsync(pending, cancellationToken).ConfigureAwait(false);
         }
 
@@ -56,7 +56,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
         if (envelope.EntityKey is null && envelope.Unique is null && envelope.OrderKey is null && _store.Options.RecordPending && _store.Tracks(envelope.TaskName))
         {
             // Off the caller's path: batched by the state writer (a final state written first is never moved back).
-            await _store.Writer.WriteAsync(_store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending).WithLineageOf(envelope).WithArguments(ArgumentsText.Of(envelope)), durable: false, CancellationToken.None).ConfigureAwait(false);
+            await _store.Writer.WriteAsync(_store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending).WithLineageOf(envelope).WithMessageOf(envelope), durable: false, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -100,11 +100,12 @@ internal sealed class StateRecorder : ITaskStateRecorder
     public async ValueTask<IRunRecord?> BeginRunAsync(IncomingTask task, string queue, CancellationToken cancellationToken)
     {
         var run = new StoreRun(_store, _store.Running.Start(task.Id, cancellationToken), task, queue);
+        task.RunStartedAt = _store.Database.Now; // the start of the attempt row, should this attempt end in an error
         if (_store.Options.RecordStarted || task.Headers.OrderKey is not null)
         {
             // (Always for an ordered task: its successors tell a running predecessor from a lost one by this record.)
             // The store's first record of the task unless it was recorded pending at send: it keeps the arguments (never overwritten).
-            var started = _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, task.Attempt, task.Headers.EntityKey).WithLineageOf(task.Headers).WithArguments(_store.ArgumentsOf(task.Headers));
+            var started = _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, task.Attempt, task.Headers.EntityKey).WithLineageOf(task.Headers).WithMessageOf(task.Headers, _store.DescriptorOf(task.Headers));
             await _store.Writer.WriteAsync(started, durable: false, CancellationToken.None).ConfigureAwait(false);
         }
 
@@ -131,7 +132,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
         var (token, attempt, skip) = await _store.Database.TaskLeases.AcquireAsync(
             lease,
             task.Retries,
-            attempt => _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, attempt, task.Headers.EntityKey).WithLineageOf(task.Headers).WithArguments(_store.ArgumentsOf(task.Headers)),
+            attempt => _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, attempt, task.Headers.EntityKey).WithLineageOf(task.Headers).WithMessageOf(task.Headers, _store.DescriptorOf(task.Headers)),
             cancellationToken).ConfigureAwait(false);
         if (skip is not null)
         {
@@ -139,6 +140,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
         }
 
         task.Attempt = attempt;
+        task.RunStartedAt = now;
         var run = new StoreRun(_store, _store.Running.Start(task.Id, cancellationToken), task, queue);
         return new LeaseStart(new LeasedRun(_store, run, task.TaskName, token), null, attempt);
     }
@@ -189,7 +191,13 @@ internal sealed class StateRecorder : ITaskStateRecorder
             var write = _store.NewWrite(task.Id, task.TaskName, queue, record.State, task.Attempt, task.Headers.EntityKey, error, json).WithLineageOf(task.Headers);
             if (MayBeFirstRecord(record.State))
             {
-                write.Arguments = ArgumentsText.Of(task.Headers, descriptor);
+                write.WithMessageOf(task.Headers, descriptor ?? _store.DescriptorOf(task.Headers));
+            }
+
+            if (EndsAttempt(record.State) && task.Attempt > 0)
+            {
+                // Its own task_attempt row, written in the same transaction as this record (docs/state.md: the cost).
+                write.EndedAttempt = AttemptWrite.Of(write, task.RunStartedAt, record.Stack);
             }
 
             await _store.Writer.WriteAsync(write, record.Durable && _store.Options.AckAfterStateCommit).ConfigureAwait(false);
@@ -208,6 +216,9 @@ internal sealed class StateRecorder : ITaskStateRecorder
     /// </summary>
     private bool MayBeFirstRecord(TaskState state) =>
         !_store.Options.RecordStarted || state is TaskState.Expired or TaskState.Revoked or TaskState.DeadLettered;
+
+    /// <summary>Whether a record in <paramref name="state"/> ends an attempt in an error: retrying, failed (a time limit too), dead-lettered.</summary>
+    private static bool EndsAttempt(TaskState state) => state is TaskState.Retrying or TaskState.Failed or TaskState.DeadLettered;
 
     public async ValueTask<bool> ReopenAsync(IncomingTask task, CancellationToken cancellationToken) =>
         await _store.Database.States.ReopenAsync(task.Id, cancellationToken).ConfigureAwait(false);

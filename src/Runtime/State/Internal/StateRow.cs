@@ -11,7 +11,7 @@ internal sealed class StateRow
         "task_id AS TaskId, task_name AS TaskName, queue AS Queue, state AS State, entity_key AS EntityKey, attempts AS Attempts, worker AS Worker, " +
         "error AS Error, result AS ResultJson, created_at AS CreatedAt, started_at AS StartedAt, completed_at AS CompletedAt, updated_at AS UpdatedAt, expires_at AS ExpiresAt, " +
         "progress_done AS ProgressDone, progress_total AS ProgressTotal, progress_message AS ProgressMessage, progress_at AS ProgressAt, " +
-        "parent_id AS ParentId, root_id AS RootId, arguments AS Arguments";
+        "parent_id AS ParentId, root_id AS RootId, arguments AS Arguments, trace_id AS TraceId, headers AS Headers";
 
     public string TaskId { get; set; } = "";
 
@@ -55,6 +55,10 @@ internal sealed class StateRow
 
     public string? Arguments { get; set; }
 
+    public string? TraceId { get; set; }
+
+    public string? Headers { get; set; }
+
     public TaskStateInfo ToInfo() => new(
         TaskId,
         TaskName,
@@ -83,5 +87,7 @@ internal sealed class StateRow
         ParentId = ParentId,
         RootId = RootId,
         Arguments = Arguments,
+        TraceId = TraceId,
+        Headers = HeadersText.Read(Headers),
     };
 }

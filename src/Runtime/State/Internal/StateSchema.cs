@@ -90,6 +90,11 @@ internal sealed class StateSchema
                     count++;
                 }
 
+                if (_dialect.ArgumentsSearchIndex)
+                {
+                    await ArgumentsSearchIndex.TryCreateAsync(connection, transaction, _dialect.SchemaName, _logger, cancellationToken).ConfigureAwait(false);
+                }
+
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 if (count > 0)
                 {

@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Threading.Tasks;
 using TaskFlow.Core;
+using TaskFlow.Infrastructure;
 using TaskFlow.Protocol;
 
 namespace TaskFlow.State.Internal;
@@ -46,6 +48,18 @@ internal sealed class StateWrite
     /// </summary>
     public string? Arguments { get; set; }
 
+    /// <summary>The trace id of the task's message (<see cref="HeadersText.TraceIdOf"/>), set with <see cref="Arguments"/>; never overwrites a stored one.</summary>
+    public string? TraceId { get; set; }
+
+    /// <summary>The task's message headers as JSON (<see cref="HeadersText"/>), set with <see cref="Arguments"/>; never overwrites stored ones.</summary>
+    public string? Headers { get; set; }
+
+    /// <summary>
+    /// The attempt this write ends with an error (a retrying, failed or dead-lettered record of a run), stored as a
+    /// <c>task_attempt</c> row with the write; <c>null</c> for every other write. Not a SQL parameter of the upsert.
+    /// </summary>
+    public AttemptWrite? EndedAttempt { get; set; }
+
     /// <summary>Completed when the write is committed (for writes the caller waits for). Not a SQL parameter: Dapper skips it.</summary>
     public TaskCompletionSource? Committed { get; set; }
 
@@ -61,6 +75,24 @@ internal sealed class StateWrite
         return this;
     }
 
+    /// <summary>Sets <see cref="Arguments"/>, <see cref="TraceId"/> and <see cref="Headers"/> from a message TaskFlow is about to send.</summary>
+    public StateWrite WithMessageOf(TaskEnvelope envelope)
+    {
+        Arguments = ArgumentsText.Of(envelope);
+        Headers = HeadersText.Of(envelope);
+        TraceId = HeadersText.TraceIdOf(envelope.Headers.GetValueOrDefault(MessageHeaders.TraceParent));
+        return this;
+    }
+
+    /// <summary>Sets <see cref="Arguments"/>, <see cref="TraceId"/> and <see cref="Headers"/> from a received message (<paramref name="task"/>: its descriptor, when known here).</summary>
+    public StateWrite WithMessageOf(TaskHeaders headers, TaskDescriptor? task)
+    {
+        Arguments = ArgumentsText.Of(headers, task);
+        Headers = HeadersText.Of(headers, task);
+        TraceId = HeadersText.TraceIdOf(headers.Raw.GetValueOrDefault(MessageHeaders.TraceParent));
+        return this;
+    }
+
     /// <summary>The lineage of a received task, from its decoded headers.</summary>
     public StateWrite WithLineageOf(TaskHeaders headers) => WithLineage(headers.ParentId, headers.RootId);
 
@@ -70,6 +102,8 @@ internal sealed class StateWrite
         ParentId ??= later.ParentId;
         RootId ??= later.RootId;
         Arguments ??= later.Arguments;
+        TraceId ??= later.TraceId;
+        Headers ??= later.Headers;
         if (State >= 10 && later.State < 10)
         {
             return; // a final state is never moved back

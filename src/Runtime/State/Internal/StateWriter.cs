@@ -87,15 +87,22 @@ internal sealed class StateWriter : IAsyncDisposable
         var reader = _channel.Reader;
         var batch = new List<StateWrite>(_options.WriteBatchSize);
         var merged = new Dictionary<string, StateWrite>(StringComparer.Ordinal);
+        var attempts = new List<AttemptWrite>();
         try
         {
             while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 batch.Clear();
                 merged.Clear();
+                attempts.Clear();
                 while (batch.Count < _options.WriteBatchSize && reader.TryRead(out var write))
                 {
                     batch.Add(write);
+                    if (write.EndedAttempt is { } ended)
+                    {
+                        attempts.Add(ended); // before merging: a batch may hold several attempts of one task
+                    }
+
                     if (merged.TryGetValue(write.TaskId, out var earlier))
                     {
                         earlier.Merge(write);
@@ -108,7 +115,7 @@ internal sealed class StateWriter : IAsyncDisposable
 
                 var rows = new List<StateWrite>(merged.Values);
                 rows.Sort(static (a, b) => string.CompareOrdinal(a.TaskId, b.TaskId));
-                await CommitAsync(rows, batch).ConfigureAwait(false);
+                await CommitAsync(rows, attempts.Count == 0 ? [] : AttemptWrite.Distinct(attempts), batch).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
@@ -117,13 +124,13 @@ internal sealed class StateWriter : IAsyncDisposable
         }
     }
 
-    private async Task CommitAsync(List<StateWrite> rows, List<StateWrite> writes)
+    private async Task CommitAsync(List<StateWrite> rows, List<AttemptWrite> attempts, List<StateWrite> writes)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await _states.WriteAsync(rows, _stop.Token).ConfigureAwait(false);
+                await _states.WriteAsync(rows, attempts, _stop.Token).ConfigureAwait(false);
                 StateMetrics.WriteBatchSize.Record(rows.Count);
                 foreach (var write in writes)
                 {
@@ -181,6 +188,8 @@ internal sealed class StateWriter : IAsyncDisposable
         ParentId = write.ParentId,
         RootId = write.RootId,
         Arguments = write.Arguments,
+        TraceId = write.TraceId,
+        Headers = write.Headers,
     };
 
     /// <summary>Flushes what is queued (bounded wait), then stops.</summary>

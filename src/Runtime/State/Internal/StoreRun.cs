@@ -105,7 +105,7 @@ internal sealed class StoreRun : IRunRecord
         var write = _store.NewWrite(_task.Id, _task.TaskName, _queue, TaskState.Succeeded, _task.Attempt, _task.Headers.EntityKey, result: json).WithLineageOf(_task.Headers);
         if (!_store.Options.RecordStarted)
         {
-            write.Arguments = _store.ArgumentsOf(_task.Headers); // no started record held them
+            write.WithMessageOf(_task.Headers, _store.DescriptorOf(_task.Headers)); // no started record held them
         }
 
         if (!await _store.Database.States.WriteInAsync(_connection!, transaction, write, CancellationToken.None).ConfigureAwait(false))

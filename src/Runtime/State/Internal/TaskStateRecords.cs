@@ -18,6 +18,7 @@ internal sealed class TaskStateRecords
 {
     private readonly StateConnections _connections;
     private readonly TaskStateStatements _sql;
+    private readonly AttemptStatements _attempts;
     private readonly string _deleteExpiredLeases;
     private readonly TaskStateOptions _options;
     private readonly TimeProvider _time;
@@ -29,6 +30,7 @@ internal sealed class TaskStateRecords
         _notifications = dialect.Notifications;
         _connections = connections;
         _sql = dialect.States;
+        _attempts = dialect.Attempts;
         _deleteExpiredLeases = dialect.Leases.DeleteExpired;
         _options = options;
         _time = time;
@@ -83,17 +85,22 @@ internal sealed class TaskStateRecords
         }
     }
 
+    /// <summary>Writes a batch of states that end no attempt in an error (<see cref="WriteAsync(IReadOnlyList{StateWrite}, IReadOnlyList{AttemptWrite}, CancellationToken)"/>).</summary>
+    public Task WriteAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken) => WriteAsync(writes, [], cancellationToken);
+
     /// <summary>
     /// Writes a batch of states in one transaction, in task id order (a stable lock order between writers), with
-    /// set-based upserts of up to <see cref="StateBatchUpsert.MaxRows"/> rows: a batch is a round trip or two.
+    /// set-based upserts of up to <see cref="StateBatchUpsert.MaxRows"/> rows: a batch is a round trip or two. The
+    /// attempts that ended in an error (<paramref name="attempts"/>, distinct, in task id order) are inserted after the
+    /// states in the same transaction; a batch without any (the success path) is one statement as before.
     /// </summary>
-    public async Task WriteAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken)
+    public async Task WriteAsync(IReadOnlyList<StateWrite> writes, IReadOnlyList<AttemptWrite> attempts, CancellationToken cancellationToken)
     {
         var upsert = _sql.UpsertBatch;
         var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            if (writes.Count <= upsert.MaxRows)
+            if (writes.Count <= upsert.MaxRows && attempts.Count == 0)
             {
                 // One statement is atomic on its own: no BEGIN/COMMIT round trips around it.
                 await upsert.ExecuteAsync(connection, null, writes, cancellationToken).ConfigureAwait(false);
@@ -108,6 +115,11 @@ internal sealed class TaskStateRecords
                 {
                     var rows = writes.Count <= chunk ? writes : writes.Skip(start).Take(chunk).ToList();
                     await upsert.ExecuteAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (attempts.Count > 0)
+                {
+                    await InsertAttemptsAsync(connection, transaction, attempts, cancellationToken).ConfigureAwait(false);
                 }
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -143,6 +155,11 @@ internal sealed class TaskStateRecords
             await NotifyAsync(connection, transaction, notifications, [write.TaskId], cancellationToken).ConfigureAwait(false);
         }
 
+        if (write.EndedAttempt is { } ended)
+        {
+            await InsertAttemptsAsync(connection, transaction, [ended], cancellationToken).ConfigureAwait(false);
+        }
+
         return rows > 0;
     }
 
@@ -170,6 +187,40 @@ internal sealed class TaskStateRecords
         foreach (var payload in FinalStateNotifications.Payloads(taskIds))
         {
             await connection.ExecuteAsync(new CommandDefinition(notifications.Notify, new { notifications.Channel, Payload = payload }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Inserts (or replaces) attempt rows after their tasks' records (a row needs its record: the foreign key).</summary>
+    private Task<int> InsertAttemptsAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<AttemptWrite> attempts, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(_attempts.Insert, _attempts.Parameters(attempts), transaction, cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// A task's attempts, oldest first: the stored ones (those that ended in an error), then its last attempt from its
+    /// record when that is not among them (it succeeded, runs, or was revoked or expired after a run).
+    /// </summary>
+    public async Task<IReadOnlyList<TaskAttemptInfo>> GetAttemptsAsync(string taskId, CancellationToken cancellationToken)
+    {
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var rows = await connection.QueryAsync<AttemptRow>(new CommandDefinition(_attempts.Select, new { TaskId = taskId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var attempts = rows.Select(r => r.ToInfo()).ToList();
+            var info = (await connection.QuerySingleOrDefaultAsync<StateRow>(new CommandDefinition(_sql.SelectInfo, new { TaskId = taskId }, cancellationToken: cancellationToken)).ConfigureAwait(false))?.ToInfo();
+            var last = attempts.Count == 0 ? 0 : attempts[^1].Attempt;
+            if (info is not null && info.Attempts > last && info.StartedAt is not null)
+            {
+                attempts.Add(new TaskAttemptInfo(
+                    taskId,
+                    info.Attempts,
+                    info.State,
+                    info.Worker,
+                    info.StartedAt,
+                    info.CompletedAt,
+                    info.State == TaskState.Succeeded ? null : info.Error,
+                    null));
+            }
+
+            return attempts;
         }
     }
 
