@@ -126,6 +126,9 @@ public sealed class WaitNotificationTests
         var handle = await host.Tasks.Block.ApplyAsync(Key(), host.Options());
         var wait = host.Store.WaitAsync(handle.Id, Timeout);
         await Eventually.UntilAsync(async () => (await handle.GetStateAsync())?.State == TaskState.Started, Timeout, "the task started");
+        // The first wait starts the listening connection; a revoke notified before it listens would reach the waiter only
+        // through the re-read every waiter does when listening starts (not counted as notified).
+        await Eventually.UntilAsync(() => Task.FromResult(waits.IsListening), Timeout, "the store listens");
 
         (await host.Store.RevokeAsync(handle.Id)).ShouldBeTrue();
 
