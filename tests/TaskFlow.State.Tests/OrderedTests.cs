@@ -94,6 +94,7 @@ public sealed class OrderedTests
         var extra = new Dictionary<string, string>
         {
             ["TASKFLOW_STATE_CONCURRENCY"] = "4",
+            ["TASKFLOW_STATE_LEASE_MS"] = "3000", // the killed worker's permit on its key lapses after 3 s (default 30 s)
             ["Logging__LogLevel__TaskFlow.Tasks"] = "Debug", // the deferral line (5070), with the task's id
         };
         var workers = new List<ChildProcess>();

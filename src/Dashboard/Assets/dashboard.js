@@ -69,7 +69,10 @@
         const html = await response.text();
         // the user started selecting or typing while the page was fetched: keep what they see, refresh later
         if (userIsBusy(main)) { missed = true; return; }
+        // disclosures the user opened (a stack trace) stay open: the page's structure is the same from one refresh to the next
+        const opened = Array.from(main.querySelectorAll('details'), (d) => d.open);
         main.innerHTML = html;
+        main.querySelectorAll('details').forEach((d, i) => { if (opened[i]) d.open = true; });
         body.dataset.refreshed = String(Date.now());
         body.dataset.refreshes = String(Number(body.dataset.refreshes || '0') + 1);
       }

@@ -181,6 +181,7 @@ internal sealed class TaskExecutor
         }
 
         ITaskLock? permit = null;
+        ITaskLock? orderPermit = null;
         try
         {
             DateTimeOffset? rateSlot = null;
@@ -224,10 +225,47 @@ internal sealed class TaskExecutor
                 }
             }
 
-            return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, fault, startAt, cancellationToken).ConfigureAwait(false);
+            if (tracked && Ordered.Applies(headers) && _limits.CanLock)
+            {
+                // One run of a key at a time, even of two copies of one task (a deferral published by a worker killed before
+                // its ack, a redelivery beside a run that still goes on): the key's single permit, a lease that a killed
+                // worker's run gives up after LeaseDuration. Held until the run's final state is committed (the processor
+                // releases it after recording), and the task's own state read again under it: a copy that comes after the
+                // run that finished it is skipped, not run beside its successor.
+                orderPermit = await _limits.TryEnterOrderAsync(headers.OrderKey!, cancellationToken).ConfigureAwait(false);
+                if (orderPermit is null)
+                {
+                    return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: $"ordered by '{headers.OrderKey}': another run of the key is in progress")
+                    {
+                        Until = _time.GetUtcNow() + OrderedTasks.RecheckDelay(1),
+                        RateSlot = rateSlot,
+                    };
+                }
+
+                var again = await _recorder.PriorRunsAsync(message, cancellationToken).ConfigureAwait(false);
+                if (again.FinalState is { } final)
+                {
+                    return new TaskOutcome(TaskOutcomeKind.Skipped, task, Detail: final);
+                }
+            }
+
+            var outcome = await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, fault, startAt, cancellationToken).ConfigureAwait(false);
+            if (orderPermit is not null)
+            {
+                var held = orderPermit;
+                orderPermit = null;
+                return outcome with { OrderPermit = held };
+            }
+
+            return outcome;
         }
         finally
         {
+            if (orderPermit is not null)
+            {
+                await orderPermit.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (permit is not null)
             {
                 await permit.DisposeAsync().ConfigureAwait(false);

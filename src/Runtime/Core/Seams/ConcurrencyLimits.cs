@@ -36,6 +36,13 @@ internal sealed class ConcurrencyLimits
     public Task<ITaskLock?> TryEnterAsync(TaskDescriptor task, TaskHeaders headers, CancellationToken cancellationToken) =>
         _locks!.TryAcquireAsync(ResourceOf(task, headers), task.MaxConcurrency, cancellationToken);
 
+    /// <summary>Whether permits can be taken here (a state store is registered).</summary>
+    public bool CanLock => _locks is not null;
+
+    /// <summary>The single permit of an ordered task's key (<c>order:</c> + key); <c>null</c> while another run of the key holds it.</summary>
+    public Task<ITaskLock?> TryEnterOrderAsync(string orderKey, CancellationToken cancellationToken) =>
+        _locks!.TryAcquireAsync("order:" + orderKey, 1, cancellationToken);
+
     /// <summary>When a task refused a permit is looked at again.</summary>
     public static TimeSpan RecheckDelay() => TimeSpan.FromTicks((long)(Recheck.Ticks * (0.5 + Random.Shared.NextDouble())));
 

@@ -99,9 +99,20 @@ internal sealed class TaskProcessor
         {
             settlement = settlement with { Redeliveries = message.Headers.Redeliveries };
         }
-        if (settlement.Record is { } record && _recorder.IsActive)
+        try
         {
-            await _recorder.RecordAsync(message, queue, outcome.Task, record, outcome.Result).ConfigureAwait(false);
+            if (settlement.Record is { } record && _recorder.IsActive)
+            {
+                await _recorder.RecordAsync(message, queue, outcome.Task, record, outcome.Result).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (outcome.OrderPermit is { } permit)
+            {
+                // After the record: the key's next run starts only once this one's final state is committed.
+                await permit.DisposeAsync().ConfigureAwait(false);
+            }
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);

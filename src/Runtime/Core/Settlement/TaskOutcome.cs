@@ -25,6 +25,9 @@ internal readonly record struct TaskOutcome(TaskOutcomeKind Kind, TaskDescriptor
     /// <summary>The run held a lease (lease mode): its message is already acked; the lease is released after settlement.</summary>
     public ILeasedRun? Lease { get; init; }
 
+    /// <summary>An ordered task's permit on its key, released by the processor once the run's state is recorded (so no other run of the key starts before it is committed).</summary>
+    public ITaskLock? OrderPermit { get; init; }
+
     public static TaskOutcome Reject(string reason, string detail, Exception? exception = null, TaskDescriptor? task = null) =>
         new(TaskOutcomeKind.Rejected, task, Exception: exception, Reason: reason, Detail: detail);
 }
