@@ -115,8 +115,10 @@ public sealed class ClientTests
         await using var host = await TaskFlowTestHost.StartAsync(worker: false, rabbit: o => o.PublishTimeout = TimeSpan.FromMilliseconds(1));
         await host.Tasks.Record.DelayAsync("warm-up", 0).AsTask().ContinueWith(_ => { }); // topology declared, whatever the confirm did
 
-        TaskPublishException? error = null;
-        for (var i = 1; i <= 20 && error is null; i++)
+        // All 20 are sent: under load some time out before they were written (the broker drops those), so every timed-out
+        // task counts, and one of them reaching the queue is the proof.
+        var errors = new List<TaskPublishException>();
+        for (var i = 1; i <= 20; i++)
         {
             try
             {
@@ -124,22 +126,25 @@ public sealed class ClientTests
             }
             catch (TaskPublishException ex)
             {
-                error = ex;
+                errors.Add(ex);
             }
         }
 
-        error.ShouldNotBeNull("20 publishes with a 1 ms confirm timeout all confirmed in time");
-        error.MayHaveBeenEnqueued.ShouldBeTrue();
-        error.Message.ShouldContain("may not have been enqueued");
-        error.TaskId.ShouldNotBeNullOrEmpty();
-        error.Message.ShouldContain(error.TaskId!);
+        errors.ShouldNotBeEmpty("20 publishes with a 1 ms confirm timeout all confirmed in time");
+        foreach (var error in errors)
+        {
+            error.MayHaveBeenEnqueued.ShouldBeTrue();
+            error.Message.ShouldContain("may not have been enqueued");
+            error.TaskId.ShouldNotBeNullOrEmpty();
+            error.Message.ShouldContain(error.TaskId!);
+        }
 
         // And in fact it was: the message is in the queue (what the fault tests saw: "failed" sends that ran).
+        var timedOut = errors.Select(e => e.TaskId!).ToHashSet(StringComparer.Ordinal);
         await using var connection = await Broker.ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        var found = false;
-        while (!found && DateTime.UtcNow < deadline)
+        while (DateTime.UtcNow < deadline)
         {
             var message = await channel.BasicGetAsync(host.Queue, autoAck: true);
             if (message is null)
@@ -148,10 +153,15 @@ public sealed class ClientTests
                 continue;
             }
 
-            found = Equals(message.BasicProperties.CorrelationId, error.TaskId) || (message.BasicProperties.Headers?.TryGetValue("id", out var id) == true && id is byte[] bytes && System.Text.Encoding.UTF8.GetString(bytes) == error.TaskId);
+            var id = message.BasicProperties.CorrelationId
+                ?? (message.BasicProperties.Headers?.TryGetValue("id", out var header) == true && header is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : null);
+            if (id is not null && timedOut.Contains(id))
+            {
+                return true;
+            }
         }
 
-        return found;
+        return false;
     }
 
     [Fact]
