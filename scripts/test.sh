@@ -39,6 +39,12 @@ run dotnet test TaskFlow.sln -c Release --nologo --no-build
 bash scripts/rabbitmq.sh
 run dotnet test tests/TaskFlow.FaultTests/TaskFlow.FaultTests.csproj -c Release --nologo --logger "console;verbosity=detailed"
 
+# Every failed test with the first lines of its message, so a red run names what failed at its end.
+if grep -qE '^[[:space:]]+Failed [A-Za-z_]' "$log"; then
+  echo "==> failed tests"
+  grep -A 12 -E '^[[:space:]]+Failed [A-Za-z_]' "$log" | head -200
+fi
+
 # One closing line over all test runs, e.g. "tests: 250 passed, 0 failed, 0 skipped".
 awk '
   # "Passed!  - Failed: 0, Passed: 57, Skipped: 0, Total: 57" (normal verbosity)
