@@ -55,6 +55,19 @@ internal sealed class BenchOptions
     /// </summary>
     public int RawAckEvery { get; private set; } = 1;
 
+    /// <summary>The scale mode (<c>--scale</c>): worker processes x concurrency with an I/O-bound task instead of phases a-d.</summary>
+    public bool Scale { get; private set; }
+
+    public IReadOnlyList<int> ScaleWorkers { get; private set; } = new[] { 1, 2, 4 };
+
+    public IReadOnlyList<int> ScaleConcurrency { get; private set; } = new[] { 1, 2, 8, 32 };
+
+    /// <summary>How long the scale mode's task waits (<c>Task.Delay</c>), milliseconds.</summary>
+    public int TaskMs { get; private set; } = 5;
+
+    /// <summary>The scale mode sends about this many seconds of work at each cell's bound (at least 500 tasks, at most --messages).</summary>
+    public int ScaleSeconds { get; private set; } = 5;
+
     private static readonly string[] AllSides = { "raw", "celery-wire", "taskflow", "taskflow-state" };
 
     public static BenchOptions Parse(string[] args)
@@ -126,6 +139,21 @@ internal sealed class BenchOptions
                     }
 
                     break;
+                case "--scale":
+                    options.Scale = true;
+                    break;
+                case "--scale-workers":
+                    options.ScaleWorkers = IntList(name, Next());
+                    break;
+                case "--scale-concurrency":
+                    options.ScaleConcurrency = IntList(name, Next());
+                    break;
+                case "--task-ms":
+                    options.TaskMs = NextInt();
+                    break;
+                case "--scale-seconds":
+                    options.ScaleSeconds = NextInt();
+                    break;
                 case "--help" or "-h":
                     throw new ArgumentException(string.Empty);
                 default:
@@ -135,6 +163,11 @@ internal sealed class BenchOptions
 
         return options;
     }
+
+    private static int[] IntList(string name, string value) =>
+        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"{name} takes a comma-separated list of positive numbers, not '{value}'"))
+            .ToArray();
 
     public const string Usage = """
         TaskFlow load harness: TaskFlow vs. a raw RabbitMQ.Client 7 baseline, same broker, same guarantees.
@@ -157,6 +190,13 @@ internal sealed class BenchOptions
           --quiet-wait S        ... but at most S seconds, then run anyway and say so (default 120)
           --uri URI             broker (default amqp://guest:guest@127.0.0.1:5672/)
           --raw-ack-every N     raw sides: one ack with multiple set per N messages (default 1: an ack each)
+          --scale               instead of phases a-d: throughput of an I/O-bound task with K worker processes x C slots
+                                (TaskFlow's default prefetch), CPU per task of workers, broker and PostgreSQL; sides
+                                taskflow and/or taskflow-state from --sides
+          --scale-workers LIST  worker processes per cell (default 1,2,4)
+          --scale-concurrency LIST  slots per worker (default 1,2,8,32)
+          --task-ms MS          the scale task's Task.Delay (default 5)
+          --scale-seconds S     tasks per cell: about S seconds at the cell's bound, 500 to --messages (default 5)
           --state-pg CS         PostgreSQL for taskflow-state (default $TASKFLOW_STATE_PG or the one scripts/postgres.sh
                                 creates, SSL Mode=Disable on loopback like the plain AMQP connection)
         """;

@@ -1,3 +1,5 @@
+using System;
+using System.Threading;
 using System.Threading.Tasks;
 
 namespace TaskFlow.Benchmarks;
@@ -18,5 +20,29 @@ public partial class BenchTasks
         _ = payload;
         Probe.Complete();
         return Task.CompletedTask;
+    }
+
+    private static int _sleepCount;
+    private static long _sleepLastMs;
+
+    /// <summary>Runs of <see cref="Sleep"/> in this process (the scale mode's worker processes report it).</summary>
+    public static int SleepCount => Volatile.Read(ref _sleepCount);
+
+    /// <summary>When the latest run of <see cref="Sleep"/> ended, Unix milliseconds.</summary>
+    public static long SleepLastMs => Interlocked.Read(ref _sleepLastMs);
+
+    /// <summary>The scale mode's I/O-bound task: waits <paramref name="ms"/> milliseconds, then counts itself.</summary>
+    [Task]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "An instance task, like Noop.")]
+    public async Task Sleep(int ms)
+    {
+        await Task.Delay(ms).ConfigureAwait(false);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        long seen;
+        while ((seen = Interlocked.Read(ref _sleepLastMs)) < now && Interlocked.CompareExchange(ref _sleepLastMs, now, seen) != seen)
+        {
+        }
+
+        Interlocked.Increment(ref _sleepCount);
     }
 }

@@ -13,9 +13,15 @@ internal sealed class Broker : IAsyncDisposable
     private IConnection? _admin;
 
     public Broker(Uri uri)
+        : this(uri, "bench-" + DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6])
+    {
+    }
+
+    /// <summary>The names of an existing harness run (a scale worker process uses its parent's).</summary>
+    public Broker(Uri uri, string runId)
     {
         Uri = uri;
-        RunId = "bench-" + DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6];
+        RunId = runId;
     }
 
     public Uri Uri { get; }

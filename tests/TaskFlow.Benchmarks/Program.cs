@@ -24,6 +24,11 @@ internal static class Program
 
     private static async Task<int> Main(string[] args)
     {
+        if (args is ["--scale-worker"])
+        {
+            return await Scale.WorkerMainAsync().ConfigureAwait(false);
+        }
+
         BenchOptions options;
         try
         {
@@ -44,6 +49,11 @@ internal static class Program
         var broker = new Broker(options.Uri);
         await using (broker.ConfigureAwait(false))
         {
+            if (options.Scale)
+            {
+                return await Scale.RunAsync(options, broker).ConfigureAwait(false);
+            }
+
             var sides = new List<IScenario>();
             foreach (var name in options.Sides)
             {

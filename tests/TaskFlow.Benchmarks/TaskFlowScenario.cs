@@ -266,7 +266,7 @@ internal sealed class TaskFlowScenario : IScenario
     public static int PayloadLengthForBaseline => Math.Max(1, RawBaseline.BodySize - BodyLength(0));
 
     /// <summary>A fresh state-store schema for one run (applied untimed, like the queue declaration), dropped afterwards.</summary>
-    private sealed class StateSchema : IAsyncDisposable
+    internal sealed class StateSchema : IAsyncDisposable
     {
         private readonly NpgsqlDataSource _dataSource;
         private readonly string _schema;
@@ -291,6 +291,8 @@ internal sealed class TaskFlowScenario : IScenario
 
             return state;
         }
+
+        public string Schema => _schema;
 
         public void AddTo(TaskFlowBuilder flow) => flow.AddStateStore(o =>
         {

@@ -83,9 +83,17 @@ internal sealed class TaskEnvelope
         var parentId = options?.ParentId ?? current?.TaskId;
         var rootId = options?.RootId ?? (options?.ParentId is null ? current?.RootId ?? current?.TaskId : null) ?? parentId ?? id;
 
-        var buffer = new ArrayBufferWriter<byte>(256);
+        // The JSON writer and its buffer are reused per thread (a re-entrant call, e.g. from a converter, gets its own);
+        // the body is copied out at its exact length.
+        var cached = t_bodyWriter ?? new BodyWriter();
+        t_bodyWriter = null;
+        var buffer = cached.Buffer;
+        buffer.ResetWrittenCount();
+        var writer = cached.Json;
+        writer.Reset(buffer);
         string argsRepr;
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        byte[] body;
+        try
         {
             writer.WriteStartArray();
             writer.Flush();
@@ -109,6 +117,15 @@ internal sealed class TaskEnvelope
             writer.WriteEndObject();
             writer.WriteRawValue(EmbedJson, skipInputValidation: true);
             writer.WriteEndArray();
+            writer.Flush();
+            body = buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            if (buffer.Capacity <= BodyWriter.MaxKeptCapacity)
+            {
+                t_bodyWriter = cached;
+            }
         }
 
         DateTimeOffset? eta = options?.Eta ?? (options?.Countdown is { } countdown ? now + countdown : null);
@@ -218,10 +235,29 @@ internal sealed class TaskEnvelope
             Telemetry.Inject(activity, headers);
         }
 
-        return new TaskEnvelope(id, task.Name, queue, headers, buffer.WrittenMemory, options?.Priority ?? (task.Priority > 0 ? task.Priority : null), eta, options?.EntityKey) { Unique = unique, OrderKey = orderKey };
+        return new TaskEnvelope(id, task.Name, queue, headers, body, options?.Priority ?? (task.Priority > 0 ? task.Priority : null), eta, options?.EntityKey) { Unique = unique, OrderKey = orderKey };
     }
 
     public static string FormatTime(DateTimeOffset time) => HeaderValues.FormatTime(time);
+
+    [ThreadStatic]
+    private static BodyWriter? t_bodyWriter;
+
+    /// <summary>A JSON writer over a growable buffer, kept per thread between envelopes.</summary>
+    private sealed class BodyWriter
+    {
+        /// <summary>A buffer grown past this (a huge argument) is dropped rather than kept by the thread.</summary>
+        public const int MaxKeptCapacity = 64 * 1024;
+
+        public BodyWriter()
+        {
+            Json = new Utf8JsonWriter(Buffer, WriterOptions);
+        }
+
+        public ArrayBufferWriter<byte> Buffer { get; } = new(512);
+
+        public Utf8JsonWriter Json { get; }
+    }
 
     private static double? Seconds(TimeSpan? span) => span?.TotalSeconds;
 

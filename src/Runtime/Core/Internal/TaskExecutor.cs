@@ -1,6 +1,7 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TaskFlow.Infrastructure;
@@ -67,6 +68,7 @@ internal sealed class TaskExecutor
     /// Thrown in place of the task's code (<see cref="TaskMessageRunner"/>: a test harness injecting a failure or a time-out);
     /// everything around the run (state records, retries, settlement) is as for a failure of the task itself.
     /// </param>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<TaskOutcome> ExecuteAsync(IncomingTask message, string queue, TimeSpan? maxDelay, CancellationToken cancellationToken, TaskSlots? slots = null, EarlyAck early = default, Exception? fault = null)
     {
         if (!_registry.TryGet(message.TaskName, out var task))
@@ -276,6 +278,7 @@ internal sealed class TaskExecutor
     }
 
     /// <summary>Runs the task in its DI scope, under its time limits, inside a task slot. <paramref name="early"/> available: lease mode.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<TaskOutcome> RunAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, bool tracked, EarlyAck early, Exception? fault, DateTimeOffset? startAt, CancellationToken cancellationToken)
     {
         IRunRecord? run;
@@ -344,6 +347,7 @@ internal sealed class TaskExecutor
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<TaskOutcome> RunInScopeAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, IRunRecord? run, Exception? fault, DateTimeOffset? startAt, CancellationToken cancellationToken)
     {
         if (run is not null)

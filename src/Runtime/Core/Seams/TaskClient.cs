@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using TaskFlow.Core.Internal;
 using TaskFlow.Infrastructure;
@@ -33,6 +34,7 @@ internal sealed partial class TaskClient : ITaskClient
     /// <summary>Celery's <c>origin</c> header: which process sent the task.</summary>
     public static string Origin { get; } = $"gen{Environment.ProcessId}@{Environment.MachineName}";
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<TaskHandle> SendAsync<TArguments>(TaskDescriptor task, TArguments arguments, SendOptions? options = null, CancellationToken cancellationToken = default)
         where TArguments : ITaskArgumentWriter
     {

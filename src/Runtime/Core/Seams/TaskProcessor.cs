@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using TaskFlow.Core.Internal;
 
@@ -47,6 +48,7 @@ internal sealed class TaskProcessor
     /// <paramref name="redelivered"/>: the broker's redelivered flag. <paramref name="early"/>: the transport's early ack
     /// for lease mode.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Settlement> ProcessAsync(
         IDictionary<string, object?>? headers,
         string? contentType,
@@ -82,6 +84,7 @@ internal sealed class TaskProcessor
     /// Runs and settles one decoded message. <paramref name="maxDelay"/> null: ETAs are not honoured (eager mode, the
     /// test harness). <paramref name="fault"/>: thrown in place of the task's code (the test harness's injected failures).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Settlement> ProcessAsync(IncomingTask message, string queue, TimeSpan? maxDelay, TaskSlots? slots, CancellationToken abort, EarlyAck early = default, Exception? fault = null)
     {
         var started = Stopwatch.GetTimestamp();

@@ -1,5 +1,6 @@
 using System.Threading;
 using System.Threading.Tasks;
+using System.Runtime.CompilerServices;
 
 namespace TaskFlow.Core;
 
@@ -20,6 +21,7 @@ internal sealed class TaskSlots
     }
 
     /// <summary>Waits for a slot; false (and no slot held) when the queue stopped taking work meanwhile.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> EnterAsync()
     {
         if (_closed)

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using RabbitMQ.Client;
@@ -46,12 +47,29 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     /// </summary>
     /// <exception cref="TaskUnroutableException">No queue is bound for the routing key.</exception>
     /// <exception cref="TaskPublishException">The broker nacked the message, stayed unreachable past the bound, or the confirm timed out.</exception>
-    public ValueTask PublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken) =>
-        RetryWhileUnavailableAsync(
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask PublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken)
+    {
+        // The first try without the retry loop's closure (one publish, one allocation less); only a broker that is
+        // unreachable goes round the loop.
+        BrokerUnavailableException first;
+        try
+        {
+            await PublishOnceAsync(null, exchange, routingKey, properties, body, taskName, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (BrokerUnavailableException ex)
+        {
+            first = ex;
+        }
+
+        await RetryWhileUnavailableAsync(
             () => PublishOnceAsync(null, exchange, routingKey, properties, body, taskName, cancellationToken),
             taskName,
             cancellationToken,
-            properties.CorrelationId);
+            properties.CorrelationId,
+            first).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// As <see cref="PublishAsync"/>, over a lane without the client's confirm tracking, so the message carries no
@@ -71,60 +89,74 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     /// most <see cref="RabbitMqOptions.MaxBufferedPublishes"/> callers waiting at once. Publishing and the topology
     /// declaration before a first publish share it.
     /// </summary>
-    public async ValueTask RetryWhileUnavailableAsync(Func<ValueTask> attempt, string taskName, CancellationToken cancellationToken, string? taskId = null)
+    /// <param name="attempt">One try: throws <see cref="BrokerUnavailableException"/> when the broker could not be reached.</param>
+    /// <param name="taskName">The task, for the error message.</param>
+    /// <param name="cancellationToken">Ends the waiting.</param>
+    /// <param name="taskId">The task's id, for the error message, when known.</param>
+    /// <param name="firstFailure">The failure of a first try the caller made itself, or <c>null</c>: this method makes the first.</param>
+    public async ValueTask RetryWhileUnavailableAsync(Func<ValueTask> attempt, string taskName, CancellationToken cancellationToken, string? taskId = null, BrokerUnavailableException? firstFailure = null)
     {
         var mayHaveReachedBroker = false;
         long? deadline = null;
         var retryTimeout = (long)(_options.PublishRetryTimeout.TotalSeconds * _time.TimestampFrequency);
         var pause = TimeSpan.FromMilliseconds(100);
+        var failure = firstFailure;
         while (true)
         {
-            try
+            if (failure is null)
             {
-                await attempt().ConfigureAwait(false);
-                return;
-            }
-            catch (BrokerUnavailableException ex)
-            {
-                mayHaveReachedBroker |= ex.MayHaveReachedBroker;
-                var now = _time.GetTimestamp();
-                deadline ??= now + retryTimeout;
-                if (now >= deadline)
-                {
-                    throw new TaskPublishException(
-                        $"TaskFlow: RabbitMQ stayed unreachable for {_options.PublishRetryTimeout.TotalSeconds:0.#} s (RabbitMqOptions.PublishRetryTimeout); task '{taskName}'{Id(taskId)} {(mayHaveReachedBroker ? "may not have been enqueued (an earlier try reached the broker but its confirm was lost)" : "was not enqueued")}. Last error: {ex.Message}",
-                        ex,
-                        taskId,
-                        mayHaveReachedBroker);
-                }
-
-                if (Interlocked.Increment(ref _waiting) > _options.MaxBufferedPublishes)
-                {
-                    Interlocked.Decrement(ref _waiting);
-                    throw new TaskPublishException(
-                        $"TaskFlow: RabbitMQ is unreachable and {_options.MaxBufferedPublishes} publishes are already waiting for it (RabbitMqOptions.MaxBufferedPublishes); task '{taskName}'{Id(taskId)} {(mayHaveReachedBroker ? "may not have been enqueued (an earlier try reached the broker but its confirm was lost)" : "was not enqueued")}.",
-                        ex,
-                        taskId,
-                        mayHaveReachedBroker);
-                }
-
                 try
                 {
-                    await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
+                    await attempt().ConfigureAwait(false);
+                    return;
                 }
-                finally
+                catch (BrokerUnavailableException caught)
                 {
-                    Interlocked.Decrement(ref _waiting);
+                    failure = caught;
                 }
-
-                pause = TimeSpan.FromMilliseconds(Math.Min(1000, pause.TotalMilliseconds * 2));
             }
+
+            var ex = failure;
+            failure = null;
+            mayHaveReachedBroker |= ex.MayHaveReachedBroker;
+            var now = _time.GetTimestamp();
+            deadline ??= now + retryTimeout;
+            if (now >= deadline)
+            {
+                throw new TaskPublishException(
+                    $"TaskFlow: RabbitMQ stayed unreachable for {_options.PublishRetryTimeout.TotalSeconds:0.#} s (RabbitMqOptions.PublishRetryTimeout); task '{taskName}'{Id(taskId)} {(mayHaveReachedBroker ? "may not have been enqueued (an earlier try reached the broker but its confirm was lost)" : "was not enqueued")}. Last error: {ex.Message}",
+                    ex,
+                    taskId,
+                    mayHaveReachedBroker);
+            }
+
+            if (Interlocked.Increment(ref _waiting) > _options.MaxBufferedPublishes)
+            {
+                Interlocked.Decrement(ref _waiting);
+                throw new TaskPublishException(
+                    $"TaskFlow: RabbitMQ is unreachable and {_options.MaxBufferedPublishes} publishes are already waiting for it (RabbitMqOptions.MaxBufferedPublishes); task '{taskName}'{Id(taskId)} {(mayHaveReachedBroker ? "may not have been enqueued (an earlier try reached the broker but its confirm was lost)" : "was not enqueued")}.",
+                    ex,
+                    taskId,
+                    mayHaveReachedBroker);
+            }
+
+            try
+            {
+                await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
+
+            pause = TimeSpan.FromMilliseconds(Math.Min(1000, pause.TotalMilliseconds * 2));
         }
     }
 
     /// <summary>How many publishes are waiting for the broker to come back.</summary>
     public int Waiting => Volatile.Read(ref _waiting);
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask PublishOnceAsync(Lane? only, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken)
     {
         var lane = only ?? _lanes[(uint)Interlocked.Increment(ref _next) % (uint)_lanes.Length];
@@ -147,7 +179,9 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             }
 
             using var deadline = new CancellationTokenSource(_options.PublishTimeout, _time);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+            // Linked only when the caller's token can be cancelled (a linked source per publish costs ~300 bytes).
+            using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token) : null;
+            var timeout = linked ?? deadline;
             var started = Telemetry.PublishDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
             try
             {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using System.Runtime.CompilerServices;
 using RabbitMQ.Client;
 using TaskFlow.Core;
 
@@ -113,6 +114,7 @@ internal sealed class RabbitMqSender : ITaskSender, IDisposable
     }
 
     /// <summary>Publishes to <paramref name="queue"/> now, or through the delay levels when <paramref name="eta"/> is in the future.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask RouteAsync(string queue, BasicProperties properties, ReadOnlyMemory<byte> body, DateTimeOffset? eta, string taskName, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
