@@ -28,6 +28,20 @@ public partial class BenchTasks
     /// <summary>Runs of <see cref="Sleep"/> in this process (the scale mode's worker processes report it).</summary>
     public static int SleepCount => Volatile.Read(ref _sleepCount);
 
+    private static long _sleepMarkMs;
+
+    /// <summary>
+    /// After how many runs of <see cref="Sleep"/> this process marks the time and its CPU (the scale mode times from the
+    /// mark, so that start-up and the first JIT compilations fall outside its window); 0: never.
+    /// </summary>
+    public static int SleepWarmup { get; set; }
+
+    /// <summary>When run number <see cref="SleepWarmup"/> of <see cref="Sleep"/> ended, Unix milliseconds (0: not yet).</summary>
+    public static long SleepMarkMs => Interlocked.Read(ref _sleepMarkMs);
+
+    /// <summary>This process's CPU time at <see cref="SleepMarkMs"/>.</summary>
+    public static TimeSpan SleepMarkCpu { get; private set; }
+
     /// <summary>When the latest run of <see cref="Sleep"/> ended, Unix milliseconds.</summary>
     public static long SleepLastMs => Interlocked.Read(ref _sleepLastMs);
 
@@ -43,6 +57,10 @@ public partial class BenchTasks
         {
         }
 
-        Interlocked.Increment(ref _sleepCount);
+        if (Interlocked.Increment(ref _sleepCount) == SleepWarmup)
+        {
+            SleepMarkCpu = Environment.CpuUsage.TotalTime;
+            Interlocked.Exchange(ref _sleepMarkMs, now);
+        }
     }
 }

@@ -21,7 +21,9 @@ namespace TaskFlow.Benchmarks;
 /// <c>Task.Delay</c> of <c>--task-ms</c>) with 1, 2, 4 worker processes and 1, 2, 8, 32 slots each, with TaskFlow's
 /// default prefetch, and the CPU per task of the workers, the broker and PostgreSQL. Each cell: a fresh queue pre-filled
 /// with N tasks in one <c>DelayManyAsync</c> (untimed), K worker processes started and built (untimed), then told to go
-/// at once; timed from "go" to the last task's end, as the workers report it.
+/// at once. Each worker marks the time and its CPU when its first tenth of its share has run (its warm-up: the host's
+/// start-up and the first JIT compilations); the cell is timed from the earliest mark to the last task's end and counts
+/// the tasks run in that window, and the workers' CPU from their marks.
 /// </summary>
 internal static class Scale
 {
@@ -35,6 +37,10 @@ internal static class Scale
             sides.Add("taskflow");
         }
 
+        // The bound is what the task's own wait allows: Task.Delay(n) sleeps longer than n ms (timer granularity; about
+        // 8 ms for 5 ms on this kind of machine), so it is measured here rather than assumed.
+        var delayMs = await MeasureDelayAsync(options.TaskMs).ConfigureAwait(false);
+        Console.WriteLine(string.Create(Ci, $"[scale] Task.Delay({options.TaskMs}) takes {delayMs:F2} ms here (mean of 400): the bound per slot is {1000 / delayMs:F0} tasks/s"));
         var results = new List<(string Side, int Workers, int Concurrency, Cell Cell)>();
         foreach (var side in sides)
         {
@@ -45,7 +51,7 @@ internal static class Scale
                     var busy = options.QuietCpuPercent < 100
                         ? await MachineLoad.WaitForQuietAsync(options.QuietCpuPercent, options.QuietWait).ConfigureAwait(false)
                         : 0;
-                    var cell = await RunCellAsync(options, broker, side == "taskflow-state", workers, concurrency).ConfigureAwait(false);
+                    var cell = await RunCellAsync(options, broker, side == "taskflow-state", workers, concurrency, delayMs).ConfigureAwait(false);
                     results.Add((side, workers, concurrency, cell));
                     Console.WriteLine(string.Create(Ci,
                         $"[scale] {side} {workers} worker(s) x {concurrency}: {cell.Tasks} tasks in {cell.Elapsed.TotalSeconds:F2} s = {cell.Rate:F0}/s (bound {cell.Bound:F0}/s); CPU us/task worker {cell.WorkerCpuUs:F1}, broker {cell.BrokerCpuUs:F1}, PostgreSQL {cell.DatabaseCpuUs:F1} (busy before {busy:F0}%)"));
@@ -58,7 +64,7 @@ internal static class Scale
         {
             var rows = results.Where(r => r.Side == side).ToList();
             var text = new StringBuilder();
-            text.AppendLine(string.Create(Ci, $"{side}: tasks/s of a {options.TaskMs} ms Task.Delay task (CPU us per task: worker processes / broker / PostgreSQL)"));
+            text.AppendLine(string.Create(Ci, $"{side}: tasks/s of a {options.TaskMs} ms Task.Delay task, and the share of the bound (slots x 1000 / {delayMs:F2} ms, the measured wait); CPU us per task: worker processes / broker / PostgreSQL"));
             text.AppendLine();
             text.Append("| workers |");
             foreach (var c in options.ScaleConcurrency)
@@ -86,9 +92,25 @@ internal static class Scale
         return 0;
     }
 
-    private static async Task<Cell> RunCellAsync(BenchOptions options, Broker broker, bool withStore, int workers, int concurrency)
+    private static async Task<double> MeasureDelayAsync(int ms)
     {
-        var bound = workers * concurrency * 1000.0 / options.TaskMs;
+        for (var i = 0; i < 20; i++)
+        {
+            await Task.Delay(ms).ConfigureAwait(false);
+        }
+
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < 400; i++)
+        {
+            await Task.Delay(ms).ConfigureAwait(false);
+        }
+
+        return watch.Elapsed.TotalMilliseconds / 400;
+    }
+
+    private static async Task<Cell> RunCellAsync(BenchOptions options, Broker broker, bool withStore, int workers, int concurrency, double delayMs)
+    {
+        var bound = workers * concurrency * 1000.0 / delayMs;
         var tasks = (int)Math.Clamp(bound * options.ScaleSeconds, 500, options.Messages);
         var queue = broker.NewQueue(withStore ? "scale-state" : "scale", 's', string.Create(Ci, $"{workers}x{concurrency}"));
         var state = withStore ? await TaskFlowScenario.StateSchema.CreateAsync(options.StateConnectionString).ConfigureAwait(false) : null;
@@ -116,7 +138,7 @@ internal static class Scale
 
             for (var i = 0; i < workers; i++)
             {
-                processes.Add(WorkerProcess.Start(options, broker, queue, concurrency, state));
+                processes.Add(WorkerProcess.Start(options, broker, queue, concurrency, state, warmup: Math.Max(1, tasks / workers / 10)));
             }
 
             foreach (var process in processes)
@@ -126,7 +148,6 @@ internal static class Scale
 
             var brokerBefore = BrokerProcess.CpuTime();
             var databaseBefore = DatabaseProcess.CpuTime();
-            var go = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             foreach (var process in processes)
             {
                 process.Go();
@@ -158,9 +179,18 @@ internal static class Scale
                 throw new InvalidOperationException($"scale: {total} runs for {tasks} tasks");
             }
 
-            var elapsed = TimeSpan.FromMilliseconds(Math.Max(1, last - go));
-            return new Cell(tasks, elapsed, tasks / elapsed.TotalSeconds, bound,
-                workerCpu.TotalMicroseconds / tasks, brokerCpu.TotalMicroseconds / tasks, withStore ? databaseCpu.TotalMicroseconds / tasks : 0);
+            // The window: from the earliest warm-up mark to the last task's end; a worker that never reached its mark (it got
+            // fewer tasks than its warm-up) counts all its runs and its CPU from "go".
+            var marks = processes.Where(p => p.MarkMs > 0).ToList();
+            if (marks.Count == 0)
+            {
+                throw new InvalidOperationException("scale: no worker reached its warm-up mark");
+            }
+
+            var timed = tasks - marks.Sum(p => p.Warmup);
+            var elapsed = TimeSpan.FromMilliseconds(Math.Max(1, last - marks.Min(p => p.MarkMs)));
+            return new Cell(timed, elapsed, timed / elapsed.TotalSeconds, bound,
+                workerCpu.TotalMicroseconds / timed, brokerCpu.TotalMicroseconds / tasks, withStore ? databaseCpu.TotalMicroseconds / tasks : 0);
         }
         finally
         {
@@ -189,14 +219,16 @@ internal static class Scale
 
     /// <summary>
     /// The worker process (<c>--scale-worker</c>; settings in TF_SCALE_* variables): builds and starts nothing until
-    /// "go" on stdin, then runs the worker and reports <c>count N last T</c> (T: the latest task end, Unix ms) every
-    /// 20 ms while it changes; on "stop" prints <c>cpu MS</c>, its CPU time since "go", and exits.
+    /// "go" on stdin, then runs the worker and reports <c>count N last T mark M</c> (T: the latest task end, M: when its
+    /// warm-up runs had ended, Unix ms, 0: not yet) every 20 ms while it changes; on "stop" prints <c>cpu MS</c>, its CPU
+    /// time since the mark (since "go" if it never reached it), and exits.
     /// </summary>
     public static async Task<int> WorkerMainAsync()
     {
         string Env(string name) => Environment.GetEnvironmentVariable(name) ?? throw new InvalidOperationException(name + " is not set");
         var queue = Env("TF_SCALE_QUEUE");
         var concurrency = int.Parse(Env("TF_SCALE_CONCURRENCY"), Ci);
+        BenchTasks.SleepWarmup = int.Parse(Env("TF_SCALE_WARMUP"), Ci);
         var pg = Environment.GetEnvironmentVariable("TF_SCALE_PG");
         var schema = Environment.GetEnvironmentVariable("TF_SCALE_SCHEMA");
         var broker = new Broker(new Uri(Env("TF_SCALE_URI")), Env("TF_SCALE_RUN"));
@@ -240,7 +272,7 @@ internal static class Scale
                 if (count != reported)
                 {
                     reported = count;
-                    Console.WriteLine(string.Create(Ci, $"count {count} last {BenchTasks.SleepLastMs}"));
+                    Console.WriteLine(string.Create(Ci, $"count {count} last {BenchTasks.SleepLastMs} mark {BenchTasks.SleepMarkMs}"));
                 }
 
                 if (stop.IsCancellationRequested)
@@ -252,7 +284,7 @@ internal static class Scale
             }
         });
         var command = await Task.Run(Console.ReadLine).ConfigureAwait(false);
-        var cpu = Environment.CpuUsage.TotalTime - cpuAtGo;
+        var cpu = Environment.CpuUsage.TotalTime - (BenchTasks.SleepMarkMs > 0 ? BenchTasks.SleepMarkCpu : cpuAtGo);
         await stop.CancelAsync().ConfigureAwait(false);
         await reporter.ConfigureAwait(false);
         Console.WriteLine(string.Create(Ci, $"cpu {cpu.TotalMilliseconds:F1}"));
@@ -276,8 +308,16 @@ internal static class Scale
         private readonly StringBuilder _errors = new();
         private int _count;
         private long _lastMs;
+        private long _markMs;
 
-        private WorkerProcess(Process process) => _process = process;
+        private WorkerProcess(Process process, int warmup)
+        {
+            _process = process;
+            Warmup = warmup;
+        }
+
+        /// <summary>Runs after which this worker marks its window's start.</summary>
+        public int Warmup { get; }
 
         public Task Ready => _ready.Task;
 
@@ -285,9 +325,12 @@ internal static class Scale
 
         public long LastMs => Interlocked.Read(ref _lastMs);
 
+        /// <summary>When this worker's warm-up runs had ended, Unix ms (0: not yet).</summary>
+        public long MarkMs => Interlocked.Read(ref _markMs);
+
         public bool Exited => _process.HasExited;
 
-        public static WorkerProcess Start(BenchOptions options, Broker broker, string queue, int concurrency, TaskFlowScenario.StateSchema? state)
+        public static WorkerProcess Start(BenchOptions options, Broker broker, string queue, int concurrency, TaskFlowScenario.StateSchema? state, int warmup)
         {
             // This harness again, as a worker: the apphost when run as one, else `dotnet <dll>`.
             var path = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
@@ -300,6 +343,7 @@ internal static class Scale
             info.UseShellExecute = false;
             info.Environment["TF_SCALE_QUEUE"] = queue;
             info.Environment["TF_SCALE_CONCURRENCY"] = concurrency.ToString(Ci);
+            info.Environment["TF_SCALE_WARMUP"] = warmup.ToString(Ci);
             info.Environment["TF_SCALE_URI"] = broker.Uri.ToString();
             info.Environment["TF_SCALE_RUN"] = broker.RunId;
             if (state is not null)
@@ -309,7 +353,7 @@ internal static class Scale
             }
 
             var process = Process.Start(info) ?? throw new InvalidOperationException("scale: the worker process did not start");
-            var worker = new WorkerProcess(process);
+            var worker = new WorkerProcess(process, warmup);
             process.OutputDataReceived += (_, e) => worker.OnLine(e.Data);
             process.ErrorDataReceived += (_, e) =>
             {
@@ -369,8 +413,9 @@ internal static class Scale
                 case "ready":
                     _ready.TrySetResult();
                     break;
-                case "count" when parts.Length == 4:
+                case "count" when parts.Length == 6:
                     Interlocked.Exchange(ref _lastMs, long.Parse(parts[3], Ci));
+                    Interlocked.Exchange(ref _markMs, long.Parse(parts[5], Ci));
                     Volatile.Write(ref _count, int.Parse(parts[1], Ci));
                     break;
                 case "cpu" when parts.Length == 2:
