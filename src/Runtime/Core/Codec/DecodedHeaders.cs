@@ -16,6 +16,9 @@ internal sealed class DecodedHeaders : IReadOnlyDictionary<string, object?>
         _raw = raw;
     }
 
+    /// <summary>The transport's own values (UTF-8 bytes for strings), for readers that can use them undecoded.</summary>
+    public IDictionary<string, object?> Source => _raw;
+
     public int Count => _raw.Count;
 
     public IEnumerable<string> Keys => _raw.Keys;

@@ -48,8 +48,7 @@ internal sealed class TaskProcessor
     /// <paramref name="redelivered"/>: the broker's redelivered flag. <paramref name="early"/>: the transport's early ack
     /// for lease mode.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<Settlement> ProcessAsync(
+    public ValueTask<Settlement> ProcessAsync(
         IDictionary<string, object?>? headers,
         string? contentType,
         string? contentEncoding,
@@ -61,78 +60,97 @@ internal sealed class TaskProcessor
         EarlyAck early,
         CancellationToken abort)
     {
-        using var message = IncomingTask.TryDecode(headers, contentType, contentEncoding, body, out var reason, out var detail, redelivered);
-        if (message is null)
-        {
-            Log.Poison(_logger, queue, reason!, detail!);
-            var poison = SettlementPolicy.Poison(reason!, detail!);
-            if (_recorder.IsActive && headers is not null && HeaderValues.String(headers, Protocol.MessageHeaders.Id) is { Length: > 0 } id)
-            {
-                // It names a task id: record why it was dead-lettered, so that WaitAsync on that id reports it instead of timing out.
-                var name = HeaderValues.String(headers, Protocol.MessageHeaders.Task);
-                await _recorder.RecordUndecodableAsync(id, name, queue, reason + ": " + detail).ConfigureAwait(false);
-                poison = poison with { TaskId = id, TaskName = name ?? poison.TaskName };
-            }
+        // Not async itself: a decoded delivery goes straight to the run (one state machine per delivery, not two), which
+        // disposes the message when it is done.
+        var message = IncomingTask.TryDecode(headers, contentType, contentEncoding, body, out var reason, out var detail, redelivered);
+        return message is null
+            ? PoisonAsync(headers, queue, reason!, detail!)
+            : ProcessCoreAsync(message, queue, maxDelay, slots, early, fault: null, disposeMessage: true, abort);
+    }
 
-            return poison;
+    /// <summary>A delivery that could not be decoded: dead-lettered, and recorded when it names a task id.</summary>
+    private async ValueTask<Settlement> PoisonAsync(IDictionary<string, object?>? headers, string queue, string reason, string detail)
+    {
+        Log.Poison(_logger, queue, reason, detail);
+        var poison = SettlementPolicy.Poison(reason, detail);
+        if (_recorder.IsActive && headers is not null && HeaderValues.String(headers, Protocol.MessageHeaders.Id) is { Length: > 0 } id)
+        {
+            // It names a task id: record why it was dead-lettered, so that WaitAsync on that id reports it instead of timing out.
+            var name = HeaderValues.String(headers, Protocol.MessageHeaders.Task);
+            await _recorder.RecordUndecodableAsync(id, name, queue, reason + ": " + detail).ConfigureAwait(false);
+            poison = poison with { TaskId = id, TaskName = name ?? poison.TaskName };
         }
 
-        return await ProcessAsync(message, queue, maxDelay, slots, abort, early).ConfigureAwait(false);
+        return poison;
     }
 
     /// <summary>
     /// Runs and settles one decoded message. <paramref name="maxDelay"/> null: ETAs are not honoured (eager mode, the
     /// test harness). <paramref name="fault"/>: thrown in place of the task's code (the test harness's injected failures).
     /// </summary>
+    public ValueTask<Settlement> ProcessAsync(IncomingTask message, string queue, TimeSpan? maxDelay, TaskSlots? slots, CancellationToken abort, EarlyAck early = default, Exception? fault = null) =>
+        ProcessCoreAsync(message, queue, maxDelay, slots, early, fault, disposeMessage: false, abort);
+
+    /// <summary>Runs and settles <paramref name="message"/>; disposes it at the end when <paramref name="disposeMessage"/>.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<Settlement> ProcessAsync(IncomingTask message, string queue, TimeSpan? maxDelay, TaskSlots? slots, CancellationToken abort, EarlyAck early = default, Exception? fault = null)
+    private async ValueTask<Settlement> ProcessCoreAsync(IncomingTask message, string queue, TimeSpan? maxDelay, TaskSlots? slots, EarlyAck early, Exception? fault, bool disposeMessage, CancellationToken abort)
     {
-        var started = Stopwatch.GetTimestamp();
-        // The consumer span, in the trace the message carries (null unless someone listens to TaskFlow's source).
-        using var activity = Telemetry.Source.HasListeners()
-            ? Telemetry.Source.StartActivity("process " + queue, ActivityKind.Consumer, Telemetry.Extract(message.Headers.Raw))
-            : null;
-        // Every line logged while it is processed (TaskFlow's and the task's own) carries the task: the message is the scope's state.
-        message.Queue = queue;
-        using var scope = _logger.BeginScope(message);
-        var outcome = await _executor.ExecuteAsync(message, queue, maxDelay, abort, slots, early, fault).ConfigureAwait(false);
-        var policy = outcome.Task is { } task ? _options.RetryPolicyOf(task) : RetryPolicy.None;
-        var settlement = SettlementPolicy.Decide(outcome, message.Headers, message.Attempt, policy, abort.IsCancellationRequested, Random.Shared);
-        if (message.Headers.Redeliveries > 0 && settlement.Kind is SettlementKind.RetryAfter or SettlementKind.DeferUntil or SettlementKind.DeadLetter)
-        {
-            settlement = settlement with { Redeliveries = message.Headers.Redeliveries };
-        }
         try
         {
-            if (settlement.Record is { } record && _recorder.IsActive)
+            var started = Stopwatch.GetTimestamp();
+            // The consumer span, in the trace the message carries (null unless someone listens to TaskFlow's source).
+            using var activity = Telemetry.Source.HasListeners()
+                ? Telemetry.Source.StartActivity("process " + queue, ActivityKind.Consumer, Telemetry.Extract(message.Headers.Raw))
+                : null;
+            // Every line logged while it is processed (TaskFlow's and the task's own) carries the task: the message is the scope's state.
+            message.Queue = queue;
+            using var scope = _logger.BeginScope(message);
+            var outcome = await _executor.ExecuteAsync(message, queue, maxDelay, abort, slots, early, fault).ConfigureAwait(false);
+            var policy = outcome.Task is { } task ? _options.RetryPolicyOf(task) : RetryPolicy.None;
+            var settlement = SettlementPolicy.Decide(outcome, message.Headers, message.Attempt, policy, abort.IsCancellationRequested, Random.Shared);
+            if (message.Headers.Redeliveries > 0 && settlement.Kind is SettlementKind.RetryAfter or SettlementKind.DeferUntil or SettlementKind.DeadLetter)
             {
-                await _recorder.RecordAsync(message, queue, outcome.Task, record, outcome.Result).ConfigureAwait(false);
+                settlement = settlement with { Redeliveries = message.Headers.Redeliveries };
             }
+            try
+            {
+                if (settlement.Record is { } record && _recorder.IsActive)
+                {
+                    await _recorder.RecordAsync(message, queue, outcome.Task, record, outcome.Result).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                if (outcome.OrderPermit is { } permit)
+                {
+                    // After the record: the key's next run starts only once this one's final state is committed.
+                    await permit.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            LogOutcome(message, queue, outcome, settlement, elapsed);
+            Observe(activity, message, queue, outcome, settlement, elapsed);
+            // What became of it and the return value: for eager mode's handles without a store and the test harness.
+            settlement = settlement with
+            {
+                Outcome = OutcomeName(outcome, settlement),
+                Result = outcome.Kind == TaskOutcomeKind.Succeeded ? outcome.Result : null,
+            };
+            if (outcome.Lease is { } lease)
+            {
+                settlement = await SettleLeasedAsync(lease, settlement).ConfigureAwait(false);
+            }
+
+            return settlement;
         }
         finally
         {
-            if (outcome.OrderPermit is { } permit)
+            if (disposeMessage)
             {
-                // After the record: the key's next run starts only once this one's final state is committed.
-                await permit.DisposeAsync().ConfigureAwait(false);
+                message.Dispose();
             }
         }
-
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        LogOutcome(message, queue, outcome, settlement, elapsed);
-        Observe(activity, message, queue, outcome, settlement, elapsed);
-        // What became of it and the return value: for eager mode's handles without a store and the test harness.
-        settlement = settlement with
-        {
-            Outcome = OutcomeName(outcome, settlement),
-            Result = outcome.Kind == TaskOutcomeKind.Succeeded ? outcome.Result : null,
-        };
-        if (outcome.Lease is { } lease)
-        {
-            settlement = await SettleLeasedAsync(lease, settlement).ConfigureAwait(false);
-        }
-
-        return settlement;
     }
 
     /// <summary>The consumer span's attributes and status, and the outcome metrics.</summary>

@@ -257,8 +257,13 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
         }
     }
 
-    /// <summary>Carries out the core's decision on the channel.</summary>
-    private async Task SettleAsync(ulong deliveryTag, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, Settlement settlement)
+    /// <summary>Carries out the core's decision on the channel. The common case, a plain ack, costs no state machine.</summary>
+    private ValueTask SettleAsync(ulong deliveryTag, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, Settlement settlement) =>
+        !settlement.Acknowledged && settlement.Kind == SettlementKind.Ack
+            ? _acks.AckAsync(deliveryTag)
+            : SettleOtherAsync(deliveryTag, properties, body, settlement);
+
+    private async ValueTask SettleOtherAsync(ulong deliveryTag, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, Settlement settlement)
     {
         if (settlement.Acknowledged)
         {

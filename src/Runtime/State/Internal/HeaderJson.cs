@@ -28,7 +28,8 @@ internal static class HeaderJson
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static void WriteValue(Utf8JsonWriter writer, object? value)
+    /// <summary>Writes one header value as JSON (lists as arrays, UTF-8 bytes as strings).</summary>
+    internal static void WriteValue(Utf8JsonWriter writer, object? value)
     {
         switch (value)
         {

@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using TaskFlow.Core;
 using TaskFlow.Infrastructure;
 using TaskFlow.Protocol;
@@ -69,50 +70,71 @@ internal static class HeadersText
         Of(headers, tasks is not null && tasks.TryGet(headers.TaskName, out var task) ? task : null);
 
     /// <summary>The headers as a JSON object of strings, redacted and bounded; <c>null</c> when there are none.</summary>
+    /// <remarks>
+    /// Once per run on the worker's path (the started record), so it allocates little: the list, JSON writers and buffers
+    /// are reused per thread, and a received header's UTF-8 bytes are written as they are (no string per value) when
+    /// they are valid UTF-8 without NUL, within <see cref="MaxValueLength"/> bytes and not redacted. Only the result is a
+    /// new string.
+    /// </remarks>
     internal static string? Write(IEnumerable<KeyValuePair<string, object?>> headers, string? sensitive)
     {
-        var values = new List<KeyValuePair<string, string?>>();
-        foreach (var (name, value) in headers)
+        // A received message's headers: read the transport's values (UTF-8 bytes), not the decoding view over them.
+        IEnumerable<KeyValuePair<string, object?>> source = headers is DecodedHeaders decoded ? decoded.Source : headers;
+        var cached = t_scratch ?? new Scratch();
+        t_scratch = null; // re-entrant use (a header value's ToString writing headers) gets its own
+        try
         {
-            var text = ValueText(value);
-            if (text is not null && sensitive is not null)
+            var values = cached.Values;
+            values.Clear();
+            foreach (var header in source)
             {
-                if (name == MessageHeaders.ArgsRepr)
-                {
-                    text = SensitiveArguments.TryRedactArguments(text, sensitive) ?? Hidden;
-                }
-                else if (name == MessageHeaders.KwargsRepr)
-                {
-                    text = SensitiveArguments.TryRedactKeywordArguments(text, sensitive) ?? Hidden;
-                }
+                values.Add(header);
             }
 
-            values.Add(new(name, text is null ? null : Bound(text, MaxValueLength)));
-        }
-
-        if (values.Count == 0)
-        {
-            return null;
-        }
-
-        values.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        var left = 0;
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            var length = 2;
-            foreach (var (name, text) in values)
+            if (values.Count == 0)
             {
-                // An estimate of the characters it adds (escapes aside): what does not fit is left out, counted below.
-                var size = name.Length + (text?.Length ?? 4) + 6;
-                if (length + size > MaxLength - 40)
+                return null;
+            }
+
+            values.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+            var buffer = cached.Buffer;
+            buffer.ResetWrittenCount();
+            var writer = cached.Json;
+            writer.Reset(buffer);
+            var left = 0;
+            var length = 2;
+            writer.WriteStartObject();
+            foreach (var (name, value) in values)
+            {
+                var redacted = sensitive is not null && (name == MessageHeaders.ArgsRepr || name == MessageHeaders.KwargsRepr);
+                if (!redacted && value is byte[] bytes && bytes.Length <= MaxValueLength && bytes.AsSpan().IndexOf((byte)0) < 0 && Utf8.IsValid(bytes))
+                {
+                    // An estimate of the characters it adds (bytes: never fewer than characters; escapes aside).
+                    if (!Fits(ref length, name.Length + bytes.Length + 6))
+                    {
+                        left++;
+                        continue;
+                    }
+
+                    writer.WriteString(name, bytes);
+                    continue;
+                }
+
+                var text = ValueText(value, cached);
+                if (text is not null && redacted)
+                {
+                    text = name == MessageHeaders.ArgsRepr
+                        ? SensitiveArguments.TryRedactArguments(text, sensitive!) ?? Hidden
+                        : SensitiveArguments.TryRedactKeywordArguments(text, sensitive!) ?? Hidden;
+                }
+
+                text = text is null ? null : Bound(text, MaxValueLength);
+                if (!Fits(ref length, name.Length + (text?.Length ?? 4) + 6))
                 {
                     left++;
                     continue;
                 }
 
-                length += size;
                 writer.WriteString(name, text);
             }
 
@@ -122,10 +144,30 @@ internal static class HeadersText
             }
 
             writer.WriteEndObject();
+            writer.Flush();
+            var json = Encoding.UTF8.GetString(buffer.WrittenSpan);
+            return json.Length <= MaxLength ? json : null; // escapes made it longer than the column: nothing rather than a cut JSON
+        }
+        finally
+        {
+            cached.Values.Clear();
+            if (cached.Buffer.Capacity <= Scratch.MaxKeptCapacity && cached.Nested.Capacity <= Scratch.MaxKeptCapacity)
+            {
+                t_scratch = cached;
+            }
+        }
+    }
+
+    /// <summary>Adds <paramref name="size"/> to <paramref name="length"/> when the whole stays within <see cref="MaxLength"/> (with room for the cut count).</summary>
+    private static bool Fits(ref int length, int size)
+    {
+        if (length + size > MaxLength - 40)
+        {
+            return false;
         }
 
-        var json = Encoding.UTF8.GetString(buffer.WrittenSpan);
-        return json.Length <= MaxLength ? json : null; // escapes made it longer than the column: nothing rather than a cut JSON
+        length += size;
+        return true;
     }
 
     /// <summary>Reads back what <see cref="Write"/> stored (a JSON object of strings); empty when it is not one.</summary>
@@ -163,27 +205,54 @@ internal static class HeadersText
         return headers;
     }
 
-    private static string? ValueText(object? value) => value switch
+    private static string? ValueText(object? value, Scratch scratch) => value switch
     {
         null => null,
         string s => s,
         byte[] bytes => Encoding.UTF8.GetString(bytes),
         bool b => b ? "true" : "false",
-        System.Collections.IEnumerable => JsonOf(value),
+        System.Collections.IEnumerable => JsonOf(value, scratch),
         IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
         _ => value.ToString(),
     };
 
-    private static string JsonOf(object value)
+    /// <summary>A list header (Celery's <c>timelimit</c>, say) as its JSON text.</summary>
+    private static string JsonOf(object value, Scratch scratch)
     {
+        var buffer = scratch.Nested;
+        buffer.ResetWrittenCount();
+        var writer = scratch.NestedJson;
+        writer.Reset(buffer);
         try
         {
-            return HeaderJson.Write(new Dictionary<string, object?> { ["v"] = value })[5..^1];
+            HeaderJson.WriteValue(writer, value);
+            writer.Flush();
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
         {
             return value.ToString() ?? "";
         }
+    }
+
+    [ThreadStatic]
+    private static Scratch? t_scratch;
+
+    /// <summary>What <see cref="Write"/> reuses on one thread: the sorted list, the JSON writers and their buffers.</summary>
+    private sealed class Scratch
+    {
+        /// <summary>A buffer grown beyond this (a huge header) is not kept.</summary>
+        public const int MaxKeptCapacity = 64 * 1024;
+
+        public List<KeyValuePair<string, object?>> Values { get; } = new(32);
+
+        public ArrayBufferWriter<byte> Buffer { get; } = new(1024);
+
+        public Utf8JsonWriter Json { get; } = new(System.IO.Stream.Null);
+
+        public ArrayBufferWriter<byte> Nested { get; } = new(64);
+
+        public Utf8JsonWriter NestedJson { get; } = new(System.IO.Stream.Null);
     }
 
     /// <summary><paramref name="text"/> cut at <paramref name="max"/> characters (never half a character), without NUL characters.</summary>
