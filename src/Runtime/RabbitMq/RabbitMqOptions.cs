@@ -110,7 +110,10 @@ public sealed class RabbitMqOptions
     /// <value>Default 30 minutes, RabbitMQ's own default.</value>
     public TimeSpan ConsumerTimeout { get; set; } = RabbitMqDefaults.ConsumerTimeout;
 
-    /// <summary>How long a publish may wait for the broker's confirm.</summary>
+    /// <summary>
+    /// How long a publish may wait for the broker's confirm. The publishes that start within a sixteenth of it (at most
+    /// one second) share one timer, so a publish gives up between this and this plus that window after it started.
+    /// </summary>
     /// <value>Default 30 s.</value>
     public TimeSpan PublishTimeout { get; set; } = RabbitMqDefaults.PublishTimeout;
 

@@ -27,6 +27,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     private readonly Lane _unstamped = new(1, tracked: false);
     private int _next = -1;
     private int _waiting;
+    private SharedDeadline? _deadline;
 
     public ConfirmedPublisher(BrokerConnections connections, RabbitMqOptions options, TimeProvider time)
     {
@@ -63,13 +64,17 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             first = ex;
         }
 
-        await RetryWhileUnavailableAsync(
+        await RetryPublishAsync(exchange, routingKey, properties, body, taskName, first, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Its own method: the lambda's closure is allocated on entry to the method that holds it, so the first try holds none.
+    private ValueTask RetryPublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, BrokerUnavailableException first, CancellationToken cancellationToken) =>
+        RetryWhileUnavailableAsync(
             () => PublishOnceAsync(null, exchange, routingKey, properties, body, taskName, cancellationToken),
             taskName,
             cancellationToken,
             properties.CorrelationId,
-            first).ConfigureAwait(false);
-    }
+            first);
 
     /// <summary>
     /// As <see cref="PublishAsync"/>, over a lane without the client's confirm tracking, so the message carries no
@@ -156,6 +161,19 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     /// <summary>How many publishes are waiting for the broker to come back.</summary>
     public int Waiting => Volatile.Read(ref _waiting);
 
+    /// <summary>The confirm timeout's shared deadline, made again when <see cref="RabbitMqOptions.PublishTimeout"/> changed.</summary>
+    private SharedDeadline Deadline()
+    {
+        var deadline = Volatile.Read(ref _deadline);
+        if (deadline is null || deadline.Timeout != _options.PublishTimeout)
+        {
+            deadline = new SharedDeadline(_options.PublishTimeout, _time);
+            Volatile.Write(ref _deadline, deadline);
+        }
+
+        return deadline;
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask PublishOnceAsync(Lane? only, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken)
     {
@@ -178,20 +196,21 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
                 throw new BrokerUnavailableException("the channel is closed (connection recovering)", null);
             }
 
-            using var deadline = new CancellationTokenSource(_options.PublishTimeout, _time);
-            // Linked only when the caller's token can be cancelled (a linked source per publish costs ~300 bytes).
-            using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token) : null;
-            var timeout = linked ?? deadline;
+            // The confirm timeout: a token shared by the publishes of one short window (no source and timer per
+            // publish), linked only when the caller's token can be cancelled (a linked source costs ~300 bytes).
+            var deadline = Deadline().Token();
+            using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline) : null;
+            var timeoutToken = linked?.Token ?? deadline;
             var started = Telemetry.PublishDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
             try
             {
                 if (lane.Tracked)
                 {
-                    await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, timeout.Token).ConfigureAwait(false);
+                    await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, timeoutToken).ConfigureAwait(false);
                 }
                 else
                 {
-                    switch (await lane.PublishUntrackedAsync(channel, exchange, routingKey, properties, body, timeout.Token).ConfigureAwait(false))
+                    switch (await lane.PublishUntrackedAsync(channel, exchange, routingKey, properties, body, timeoutToken).ConfigureAwait(false))
                     {
                         case UntrackedResult.Returned:
                             throw new TaskUnroutableException(taskName, exchange, routingKey, null);

@@ -35,8 +35,13 @@ internal sealed class TopologyDeclarer : IDisposable
             return ValueTask.CompletedTask;
         }
 
-        return _publisher.RetryWhileUnavailableAsync(() => DeclareAsync(queue, delayLevels, cancellationToken), taskName, cancellationToken, taskId);
+        return DeclareWhileUnavailableAsync(queue, delayLevels, taskName, taskId, cancellationToken);
     }
+
+    // Its own method: the lambda's closure is allocated on entry to the method that holds it, so the declared fast path
+    // above holds none.
+    private ValueTask DeclareWhileUnavailableAsync(string queue, bool delayLevels, string taskName, string? taskId, CancellationToken cancellationToken) =>
+        _publisher.RetryWhileUnavailableAsync(() => DeclareAsync(queue, delayLevels, cancellationToken), taskName, cancellationToken, taskId);
 
     private async ValueTask DeclareAsync(string queue, bool delayLevels, CancellationToken cancellationToken)
     {
