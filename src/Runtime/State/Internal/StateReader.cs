@@ -50,7 +50,9 @@ internal sealed class StateReader
     {
         var reader = _requests.Reader;
         var batch = new List<(string TaskId, TaskCompletionSource<KnownState?> Answer)>();
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        // One connection from batch to batch while reads keep coming (closed after HeldConnection.IdleClose without any).
+        await using var held = new HeldConnection(_states.Connections);
+        while (await held.WaitToReadAsync(reader).ConfigureAwait(false))
         {
             batch.Clear();
             while (batch.Count < 1000 && reader.TryRead(out var request))
@@ -66,7 +68,8 @@ internal sealed class StateReader
                     ids.Add(taskId);
                 }
 
-                var states = await _states.ReadManyAsync(ids, CancellationToken.None).ConfigureAwait(false);
+                var connection = await held.GetAsync(CancellationToken.None).ConfigureAwait(false);
+                var states = await _states.ReadManyAsync(connection, ids, CancellationToken.None).ConfigureAwait(false);
                 foreach (var (taskId, answer) in batch)
                 {
                     answer.TrySetResult(states.TryGetValue(taskId, out var state) ? state : null);
@@ -74,6 +77,7 @@ internal sealed class StateReader
             }
             catch (Exception ex)
             {
+                await held.DropAsync().ConfigureAwait(false); // it may be broken: the next batch opens another
                 foreach (var (_, answer) in batch)
                 {
                     answer.TrySetException(ex);

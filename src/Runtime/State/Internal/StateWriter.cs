@@ -88,9 +88,11 @@ internal sealed class StateWriter : IAsyncDisposable
         var batch = new List<StateWrite>(_options.WriteBatchSize);
         var merged = new Dictionary<string, StateWrite>(StringComparer.Ordinal);
         var attempts = new List<AttemptWrite>();
+        // One connection from batch to batch while writes keep coming (closed after HeldConnection.IdleClose without any).
+        await using var held = new HeldConnection(_states.Connections);
         try
         {
-            while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            while (await held.WaitToReadAsync(reader).ConfigureAwait(false))
             {
                 batch.Clear();
                 merged.Clear();
@@ -115,7 +117,7 @@ internal sealed class StateWriter : IAsyncDisposable
 
                 var rows = new List<StateWrite>(merged.Values);
                 rows.Sort(static (a, b) => string.CompareOrdinal(a.TaskId, b.TaskId));
-                await CommitAsync(rows, attempts.Count == 0 ? [] : AttemptWrite.Distinct(attempts), batch).ConfigureAwait(false);
+                await CommitAsync(held, rows, attempts.Count == 0 ? [] : AttemptWrite.Distinct(attempts), batch).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
@@ -124,13 +126,14 @@ internal sealed class StateWriter : IAsyncDisposable
         }
     }
 
-    private async Task CommitAsync(List<StateWrite> rows, List<AttemptWrite> attempts, List<StateWrite> writes)
+    private async Task CommitAsync(HeldConnection held, List<StateWrite> rows, List<AttemptWrite> attempts, List<StateWrite> writes)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await _states.WriteAsync(rows, attempts, _stop.Token).ConfigureAwait(false);
+                var connection = await held.GetAsync(_stop.Token).ConfigureAwait(false);
+                await _states.WriteAsync(connection, rows, attempts, _stop.Token).ConfigureAwait(false);
                 StateMetrics.WriteBatchSize.Record(rows.Count);
                 foreach (var write in writes)
                 {
@@ -141,6 +144,7 @@ internal sealed class StateWriter : IAsyncDisposable
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !_stop.IsCancellationRequested)
             {
+                await held.DropAsync().ConfigureAwait(false); // it may be broken: the next try opens another
                 if (attempt >= MaxAttempts)
                 {
                     StateLog.WriteAbandoned(_logger, ex, rows.Count, attempt);

@@ -36,7 +36,10 @@ internal sealed class TaskStateRecords
         _time = time;
     }
 
-    /// <summary>The state of one task, or <c>null</c> (the hot path reads in batches: <see cref="ReadManyAsync"/>).</summary>
+    /// <summary>The store's connections (the batch loops hold one of their own: <see cref="HeldConnection"/>).</summary>
+    public StateConnections Connections => _connections;
+
+    /// <summary>The state of one task, or <c>null</c> (the hot path reads in batches: <see cref="ReadManyAsync(IReadOnlyList{string}, CancellationToken)"/>).</summary>
     public async ValueTask<TaskState?> ReadAsync(string taskId, CancellationToken cancellationToken)
     {
         var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -50,17 +53,23 @@ internal sealed class TaskStateRecords
     /// <summary>The states and attempt counts of many tasks in one query (missing ids are absent from the result).</summary>
     public async Task<Dictionary<string, KnownState>> ReadManyAsync(IReadOnlyList<string> taskIds, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<string, KnownState>(taskIds.Count, StringComparer.Ordinal);
         var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            foreach (var chunk in taskIds.Chunk(1000))
+            return await ReadManyAsync(connection, taskIds, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>As <see cref="ReadManyAsync(IReadOnlyList{string}, CancellationToken)"/>, on an open connection the caller keeps.</summary>
+    public async Task<Dictionary<string, KnownState>> ReadManyAsync(DbConnection connection, IReadOnlyList<string> taskIds, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, KnownState>(taskIds.Count, StringComparer.Ordinal);
+        foreach (var chunk in taskIds.Chunk(1000))
+        {
+            var rows = await connection.QueryAsync<IdState>(new CommandDefinition(_sql.SelectAmong, new { Ids = chunk }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            foreach (var row in rows)
             {
-                var rows = await connection.QueryAsync<IdState>(new CommandDefinition(_sql.SelectAmong, new { Ids = chunk }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                foreach (var row in rows)
-                {
-                    result[row.TaskId] = row.ToKnown();
-                }
+                result[row.TaskId] = row.ToKnown();
             }
         }
 
@@ -96,34 +105,40 @@ internal sealed class TaskStateRecords
     /// </summary>
     public async Task WriteAsync(IReadOnlyList<StateWrite> writes, IReadOnlyList<AttemptWrite> attempts, CancellationToken cancellationToken)
     {
-        var upsert = _sql.UpsertBatch;
         var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            if (writes.Count <= upsert.MaxRows && attempts.Count == 0)
+            await WriteAsync(connection, writes, attempts, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>As <see cref="WriteAsync(IReadOnlyList{StateWrite}, IReadOnlyList{AttemptWrite}, CancellationToken)"/>, on an open connection the caller keeps.</summary>
+    public async Task WriteAsync(DbConnection connection, IReadOnlyList<StateWrite> writes, IReadOnlyList<AttemptWrite> attempts, CancellationToken cancellationToken)
+    {
+        var upsert = _sql.UpsertBatch;
+        if (writes.Count <= upsert.MaxRows && attempts.Count == 0)
+        {
+            // One statement is atomic on its own: no BEGIN/COMMIT round trips around it.
+            await upsert.ExecuteAsync(connection, null, writes, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            var chunk = upsert.MaxRows;
+            for (var start = 0; start < writes.Count; start += chunk)
             {
-                // One statement is atomic on its own: no BEGIN/COMMIT round trips around it.
-                await upsert.ExecuteAsync(connection, null, writes, cancellationToken).ConfigureAwait(false);
-                return;
+                var rows = writes.Count <= chunk ? writes : writes.Skip(start).Take(chunk).ToList();
+                await upsert.ExecuteAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
             }
 
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+            if (attempts.Count > 0)
             {
-                var chunk = upsert.MaxRows;
-                for (var start = 0; start < writes.Count; start += chunk)
-                {
-                    var rows = writes.Count <= chunk ? writes : writes.Skip(start).Take(chunk).ToList();
-                    await upsert.ExecuteAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
-                }
-
-                if (attempts.Count > 0)
-                {
-                    await InsertAttemptsAsync(connection, transaction, attempts, cancellationToken).ConfigureAwait(false);
-                }
-
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                await InsertAttemptsAsync(connection, transaction, attempts, cancellationToken).ConfigureAwait(false);
             }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
