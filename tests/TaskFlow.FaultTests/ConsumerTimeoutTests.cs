@@ -114,8 +114,12 @@ public sealed class ConsumerTimeoutTests(ITestOutputHelper output)
                 if (!dropped && File.ReadAllText(log).Contains("closed the consumer channel", StringComparison.Ordinal))
                 {
                     var closed = await CloseConnectionAsync($"taskflow-fault-worker:{worker.Pid}:consumer");
-                    run.Log($"[ctimeout-drop] closed {closed} consumer connection(s) of the worker at {watch.Elapsed.TotalSeconds:F1}s");
-                    closed.ShouldBe(1, "the worker's consumer connection was found and closed");
+                    // RabbitMQ.Client may have dropped the connection by itself already (the 541 defect this scenario
+                    // stands in for; CI met it here, tens of milliseconds after the channel close, before the listing):
+                    // then there is nothing to close, and the case under test is the same.
+                    var droppedByClient = closed == 0 && File.ReadAllText(log).Contains("RabbitMQ connection lost", StringComparison.Ordinal);
+                    run.Log($"[ctimeout-drop] closed {closed} consumer connection(s) of the worker at {watch.Elapsed.TotalSeconds:F1}s{(droppedByClient ? " (RabbitMQ.Client had dropped it by itself: connection lost in the worker's log)" : "")}");
+                    (closed == 1 || droppedByClient).ShouldBeTrue($"the worker's consumer connection was closed by the broker, or dropped by the client itself (closed {closed})");
                     dropped = true;
                 }
 
