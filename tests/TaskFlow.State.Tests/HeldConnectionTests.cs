@@ -1,7 +1,9 @@
 using System;
+using System.Threading.Channels;
 using System.Threading.Tasks;
 using Npgsql;
 using Shouldly;
+using TaskFlow.State.Internal;
 using TaskFlow.TestSupport;
 using Xunit;
 
@@ -51,6 +53,35 @@ public sealed class HeldConnectionTests
         }
 
         succeeded.ShouldBe(ids.Length, "every task after the kill ran and its final state was committed");
+    }
+
+    [Fact]
+    public async Task A_loop_keeps_its_connection_while_work_is_queued_and_gives_it_back_after_the_idle_time()
+    {
+        await using var host = await StateHost.StartAsync("postgresql", worker: false);
+        await using var held = new HeldConnection(host.Store.Database.States.Connections);
+        var work = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
+
+        var connection = await held.GetAsync(default);
+        work.Writer.TryWrite(1);
+        (await held.WaitToReadAsync(work.Reader)).ShouldBeTrue();
+        held.IsHeld.ShouldBeTrue("work was queued: no wait, the connection stays");
+        (await held.GetAsync(default)).ShouldBeSameAs(connection);
+        work.Reader.TryRead(out _).ShouldBeTrue();
+
+        var waiting = held.WaitToReadAsync(work.Reader).AsTask();
+        await Task.Delay(HeldConnection.IdleClose / 2);
+        held.IsHeld.ShouldBeTrue("not idle long enough yet");
+        await Task.Delay(HeldConnection.IdleClose);
+        held.IsHeld.ShouldBeFalse("idle past IdleClose: given back");
+        waiting.IsCompleted.ShouldBeFalse("the loop still waits for work");
+
+        work.Writer.TryWrite(2);
+        (await waiting.WaitAsync(Timeout)).ShouldBeTrue();
+        (await held.GetAsync(default)).ShouldNotBeSameAs(connection);
+        work.Reader.TryRead(out _).ShouldBeTrue();
+        work.Writer.Complete();
+        (await held.WaitToReadAsync(work.Reader).AsTask().WaitAsync(Timeout)).ShouldBeFalse("a completed channel ends the loop");
     }
 
     private static async Task<int> CountSucceededAsync(string schema, string[] ids)

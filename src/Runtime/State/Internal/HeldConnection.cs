@@ -21,6 +21,7 @@ internal sealed class HeldConnection : IAsyncDisposable
 
     private readonly StateConnections _connections;
     private DbConnection? _connection;
+    private CancellationTokenSource _idle = new();
 
     public HeldConnection(StateConnections connections)
     {
@@ -56,24 +57,37 @@ internal sealed class HeldConnection : IAsyncDisposable
 
     /// <summary>
     /// Waits for the loop's next work like <see cref="ChannelReader{T}.WaitToReadAsync"/>; while it waits longer than
-    /// <see cref="IdleClose"/> with a connection held, closes it.
+    /// <see cref="IdleClose"/> with a connection held, closes it. Work already queued (the busy case) costs nothing
+    /// more; an idle wait re-arms one reused timer.
     /// </summary>
     public async ValueTask<bool> WaitToReadAsync<T>(ChannelReader<T> reader)
     {
-        var more = reader.WaitToReadAsync();
-        if (more.IsCompleted || !IsHeld)
+        if (!IsHeld || reader.TryPeek(out _))
         {
-            return await more.ConfigureAwait(false);
+            return await reader.WaitToReadAsync().ConfigureAwait(false);
         }
 
-        var waiting = more.AsTask();
-        if (await Task.WhenAny(waiting, Task.Delay(IdleClose)).ConfigureAwait(false) != waiting)
+        if (!_idle.TryReset())
+        {
+            _idle.Dispose();
+            _idle = new CancellationTokenSource();
+        }
+
+        _idle.CancelAfter(IdleClose);
+        try
+        {
+            return await reader.WaitToReadAsync(_idle.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_idle.IsCancellationRequested)
         {
             await DropAsync().ConfigureAwait(false);
+            return await reader.WaitToReadAsync().ConfigureAwait(false);
         }
-
-        return await waiting.ConfigureAwait(false);
     }
 
-    public ValueTask DisposeAsync() => DropAsync();
+    public ValueTask DisposeAsync()
+    {
+        _idle.Dispose();
+        return DropAsync();
+    }
 }
