@@ -29,6 +29,12 @@ internal sealed class BenchOptions
     /// <summary>Messages of the untimed warm-up pass of each side and phase.</summary>
     public int WarmupMessages { get; private set; } = 5_000;
 
+    /// <summary>Warm-up passes per side and phase take at least this long, then go on until the JIT is quiet.</summary>
+    public double WarmupSeconds { get; private set; } = 8;
+
+    /// <summary>Print every warm-up pass (its time and JIT), not only the last.</summary>
+    public bool Verbose { get; private set; }
+
     public Uri Uri { get; private set; } = new("amqp://guest:guest@127.0.0.1:5672/");
 
     /// <summary>Which sides to run, in table order: raw, celery-wire (diagnostic), taskflow, taskflow-state (TaskFlow with the PostgreSQL state store).</summary>
@@ -109,6 +115,12 @@ internal sealed class BenchOptions
                 case "--warmup":
                     options.WarmupMessages = NextInt();
                     break;
+                case "--warmup-seconds":
+                    options.WarmupSeconds = NextInt();
+                    break;
+                case "--verbose":
+                    options.Verbose = true;
+                    break;
                 case "--quiet-cpu":
                     options.QuietCpuPercent = NextInt();
                     break;
@@ -181,7 +193,11 @@ internal sealed class BenchOptions
                                 (TaskFlow's is its publisher's, PublishChannels x MaxUnconfirmedPublishesPerChannel) (default 256)
           --prefetch P          consumer prefetch (default 100)
           --concurrency C       consumer handler concurrency, both sides (default: processor count)
-          --warmup W            messages of the untimed warm-up pass per side and phase (default 5000)
+          --warmup W            messages of each untimed warm-up pass per side and phase (default 5000)
+          --warmup-seconds S    warm-up passes take at least S seconds (default 8), then go on until 3 passes in a row spent
+                                < 5% of their time in the JIT (at most 90 s): the runtime's optimizing recompilation of
+                                hot methods has to be over before the timed runs
+          --verbose             print every warm-up pass, not only the last
           --sides LIST          comma-separated raw, celery-wire, taskflow, taskflow-state; both = raw,taskflow (default);
                                 state = raw,taskflow,taskflow-state (TaskFlow with the PostgreSQL state store, defaults:
                                 started + final state recorded, idempotency read, ack after the state commit);

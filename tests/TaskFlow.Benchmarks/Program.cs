@@ -79,8 +79,7 @@ internal static class Program
                 var results = sides.ToDictionary(side => side.Name, _ => new List<Measurement>());
                 foreach (var side in sides)
                 {
-                    Console.WriteLine($"[{phase}] {side.Name}: warm-up");
-                    await RunAsync(side, broker, options, phase, "warmup", warmup: true).ConfigureAwait(false);
+                    await WarmUpAsync(side, broker, options, phase).ConfigureAwait(false);
                 }
 
                 // Rotate the order of the sides from run to run so that drift hits all of them alike.
@@ -93,9 +92,11 @@ internal static class Program
                             ? await MachineLoad.WaitForQuietAsync(options.QuietCpuPercent, options.QuietWait).ConfigureAwait(false)
                             : await MachineLoad.BusyPercentAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
                         busyReadings.Add(busy);
+                        var jitBefore = JitInfo.GetCompilationTime();
                         var m = await RunAsync(side, broker, options, phase, run.ToString(Ci), warmup: false).ConfigureAwait(false);
+                        var jit = JitInfo.GetCompilationTime() - jitBefore;
                         results[side.Name].Add(m);
-                        Console.WriteLine(string.Create(Ci, $"[{phase}] {side.Name} run {run + 1}/{options.Runs}: {Describe(phase, m)} (CPU busy before: {busy:F0}%, load avg {LoadAverage():F2})"));
+                        Console.WriteLine(string.Create(Ci, $"[{phase}] {side.Name} run {run + 1}/{options.Runs}: {Describe(phase, m)} (CPU busy before: {busy:F0}%, load avg {LoadAverage():F2}, JIT {jit.TotalMilliseconds:F0} ms)"));
                     }
                 }
 
@@ -113,6 +114,56 @@ internal static class Program
 
         return 0;
     }
+
+    /// <summary>
+    /// Untimed passes of <see cref="BenchOptions.WarmupMessages"/> until the JIT is quiet: at least
+    /// <see cref="BenchOptions.WarmupSeconds"/>, then until <see cref="QuietPasses"/> passes in a row compiled for less
+    /// than <see cref="QuietJitShare"/> of their time, at most <see cref="MaxWarmup"/>. The runtime compiles a hot method
+    /// again, optimized, in the background some time after its first calls (tiered compilation with dynamic PGO), and
+    /// each pass starts a new host whose own first-time compilation delays that. Measured with the state store, the
+    /// side with the most code: after one 40,000-task pass (or three of 5,000, or 8 s of passes) the first timed run
+    /// still compiled for 1.2-2.8 s and took 67-127 us of CPU per task against 37-49 once the JIT had settled (which
+    /// took 25-30 s of passes run alone, with bursts of recompilation until then); with tiered compilation off the
+    /// first run was like the others. Every pass and run prints its JIT time: each new host still compiles a few dozen
+    /// dynamic methods (its service provider's resolvers, options factories), so quiet is not zero.
+    /// </summary>
+    private static async Task WarmUpAsync(IScenario side, Broker broker, BenchOptions options, char phase)
+    {
+        var warming = Stopwatch.StartNew();
+        var quietInARow = 0;
+        for (var pass = 1; ; pass++)
+        {
+            var jitBefore = JitInfo.GetCompilationTime();
+            var methodsBefore = JitInfo.GetCompiledMethodCount();
+            var started = Stopwatch.GetTimestamp();
+            await RunAsync(side, broker, options, phase, pass == 1 ? "warmup" : $"warmup{pass}", warmup: true).ConfigureAwait(false);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var jit = JitInfo.GetCompilationTime() - jitBefore;
+            var methods = JitInfo.GetCompiledMethodCount() - methodsBefore;
+            quietInARow = jit < elapsed * QuietJitShare ? quietInARow + 1 : 0;
+            var settled = warming.Elapsed.TotalSeconds >= options.WarmupSeconds && quietInARow >= QuietPasses;
+            var giveUp = !settled && warming.Elapsed >= MaxWarmup;
+            if (settled || giveUp || options.Verbose)
+            {
+                Console.WriteLine(string.Create(Ci,
+                    $"[{phase}] {side.Name}: warm-up pass {pass}: {elapsed.TotalSeconds:F2} s, JIT {jit.TotalMilliseconds:F0} ms ({methods} methods){(settled ? $"; JIT quiet, warmed up in {warming.Elapsed.TotalSeconds:F0} s" : giveUp ? $"; JIT still busy after {warming.Elapsed.TotalSeconds:F0} s, timing anyway" : "")}"));
+            }
+
+            if (settled || giveUp)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>A warm-up pass is quiet when the JIT compiled for less than this share of its time.</summary>
+    private const double QuietJitShare = 0.05;
+
+    /// <summary>Quiet warm-up passes in a row that end the warm-up.</summary>
+    private const int QuietPasses = 3;
+
+    /// <summary>The longest warm-up per side and phase.</summary>
+    private static readonly TimeSpan MaxWarmup = TimeSpan.FromSeconds(90);
 
     /// <summary>
     /// One run; if the broker went away during it (other suites on this machine stop and restart the shared
