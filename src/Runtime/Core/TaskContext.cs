@@ -16,6 +16,9 @@ namespace TaskFlow;
 public sealed class TaskContext
 {
     private static readonly AsyncLocal<TaskContext?> Ambient = new();
+    private readonly JsonSerializerOptions _serializerOptions;
+    private TaskCheckpoints? _checkpoints;
+    private ProgressReporter? _progress;
 
     internal TaskContext(
         string taskId,
@@ -46,8 +49,7 @@ public sealed class TaskContext
         Headers = headers;
         Services = services;
         CancellationToken = cancellationToken;
-        Checkpoints = new TaskCheckpoints(this, serializerOptions);
-        Progress = new ProgressReporter(this);
+        _serializerOptions = serializerOptions;
     }
 
     /// <summary>
@@ -113,13 +115,13 @@ public sealed class TaskContext
     /// expiry) resumes where the last one got to. Saved in the task's transaction when it opened one
     /// (<see cref="GetTransactionAsync(CancellationToken)"/>), so work and checkpoint commit together. Needs a state store.
     /// </summary>
-    public TaskCheckpoints Checkpoints { get; }
+    public TaskCheckpoints Checkpoints => _checkpoints ??= new TaskCheckpoints(this, _serializerOptions); // made on first use: most tasks never ask
 
     /// <summary>
     /// <see cref="ReportProgressAsync"/> as an <see cref="IProgress{T}"/>, for APIs that take one. Reports are written
     /// in the background at the store's bounded rate; without a state store they go nowhere.
     /// </summary>
-    public IProgress<TaskProgress> Progress { get; }
+    public IProgress<TaskProgress> Progress => _progress ??= new ProgressReporter(this);
 
     /// <summary>
     /// Records how far the task has come, readable from <see cref="TaskHandle.GetStateAsync"/>

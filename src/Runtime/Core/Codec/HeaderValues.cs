@@ -23,6 +23,49 @@ internal static class HeaderValues
             _ => null,
         } : null;
 
+    /// <summary>
+    /// A string header whose values repeat from message to message (the task name): the same string each time for the
+    /// same value (<see cref="KnownStrings"/>), not a new one per message.
+    /// </summary>
+    public static string? RepeatedString(IDictionary<string, object?> headers, string name) =>
+        headers.TryGetValue(name, out var value) ? value switch
+        {
+            byte[] bytes => KnownStrings.Shared.Get(bytes),
+            string text => text,
+            _ => null,
+        } : null;
+
+    /// <summary>
+    /// A string header that often equals a string already decoded (a task's root id is its own id when it was not sent
+    /// from inside another task): <paramref name="same"/> itself when the value is equal to it, not a copy.
+    /// </summary>
+    public static string? StringOrSame(IDictionary<string, object?> headers, string name, string same) =>
+        headers.TryGetValue(name, out var value) ? value switch
+        {
+            byte[] bytes => IsAsciiOf(bytes, same) ? same : Encoding.UTF8.GetString(bytes),
+            string text => text == same ? same : text,
+            _ => null,
+        } : null;
+
+    /// <summary>True when <paramref name="utf8"/> is all ASCII and spells <paramref name="text"/> (so decoding it would give an equal string).</summary>
+    internal static bool IsAsciiOf(ReadOnlySpan<byte> utf8, string text)
+    {
+        if (utf8.Length != text.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < utf8.Length; i++)
+        {
+            if (utf8[i] >= 0x80 || utf8[i] != text[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     public static int Int32(IDictionary<string, object?> headers, string name) =>
         headers.TryGetValue(name, out var value) ? value switch
         {

@@ -61,7 +61,7 @@ internal sealed record TaskHeaders(
     public static TaskHeaders? TryDecode(IDictionary<string, object?>? raw, bool redelivered = false)
     {
         raw ??= Empty;
-        var taskName = HeaderValues.String(raw, MessageHeaders.Task);
+        var taskName = HeaderValues.RepeatedString(raw, MessageHeaders.Task);
         var id = HeaderValues.String(raw, MessageHeaders.Id);
         if (string.IsNullOrEmpty(taskName) || string.IsNullOrEmpty(id))
         {
@@ -73,7 +73,7 @@ internal sealed record TaskHeaders(
             id,
             taskName,
             HeaderValues.Int32(raw, MessageHeaders.Retries),
-            HeaderValues.String(raw, MessageHeaders.RootId),
+            HeaderValues.StringOrSame(raw, MessageHeaders.RootId, id),
             HeaderValues.String(raw, MessageHeaders.ParentId),
             HeaderValues.Time(raw, MessageHeaders.Eta),
             HeaderValues.Time(raw, MessageHeaders.Expires),
