@@ -60,14 +60,6 @@ public sealed class PgFloorSchemaTests
         }
     }
 
-    [Fact]
-    public void The_copy_is_taken_from_the_part_of_setup_sql_before_its_rows()
-    {
-        var ddl = CopyDdl("DROP SCHEMA IF EXISTS lb CASCADE;\nCREATE SCHEMA lb;\nCREATE TABLE lb.task_state (a int);\nCREATE INDEX ix ON lb.task_state (a);\n-- rows\nINSERT INTO lb.task_state VALUES (1);", "tf_x");
-        ddl.ShouldBe("CREATE TABLE tf_x.task_state (a int);\nCREATE INDEX ix ON tf_x.task_state (a);\n");
-        Should.Throw<InvalidOperationException>(() => CopyDdl("CREATE TABLE lb.t (a int);", "tf_x")).Message.ShouldContain("-- rows");
-    }
-
     /// <summary>setup.sql's statements before its "-- rows" line, without its own schema's drop and create, in <paramref name="schema"/>.</summary>
     private static string CopyDdl(string setup, string schema)
     {
