@@ -28,7 +28,7 @@ public sealed class CodecTests
     }
 
     /// <summary>Headers as RabbitMQ.Client hands them over: strings as UTF-8 bytes.</summary>
-    private static Dictionary<string, object?> AsAmqp(Dictionary<string, object?> headers)
+    private static Dictionary<string, object?> AsAmqp(IDictionary<string, object?> headers)
     {
         var wire = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var (key, value) in headers)

@@ -26,7 +26,7 @@ internal sealed class TaskEnvelope
     private static readonly byte[] EmbedJson = "{\"callbacks\":null,\"errbacks\":null,\"chain\":null,\"chord\":null}"u8.ToArray();
 
     /// <summary>An envelope from its parts (e.g. read back from the outbox).</summary>
-    public TaskEnvelope(string id, string taskName, string queue, Dictionary<string, object?> headers, ReadOnlyMemory<byte> body, byte? priority, DateTimeOffset? eta, string? entityKey)
+    public TaskEnvelope(string id, string taskName, string queue, HeaderTable headers, ReadOnlyMemory<byte> body, byte? priority, DateTimeOffset? eta, string? entityKey)
     {
         EntityKey = entityKey;
         Id = id;
@@ -58,7 +58,7 @@ internal sealed class TaskEnvelope
 
     public string Queue { get; }
 
-    public Dictionary<string, object?> Headers { get; }
+    public HeaderTable Headers { get; }
 
     public ReadOnlyMemory<byte> Body { get; }
 
@@ -133,7 +133,14 @@ internal sealed class TaskEnvelope
         // Celery's optional headers (shadow, eta, expires, group, group_index, parent_id) are sent only when
         // they have a value: Celery workers read them with .get(), and every header costs client and broker
         // CPU on each message (docs/benchmarks.md).
-        var headers = new Dictionary<string, object?>(16, StringComparer.Ordinal)
+        // Sized for this message: Celery's 10, the optional ones it has, the send time and RabbitMQ.Client's sequence
+        // number (both added when it is published), and a trace context's two.
+        var capacity = 12
+            + (task.SensitiveHeader is null ? 0 : 1) + (eta is null ? 0 : 1) + (expires is null ? 0 : 1) + (parentId is null ? 0 : 1)
+            + (options is null ? 0 : (options.EntityKey is null ? 0 : 1) + (options.ConcurrencyKey is null ? 0 : 1) + (options.RateLimitKey is null ? 0 : 1) + (options.Headers?.Count ?? 0))
+            + (task.Ordered || options?.OrderKey is not null ? 1 : 0)
+            + (System.Diagnostics.Activity.Current is null ? 0 : 2);
+        var headers = new HeaderTable(capacity)
         {
             [MessageHeaders.Lang] = "py",
             [MessageHeaders.Task] = task.Name,

@@ -34,23 +34,45 @@ internal sealed class RabbitMqSender : ITaskSender, IDisposable
 
     public void Dispose() => _declarer.Dispose();
 
-    public ValueTask SendAsync(TaskEnvelope envelope, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes the envelope. Its <see cref="BasicProperties"/> are taken from a per-thread spare and given back once
+    /// the publish has ended (RabbitMQ.Client writes them into its frame when the publish is sent and does not keep
+    /// them, and nothing here holds them past the publish): one object less per message.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask SendAsync(TaskEnvelope envelope, CancellationToken cancellationToken)
     {
-        var properties = new BasicProperties
+        var properties = t_spare ?? new BasicProperties
         {
             ContentType = "application/json",
             ContentEncoding = "utf-8",
             DeliveryMode = DeliveryModes.Persistent,
-            CorrelationId = envelope.Id,
-            Headers = envelope.Headers!,
         };
+        t_spare = null;
+        properties.CorrelationId = envelope.Id;
+        properties.Headers = envelope.Headers;
         if (envelope.Priority is { } priority)
         {
             properties.Priority = priority;
         }
 
-        return RouteAsync(envelope.Queue, properties, envelope.Body, envelope.Eta, envelope.TaskName, cancellationToken);
+        try
+        {
+            await RouteAsync(envelope.Queue, properties, envelope.Body, envelope.Eta, envelope.TaskName, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Back to its constant parts (RouteAsync stamps the timestamp; the rest is this envelope's).
+            properties.CorrelationId = null;
+            properties.Headers = null;
+            properties.ClearPriority();
+            properties.ClearTimestamp();
+            t_spare = properties;
+        }
     }
+
+    [ThreadStatic]
+    private static BasicProperties? t_spare;
 
     /// <summary>
     /// Pipelines a batch: up to <see cref="RabbitMqOptions.PublishChannels"/> x

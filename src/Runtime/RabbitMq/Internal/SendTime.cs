@@ -25,7 +25,27 @@ internal static class SendTime
                 headers[MessageHeaders.FirstSentAt] = first;
             }
 
-            headers[MessageHeaders.SentAt] = due.ToUnixTimeMilliseconds();
+            headers[MessageHeaders.SentAt] = Boxed(due.ToUnixTimeMilliseconds());
         }
     }
+
+    /// <summary>
+    /// The milliseconds boxed, the box shared by the messages stamped in the same millisecond (tens of them when
+    /// publishing fast): a boxed number is never changed, and RabbitMQ.Client only reads header values.
+    /// </summary>
+    internal static object Boxed(long milliseconds)
+    {
+        var last = t_last;
+        if (last is not null && (long)last == milliseconds)
+        {
+            return last;
+        }
+
+        object boxed = milliseconds;
+        t_last = boxed;
+        return boxed;
+    }
+
+    [ThreadStatic]
+    private static object? t_last;
 }

@@ -144,7 +144,7 @@ internal sealed class OutboxRelay : BackgroundService
             foreach (var message in messages)
             {
                 byte? priority = message.Priority is not null and not DBNull ? Convert.ToByte(message.Priority, CultureInfo.InvariantCulture) : null;
-                var headers = HeaderJson.Read(message.Headers);
+                var headers = new HeaderTable(HeaderJson.Read(message.Headers));
                 var envelope = new TaskEnvelope(message.TaskId, message.TaskName, message.Queue, headers, message.Body, priority, DbValues.ToTime(message.Eta), entityKey: null);
                 await _sender.SendAsync(envelope, cancellationToken).ConfigureAwait(false);
             }
