@@ -191,7 +191,7 @@ internal sealed partial class TaskClient
         where TArguments : ITaskArgumentWriter
     {
         var envelopes = new TaskEnvelope[items.Count];
-        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var ids = new HashSet<string>(items.Count, StringComparer.Ordinal);
         for (var i = 0; i < envelopes.Length; i++)
         {
             TaskEnvelope envelope;

@@ -79,12 +79,14 @@ internal sealed class RabbitMqSender : ITaskSender, IDisposable
     /// <see cref="RabbitMqOptions.MaxUnconfirmedPublishesPerChannel"/> publishes are in flight at once (the publisher's
     /// whole confirm window), their confirms awaited together; each finished one makes room for the next, so memory
     /// stays flat however long the batch. A failed publish does not stop the others: its error goes to
-    /// <paramref name="errors"/>.
+    /// <paramref name="errors"/>. The publishes in flight are kept as the <see cref="ValueTask"/>s they are (each awaited
+    /// once, when settled), not wrapped in a <see cref="Task"/> each.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendManyAsync(IReadOnlyList<TaskEnvelope> envelopes, Exception?[] errors, CancellationToken cancellationToken)
     {
         var window = Math.Max(1, Math.Max(1, _options.PublishChannels) * _options.MaxUnconfirmedPublishesPerChannel);
-        var inFlight = new Queue<(int Index, Task Publish)>(Math.Min(window, envelopes.Count));
+        var inFlight = new Queue<(int Index, ValueTask Publish)>(Math.Min(window, envelopes.Count));
         for (var i = 0; i < envelopes.Count; i++)
         {
             if (inFlight.Count >= window)
@@ -111,10 +113,11 @@ internal sealed class RabbitMqSender : ITaskSender, IDisposable
 
             if (publish.IsCompletedSuccessfully)
             {
+                publish.GetAwaiter().GetResult(); // consumed, so that its pooled box goes back to the pool
                 continue;
             }
 
-            inFlight.Enqueue((i, publish.AsTask()));
+            inFlight.Enqueue((i, publish));
         }
 
         while (inFlight.Count > 0)
@@ -123,7 +126,8 @@ internal sealed class RabbitMqSender : ITaskSender, IDisposable
         }
     }
 
-    private static async ValueTask SettleAsync((int Index, Task Publish) pending, Exception?[] errors)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask SettleAsync((int Index, ValueTask Publish) pending, Exception?[] errors)
     {
         try
         {
