@@ -10,19 +10,33 @@ using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 // Usage:
 //   TaskFlow.Benchmarks.Profile TRACE.nettrace [EXCLUDE]          allocations (a gc-verbose trace): by type, by frame, by stack
 //   TaskFlow.Benchmarks.Profile --cpu TRACE.speedscope.json [EXCLUDE]   CPU (a dotnet-sampled-thread-time trace): self and inclusive
+//   TaskFlow.Benchmarks.Profile --events TRACE.nettrace NAME [EXCLUDE]  events: counted by name, those named NAME by stack
+//     (e.g. the thread pool's enqueues, to see where the hops from thread to thread come from)
 // EXCLUDE: samples whose stack has a frame containing it are left out (e.g. EnqueueManyAsync, the harness's pre-fill).
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
-    Console.WriteLine("usage: TaskFlow.Benchmarks.Profile TRACE.nettrace [EXCLUDE] | --cpu TRACE.speedscope.json [EXCLUDE]");
+    Console.WriteLine("usage: TaskFlow.Benchmarks.Profile TRACE.nettrace [EXCLUDE] | --cpu TRACE.speedscope.json [EXCLUDE] | --events TRACE.nettrace NAME [EXCLUDE]");
     return args.Length == 0 ? 2 : 0;
 }
 
 var cpu = args[0] == "--cpu";
-var rest = cpu ? args.Skip(1).ToArray() : args;
+var events = args[0] == "--events";
+var rest = cpu || events ? args.Skip(1).ToArray() : args;
 if (rest.Length == 0 || !File.Exists(rest[0]))
 {
     Console.Error.WriteLine($"no trace file: {(rest.Length == 0 ? "(none given)" : rest[0])}");
     return 2;
+}
+
+if (events)
+{
+    if (rest.Length < 2)
+    {
+        Console.Error.WriteLine("--events needs the trace and an event name");
+        return 2;
+    }
+
+    return Profiles.Events(rest[0], rest[1], rest.Length > 2 ? rest[2] : null);
 }
 
 var exclude = rest.Length > 1 ? rest[1] : null;
@@ -79,6 +93,52 @@ internal static class Profiles
         Print("by type", byType, total, 30);
         Print("by first TaskFlow / RabbitMQ.Client / Npgsql / Dapper frame", byFrame, total, 40);
         Print("by stack", byStack, total, 40);
+        return 0;
+    }
+
+    /// <summary>Counts a trace's events by name, and those whose name contains <paramref name="name"/> by stack.</summary>
+    public static int Events(string path, string name, string? exclude)
+    {
+        var etlx = TraceLog.CreateFromEventPipeDataFile(path);
+        using var log = new TraceLog(etlx);
+        var byName = new Dictionary<string, long>();
+        var byFrame = new Dictionary<string, long>();
+        var byStack = new Dictionary<string, long>();
+        long total = 0;
+        foreach (var data in log.Events)
+        {
+            Add(byName, data.ProviderName + "/" + data.EventName, 1);
+            if (!data.EventName.Contains(name, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var frames = new List<string>();
+            for (var frame = data.CallStack(); frame is not null; frame = frame.Caller)
+            {
+                frames.Add(frame.CodeAddress.FullMethodName ?? "?");
+            }
+
+            if (exclude is not null && frames.Exists(f => f.Contains(exclude, StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            total++;
+            Add(byFrame, frames.Find(f => Array.Exists(Libraries, l => f.StartsWith(l, StringComparison.Ordinal))) ?? frames.FirstOrDefault() ?? "?", 1);
+            Add(byStack, string.Join(" <- ", frames.Where(f => f.Length > 0).Take(10)), 1);
+        }
+
+        Print("events by name (all)", byName, Math.Max(1, byName.Values.Sum()), 30);
+        if (total == 0)
+        {
+            Console.Error.WriteLine($"no events named *{name}*");
+            return 1;
+        }
+
+        Console.WriteLine(string.Create(Ci, $"events named *{name}*: {total}"));
+        Print("by first TaskFlow / RabbitMQ.Client / Npgsql / Dapper frame", byFrame, total, 40);
+        Print("by stack", byStack, total, 30);
         return 0;
     }
 

@@ -17,7 +17,8 @@ internal sealed record Measurement(
     double BrokerCpuMicrosecondsPerMessage,
     double DatabaseCpuMicrosecondsPerMessage,
     double? P50Milliseconds = null,
-    double? P99Milliseconds = null)
+    double? P99Milliseconds = null,
+    double WorkItemsPerMessage = 0)
 {
     public double MessagesPerSecond => Messages / Seconds;
 
@@ -31,7 +32,8 @@ internal sealed record Measurement(
         to.Gen2 - from.Gen2,
         (to.ProcessCpu - from.ProcessCpu).TotalMicroseconds / messages,
         (to.BrokerCpu - from.BrokerCpu).TotalMicroseconds / messages,
-        (to.DatabaseCpu - from.DatabaseCpu).TotalMicroseconds / messages);
+        (to.DatabaseCpu - from.DatabaseCpu).TotalMicroseconds / messages,
+        WorkItemsPerMessage: (double)(to.WorkItems - from.WorkItems) / messages);
 
     /// <summary>Adds percentiles of per-message latencies given in Stopwatch ticks.</summary>
     public Measurement WithLatencies(long[] ticks)
@@ -57,7 +59,8 @@ internal sealed record Measurement(
             M(r => r.BrokerCpuMicrosecondsPerMessage),
             M(r => r.DatabaseCpuMicrosecondsPerMessage),
             runs[0].P50Milliseconds is null ? null : M(r => r.P50Milliseconds!.Value),
-            runs[0].P99Milliseconds is null ? null : M(r => r.P99Milliseconds!.Value));
+            runs[0].P99Milliseconds is null ? null : M(r => r.P99Milliseconds!.Value),
+            M(r => r.WorkItemsPerMessage));
     }
 
     private static double MedianOf(List<double> values)

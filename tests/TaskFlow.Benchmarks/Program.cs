@@ -218,8 +218,8 @@ internal static class Program
     }
 
     private static string Describe(char phase, Measurement m) => phase == 'c'
-        ? string.Create(Ci, $"p50 {m.P50Milliseconds:F3} ms, p99 {m.P99Milliseconds:F3} ms, {m.AllocatedBytesPerMessage:F0} B/msg, gen0/1/2 {m.Gen0}/{m.Gen1}/{m.Gen2}, CPU us/msg: harness {m.ProcessCpuMicrosecondsPerMessage:F0}, broker {m.BrokerCpuMicrosecondsPerMessage:F0}, PostgreSQL {m.DatabaseCpuMicrosecondsPerMessage:F0}")
-        : string.Create(Ci, $"{m.MessagesPerSecond:F0} msg/s ({m.Seconds:F2} s), {m.AllocatedBytesPerMessage:F0} B/msg, gen0/1/2 {m.Gen0}/{m.Gen1}/{m.Gen2}, CPU us/msg: harness {m.ProcessCpuMicrosecondsPerMessage:F0}, broker {m.BrokerCpuMicrosecondsPerMessage:F0}, PostgreSQL {m.DatabaseCpuMicrosecondsPerMessage:F0}");
+        ? string.Create(Ci, $"p50 {m.P50Milliseconds:F3} ms, p99 {m.P99Milliseconds:F3} ms, {m.AllocatedBytesPerMessage:F0} B/msg, gen0/1/2 {m.Gen0}/{m.Gen1}/{m.Gen2}, CPU us/msg: harness {m.ProcessCpuMicrosecondsPerMessage:F0}, broker {m.BrokerCpuMicrosecondsPerMessage:F0}, PostgreSQL {m.DatabaseCpuMicrosecondsPerMessage:F0}, thread-pool work items/msg {m.WorkItemsPerMessage:F2}")
+        : string.Create(Ci, $"{m.MessagesPerSecond:F0} msg/s ({m.Seconds:F2} s), {m.AllocatedBytesPerMessage:F0} B/msg, gen0/1/2 {m.Gen0}/{m.Gen1}/{m.Gen2}, CPU us/msg: harness {m.ProcessCpuMicrosecondsPerMessage:F0}, broker {m.BrokerCpuMicrosecondsPerMessage:F0}, PostgreSQL {m.DatabaseCpuMicrosecondsPerMessage:F0}, thread-pool work items/msg {m.WorkItemsPerMessage:F2}");
 
     private static string Table(List<Row> rows, List<string> sides, BenchOptions options)
     {
@@ -282,6 +282,7 @@ internal static class Program
                 Line(text, row, sides, ratios, name, "CPU us/msg, PostgreSQL", m => m.DatabaseCpuMicrosecondsPerMessage, "F1");
             }
 
+            Line(text, row, sides, ratios, name, "thread-pool work items/msg", m => m.WorkItemsPerMessage, "F2");
             text.Append(Ci, $"| {name} | GCs gen0/1/2 |");
             foreach (var side in sides)
             {

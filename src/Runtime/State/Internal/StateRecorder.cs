@@ -56,7 +56,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
         if (envelope.EntityKey is null && envelope.Unique is null && envelope.OrderKey is null && _store.Options.RecordPending && _store.Tracks(envelope.TaskName))
         {
             // Off the caller's path: batched by the state writer (a final state written first is never moved back).
-            await _store.Writer.WriteAsync(_store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending).WithLineageOf(envelope).WithMessageOf(envelope), durable: false, CancellationToken.None).ConfigureAwait(false);
+            await _store.Writer.WriteAsync(_store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Pending).WithLineageOf(envelope).WithMessageOf(envelope), durable: false, cancellationToken: CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -72,7 +72,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
         {
             // Not sent: the pending record must not hold the entity, nor the ordered task's successors (failed is final).
             var failed = _store.NewWrite(envelope.Id, envelope.TaskName, envelope.Queue, TaskState.Failed, error: "not sent: " + SettlementPolicy.Summary(exception));
-            await _store.Writer.WriteAsync(failed, durable: true, CancellationToken.None).ConfigureAwait(false);
+            await _store.Writer.WriteAsync(failed, durable: true, cancellationToken: CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -106,7 +106,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
             // (Always for an ordered task: its successors tell a running predecessor from a lost one by this record.)
             // The store's first record of the task unless it was recorded pending at send: it keeps the arguments (never overwritten).
             var started = _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, task.Attempt, task.Headers.EntityKey).WithLineageOf(task.Headers).WithMessageOf(task.Headers, _store.DescriptorOf(task.Headers));
-            await _store.Writer.WriteAsync(started, durable: false, CancellationToken.None).ConfigureAwait(false);
+            await _store.Writer.WriteAsync(started, durable: false, cancellationToken: CancellationToken.None).ConfigureAwait(false);
         }
 
         return run;
@@ -155,7 +155,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
             }
 
             var write = _store.NewWrite(taskId, taskName, queue, TaskState.DeadLettered, 1, error: error);
-            await _store.Writer.WriteAsync(write, durable: true, CancellationToken.None).ConfigureAwait(false);
+            await _store.Writer.WriteAsync(write, durable: true, ownContinuation: true).ConfigureAwait(false);
             StateLog.UndecodableRecorded(_store.Logger, taskName, taskId, error);
         }
         catch (Exception ex)
@@ -200,7 +200,7 @@ internal sealed class StateRecorder : ITaskStateRecorder
                 write.EndedAttempt = AttemptWrite.Of(write, task.RunStartedAt, record.Stack);
             }
 
-            await _store.Writer.WriteAsync(write, record.Durable && _store.Options.AckAfterStateCommit).ConfigureAwait(false);
+            await _store.Writer.WriteAsync(write, record.Durable && _store.Options.AckAfterStateCommit, ownContinuation: true).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

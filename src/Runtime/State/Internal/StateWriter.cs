@@ -39,12 +39,20 @@ internal sealed class StateWriter : IAsyncDisposable
     }
 
     /// <summary>Queues a write; completes once queued (or, when <paramref name="durable"/>, once committed).</summary>
-    public async ValueTask WriteAsync(StateWrite write, bool durable, CancellationToken cancellationToken = default)
+    /// <param name="write">The write.</param>
+    /// <param name="durable">Whether to wait for its commit.</param>
+    /// <param name="ownContinuation">
+    /// The caller's code after this wait is TaskFlow's own and short (the worker's final record: log, settle, wait for the
+    /// ack): it may run on the work item that releases the batch's waiters, one after another, instead of a thread-pool
+    /// work item of its own. <c>false</c> where an application's code follows (a send's failure record).
+    /// </param>
+    /// <param name="cancellationToken">Ends the wait (not the write).</param>
+    public async ValueTask WriteAsync(StateWrite write, bool durable, bool ownContinuation = false, CancellationToken cancellationToken = default)
     {
         EnsureStarted();
         if (durable)
         {
-            write.Committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            write.Committed = new TaskCompletionSource(ownContinuation ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         if (!_channel.Writer.TryWrite(write))
@@ -135,10 +143,7 @@ internal sealed class StateWriter : IAsyncDisposable
                 var connection = await held.GetAsync(_stop.Token).ConfigureAwait(false);
                 await _states.WriteAsync(connection, rows, attempts, _stop.Token).ConfigureAwait(false);
                 StateMetrics.WriteBatchSize.Record(rows.Count);
-                foreach (var write in writes)
-                {
-                    write.Committed?.TrySetResult();
-                }
+                Release(writes, null);
 
                 return;
             }
@@ -148,10 +153,7 @@ internal sealed class StateWriter : IAsyncDisposable
                 if (attempt >= MaxAttempts)
                 {
                     StateLog.WriteAbandoned(_logger, ex, rows.Count, attempt);
-                    foreach (var write in writes)
-                    {
-                        write.Committed?.TrySetException(ex);
-                    }
+                    Release(writes, ex);
 
                     return;
                 }
@@ -161,17 +163,62 @@ internal sealed class StateWriter : IAsyncDisposable
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 50 * (1 << attempt))), _time, _stop.Token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException)
+                catch (OperationCanceledException oce)
                 {
-                    foreach (var write in writes)
-                    {
-                        write.Committed?.TrySetCanceled();
-                    }
+                    Release(writes, oce);
 
                     return;
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Completes a batch's durable writes (committed when <paramref name="error"/> is <c>null</c>, else failed or, for an
+    /// <see cref="OperationCanceledException"/>, cancelled) from one thread-pool work item, off the writer's loop. The
+    /// waiters that asked for it (<c>ownContinuation</c>) continue there one after another, each up to its next wait;
+    /// the others are completed asynchronously, each on a work item of its own. One work item per batch instead of one
+    /// per task: the worker with a store made 3.5 thread-pool work items per task, against 0.2 without
+    /// (docs/benchmarks.md).
+    /// </summary>
+    private static void Release(List<StateWrite> writes, Exception? error)
+    {
+        TaskCompletionSource[]? committed = null;
+        var n = 0;
+        foreach (var write in writes)
+        {
+            if (write.Committed is { } c)
+            {
+                (committed ??= new TaskCompletionSource[writes.Count])[n++] = c;
+            }
+        }
+
+        if (committed is null)
+        {
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static state =>
+            {
+                for (var i = 0; i < state.N; i++)
+                {
+                    if (state.Error is null)
+                    {
+                        state.Committed[i].TrySetResult();
+                    }
+                    else if (state.Error is OperationCanceledException)
+                    {
+                        state.Committed[i].TrySetCanceled();
+                    }
+                    else
+                    {
+                        state.Committed[i].TrySetException(state.Error);
+                    }
+                }
+            },
+            (Committed: committed, N: n, Error: error),
+            preferLocal: false);
     }
 
     private static StateWrite Copy(StateWrite write) => new()
