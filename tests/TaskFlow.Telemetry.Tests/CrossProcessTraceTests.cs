@@ -81,7 +81,7 @@ public sealed class CrossProcessTraceTests
             var deadline = DateTime.UtcNow + Timeout;
             while ((server is null || send is null) && DateTime.UtcNow < deadline)
             {
-                var spans = exported.ToList();
+                var spans = exported.Snapshot();
                 send = spans.SingleOrDefault(a => a.Kind == ActivityKind.Producer && Equals(a.GetTagItem("messaging.message.id"), taskId));
                 server = send is null ? null : spans.SingleOrDefault(a => a.Kind == ActivityKind.Server && a.SpanId == send.ParentSpanId);
 

@@ -20,6 +20,12 @@ internal sealed class ExportedSpans : ICollection<Activity>
 
     public void Add(Activity item) => _spans.Enqueue(item);
 
+    /// <summary>
+    /// The spans exported so far, as one snapshot. Read them this way, not with <c>ToList()</c>: that reads
+    /// <see cref="Count"/> and then copies, and a span exported in between overflows the copy (CI saw it).
+    /// </summary>
+    public Activity[] Snapshot() => _spans.ToArray();
+
     public IEnumerator<Activity> GetEnumerator() => ((IEnumerable<Activity>)_spans.ToArray()).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
