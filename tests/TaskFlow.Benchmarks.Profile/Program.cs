@@ -65,12 +65,7 @@ internal static class Profiles
                 continue;
             }
 
-            var frames = new List<string>();
-            for (var frame = data.CallStack(); frame is not null; frame = frame.Caller)
-            {
-                frames.Add(frame.CodeAddress.FullMethodName ?? "?");
-            }
-
+            var frames = Frames(data);
             if (exclude is not null && frames.Exists(f => f.Contains(exclude, StringComparison.Ordinal)))
             {
                 continue;
@@ -79,7 +74,7 @@ internal static class Profiles
             var bytes = tick.AllocationAmount64;
             total += bytes;
             Add(byType, tick.TypeName, bytes);
-            Add(byFrame, frames.Find(f => Array.Exists(Libraries, l => f.StartsWith(l, StringComparison.Ordinal))) ?? frames.FirstOrDefault() ?? "?", bytes);
+            Add(byFrame, FirstOwnFrame(frames), bytes);
             Add(byStack, tick.TypeName + " @ " + string.Join(" <- ", frames.Where(f => f.Length > 0).Take(6)), bytes);
         }
 
@@ -113,19 +108,14 @@ internal static class Profiles
                 continue;
             }
 
-            var frames = new List<string>();
-            for (var frame = data.CallStack(); frame is not null; frame = frame.Caller)
-            {
-                frames.Add(frame.CodeAddress.FullMethodName ?? "?");
-            }
-
+            var frames = Frames(data);
             if (exclude is not null && frames.Exists(f => f.Contains(exclude, StringComparison.Ordinal)))
             {
                 continue;
             }
 
             total++;
-            Add(byFrame, frames.Find(f => Array.Exists(Libraries, l => f.StartsWith(l, StringComparison.Ordinal))) ?? frames.FirstOrDefault() ?? "?", 1);
+            Add(byFrame, FirstOwnFrame(frames), 1);
             Add(byStack, string.Join(" <- ", frames.Where(f => f.Length > 0).Take(10)), 1);
         }
 
@@ -196,6 +186,22 @@ internal static class Profiles
         Print("inclusive", inclusive, total, 80);
         return 0;
     }
+
+    /// <summary>The event's stack, innermost frame first.</summary>
+    private static List<string> Frames(Microsoft.Diagnostics.Tracing.TraceEvent data)
+    {
+        var frames = new List<string>();
+        for (var frame = data.CallStack(); frame is not null; frame = frame.Caller)
+        {
+            frames.Add(frame.CodeAddress.FullMethodName ?? "?");
+        }
+
+        return frames;
+    }
+
+    /// <summary>The first frame in TaskFlow, RabbitMQ.Client, Npgsql or Dapper, else the innermost.</summary>
+    private static string FirstOwnFrame(List<string> frames) =>
+        frames.Find(f => Array.Exists(Libraries, l => f.StartsWith(l, StringComparison.Ordinal))) ?? frames.FirstOrDefault() ?? "?";
 
     private static void Add(Dictionary<string, long> sums, string key, long amount) =>
         sums[key] = sums.GetValueOrDefault(key) + amount;
