@@ -40,6 +40,29 @@ public sealed class CodecTests
     }
 
     [Fact]
+    public void A_pooled_body_is_the_exact_body_until_it_is_given_back_then_empty()
+    {
+        var flow = new TaskFlowOptions();
+        var options = new SendOptions { TaskId = "id-8" };
+        var exact = TaskEnvelope.Create(Add, new Two(40, 2), options, flow, Now, "o");
+        var pooled = TaskEnvelope.Create(Add, new Two(40, 2), options, flow, Now, "o", pooledBody: true);
+
+        pooled.Body.ToArray().ShouldBe(exact.Body.ToArray());
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(pooled.Body, out var segment).ShouldBeTrue();
+        segment.Array!.Length.ShouldBeGreaterThanOrEqualTo(segment.Count, "a pooled array, at least the body's length");
+
+        var kept = pooled.Keep();
+        exact.Keep().ShouldBeSameAs(exact, "an exact body needs no copy");
+        pooled.ReturnBody();
+        kept.Body.ToArray().ShouldBe(exact.Body.ToArray(), "a kept envelope has its own body");
+        (kept.Id, kept.Headers).ShouldBe((pooled.Id, pooled.Headers));
+        pooled.Body.IsEmpty.ShouldBeTrue("a late reader sees no message, not the next one's bytes");
+        pooled.ReturnBody(); // at most once: a second call gives nothing back twice
+        exact.ReturnBody();
+        Encoding.UTF8.GetString(exact.Body.Span).ShouldStartWith("[[40,2],{}", Case.Sensitive, "an exact body is not the pool's: it stays");
+    }
+
+    [Fact]
     public void An_envelope_decodes_to_the_values_it_was_built_from()
     {
         var options = new SendOptions { TaskId = "id-7", Countdown = TimeSpan.FromSeconds(5), ExpiresIn = TimeSpan.FromMinutes(2), TimeLimit = TimeSpan.FromSeconds(30), SoftTimeLimit = TimeSpan.FromSeconds(20), ParentId = "p", RootId = "r", EntityKey = "e:1", IgnoreResult = true };

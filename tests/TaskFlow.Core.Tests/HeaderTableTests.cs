@@ -207,6 +207,17 @@ public sealed class HeaderTableTests
         // headers); the table takes that down by the difference.
         perEnvelope.ShouldBeLessThanOrEqualTo(1240 - (perDictionary - perTable), $"envelope {perEnvelope} B, table {perTable} B, dictionary {perDictionary} B");
 
+        // A pooled body (one send at a time) is given back after the send: the envelope costs its body's array less.
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < n; i++)
+        {
+            TaskEnvelope.Create(task, new Args(i, payload), null, flow, now, "gen1@host", pooledBody: true).ReturnBody();
+        }
+
+        var perPooled = (GC.GetAllocatedBytesForCurrentThread() - before) / n;
+        var bodyArray = 24 + ((envelope.Body.Length + 7) & ~7);
+        perPooled.ShouldBeLessThanOrEqualTo(perEnvelope - bodyArray, $"pooled {perPooled} B, exact {perEnvelope} B, its body array {bodyArray} B");
+
         // Publishing adds the send time and RabbitMQ.Client's sequence number: both fit without the table growing.
         var sized = GC.GetAllocatedBytesForCurrentThread();
         envelope.Headers[MessageHeaders.SentAt] = 1L;

@@ -31,7 +31,7 @@ internal sealed class InMemorySender : ITaskSender
             throw failure;
         }
 
-        Sent.Add(envelope);
+        Sent.Add(envelope.Keep()); // kept past the send: its pooled body goes back when the send ends
         return ValueTask.CompletedTask;
     }
 }

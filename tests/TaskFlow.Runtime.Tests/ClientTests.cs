@@ -68,6 +68,39 @@ public sealed class ClientTests
     }
 
     [Fact]
+    public async Task Concurrent_publishes_each_carry_their_own_body_though_bodies_are_pooled()
+    {
+        // Each send's body is in a pooled array given back after its confirm: a body published after its array went
+        // to another send would carry that send's arguments. Lengths vary so that sends share the pool's size classes.
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false);
+        const int count = 2000;
+        var sends = new Task<TaskHandle>[count];
+        for (var i = 0; i < count; i++)
+        {
+            sends[i] = host.Tasks.Record.DelayAsync(new string('k', i % 300), i).AsTask();
+        }
+
+        var expected = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            expected.Add((await sends[i]).Id, i);
+        }
+
+        await using var connection = await Broker.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var seen = 0;
+        while (await channel.BasicGetAsync(host.Queue, autoAck: true) is { } message)
+        {
+            var i = expected[message.BasicProperties.CorrelationId!];
+            using var body = System.Text.Json.JsonDocument.Parse(message.Body);
+            body.RootElement[0].GetRawText().ShouldBe($"[\"{new string('k', i % 300)}\",{i}]", $"the body of task {i}");
+            seen++;
+        }
+
+        seen.ShouldBe(count);
+    }
+
+    [Fact]
     public async Task Publishing_while_the_broker_is_unreachable_waits_a_bounded_time_then_fails_clearly()
     {
         // Nothing listens on port 1: every attempt fails as "unreachable" and is retried until the bound.

@@ -34,7 +34,8 @@ internal sealed class TaskEnvelope
         Queue = queue;
         Headers = headers;
         Body = body;
-        Priority = priority;
+        _priority = priority.GetValueOrDefault();
+        _hasPriority = priority.HasValue;
         Eta = eta;
     }
 
@@ -60,9 +61,44 @@ internal sealed class TaskEnvelope
 
     public HeaderTable Headers { get; }
 
-    public ReadOnlyMemory<byte> Body { get; }
+    /// <summary>
+    /// The JSON body. When the envelope was made with <c>pooledBody</c>, valid until <see cref="ReturnBody"/>: a sender
+    /// that keeps it past its send (the outbox row, an in-process transport's message) copies it.
+    /// </summary>
+    public ReadOnlyMemory<byte> Body { get; private set; }
 
-    public byte? Priority { get; }
+    public byte? Priority => _hasPriority ? _priority : null;
+
+    // The priority as two primitives rather than a byte?: the runtime lays a struct field out in a slot of its own, and
+    // primitives together; with the pooled-body flag the three share one.
+    private readonly byte _priority;
+    private readonly bool _hasPriority;
+
+    /// <summary>Whether <see cref="Body"/> is a pooled array's start not yet given back (a flag, not the array: it shares a slot with the priority's fields).</summary>
+    private bool _pooledBody;
+
+    /// <summary>
+    /// Gives a pooled body back to <see cref="ArrayPool{T}.Shared"/> once the send has ended (once, by the send that made
+    /// the envelope; nothing for an envelope without one). <see cref="Body"/> reads as empty afterwards, so a late reader
+    /// sees no message rather than another one's bytes.
+    /// </summary>
+    public void ReturnBody()
+    {
+        if (_pooledBody && System.Runtime.InteropServices.MemoryMarshal.TryGetArray(Body, out var rented))
+        {
+            _pooledBody = false;
+            Body = ReadOnlyMemory<byte>.Empty;
+            ArrayPool<byte>.Shared.Return(rented.Array!);
+        }
+    }
+
+    /// <summary>
+    /// This envelope as a sender may keep past its send: itself when its body is not pooled, else a copy with its own
+    /// body (the pooled one goes back when the send ends).
+    /// </summary>
+    public TaskEnvelope Keep() => !_pooledBody
+        ? this
+        : new TaskEnvelope(Id, TaskName, Queue, Headers, Body.ToArray(), Priority, Eta, EntityKey) { Unique = Unique, OrderKey = OrderKey };
 
     public static string NewTaskId() => Guid.NewGuid().ToString("D", CultureInfo.InvariantCulture);
 
@@ -72,7 +108,8 @@ internal sealed class TaskEnvelope
         SendOptions? options,
         TaskFlowOptions flow,
         DateTimeOffset now,
-        string origin)
+        string origin,
+        bool pooledBody = false)
         where TArguments : ITaskArgumentWriter
     {
         var unique = UniqueClaim.Of(task, options);
@@ -84,7 +121,9 @@ internal sealed class TaskEnvelope
         var rootId = options?.RootId ?? (options?.ParentId is null ? current?.RootId ?? current?.TaskId : null) ?? parentId ?? id;
 
         // The JSON writer and its buffer are reused per thread (a re-entrant call, e.g. from a converter, gets its own);
-        // the body is copied out at its exact length.
+        // the body is copied out at its exact length, or into a pooled array that the caller gives back after the send
+        // (pooledBody: one send at a time, whose body no sender keeps; a batch keeps hundreds in flight, more than the
+        // pool holds, so its bodies are exact arrays).
         var cached = t_bodyWriter ?? new BodyWriter();
         t_bodyWriter = null;
         var buffer = cached.Buffer;
@@ -92,7 +131,8 @@ internal sealed class TaskEnvelope
         var writer = cached.Json;
         writer.Reset(buffer);
         string argsRepr;
-        byte[] body;
+        ReadOnlyMemory<byte> body;
+        byte[]? rented = null;
         try
         {
             writer.WriteStartArray();
@@ -118,7 +158,16 @@ internal sealed class TaskEnvelope
             writer.WriteRawValue(EmbedJson, skipInputValidation: true);
             writer.WriteEndArray();
             writer.Flush();
-            body = buffer.WrittenSpan.ToArray();
+            if (pooledBody)
+            {
+                rented = ArrayPool<byte>.Shared.Rent(buffer.WrittenCount);
+                buffer.WrittenSpan.CopyTo(rented);
+                body = rented.AsMemory(0, buffer.WrittenCount);
+            }
+            else
+            {
+                body = buffer.WrittenSpan.ToArray();
+            }
         }
         finally
         {
@@ -242,7 +291,7 @@ internal sealed class TaskEnvelope
             Telemetry.Inject(activity, headers);
         }
 
-        return new TaskEnvelope(id, task.Name, queue, headers, body, options?.Priority ?? (task.Priority > 0 ? task.Priority : null), eta, options?.EntityKey) { Unique = unique, OrderKey = orderKey };
+        return new TaskEnvelope(id, task.Name, queue, headers, body, options?.Priority ?? (task.Priority > 0 ? task.Priority : null), eta, options?.EntityKey) { Unique = unique, OrderKey = orderKey, _pooledBody = rented is not null };
     }
 
     public static string FormatTime(DateTimeOffset time) => HeaderValues.FormatTime(time);

@@ -44,60 +44,69 @@ internal sealed partial class TaskClient : ITaskClient
         using var activity = Telemetry.Source.HasListeners()
             ? Telemetry.Source.StartActivity("send " + (options?.Queue ?? task.Queue ?? _options.DefaultQueue), ActivityKind.Producer)
             : null;
-        var envelope = TaskEnvelope.Create(task, arguments, options, _options, now, Origin);
-        if (activity is not null)
-        {
-            activity.SetTag(Telemetry.MessagingSystem, Telemetry.System);
-            activity.SetTag(Telemetry.Operation, "send");
-            activity.SetTag(Telemetry.OperationName, "send");
-            activity.SetTag(Telemetry.Destination, envelope.Queue);
-            activity.SetTag(Telemetry.MessageId, envelope.Id);
-            activity.SetTag(Telemetry.TaskName, envelope.TaskName);
-        }
-
-        if (envelope.Eta is { } eta && eta - now > _sender.MaxDelay)
-        {
-            throw new ArgumentOutOfRangeException(
-                nameof(options),
-                $"TaskFlow: task '{task.Name}' is due at {TaskEnvelope.FormatTime(eta)}, further away than the {_sender.MaxDelay.TotalDays:F1} days the transport's delays carry. Schedule it later, or use a periodic task.");
-        }
-
-        if (envelope.OrderKey is not null && _recorder is NoStateRecorder && !_sender.RunsInline && _sender is not SinkSender { InProcess: true })
-        {
-            // Without a store nothing numbers the sends of a key: refused rather than sent unordered (eager mode and the
-            // test harness run tasks in-process, in the order they are sent).
-            throw new InvalidOperationException(OrderedTasks.NoStore(task.Name));
-        }
-
-        if (await _recorder.BeforeSendAsync(envelope, cancellationToken).ConfigureAwait(false) is { } holder)
-        {
-            // A unique task whose key another task holds: nothing is sent; the caller gets the holder's handle.
-            activity?.SetTag(Telemetry.Deduplicated, true);
-            activity?.SetTag(Telemetry.MessageId, holder.TaskId);
-            var existing = _recorder.Attach(new TaskHandle(holder.TaskId, envelope.TaskName, holder.Queue) { Deduplicated = true });
-            return existing.Store is null ? _sender.Attach(existing) : existing;
-        }
-
+        // Its body in a pooled array, given back when this send has ended: no sender keeps it (those that hold a message
+        // past its send, the outbox and an in-process transport, copy it).
+        var envelope = TaskEnvelope.Create(task, arguments, options, _options, now, Origin, pooledBody: true);
         try
         {
-            await _sender.SendAsync(envelope, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!_sender.RunsInline)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            activity?.SetTag("error.type", ex.GetType().FullName);
-            await _recorder.SendFailedAsync(envelope, ex).ConfigureAwait(false);
-            throw;
-        }
+            if (activity is not null)
+            {
+                activity.SetTag(Telemetry.MessagingSystem, Telemetry.System);
+                activity.SetTag(Telemetry.Operation, "send");
+                activity.SetTag(Telemetry.OperationName, "send");
+                activity.SetTag(Telemetry.Destination, envelope.Queue);
+                activity.SetTag(Telemetry.MessageId, envelope.Id);
+                activity.SetTag(Telemetry.TaskName, envelope.TaskName);
+            }
 
-        if (Telemetry.Sent.Enabled)
-        {
-            Telemetry.Sent.Add(1, Telemetry.Tags(envelope.TaskName, envelope.Queue));
-        }
+            if (envelope.Eta is { } eta && eta - now > _sender.MaxDelay)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(options),
+                    $"TaskFlow: task '{task.Name}' is due at {TaskEnvelope.FormatTime(eta)}, further away than the {_sender.MaxDelay.TotalDays:F1} days the transport's delays carry. Schedule it later, or use a periodic task.");
+            }
 
-        await _recorder.AfterSendAsync(envelope, CancellationToken.None).ConfigureAwait(false);
-        Log.TaskSent(_logger, task.Name, envelope.Id, envelope.Queue);
-        var handle = _recorder.Attach(new TaskHandle(envelope.Id, envelope.TaskName, envelope.Queue));
-        return handle.Store is null ? _sender.Attach(handle) : handle;
+            if (envelope.OrderKey is not null && _recorder is NoStateRecorder && !_sender.RunsInline && _sender is not SinkSender { InProcess: true })
+            {
+                // Without a store nothing numbers the sends of a key: refused rather than sent unordered (eager mode and the
+                // test harness run tasks in-process, in the order they are sent).
+                throw new InvalidOperationException(OrderedTasks.NoStore(task.Name));
+            }
+
+            if (await _recorder.BeforeSendAsync(envelope, cancellationToken).ConfigureAwait(false) is { } holder)
+            {
+                // A unique task whose key another task holds: nothing is sent; the caller gets the holder's handle.
+                activity?.SetTag(Telemetry.Deduplicated, true);
+                activity?.SetTag(Telemetry.MessageId, holder.TaskId);
+                var existing = _recorder.Attach(new TaskHandle(holder.TaskId, envelope.TaskName, holder.Queue) { Deduplicated = true });
+                return existing.Store is null ? _sender.Attach(existing) : existing;
+            }
+
+            try
+            {
+                await _sender.SendAsync(envelope, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!_sender.RunsInline)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                activity?.SetTag("error.type", ex.GetType().FullName);
+                await _recorder.SendFailedAsync(envelope, ex).ConfigureAwait(false);
+                throw;
+            }
+
+            if (Telemetry.Sent.Enabled)
+            {
+                Telemetry.Sent.Add(1, Telemetry.Tags(envelope.TaskName, envelope.Queue));
+            }
+
+            await _recorder.AfterSendAsync(envelope, CancellationToken.None).ConfigureAwait(false);
+            Log.TaskSent(_logger, task.Name, envelope.Id, envelope.Queue);
+            var handle = _recorder.Attach(new TaskHandle(envelope.Id, envelope.TaskName, envelope.Queue));
+            return handle.Store is null ? _sender.Attach(handle) : handle;
+        }
+        finally
+        {
+            envelope.ReturnBody();
+        }
     }
 }
