@@ -37,7 +37,10 @@ internal sealed class BenchOptions
 
     public Uri Uri { get; private set; } = new("amqp://guest:guest@127.0.0.1:5672/");
 
-    /// <summary>Which sides to run, in table order: raw, celery-wire (diagnostic), taskflow, taskflow-state (TaskFlow with the PostgreSQL state store).</summary>
+    /// <summary>
+    /// Which sides to run, in table order: raw, raw-state (the raw consumer with the store's guarantees kept by hand: the
+    /// store's floor), celery-wire (diagnostic), taskflow, taskflow-state (TaskFlow with the PostgreSQL state store).
+    /// </summary>
     public IReadOnlyList<string> Sides { get; private set; } = new[] { "raw", "taskflow" };
 
     public bool RunsPhase(char phase) => Phase == "all" || Phase.Contains(phase, StringComparison.Ordinal);
@@ -74,7 +77,7 @@ internal sealed class BenchOptions
     /// <summary>The scale mode sends about this many seconds of work at each cell's bound (at least 500 tasks, at most --messages).</summary>
     public int ScaleSeconds { get; private set; } = 5;
 
-    private static readonly string[] AllSides = { "raw", "celery-wire", "taskflow", "taskflow-state" };
+    private static readonly string[] AllSides = { "raw", "raw-state", "celery-wire", "taskflow", "taskflow-state" };
 
     public static BenchOptions Parse(string[] args)
     {
@@ -140,14 +143,14 @@ internal sealed class BenchOptions
                     var sides = Next().ToLowerInvariant() switch
                     {
                         "both" => "raw,taskflow",
-                        "all" => "raw,celery-wire,taskflow,taskflow-state",
+                        "all" => "raw,raw-state,celery-wire,taskflow,taskflow-state",
                         "state" => "raw,taskflow,taskflow-state",
                         var list => list,
                     };
                     options.Sides = AllSides.Where(side => sides.Split(',').Contains(side)).ToArray();
                     if (options.Sides.Count == 0 || sides.Split(',').Any(side => !AllSides.Contains(side)))
                     {
-                        throw new ArgumentException("--sides takes a comma-separated list of raw, celery-wire, taskflow, taskflow-state (or both, state, all)");
+                        throw new ArgumentException("--sides takes a comma-separated list of raw, raw-state, celery-wire, taskflow, taskflow-state (or both, state, all)");
                     }
 
                     break;
@@ -198,10 +201,13 @@ internal sealed class BenchOptions
                                 < 5% of their time in the JIT (at most 90 s): the runtime's optimizing recompilation of
                                 hot methods has to be over before the timed runs
           --verbose             print every warm-up pass, not only the last
-          --sides LIST          comma-separated raw, celery-wire, taskflow, taskflow-state; both = raw,taskflow (default);
-                                state = raw,taskflow,taskflow-state (TaskFlow with the PostgreSQL state store, defaults:
-                                started + final state recorded, idempotency read, ack after the state commit);
-                                all adds celery-wire: the raw code sending TaskFlow's exact message (diagnostic)
+          --sides LIST          comma-separated raw, raw-state, celery-wire, taskflow, taskflow-state; both = raw,taskflow
+                                (default); state = raw,taskflow,taskflow-state (TaskFlow with the PostgreSQL state store,
+                                defaults: started + final state recorded, idempotency read, ack after the state commit);
+                                all adds celery-wire (the raw code sending TaskFlow's exact message, diagnostic) and
+                                raw-state: the raw consumer keeping the store's guarantees by hand, batched (one read,
+                                one upsert of the store's own statements, one ack per batch): the store's floor in (b)
+                                and (c); in (a) and (d) it sends as raw does (the store writes nothing on send)
           --quiet-cpu PCT       before each timed run wait until other processes use < PCT% CPU (default 15; 100 = off)
           --quiet-wait S        ... but at most S seconds, then run anyway and say so (default 120)
           --uri URI             broker (default amqp://guest:guest@127.0.0.1:5672/)

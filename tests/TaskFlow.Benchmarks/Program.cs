@@ -60,6 +60,7 @@ internal static class Program
                 sides.Add(name switch
                 {
                     "raw" => new RawBaseline(broker, options),
+                    "raw-state" => new RawStoreBaseline(broker, options),
                     "celery-wire" => new RawBaseline(broker, options, CeleryWire.Create(new string('x', TaskFlowScenario.PayloadLengthForBaseline))),
                     "taskflow-state" => new TaskFlowScenario(broker, options, withStateStore: true),
                     _ => new TaskFlowScenario(broker, options, withStateStore: false),
@@ -230,12 +231,23 @@ internal static class Program
         var ratios = new List<(string Side, string Baseline)>();
         foreach (var side in sides.Where(s => s.StartsWith("taskflow", StringComparison.Ordinal)))
         {
-            ratios.AddRange(sides.Where(b => !b.StartsWith("taskflow", StringComparison.Ordinal)).Select(b => (side, b)));
+            ratios.AddRange(sides.Where(b => b is "raw" or "celery-wire").Select(b => (side, b)));
         }
 
         if (sides.Contains("taskflow") && sides.Contains("taskflow-state"))
         {
             ratios.Add(("taskflow-state", "taskflow"));
+        }
+
+        // The hand-written store against the raw side: the floor of what keeping the store's guarantees costs.
+        if (sides.Contains("raw") && sides.Contains("raw-state"))
+        {
+            ratios.Add(("raw-state", "raw"));
+        }
+
+        if (sides.Contains("raw-state") && sides.Contains("taskflow-state"))
+        {
+            ratios.Add(("taskflow-state", "raw-state"));
         }
 
         text.Append("| phase | metric |");
@@ -277,7 +289,7 @@ internal static class Program
                 Line(text, row, sides, ratios, name, "CPU us/msg, broker", m => m.BrokerCpuMicrosecondsPerMessage, "F1");
             }
 
-            if (sides.Contains("taskflow-state"))
+            if (sides.Contains("taskflow-state") || sides.Contains("raw-state"))
             {
                 Line(text, row, sides, ratios, name, "CPU us/msg, PostgreSQL", m => m.DatabaseCpuMicrosecondsPerMessage, "F1");
             }
@@ -316,6 +328,7 @@ internal static class Program
     private static string Header(string side) => side switch
     {
         "raw" => "raw RabbitMQ.Client",
+        "raw-state" => "raw + store by hand",
         "celery-wire" => "raw, TaskFlow's wire format",
         "taskflow-state" => "TaskFlow + state store",
         _ => "TaskFlow",

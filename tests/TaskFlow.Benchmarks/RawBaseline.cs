@@ -170,13 +170,16 @@ internal sealed class RawBaseline : IScenario
         }
     }
 
-    private async Task<IChannel> OpenPublisherAsync(IConnection connection, string queue)
+    private Task<IChannel> OpenPublisherAsync(IConnection connection, string queue) => OpenPublisherAsync(_broker, connection, queue);
+
+    /// <summary>A publisher channel as the baselines use it: confirms tracked, no rate limiter; the queue declared.</summary>
+    internal static async Task<IChannel> OpenPublisherAsync(Broker broker, IConnection connection, string queue)
     {
         var channel = await connection.CreateChannelAsync(new CreateChannelOptions(
             publisherConfirmationsEnabled: true,
             publisherConfirmationTrackingEnabled: true,
             outstandingPublisherConfirmationsRateLimiter: null)).ConfigureAwait(false);
-        await _broker.DeclareRawQueueAsync(channel, queue).ConfigureAwait(false);
+        await broker.DeclareRawQueueAsync(channel, queue).ConfigureAwait(false);
         return channel;
     }
 

@@ -286,13 +286,21 @@ internal sealed class TaskFlowScenario : IScenario
             var provider = services.BuildServiceProvider();
             await using (provider.ConfigureAwait(false))
             {
-                await provider.GetRequiredService<TaskStateStore>().ApplySchemaAsync().ConfigureAwait(false);
+                var store = provider.GetRequiredService<TaskStateStore>();
+                await store.ApplySchemaAsync().ConfigureAwait(false);
+                var statements = store.Database.Dialect.States;
+                state.HotStatements = (statements.SelectAmong, ((TaskFlow.State.Internal.PostgreSqlStateBatchUpsert)statements.UpsertBatch).Sql);
             }
 
             return state;
         }
 
         public string Schema => _schema;
+
+        public NpgsqlDataSource DataSource => _dataSource;
+
+        /// <summary>The idempotency read and the batch upsert exactly as this schema's store runs them.</summary>
+        public (string Read, string Upsert) HotStatements { get; private set; }
 
         public void AddTo(TaskFlowBuilder flow) => flow.AddStateStore(o =>
         {

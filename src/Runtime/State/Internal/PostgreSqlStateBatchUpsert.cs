@@ -24,6 +24,9 @@ internal sealed class PostgreSqlStateBatchUpsert : StateBatchUpsert
         _sql = sql;
     }
 
+    /// <summary>The statement's text (the benchmark's hand-written store runs the same one).</summary>
+    public string Sql => _sql;
+
     public override async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<StateWrite> rows, CancellationToken cancellationToken)
     {
         // ADO.NET rather than Dapper here: Dapper has no way to prepare a command. The first batch on a physical

@@ -1,0 +1,343 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using Npgsql;
+using RabbitMQ.Client;
+using TaskFlow.Core;
+using TaskFlow.State.Internal;
+
+namespace TaskFlow.Benchmarks;
+
+/// <summary>
+/// Side <c>raw-state</c>: the floor of what a state store costs a worker, written by hand. The raw baseline's consumer
+/// (RabbitMQ.Client, manual acks) with the store's two guarantees kept the cheapest way there is: every delivery
+/// waiting is taken as one batch, one idempotency read for the batch (the store's own <c>SELECT ... WHERE task_id =
+/// ANY(@Ids)</c>), the no-op "task" run for each id not already final, one upsert of the batch's final rows (the
+/// store's own prepared statement from 18 arrays, rows as large as TaskFlow's: its argument and header text), and one
+/// ack with <c>multiple</c> once that is committed. One loop, one connection held open, no per-task objects beyond the
+/// delivery's; nothing of TaskFlow's runtime. What TaskFlow's store side spends per task beyond this is TaskFlow's own.
+/// Sending (a, d) is the raw baseline's: the store writes nothing when a task is sent (RecordPending is off).
+/// </summary>
+internal sealed class RawStoreBaseline : IScenario
+{
+    private readonly Broker _broker;
+    private readonly BenchOptions _options;
+    private readonly RawBaseline _sending;
+    private readonly ReadOnlyMemory<byte> _body = new byte[RawBaseline.BodySize];
+    private readonly string _arguments;
+    private readonly string _headers;
+
+    public RawStoreBaseline(Broker broker, BenchOptions options)
+    {
+        _broker = broker;
+        _options = options;
+        _sending = new RawBaseline(broker, options);
+        // The text columns as TaskFlow's store fills them for the benchmark's task (the same envelope code).
+        var flow = new TaskFlowOptions();
+        flow.SerializerOptions.MakeReadOnly(populateMissingResolver: true);
+        var envelope = TaskEnvelope.Create(
+            BenchTasks.Client.NoopDescriptor,
+            new BenchTasks.Client.NoopArguments(Stopwatch.GetTimestamp(), new string('x', TaskFlowScenario.PayloadLengthForBaseline)),
+            options: null,
+            flow,
+            DateTimeOffset.UtcNow,
+            $"gen{Environment.ProcessId}@{Environment.MachineName}");
+        _arguments = ArgumentsText.Of(envelope) ?? string.Empty;
+        _headers = HeadersText.Of(envelope) ?? string.Empty;
+    }
+
+    public string Name => "raw-state";
+
+    public Task<Measurement> SendAsync(string queue, int messages) => _sending.SendAsync(queue, messages);
+
+    public Task<Measurement> SendBatchAsync(string queue, int messages) => _sending.SendBatchAsync(queue, messages);
+
+    /// <summary>(b) Pre-fill N messages, each with its own id, then consume them through the store; timed as the raw side.</summary>
+    public async Task<Measurement> ConsumeAsync(string queue, int messages)
+    {
+        var state = await TaskFlowScenario.StateSchema.CreateAsync(_options.StateConnectionString).ConfigureAwait(false);
+        await using (state.ConfigureAwait(false))
+        {
+            var publisher = await _broker.Factory("taskflow-bench:raw-state:publisher").CreateConnectionAsync().ConfigureAwait(false);
+            await using (publisher.ConfigureAwait(false))
+            {
+                var channel = await RawBaseline.OpenPublisherAsync(_broker, publisher, queue).ConfigureAwait(false);
+                await using (channel.ConfigureAwait(false))
+                {
+                    var issued = 0;
+                    async Task PublisherAsync()
+                    {
+                        while (Interlocked.Increment(ref issued) <= messages)
+                        {
+                            await channel.BasicPublishAsync(_broker.Exchange, queue, mandatory: true, Properties(), _body).ConfigureAwait(false);
+                        }
+                    }
+
+                    var publishers = new Task[Math.Min(_options.Window, messages)];
+                    for (var i = 0; i < publishers.Length; i++)
+                    {
+                        publishers[i] = PublisherAsync();
+                    }
+
+                    await Task.WhenAll(publishers).ConfigureAwait(false);
+                    await channel.CloseAsync().ConfigureAwait(false);
+                }
+
+                await publisher.CloseAsync().ConfigureAwait(false);
+            }
+
+            var ready = await _broker.MessageCountAsync(queue).ConfigureAwait(false);
+            if (ready != messages)
+            {
+                throw new InvalidOperationException($"raw-state (b): {ready} messages ready in {queue}, expected {messages}");
+            }
+
+            Probe.Reset(messages);
+            Measurement measured;
+            var consumer = await StoreConsumer.StartAsync(this, state, queue).ConfigureAwait(false);
+            await using (consumer.ConfigureAwait(false))
+            {
+                await Probe.Done.WaitAsync(TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+                measured = Measurement.Between(Probe.First, Probe.Last, messages - 1);
+            }
+
+            // Every task's final state is in the table (the consumer has acked and stopped): the floor did the work.
+            var command = state.DataSource.CreateCommand($"SELECT count(*) FROM {state.Schema}.task_state WHERE state = {(int)TaskFlow.TaskState.Succeeded}");
+            await using (command.ConfigureAwait(false))
+            {
+                var succeeded = Convert.ToInt64(await command.ExecuteScalarAsync().ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+                if (succeeded != messages)
+                {
+                    throw new InvalidOperationException($"raw-state (b): {succeeded} final states recorded for {messages} tasks");
+                }
+            }
+
+            return measured;
+        }
+    }
+
+    /// <summary>(c) One message at a time: from just before publish to the task running (after its idempotency read).</summary>
+    public async Task<Measurement> LatencyAsync(string queue, int messages, int warmup)
+    {
+        var state = await TaskFlowScenario.StateSchema.CreateAsync(_options.StateConnectionString).ConfigureAwait(false);
+        await using (state.ConfigureAwait(false))
+        {
+            var connection = await _broker.Factory("taskflow-bench:raw-state:publisher").CreateConnectionAsync().ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                var channel = await RawBaseline.OpenPublisherAsync(_broker, connection, queue).ConfigureAwait(false);
+                await using (channel.ConfigureAwait(false))
+                {
+                    Probe.Reset(int.MaxValue);
+                    var consumer = await StoreConsumer.StartAsync(this, state, queue).ConfigureAwait(false);
+                    await using (consumer.ConfigureAwait(false))
+                    {
+                        var latencies = new long[messages];
+                        Snapshot before = default;
+                        for (var i = -warmup; i < messages; i++)
+                        {
+                            if (i == 0)
+                            {
+                                before = Snapshot.Take();
+                            }
+
+                            var ran = Probe.ArmLatency();
+                            var sent = Stopwatch.GetTimestamp();
+                            await channel.BasicPublishAsync(_broker.Exchange, queue, mandatory: true, Properties(), _body).ConfigureAwait(false);
+                            var at = await ran.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                            if (i >= 0)
+                            {
+                                latencies[i] = at - sent;
+                            }
+                        }
+
+                        var after = Snapshot.Take();
+                        await channel.CloseAsync().ConfigureAwait(false);
+                        return Measurement.Between(before, after, messages).WithLatencies(latencies);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Persistent, with the task's id as the message id (the store's key).</summary>
+    private static BasicProperties Properties() => new() { DeliveryMode = DeliveryModes.Persistent, MessageId = TaskEnvelope.NewTaskId() };
+
+    /// <summary>Deliveries queued by the client's dispatcher; one loop reads, runs, writes and acks them in batches.</summary>
+    private sealed class StoreConsumer : AsyncDefaultBasicConsumer, IAsyncDisposable
+    {
+        private const int MaxBatch = 1000;
+
+        private readonly IConnection _connection;
+        private readonly NpgsqlConnection _database;
+        private readonly System.Threading.Channels.Channel<(ulong Tag, string Id)> _deliveries = System.Threading.Channels.Channel.CreateUnbounded<(ulong, string)>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        private readonly string _readSql;
+        private readonly string _upsertSql;
+        private readonly string _queue;
+        private readonly string _worker = $"raw-state@{Environment.MachineName}";
+        private readonly RawStoreBaseline _side;
+        private Task _loop = Task.CompletedTask;
+        private long _batches;
+        private long _rows;
+
+        private StoreConsumer(RawStoreBaseline side, IConnection connection, IChannel channel, NpgsqlConnection database, (string Read, string Upsert) sql, string queue)
+            : base(channel)
+        {
+            _side = side;
+            _connection = connection;
+            _database = database;
+            _queue = queue;
+            _readSql = sql.Read;
+            _upsertSql = sql.Upsert;
+        }
+
+        public string Tag { get; private set; } = string.Empty;
+
+        public static async Task<StoreConsumer> StartAsync(RawStoreBaseline side, TaskFlowScenario.StateSchema state, string queue)
+        {
+            var database = await state.DataSource.OpenConnectionAsync().ConfigureAwait(false);
+            var connection = await side._broker.Factory("taskflow-bench:raw-state:consumer").CreateConnectionAsync().ConfigureAwait(false);
+            var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false)).ConfigureAwait(false);
+            await channel.BasicQosAsync(0, (ushort)side._options.Prefetch, global: false).ConfigureAwait(false);
+            var consumer = new StoreConsumer(side, connection, channel, database, state.HotStatements, queue);
+            consumer._loop = Task.Run(consumer.RunAsync);
+            consumer.Tag = await channel.BasicConsumeAsync(queue, autoAck: false, consumer).ConfigureAwait(false);
+            return consumer;
+        }
+
+        public override Task HandleBasicDeliverAsync(string consumerTag, ulong deliveryTag, bool redelivered, string exchange, string routingKey, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
+        {
+            _deliveries.Writer.TryWrite((deliveryTag, properties.MessageId ?? throw new InvalidOperationException("raw-state: a message without an id")));
+            return Task.CompletedTask;
+        }
+
+        private async Task RunAsync()
+        {
+            var reader = _deliveries.Reader;
+            var batch = new List<(ulong Tag, string Id)>(MaxBatch);
+            var final = new HashSet<string>(StringComparer.Ordinal);
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                batch.Clear();
+                while (batch.Count < MaxBatch && reader.TryRead(out var delivery))
+                {
+                    batch.Add(delivery);
+                }
+
+                var n = batch.Count;
+                var ids = new string[n];
+                var last = 0UL;
+                for (var i = 0; i < n; i++)
+                {
+                    ids[i] = batch[i].Id;
+                    last = Math.Max(last, batch[i].Tag);
+                }
+
+                // The idempotency check: which of these already reached a final state (none here; read all the same).
+                final.Clear();
+                var read = new NpgsqlCommand(_readSql, _database) { Parameters = { new NpgsqlParameter("Ids", ids) } };
+                await using (read.ConfigureAwait(false))
+                {
+                    var rows = await read.ExecuteReaderAsync().ConfigureAwait(false);
+                    await using (rows.ConfigureAwait(false))
+                    {
+                        while (await rows.ReadAsync().ConfigureAwait(false))
+                        {
+                            if (rows.GetInt32(1) >= 10)
+                            {
+                                final.Add(rows.GetString(0));
+                            }
+                        }
+                    }
+                }
+
+                var now = DateTimeOffset.UtcNow;
+                for (var i = 0; i < n; i++)
+                {
+                    if (!final.Contains(ids[i]))
+                    {
+                        Probe.Complete(); // the no-op task
+                    }
+                }
+
+                // The final states, committed (one statement, autocommit) before the ack. A command per batch, prepared as
+                // the store prepares it (the first batch on the connection prepares; later ones find it prepared).
+                var upsert = new NpgsqlCommand(_upsertSql, _database);
+                await using (upsert.ConfigureAwait(false))
+                {
+                    Bind(upsert.Parameters, ids, now);
+                    await upsert.PrepareAsync().ConfigureAwait(false);
+                    await upsert.ExecuteNonQueryAsync().ConfigureAwait(false);
+                }
+
+                await Channel.BasicAckAsync(last, multiple: true, CancellationToken.None).ConfigureAwait(false);
+                _batches++;
+                _rows += n;
+            }
+        }
+
+        private void Bind(NpgsqlParameterCollection p, string[] ids, DateTimeOffset now)
+        {
+            var n = ids.Length;
+            var names = new string?[n];
+            var queues = new string?[n];
+            var states = new int[n];
+            var attempts = new int[n];
+            var workers = new string?[n];
+            var nows = new DateTimeOffset[n];
+            var times = new DateTimeOffset?[n];
+            var expires = new DateTimeOffset[n];
+            var arguments = new string?[n];
+            var headers = new string?[n];
+            var nulls = new string?[n];
+            for (var i = 0; i < n; i++)
+            {
+                names[i] = BenchTasks.Client.NoopDescriptor.Name;
+                queues[i] = _queue;
+                states[i] = (int)TaskFlow.TaskState.Succeeded;
+                attempts[i] = 1;
+                workers[i] = _worker;
+                nows[i] = now;
+                times[i] = now;
+                expires[i] = now.AddDays(1);
+                arguments[i] = _side._arguments;
+                headers[i] = _side._headers;
+            }
+
+            p.Add(new NpgsqlParameter("TaskIds", ids));
+            p.Add(new NpgsqlParameter("TaskNames", names));
+            p.Add(new NpgsqlParameter("Queues", queues));
+            p.Add(new NpgsqlParameter("States", states));
+            p.Add(new NpgsqlParameter("EntityKeys", nulls));
+            p.Add(new NpgsqlParameter("Attempts", attempts));
+            p.Add(new NpgsqlParameter("Workers", workers));
+            p.Add(new NpgsqlParameter("Results", nulls));
+            p.Add(new NpgsqlParameter("Errors", nulls));
+            p.Add(new NpgsqlParameter("Nows", nows));
+            p.Add(new NpgsqlParameter("StartedAts", times));
+            p.Add(new NpgsqlParameter("CompletedAts", times));
+            p.Add(new NpgsqlParameter("ExpiresAts", expires));
+            p.Add(new NpgsqlParameter("ParentIds", nulls));
+            p.Add(new NpgsqlParameter("RootIds", ids));
+            p.Add(new NpgsqlParameter("Arguments", arguments));
+            p.Add(new NpgsqlParameter("TraceIds", nulls));
+            p.Add(new NpgsqlParameter("Headers", headers));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Channel.BasicCancelAsync(Tag).ConfigureAwait(false);
+            _deliveries.Writer.TryComplete();
+            await _loop.ConfigureAwait(false);
+            // Printed so that the floor's batching can be set beside the store's.
+            Console.WriteLine($"[raw-state] {_rows} rows in {_batches} batches ({(_batches == 0 ? 0 : (double)_rows / _batches):F1} per batch)");
+            await _database.DisposeAsync().ConfigureAwait(false);
+            await Channel.CloseAsync().ConfigureAwait(false);
+            Channel.Dispose();
+            await _connection.CloseAsync().ConfigureAwait(false);
+            _connection.Dispose();
+        }
+    }
+}
