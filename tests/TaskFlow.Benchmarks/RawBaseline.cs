@@ -30,6 +30,10 @@ internal sealed class RawBaseline : IScenario
     private readonly BasicProperties _properties;
     private readonly ReadOnlyMemory<byte> _body;
 
+    // Side raw-state: properties of its own per message (its id) and the store's consumer instead of the counting one.
+    private readonly Func<BasicProperties>? _perMessage;
+    private readonly Func<string, Task<IAsyncDisposable>>? _startConsumer;
+
     public RawBaseline(Broker broker, BenchOptions options, CeleryWire? wire = null)
     {
         _broker = broker;
@@ -37,6 +41,15 @@ internal sealed class RawBaseline : IScenario
         Name = wire is null ? "raw" : "celery-wire";
         _properties = wire?.Properties ?? new BasicProperties { DeliveryMode = DeliveryModes.Persistent };
         _body = wire?.Body ?? new byte[BodySize];
+    }
+
+    /// <summary>The raw code with each message's properties from <paramref name="perMessage"/> and another consumer (phases b and c).</summary>
+    public RawBaseline(Broker broker, BenchOptions options, string name, Func<BasicProperties> perMessage, Func<string, Task<IAsyncDisposable>> startConsumer)
+        : this(broker, options)
+    {
+        Name = name;
+        _perMessage = perMessage;
+        _startConsumer = startConsumer;
     }
 
     public string Name { get; }
@@ -118,7 +131,7 @@ internal sealed class RawBaseline : IScenario
         var ready = await _broker.MessageCountAsync(queue).ConfigureAwait(false);
         if (ready != messages)
         {
-            throw new InvalidOperationException($"raw (b): {ready} messages ready in {queue}, expected {messages}");
+            throw new InvalidOperationException($"{Name} (b): {ready} messages ready in {queue}, expected {messages}");
         }
 
         Probe.Reset(messages);
@@ -154,7 +167,7 @@ internal sealed class RawBaseline : IScenario
 
                         var ran = Probe.ArmLatency();
                         var sent = Stopwatch.GetTimestamp();
-                        await channel.BasicPublishAsync(_broker.Exchange, queue, mandatory: true, _properties, _body).ConfigureAwait(false);
+                        await channel.BasicPublishAsync(_broker.Exchange, queue, mandatory: true, _perMessage?.Invoke() ?? _properties, _body).ConfigureAwait(false);
                         var at = await ran.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
                         if (i >= 0)
                         {
@@ -187,6 +200,7 @@ internal sealed class RawBaseline : IScenario
     {
         var body = _body;
         var properties = _properties;
+        var perMessage = _perMessage;
         var exchange = _broker.Exchange;
         var issued = 0;
         async Task PublisherAsync()
@@ -194,7 +208,7 @@ internal sealed class RawBaseline : IScenario
             while (Interlocked.Increment(ref issued) <= messages)
             {
                 // Completes when the broker confirmed it; throws PublishException on nack or basic.return.
-                await channel.BasicPublishAsync(exchange, queue, mandatory: true, properties, body).ConfigureAwait(false);
+                await channel.BasicPublishAsync(exchange, queue, mandatory: true, perMessage?.Invoke() ?? properties, body).ConfigureAwait(false);
             }
         }
 
@@ -207,8 +221,13 @@ internal sealed class RawBaseline : IScenario
         await Task.WhenAll(publishers).ConfigureAwait(false);
     }
 
-    private async Task<RawConsumer> StartConsumerAsync(string queue)
+    private async Task<IAsyncDisposable> StartConsumerAsync(string queue)
     {
+        if (_startConsumer is not null)
+        {
+            return await _startConsumer(queue).ConfigureAwait(false);
+        }
+
         var connection = await _broker.Factory("taskflow-bench:raw:consumer").CreateConnectionAsync().ConfigureAwait(false);
         var channel = await connection.CreateChannelAsync(new CreateChannelOptions(
             publisherConfirmationsEnabled: false,

@@ -25,15 +25,18 @@ internal sealed class RawStoreBaseline : IScenario
     private readonly Broker _broker;
     private readonly BenchOptions _options;
     private readonly RawBaseline _sending;
-    private readonly ReadOnlyMemory<byte> _body = new byte[RawBaseline.BodySize];
+    private readonly RawBaseline _consuming;
     private readonly string _arguments;
     private readonly string _headers;
+    private TaskFlowScenario.StateSchema? _state;
 
     public RawStoreBaseline(Broker broker, BenchOptions options)
     {
         _broker = broker;
         _options = options;
         _sending = new RawBaseline(broker, options);
+        // The raw code's pre-fill, timing and latency loop; each message with its own id, consumed through the store.
+        _consuming = new RawBaseline(broker, options, Name, Properties, async queue => await StoreConsumer.StartAsync(this, _state!, queue).ConfigureAwait(false));
         // The text columns as TaskFlow's store fills them for the benchmark's task (the same envelope code).
         var flow = new TaskFlowOptions();
         flow.SerializerOptions.MakeReadOnly(populateMissingResolver: true);
@@ -54,57 +57,15 @@ internal sealed class RawStoreBaseline : IScenario
 
     public Task<Measurement> SendBatchAsync(string queue, int messages) => _sending.SendBatchAsync(queue, messages);
 
-    /// <summary>(b) Pre-fill N messages, each with its own id, then consume them through the store; timed as the raw side.</summary>
+    /// <summary>(b) As the raw side (pre-fill, then timed from the first to the last task run), through the store; then checks every final state was recorded.</summary>
     public async Task<Measurement> ConsumeAsync(string queue, int messages)
     {
-        var state = await TaskFlowScenario.StateSchema.CreateAsync(_options.StateConnectionString).ConfigureAwait(false);
-        await using (state.ConfigureAwait(false))
+        _state = await TaskFlowScenario.StateSchema.CreateAsync(_options.StateConnectionString).ConfigureAwait(false);
+        await using (_state.ConfigureAwait(false))
         {
-            var publisher = await _broker.Factory("taskflow-bench:raw-state:publisher").CreateConnectionAsync().ConfigureAwait(false);
-            await using (publisher.ConfigureAwait(false))
-            {
-                var channel = await RawBaseline.OpenPublisherAsync(_broker, publisher, queue).ConfigureAwait(false);
-                await using (channel.ConfigureAwait(false))
-                {
-                    var issued = 0;
-                    async Task PublisherAsync()
-                    {
-                        while (Interlocked.Increment(ref issued) <= messages)
-                        {
-                            await channel.BasicPublishAsync(_broker.Exchange, queue, mandatory: true, Properties(), _body).ConfigureAwait(false);
-                        }
-                    }
-
-                    var publishers = new Task[Math.Min(_options.Window, messages)];
-                    for (var i = 0; i < publishers.Length; i++)
-                    {
-                        publishers[i] = PublisherAsync();
-                    }
-
-                    await Task.WhenAll(publishers).ConfigureAwait(false);
-                    await channel.CloseAsync().ConfigureAwait(false);
-                }
-
-                await publisher.CloseAsync().ConfigureAwait(false);
-            }
-
-            var ready = await _broker.MessageCountAsync(queue).ConfigureAwait(false);
-            if (ready != messages)
-            {
-                throw new InvalidOperationException($"raw-state (b): {ready} messages ready in {queue}, expected {messages}");
-            }
-
-            Probe.Reset(messages);
-            Measurement measured;
-            var consumer = await StoreConsumer.StartAsync(this, state, queue).ConfigureAwait(false);
-            await using (consumer.ConfigureAwait(false))
-            {
-                await Probe.Done.WaitAsync(TimeSpan.FromMinutes(5)).ConfigureAwait(false);
-                measured = Measurement.Between(Probe.First, Probe.Last, messages - 1);
-            }
-
-            // Every task's final state is in the table (the consumer has acked and stopped): the floor did the work.
-            var command = state.DataSource.CreateCommand($"SELECT count(*) FROM {state.Schema}.task_state WHERE state = {(int)TaskFlow.TaskState.Succeeded}");
+            // The consumer has acked its last batch and stopped when this returns.
+            var measured = await _consuming.ConsumeAsync(queue, messages).ConfigureAwait(false);
+            var command = _state.DataSource.CreateCommand($"SELECT count(*) FROM {_state.Schema}.task_state WHERE state = {(int)TaskFlow.TaskState.Succeeded}");
             await using (command.ConfigureAwait(false))
             {
                 var succeeded = Convert.ToInt64(await command.ExecuteScalarAsync().ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
@@ -118,47 +79,13 @@ internal sealed class RawStoreBaseline : IScenario
         }
     }
 
-    /// <summary>(c) One message at a time: from just before publish to the task running (after its idempotency read).</summary>
+    /// <summary>(c) As the raw side: from just before publish to the task running (after its idempotency read).</summary>
     public async Task<Measurement> LatencyAsync(string queue, int messages, int warmup)
     {
-        var state = await TaskFlowScenario.StateSchema.CreateAsync(_options.StateConnectionString).ConfigureAwait(false);
-        await using (state.ConfigureAwait(false))
+        _state = await TaskFlowScenario.StateSchema.CreateAsync(_options.StateConnectionString).ConfigureAwait(false);
+        await using (_state.ConfigureAwait(false))
         {
-            var connection = await _broker.Factory("taskflow-bench:raw-state:publisher").CreateConnectionAsync().ConfigureAwait(false);
-            await using (connection.ConfigureAwait(false))
-            {
-                var channel = await RawBaseline.OpenPublisherAsync(_broker, connection, queue).ConfigureAwait(false);
-                await using (channel.ConfigureAwait(false))
-                {
-                    Probe.Reset(int.MaxValue);
-                    var consumer = await StoreConsumer.StartAsync(this, state, queue).ConfigureAwait(false);
-                    await using (consumer.ConfigureAwait(false))
-                    {
-                        var latencies = new long[messages];
-                        Snapshot before = default;
-                        for (var i = -warmup; i < messages; i++)
-                        {
-                            if (i == 0)
-                            {
-                                before = Snapshot.Take();
-                            }
-
-                            var ran = Probe.ArmLatency();
-                            var sent = Stopwatch.GetTimestamp();
-                            await channel.BasicPublishAsync(_broker.Exchange, queue, mandatory: true, Properties(), _body).ConfigureAwait(false);
-                            var at = await ran.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-                            if (i >= 0)
-                            {
-                                latencies[i] = at - sent;
-                            }
-                        }
-
-                        var after = Snapshot.Take();
-                        await channel.CloseAsync().ConfigureAwait(false);
-                        return Measurement.Between(before, after, messages).WithLatencies(latencies);
-                    }
-                }
-            }
+            return await _consuming.LatencyAsync(queue, messages, warmup).ConfigureAwait(false);
         }
     }
 
