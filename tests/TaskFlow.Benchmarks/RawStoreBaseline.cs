@@ -97,6 +97,9 @@ internal sealed class RawStoreBaseline : IScenario
     {
         private const int MaxBatch = 1000;
 
+        // The store's final states (succeeded, failed, revoked, expired, dead-lettered) are 10 and up.
+        private const int FirstFinalState = (int)TaskFlow.TaskState.Succeeded;
+
         private readonly IConnection _connection;
         private readonly NpgsqlConnection _database;
         private readonly System.Threading.Channels.Channel<(ulong Tag, string Id)> _deliveries = System.Threading.Channels.Channel.CreateUnbounded<(ulong, string)>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -172,7 +175,7 @@ internal sealed class RawStoreBaseline : IScenario
                     {
                         while (await rows.ReadAsync().ConfigureAwait(false))
                         {
-                            if (rows.GetInt32(1) >= 10)
+                            if (rows.GetInt32(1) >= FirstFinalState)
                             {
                                 final.Add(rows.GetString(0));
                             }

@@ -48,9 +48,6 @@ public sealed class CodecTests
         var pooled = TaskEnvelope.Create(Add, new Two(40, 2), options, flow, Now, "o", pooledBody: true);
 
         pooled.Body.ToArray().ShouldBe(exact.Body.ToArray());
-        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(pooled.Body, out var segment).ShouldBeTrue();
-        segment.Array!.Length.ShouldBeGreaterThanOrEqualTo(segment.Count, "a pooled array, at least the body's length");
-
         var kept = pooled.Keep();
         exact.Keep().ShouldBeSameAs(exact, "an exact body needs no copy");
         pooled.ReturnBody();

@@ -132,7 +132,6 @@ internal sealed class TaskEnvelope
         writer.Reset(buffer);
         string argsRepr;
         ReadOnlyMemory<byte> body;
-        byte[]? rented = null;
         try
         {
             writer.WriteStartArray();
@@ -160,7 +159,7 @@ internal sealed class TaskEnvelope
             writer.Flush();
             if (pooledBody)
             {
-                rented = ArrayPool<byte>.Shared.Rent(buffer.WrittenCount);
+                var rented = ArrayPool<byte>.Shared.Rent(buffer.WrittenCount);
                 buffer.WrittenSpan.CopyTo(rented);
                 body = rented.AsMemory(0, buffer.WrittenCount);
             }
@@ -291,7 +290,7 @@ internal sealed class TaskEnvelope
             Telemetry.Inject(activity, headers);
         }
 
-        return new TaskEnvelope(id, task.Name, queue, headers, body, options?.Priority ?? (task.Priority > 0 ? task.Priority : null), eta, options?.EntityKey) { Unique = unique, OrderKey = orderKey, _pooledBody = rented is not null };
+        return new TaskEnvelope(id, task.Name, queue, headers, body, options?.Priority ?? (task.Priority > 0 ? task.Priority : null), eta, options?.EntityKey) { Unique = unique, OrderKey = orderKey, _pooledBody = pooledBody };
     }
 
     public static string FormatTime(DateTimeOffset time) => HeaderValues.FormatTime(time);
