@@ -91,7 +91,10 @@ public sealed class RateLimitTests
         b.Count.ShouldBe(2);
         // 2/s per key: key a's 10 runs span about 4.5 s; key b's 2 runs about 0.5 s, and they are done long before key a's.
         (a[^1] - a[0]).ShouldBeGreaterThanOrEqualTo(4_000, "key a ran at its rate");
-        Gaps(a).Min().ShouldBeGreaterThanOrEqualTo(400, "runs of a key start in their start slots, 500 ms apart (less the host's scheduling jitter)");
+        // Runs of a key start in their start slots, 500 ms apart. A stall of the host (CI runs the test projects side by side)
+        // can hold one run past its slot up to its successor's, which then starts on time: one short gap (CI once saw 1 ms).
+        // Slots that were not spaced would show as short gaps throughout.
+        Gaps(a).Count(gap => gap < 400).ShouldBeLessThanOrEqualTo(1, "runs of a key start in their start slots, 500 ms apart (one run held late by the host aside)");
         b[^1].ShouldBeLessThan(a[4], "key b did not queue behind key a's backlog");
         _output.WriteLine($"key a: 10 runs over {a[^1] - a[0]} ms (min gap {Gaps(a).Min()} ms); key b: 2 runs done {b[^1] - sentOther} ms after being sent, key a's 5th ran at +{a[4] - a[0]} ms");
     }

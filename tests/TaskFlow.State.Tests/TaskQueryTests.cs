@@ -273,7 +273,9 @@ public sealed class TaskQueryTests
     public async Task The_tasks_running_on_a_killed_worker_are_listed_as_on_a_lost_worker()
     {
         var worker = "live-" + Key()[..8];
-        await using var host = await StateHost.StartAsync("postgresql", configure: o => o.WorkerHeartbeatInterval = TimeSpan.FromMilliseconds(300), workerName: worker);
+        // Lost after three of the reader's heartbeat intervals without one: 1 s here, so a stall of the host under CI's load
+        // (test projects side by side) does not make this test's own live worker look lost; the child beats every 300 ms.
+        await using var host = await StateHost.StartAsync("postgresql", configure: o => o.WorkerHeartbeatInterval = TimeSpan.FromSeconds(1), workerName: worker);
         var store = host.Store;
         var childQueue = host.Queue + "-lost";
         try
@@ -289,7 +291,14 @@ public sealed class TaskQueryTests
                 child.Kill();
                 await Eventually.UntilAsync(async () => (await store.GetWorkersAsync()).Any(w => w.ProcessId == child.Id && w.Status == WorkerStatus.Lost), Timeout, "the killed worker is reported lost");
 
-                var lost = (await store.QueryTasksAsync(new TaskQuery { LostWorkersOnly = true, States = [TaskState.Started] })).Tasks.ShouldHaveSingleItem();
+                // The query's moment and the heartbeats' are apart: waited for until it lists the killed worker's task alone
+                // (CI once saw this test's live worker listed too, its heartbeat late past the 0.9 s of a 300 ms interval).
+                IReadOnlyList<TaskStateInfo> onLost = [];
+                await Eventually.UntilAsync(
+                    async () => (onLost = (await store.QueryTasksAsync(new TaskQuery { LostWorkersOnly = true, States = [TaskState.Started] })).Tasks).Count == 1,
+                    Timeout,
+                    "only the killed worker's task is on a lost worker");
+                var lost = onLost.ShouldHaveSingleItem();
                 lost.TaskId.ShouldBe(onChild.Id);
                 lost.Worker.ShouldBe((await store.GetWorkersAsync()).Single(w => w.ProcessId == child.Id).Name);
                 (await IdsAsync(store, new TaskQuery { Worker = worker, States = [TaskState.Started] })).ShouldBe([onLive.Id]);
