@@ -26,6 +26,22 @@ public static partial class TestTasks
         recorder.Add(key, "done");
     }
 
+    [Task(Name = "tests.busy")]
+    public static void Busy(string key, int milliseconds, [FromServices] Recorder recorder)
+    {
+        // Synchronous, CPU-bound work (no await anywhere): it holds its thread for the whole run.
+        using (recorder.Enter())
+        {
+            var until = System.Diagnostics.Stopwatch.GetTimestamp() + (milliseconds * System.Diagnostics.Stopwatch.Frequency / 1000);
+            while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+            {
+                Thread.SpinWait(100);
+            }
+        }
+
+        recorder.Add(key, "done");
+    }
+
     [Task(Name = "tests.greet")]
     public static string Greet(string firstName, int? age, List<string> tags, [FromServices] Recorder recorder, TaskContext context)
     {

@@ -70,6 +70,20 @@ public sealed class WorkerTests
     }
 
     [Fact]
+    public async Task Synchronous_cpu_bound_tasks_run_concurrently_up_to_the_limit()
+    {
+        // Concurrency 2 (this machine's cores, which the thread pool starts with): without the store, a delivery is
+        // processed inline in the channel's callback up to the task's code; a synchronous task run there held the callback
+        // and the queue ran one task at a time (measured: 1 before the fix, with 4 slots as with 2).
+        await using var worker = await TaskFlowTestHost.StartAsync(concurrency: 2);
+        var sends = Enumerable.Range(0, 8).Select(i => worker.Tasks.Busy.DelayAsync($"k{i}", 250).AsTask());
+        await Task.WhenAll(sends);
+
+        await worker.Recorder.WaitForAsync(8, Timeout);
+        worker.Recorder.MaxConcurrent.ShouldBe(2, "concurrency 2 with 8 synchronous tasks of 250 ms: no task may hold up the delivery of the others");
+    }
+
+    [Fact]
     public async Task Task_that_throws_is_dead_lettered_with_failure_headers()
     {
         await using var host = await TaskFlowTestHost.StartAsync();

@@ -355,6 +355,14 @@ internal sealed class TaskExecutor
             cancellationToken = run.Cancellation;
         }
 
+        if (DeliveryCallback.Inside)
+        {
+            // Everything so far was TaskFlow's own code, inline in the transport's delivery callback. The task's code may
+            // hold its thread for its whole run (synchronous or CPU-bound work): it gets a thread-pool thread of its
+            // own, so the callback returns and the queue's other deliveries run beside it, up to the concurrency.
+            await Task.Yield();
+        }
+
         // A rate limit's start slot a little ahead (at most RateLimits.MaxInlineWait): waited for here, right before the
         // task's code and after the store's work of starting the run, so the run starts at its slot.
         if (startAt is { } start && start - _time.GetUtcNow() is { Ticks: > 0 } ahead)

@@ -134,7 +134,12 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
             _processing++;
         }
 
-        _ = ProcessInTurnAsync(delivery);
+        // Inline up to the task's own code, which the executor runs off this callback (DeliveryCallback).
+        using (DeliveryCallback.Enter())
+        {
+            _ = ProcessInTurnAsync(delivery);
+        }
+
         return Task.CompletedTask;
     }
 

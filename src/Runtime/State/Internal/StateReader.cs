@@ -14,8 +14,7 @@ namespace TaskFlow.State.Internal;
 internal sealed class StateReader
 {
     private readonly TaskStateRecords _states;
-    private readonly Channel<(string TaskId, TaskCompletionSource<KnownState?> Answer)> _requests =
-        Channel.CreateUnbounded<(string, TaskCompletionSource<KnownState?>)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Request> _requests = Channel.CreateUnbounded<Request>(new UnboundedChannelOptions { SingleReader = true });
     private readonly object _sync = new();
     private Task? _loop;
 
@@ -34,13 +33,24 @@ internal sealed class StateReader
             }
         }
 
-        var answer = new TaskCompletionSource<KnownState?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_requests.Writer.TryWrite((taskId, answer)))
+        if (cancellationToken.IsCancellationRequested)
         {
-            answer.TrySetException(new ObjectDisposedException("TaskFlow state store reader is stopped"));
+            return Task.FromCanceled<KnownState?>(cancellationToken);
         }
 
-        return answer.Task.WaitAsync(cancellationToken);
+        // The request is its own answer; a cancelled wait ends through its registration (no promise around the answer).
+        var request = new Request(taskId);
+        if (cancellationToken.CanBeCanceled)
+        {
+            request.Registration = cancellationToken.UnsafeRegister(static (state, token) => ((Request)state!).TrySetCanceled(token), request);
+        }
+
+        if (!_requests.Writer.TryWrite(request))
+        {
+            request.Answer(null, new ObjectDisposedException("TaskFlow state store reader is stopped"));
+        }
+
+        return request.Task;
     }
 
     /// <summary>Stops the loop once the queued reads are answered.</summary>
@@ -49,7 +59,7 @@ internal sealed class StateReader
     private async Task RunAsync()
     {
         var reader = _requests.Reader;
-        var batch = new List<(string TaskId, TaskCompletionSource<KnownState?> Answer)>();
+        var batch = new List<Request>();
         // One connection from batch to batch while reads keep coming (closed after HeldConnection.IdleClose without any).
         await using var held = new HeldConnection(_states.Connections);
         while (await held.WaitToReadAsync(reader).ConfigureAwait(false))
@@ -63,25 +73,54 @@ internal sealed class StateReader
             try
             {
                 var ids = new List<string>(batch.Count);
-                foreach (var (taskId, _) in batch)
+                foreach (var request in batch)
                 {
-                    ids.Add(taskId);
+                    ids.Add(request.TaskId);
                 }
 
                 var connection = await held.GetAsync(CancellationToken.None).ConfigureAwait(false);
                 var states = await _states.ReadManyAsync(connection, ids, CancellationToken.None).ConfigureAwait(false);
-                foreach (var (taskId, answer) in batch)
+                foreach (var request in batch)
                 {
-                    answer.TrySetResult(states.TryGetValue(taskId, out var state) ? state : null);
+                    request.Answer(states.TryGetValue(request.TaskId, out var state) ? state : null, null);
                 }
             }
             catch (Exception ex)
             {
                 await held.DropAsync().ConfigureAwait(false); // it may be broken: the next batch opens another
-                foreach (var (_, answer) in batch)
+                foreach (var request in batch)
                 {
-                    answer.TrySetException(ex);
+                    request.Answer(null, ex);
                 }
+            }
+        }
+    }
+
+    /// <summary>One task's read: the task id, and the answer its caller awaits (resumed on a work item of its own).</summary>
+    private sealed class Request : TaskCompletionSource<KnownState?>
+    {
+        public Request(string taskId)
+            : base(TaskCreationOptions.RunContinuationsAsynchronously)
+        {
+            TaskId = taskId;
+        }
+
+        public string TaskId { get; }
+
+        /// <summary>Cancels the caller's wait (not the read); written before the request is queued.</summary>
+        public CancellationTokenRegistration Registration { get; set; }
+
+        public void Answer(KnownState? state, Exception? error)
+        {
+            // Unregister does not wait for a cancellation running meanwhile: whichever completes the answer first wins.
+            Registration.Unregister();
+            if (error is null)
+            {
+                TrySetResult(state);
+            }
+            else
+            {
+                TrySetException(error);
             }
         }
     }

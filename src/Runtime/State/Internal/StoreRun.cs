@@ -23,7 +23,7 @@ internal sealed class StoreRun : IRunRecord
     private readonly IncomingTask _task;
     private readonly string _queue;
     private readonly object _progressSync = new();
-    private readonly CancellationTokenSource _flushNow = new();
+    private CancellationTokenSource? _flushNow; // with the first progress report: most runs report none
     private DbConnection? _connection;
     private DbTransaction? _transaction;
     private TaskProgress? _pendingProgress;
@@ -135,7 +135,11 @@ internal sealed class StoreRun : IRunRecord
             // The latest report wins; one flush loop writes it when the interval since the last write has passed.
             _pendingProgress = progress;
             _latestProgress = progress;
-            _progressFlush ??= Task.Run(FlushProgressAsync, CancellationToken.None);
+            if (_progressFlush is null)
+            {
+                _flushNow ??= new CancellationTokenSource();
+                _progressFlush = Task.Run(FlushProgressAsync, CancellationToken.None);
+            }
         }
 
         return ValueTask.CompletedTask;
@@ -185,7 +189,7 @@ internal sealed class StoreRun : IRunRecord
             {
                 try
                 {
-                    await Task.Delay(wait, time, _flushNow.Token).ConfigureAwait(false);
+                    await Task.Delay(wait, time, _flushNow!.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -242,11 +246,11 @@ internal sealed class StoreRun : IRunRecord
 
         if (flush is not null)
         {
-            await _flushNow.CancelAsync().ConfigureAwait(false);
+            await _flushNow!.CancelAsync().ConfigureAwait(false);
             await flush.ConfigureAwait(false);
         }
 
-        _flushNow.Dispose();
+        _flushNow?.Dispose();
         _running.Dispose();
     }
 }
