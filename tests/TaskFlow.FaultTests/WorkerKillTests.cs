@@ -19,6 +19,8 @@ public sealed class WorkerKillTests(ITestOutputHelper output)
     // Kill the worker when this many distinct tasks have completed (so every kill lands mid-run).
     private static readonly int[] KillAt = { 1_500, 4_000, 6_500, 8_500 };
 
+    private static readonly string[] Pace = ["--work-ms", "2"];
+
     [Fact]
     public async Task Scenario1_worker_killed_with_sigkill_during_10000_tasks_loses_none()
     {
@@ -34,7 +36,11 @@ public sealed class WorkerKillTests(ITestOutputHelper output)
         run.Log($"[kill] published {Total} fault.work tasks (confirmed) in {published.TotalSeconds:F1} s");
 
         var processing = Stopwatch.StartNew();
-        var worker = run.StartWorker(concurrency: 8, prefetch: 64);
+        // 2 ms per task, synchronous: the worker's thread pool starts with a thread per core and grows slowly, so about
+        // 1,000 tasks/s and the 2,000-2,500 completions between two kill points take seconds; the poll of the out file
+        // (every 20 ms) cannot miss one even when CI's load stalls this process. Without a pace CI once saw all 10,000
+        // done before the third kill (5,800 tasks in about a second after the second).
+        var worker = run.StartWorker(concurrency: 8, prefetch: 64, extra: Pace);
         var kills = 0;
         var deadline = Stopwatch.StartNew();
         var distinct = 0;
@@ -51,7 +57,7 @@ public sealed class WorkerKillTests(ITestOutputHelper output)
                 worker.KillNine();
                 kills++;
                 run.Log($"[kill] kill -9 #{kills} of pid {worker.Pid} at {distinct} distinct completions ({processing.Elapsed.TotalSeconds:F1} s); restarting");
-                worker = run.StartWorker(concurrency: 8, prefetch: 64);
+                worker = run.StartWorker(concurrency: 8, prefetch: 64, extra: Pace);
             }
             else if (worker.HasExited)
             {

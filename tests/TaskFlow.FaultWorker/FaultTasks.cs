@@ -12,10 +12,17 @@ namespace TaskFlow.FaultWorker;
 /// in the file is a task the worker finished (the ack comes after; a kill in between duplicates the line).</summary>
 public static partial class FaultTasks
 {
-    /// <summary>Appends <c>n</c>.</summary>
+    /// <summary>Appends <c>n</c>, after the worker's pace (<c>--work-ms</c>; none by default), synchronously.</summary>
     [Task(Name = "fault.work")]
-    public static void Work(int n, [FromServices] OutFile output) =>
+    public static void Work(int n, [FromServices] OutFile output, [FromServices] WorkPace pace)
+    {
+        if (pace.Milliseconds > 0)
+        {
+            Thread.Sleep(pace.Milliseconds);
+        }
+
         output.Append(n.ToString(CultureInfo.InvariantCulture));
+    }
 
     /// <summary>Appends <c>n dueMs actualMs</c>: when the task was due and when it ran (Unix milliseconds).</summary>
     [Task(Name = "fault.stamp")]
@@ -99,6 +106,10 @@ public static partial class FaultTasks
 
 /// <summary>The out file: one line per completed task, appended and flushed to the OS before the task returns
 /// (SIGKILL does not lose what the OS has; a power cut could, which these tests do not model).</summary>
+/// <summary>How long each <c>fault.work</c> takes (<c>--work-ms</c>): a scenario that acts at counts of completions
+/// needs the worker slower than its poll of the out file.</summary>
+public sealed record WorkPace(int Milliseconds);
+
 public sealed class OutFile : IDisposable
 {
     private readonly object _sync = new();

@@ -13,6 +13,7 @@ using TaskFlow.State;
 
 // Usage: TaskFlow.FaultWorker --queue Q --exchange X --dlx D --out FILE
 //        [--delay-prefix P] [--concurrency N] [--prefetch N] [--delivery-limit N] [--amqp URI] [--verbose true] [--parent-pid PID]
+//        [--work-ms N]   each fault.work sleeps N ms first (a pace for scenarios that act at counts of completions)
 //        [--consumer-timeout-ms N]   the broker's consumer_timeout as the worker is told it (RabbitMqOptions.ConsumerTimeout)
 //        [--state-pg CS --state-schema S [--lease-ms N] [--reap-ms N] [--revoke-poll-ms N]]   with the PostgreSQL state store
 var options = ParseArguments(args);
@@ -39,6 +40,7 @@ if (options.TryGetValue("verbose", out var verbose) && bool.Parse(verbose))
     builder.Logging.AddFilter("TaskFlow", LogLevel.Information);
 }
 builder.Services.AddSingleton(new OutFile(outPath));
+builder.Services.AddSingleton(new WorkPace(Number("work-ms", 0)));
 var taskflow = builder.Services.AddTaskFlow(o =>
     {
         o.DefaultQueue = queue;
