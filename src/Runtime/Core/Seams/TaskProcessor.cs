@@ -139,7 +139,30 @@ internal sealed class TaskProcessor
             };
             if (outcome.Lease is { } lease)
             {
-                settlement = await SettleLeasedAsync(lease, settlement).ConfigureAwait(false);
+                // Lease mode: the message was acked when the run started. What is left for the transport is only a copy to
+                // send (retry, deferral, dead letter), after which it releases the lease; an ack needs nothing more than the
+                // lease released here; a hand-back (shutdown) expires the lease so that a reaper sends the task again soon.
+                // Inline, with plain ValueTask awaits: awaiting a ValueTask<Settlement> would add its awaiter (a whole
+                // Settlement) to this method's state machine, which every delivery that goes asynchronous allocates.
+                switch (settlement.Kind)
+                {
+                    case SettlementKind.Ack:
+                        if (!lease.Lost)
+                        {
+                            await lease.ReleaseAsync().ConfigureAwait(false);
+                        }
+
+                        settlement = settlement with { Acknowledged = true };
+                        break;
+                    case SettlementKind.HandBack:
+                    case SettlementKind.Requeue:
+                        await lease.ExpireAsync().ConfigureAwait(false);
+                        settlement = Settlement.Ack(settlement.TaskName, settlement.TaskId) with { Acknowledged = true };
+                        break;
+                    default:
+                        settlement = settlement with { Acknowledged = true, Lease = lease };
+                        break;
+                }
             }
 
             return settlement;
@@ -206,31 +229,6 @@ internal sealed class TaskProcessor
             _ => "acked",
         },
     };
-
-    /// <summary>
-    /// Lease mode: the message was acked when the run started. What is left for the transport is only a copy to send
-    /// (retry, deferral, dead letter), after which it releases the lease; an ack needs nothing more than the lease
-    /// released here; a hand-back (shutdown) expires the lease so that a reaper sends the task again soon.
-    /// </summary>
-    private static async ValueTask<Settlement> SettleLeasedAsync(ILeasedRun lease, Settlement settlement)
-    {
-        switch (settlement.Kind)
-        {
-            case SettlementKind.Ack:
-                if (!lease.Lost)
-                {
-                    await lease.ReleaseAsync().ConfigureAwait(false);
-                }
-
-                return settlement with { Acknowledged = true };
-            case SettlementKind.HandBack:
-            case SettlementKind.Requeue:
-                await lease.ExpireAsync().ConfigureAwait(false);
-                return Settlement.Ack(settlement.TaskName, settlement.TaskId) with { Acknowledged = true };
-            default:
-                return settlement with { Acknowledged = true, Lease = lease };
-        }
-    }
 
     /// <summary>
     /// The transport could not settle a delivery as decided (its channel closed while the task ran): the broker
