@@ -397,7 +397,7 @@ public sealed class LongRunningTests
             return ValueTask.CompletedTask;
         }
 
-        public ValueTask<bool> ReopenAsync(IncomingTask task, CancellationToken cancellationToken) => ValueTask.FromResult(true);
+        public ValueTask<ReopenResult> ReopenAsync(IncomingTask task, CancellationToken cancellationToken) => ValueTask.FromResult(ReopenResult.Reopened);
 
         public void Skipped(IncomingTask task, string detail) => Records.Enqueue($"{task.Id}:skipped:{detail}");
     }

@@ -104,7 +104,7 @@ internal sealed class TaskFlowTestHost : IAsyncDisposable
 
     public TestTasks.Client Tasks => Services.GetRequiredService<TestTasks.Client>();
 
-    public static async Task<TaskFlowTestHost> StartAsync(bool worker = true, Action<TaskFlowOptions>? configure = null, Action<TaskFlowWorkerOptions>? configureWorker = null, bool eager = false, int concurrency = 4, int prefetch = 16, Action<RabbitMqOptions>? rabbit = null)
+    public static async Task<TaskFlowTestHost> StartAsync(bool worker = true, Action<TaskFlowOptions>? configure = null, Action<TaskFlowWorkerOptions>? configureWorker = null, bool eager = false, int concurrency = 4, int prefetch = 16, Action<RabbitMqOptions>? rabbit = null, Action<IServiceCollection>? services = null)
     {
         var queue = Broker.UniqueName("q");
         var snapshot = new RabbitMqOptions();
@@ -128,6 +128,7 @@ internal sealed class TaskFlowTestHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton<Recorder>();
+        services?.Invoke(builder.Services); // before TaskFlow's own: a seam registered here replaces its default
         var flow = builder.Services.AddTaskFlow(Configure).UseRabbitMq(ConfigureRabbit).AddTaskFlowRuntimeTestsTasks();
         if (worker)
         {

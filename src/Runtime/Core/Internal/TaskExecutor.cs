@@ -23,6 +23,9 @@ internal sealed class TaskExecutor
     /// <summary>A copy of a task that is still running in this process is looked at again after this long.</summary>
     public static readonly TimeSpan RunningCopyRecheck = TimeSpan.FromSeconds(10);
 
+    /// <summary>When a re-driven dead letter whose record the state store could not reopen is looked at again.</summary>
+    public static readonly TimeSpan StoreRecheck = TimeSpan.FromSeconds(5);
+
     private readonly TaskRegistry _registry;
     private readonly IServiceScopeFactory _scopes;
     private readonly TaskFlowOptions _options;
@@ -117,9 +120,16 @@ internal sealed class TaskExecutor
             if (prior.FinalState is "failed" or "dead_lettered" && headers.IsRedrive)
             {
                 // A dead letter moved back to the queue: it runs once more (one copy, if the re-drive copied it twice).
-                if (!await _recorder.ReopenAsync(message, cancellationToken).ConfigureAwait(false))
+                switch (await _recorder.ReopenAsync(message, cancellationToken).ConfigureAwait(false))
                 {
-                    return new TaskOutcome(TaskOutcomeKind.Skipped, task, Detail: "re-driven already (another copy of this dead letter reopened it)");
+                    case ReopenResult.AlreadyReopened:
+                        return new TaskOutcome(TaskOutcomeKind.Skipped, task, Detail: "re-driven already (another copy of this dead letter reopened it)");
+                    case ReopenResult.StoreUnavailable:
+                        // Not run beside a record that still says failed, not acked away either: looked at again later.
+                        return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: "re-driven, but the state store could not reopen its record")
+                        {
+                            Until = now + StoreRecheck,
+                        };
                 }
 
                 prior = prior with { FinalState = null };
@@ -286,6 +296,11 @@ internal sealed class TaskExecutor
         if (early.IsAvailable)
         {
             var start = await _recorder.AcquireLeaseAsync(message, queue, cancellationToken).ConfigureAwait(false);
+            if (start.StoreUnavailable)
+            {
+                return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: "the state store could not take its lease") { Until = _time.GetUtcNow() + StoreRecheck };
+            }
+
             if (start.Run is null)
             {
                 return new TaskOutcome(TaskOutcomeKind.Skipped, task, Detail: start.SkipReason);

@@ -55,9 +55,10 @@ internal interface ITaskStateRecorder : ITaskSendRecorder
     /// <summary>
     /// A dead letter moved back to a work queue (<see cref="TaskHeaders.IsRedrive"/>) found its task failed or
     /// dead-lettered: reopens the record (back to pending) so that it runs once more. Atomic: of several copies of the
-    /// same dead letter (an interrupted re-drive), one reopens it and the others find it reopened (<c>false</c>: skip).
+    /// same dead letter (an interrupted re-drive), one reopens it and the others find it reopened (skip). Never throws for
+    /// the database: an unreachable store is <see cref="ReopenResult.StoreUnavailable"/>.
     /// </summary>
-    ValueTask<bool> ReopenAsync(IncomingTask task, CancellationToken cancellationToken);
+    ValueTask<ReopenResult> ReopenAsync(IncomingTask task, CancellationToken cancellationToken);
 
     /// <summary>A message was acked without running because its state was final (logged by the store).</summary>
     void Skipped(IncomingTask task, string detail);

@@ -4,4 +4,5 @@ namespace TaskFlow.Core;
 /// <param name="Run">The run holding the lease; <c>null</c> when skipped.</param>
 /// <param name="SkipReason">Why the message is acked without running: the task is final (its wire state name) or another worker holds a live lease.</param>
 /// <param name="Attempt">The attempt number of the run (runs counted by the store, this one included).</param>
-internal readonly record struct LeaseStart(ILeasedRun? Run, string? SkipReason, int Attempt);
+/// <param name="StoreUnavailable">No run and no skip: the state store could not be reached, so nothing was leased; the message is sent round and tried again later.</param>
+internal readonly record struct LeaseStart(ILeasedRun? Run, string? SkipReason, int Attempt, bool StoreUnavailable = false);

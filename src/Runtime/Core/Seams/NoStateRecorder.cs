@@ -43,7 +43,7 @@ internal sealed class NoStateRecorder : ITaskStateRecorder
 
     public ValueTask RecordUndecodableAsync(string taskId, string? taskName, string queue, string error) => ValueTask.CompletedTask;
 
-    public ValueTask<bool> ReopenAsync(IncomingTask task, CancellationToken cancellationToken) => ValueTask.FromResult(true);
+    public ValueTask<ReopenResult> ReopenAsync(IncomingTask task, CancellationToken cancellationToken) => ValueTask.FromResult(ReopenResult.Reopened);
 
     public void Skipped(IncomingTask task, string detail)
     {

@@ -30,6 +30,9 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
     private readonly DeadLetterSender _deadLetters;
     private readonly ILogger _logger;
     private readonly AckBatcher _acks;
+    /// <summary>How long a delivery whose processing failed unexpectedly is held before it is handed back.</summary>
+    internal static readonly TimeSpan FailedDeliveryPause = TimeSpan.FromSeconds(1);
+
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _dispatchSync = new();
@@ -160,9 +163,11 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
                 var (deliveryTag, redelivered, properties, buffer, length, _) = delivery;
                 var body = new ReadOnlyMemory<byte>(buffer, 0, length);
                 Settlement settlement = default;
+                var processed = false;
                 try
                 {
                     settlement = await _work.Processor.ProcessAsync(properties.Headers, properties.ContentType, properties.ContentEncoding, body, redelivered, _queue, DelayLevels.MaxDelay, _work.Slots, new EarlyAck(this, deliveryTag), _work.Abort).ConfigureAwait(false);
+                    processed = true;
                     await SettleAsync(deliveryTag, properties, body, settlement).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or ObjectDisposedException)
@@ -174,9 +179,15 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
                 }
                 catch (Exception ex)
                 {
-                    // Nothing awaits this processing: an unexpected error is logged here; the unsettled message comes
-                    // back when the channel closes.
-                    RabbitMqLog.DeliveryFailed(_logger, ex, _queue, deliveryTag);
+                    // Nothing awaits this processing: an unexpected error is logged here. One before the settlement hands
+                    // the message back (counted toward its delivery limit, so one that always fails ends dead-lettered)
+                    // rather than holding it unacked until the channel closes, which may be never. One in the settlement
+                    // leaves it as it is: the settlement may have acked it already (a second settlement closes the channel).
+                    RabbitMqLog.DeliveryFailed(_logger, ex, _queue, deliveryTag, processed ? "its settlement failed: the message comes back when the channel closes" : "the message is handed back to the queue in a second (counted toward its delivery limit)");
+                    if (!processed)
+                    {
+                        await ReturnAfterFailureAsync(deliveryTag).ConfigureAwait(false);
+                    }
                 }
                 finally
                 {
@@ -193,6 +204,24 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Hands back a delivery whose processing failed unexpectedly (<c>basic.reject</c> with requeue) after
+    /// <see cref="FailedDeliveryPause"/>, so that an error that repeats cannot spin a message at full speed (a classic
+    /// queue has no delivery limit); never throws.
+    /// </summary>
+    private async ValueTask ReturnAfterFailureAsync(ulong deliveryTag)
+    {
+        try
+        {
+            await Task.Delay(FailedDeliveryPause).ConfigureAwait(false);
+            await _acks.ReturnAsync(deliveryTag, countsAsFailure: true).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or ObjectDisposedException)
+        {
+            // The channel is gone: the broker has the message back anyway.
         }
     }
 

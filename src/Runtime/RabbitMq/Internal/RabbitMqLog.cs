@@ -48,8 +48,8 @@ internal static partial class RabbitMqLog
     [LoggerMessage(3013, LogLevel.Error, "Could not send a message from queue {Queue} round again (retry or delay); it was requeued")]
     public static partial void RedeliveryFailed(ILogger logger, Exception exception, string queue);
 
-    [LoggerMessage(3016, LogLevel.Error, "Processing delivery {DeliveryTag} on queue {Queue} failed unexpectedly; the message comes back when the channel closes")]
-    public static partial void DeliveryFailed(ILogger logger, Exception exception, string queue, ulong deliveryTag);
+    [LoggerMessage(3016, LogLevel.Error, "Processing delivery {DeliveryTag} on queue {Queue} failed unexpectedly; {WhatFollows}")]
+    public static partial void DeliveryFailed(ILogger logger, Exception exception, string queue, ulong deliveryTag, string whatFollows);
 
     [LoggerMessage(3017, LogLevel.Warning, "The delay levels' delivery exchange {Exchange} has no alternate exchange (an older TaskFlow declared it): a delayed task whose queue was deleted is retried there forever and can stall delays for every queue. Add it without downtime: rabbitmqctl set_policy --apply-to exchanges taskflow-delay-unroutable '^{Exchange}$' '{{\"alternate-exchange\":\"{Unroutable}\"}}' (escape the dots), or delete the exchange while no delayed task is in flight and restart")]
     public static partial void DeliveryExchangeWithoutAlternate(ILogger logger, string exchange, string unroutable);

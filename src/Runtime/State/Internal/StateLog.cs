@@ -27,6 +27,9 @@ internal static partial class StateLog
     [LoggerMessage(5007, LogLevel.Information, "Cleanup deleted {Count} expired task record(s) in {ElapsedMs} ms")]
     public static partial void CleanedUp(ILogger logger, long count, long elapsedMs);
 
+    [LoggerMessage(5016, LogLevel.Warning, "Task {TaskName} [{TaskId}]: its re-driven dead letter could not reopen the task's record (the state store failed); the message is sent round and tried again later")]
+    public static partial void ReopenFailed(ILogger logger, Exception exception, string taskName, string taskId);
+
     [LoggerMessage(5008, LogLevel.Warning, "State store maintenance ({Activity}) failed; trying again later")]
     public static partial void MaintenanceFailed(ILogger logger, Exception exception, string activity);
 

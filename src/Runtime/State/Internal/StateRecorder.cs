@@ -128,12 +128,23 @@ internal sealed class StateRecorder : ITaskStateRecorder
             ExpiresAt = now + _store.Options.LeaseDuration,
         };
 
-        // Not caught: with the database unreachable the message is not acked; it is handed back and tried again.
-        var (token, attempt, skip) = await _store.Database.TaskLeases.AcquireAsync(
-            lease,
-            task.Retries,
-            attempt => _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, attempt, task.Headers.EntityKey).WithLineageOf(task.Headers).WithMessageOf(task.Headers, _store.DescriptorOf(task.Headers)),
-            cancellationToken).ConfigureAwait(false);
+        (long Token, int Attempt, string? Skip) acquired;
+        try
+        {
+            acquired = await _store.Database.TaskLeases.AcquireAsync(
+                lease,
+                task.Retries,
+                attempt => _store.NewWrite(task.Id, task.TaskName, queue, TaskState.Started, attempt, task.Headers.EntityKey).WithLineageOf(task.Headers).WithMessageOf(task.Headers, _store.DescriptorOf(task.Headers)),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException or TimeoutException)
+        {
+            // With the database unreachable nothing is leased and the message is not acked: the caller sends it round.
+            StateLog.MaintenanceFailed(_store.Logger, ex, "lease of " + task.Id);
+            return new LeaseStart(null, null, task.Attempt, StoreUnavailable: true);
+        }
+
+        var (token, attempt, skip) = acquired;
         if (skip is not null)
         {
             return new LeaseStart(null, skip, task.Attempt);
@@ -220,8 +231,22 @@ internal sealed class StateRecorder : ITaskStateRecorder
     /// <summary>Whether a record in <paramref name="state"/> ends an attempt in an error: retrying, failed (a time limit too), dead-lettered.</summary>
     private static bool EndsAttempt(TaskState state) => state is TaskState.Retrying or TaskState.Failed or TaskState.DeadLettered;
 
-    public async ValueTask<bool> ReopenAsync(IncomingTask task, CancellationToken cancellationToken) =>
-        await _store.Database.States.ReopenAsync(task.Id, cancellationToken).ConfigureAwait(false);
+    public async ValueTask<ReopenResult> ReopenAsync(IncomingTask task, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _store.Database.States.ReopenAsync(task.Id, cancellationToken).ConfigureAwait(false)
+                ? ReopenResult.Reopened
+                : ReopenResult.AlreadyReopened;
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException or TimeoutException)
+        {
+            // E.g. the database refusing connections (too many clients) or the pool exhausted: nothing changed, the caller
+            // sends the copy round (it must not run while the record still says failed, nor be dropped).
+            StateLog.ReopenFailed(_store.Logger, ex, task.TaskName, task.Id);
+            return ReopenResult.StoreUnavailable;
+        }
+    }
 
     public void Skipped(IncomingTask task, string detail) => StateLog.TaskSkipped(_store.Logger, task.TaskName, task.Id, detail);
 }
