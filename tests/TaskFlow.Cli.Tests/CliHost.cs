@@ -23,9 +23,10 @@ public sealed class CliHost : IAsyncDisposable
     private static readonly Lazy<NpgsqlDataSource> DataSource = new(() => NpgsqlDataSource.Create(TestEnvironment.PostgresConnectionString));
     private readonly IHost _host;
 
-    private CliHost(IHost host, string schema, string queue, string workerName)
+    private CliHost(IHost host, string schema, string queue, string workerName, WarningLog warnings)
     {
         _host = host;
+        Warnings = warnings;
         Schema = schema;
         Queue = queue;
         WorkerName = workerName;
@@ -38,6 +39,9 @@ public sealed class CliHost : IAsyncDisposable
 
     public string WorkerName { get; }
 
+    /// <summary>The last warnings and errors the host logged (for a failed test's diagnosis).</summary>
+    public WarningLog Warnings { get; }
+
     public ITaskStateStore Store => _host.Services.GetRequiredService<ITaskStateStore>();
 
     public CliTasks.Client Tasks => _host.Services.GetRequiredService<CliTasks.Client>();
@@ -49,6 +53,8 @@ public sealed class CliHost : IAsyncDisposable
         var workerName = "cli-test-" + Guid.NewGuid().ToString("N")[..6];
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        var warnings = new WarningLog();
+        builder.Logging.AddProvider(warnings);
         builder.Services.AddTaskFlow()
             .UseRabbitMq(o => o.ConnectionUri = TestEnvironment.BrokerUri)
             .AddTaskFlowCliTestsTasks()
@@ -66,7 +72,7 @@ public sealed class CliHost : IAsyncDisposable
                 w.ShutdownGracePeriod = TimeSpan.FromSeconds(2);
             });
         var host = builder.Build();
-        var result = new CliHost(host, schema, queue, workerName);
+        var result = new CliHost(host, schema, queue, workerName, warnings);
         await result.Store.ApplySchemaAsync();
         await host.StartAsync();
         await host.Services.GetRequiredService<TaskFlowWorker>().Started.WaitAsync(TimeSpan.FromSeconds(30));
@@ -112,6 +118,40 @@ public sealed class CliHost : IAsyncDisposable
         catch (Exception)
         {
             // best effort
+        }
+    }
+
+    /// <summary>Keeps the last 200 warnings and errors logged, each with its category and exception.</summary>
+    public sealed class WarningLog : ILoggerProvider
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+        public System.Collections.Generic.IReadOnlyCollection<string> Lines => _lines;
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(WarningLog owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (logLevel >= LogLevel.Warning)
+                {
+                    while (owner._lines.Count >= 200 && owner._lines.TryDequeue(out _))
+                    {
+                    }
+
+                    owner._lines.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}[{eventId.Id}] {formatter(state, exception)}{(exception is null ? "" : " | " + exception.GetType().Name + ": " + exception.Message)}");
+                }
+            }
         }
     }
 }
