@@ -278,6 +278,7 @@ public sealed class ClientTests
     [InlineData("SameExchanges", "give the dead-letter exchange its own name")]
     [InlineData("PriorityOnQuorum", "MaxPriorities[\"jobs\"] is set for a quorum queue, which takes no maximum priority. On RabbitMQ 3.x make it a classic queue (QueueTypes[\"jobs\"] = Classic")]
     [InlineData("PriorityZero", "MaxPriorities[\"jobs\"] is 0; give the queue's highest priority")]
+    [InlineData("RecoveryInterval", "RecoveryInterval must be between 100 ms and 5 minutes (got 00:00:00.0100000)")]
     public void Invalid_options_fail_at_start_up_with_a_message_that_says_what_to_change(string problem, string expected)
     {
         var services = new ServiceCollection();
@@ -290,6 +291,7 @@ public sealed class ClientTests
                 case "ConnectionUri": o.ConnectionUri = new Uri("http://localhost/"); break;
                 case "PriorityOnQuorum": o.MaxPriorities["jobs"] = 10; break;
                 case "PriorityZero": o.QueueTypes["jobs"] = QueueType.Classic; o.MaxPriorities["jobs"] = 0; break;
+                case "RecoveryInterval": o.RecoveryInterval = TimeSpan.FromMilliseconds(10); break;
                 default: o.DeadLetterExchangeName = o.ExchangeName; break;
             }
         });

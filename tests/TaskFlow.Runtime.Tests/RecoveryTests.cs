@@ -6,7 +6,9 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
+using TaskFlow.Core;
 using TaskFlow.Hosting;
+using TaskFlow.RabbitMq.Internal;
 using Shouldly;
 using Xunit;
 
@@ -38,6 +40,35 @@ public sealed class RecoveryTests
         await host.Tasks.Record.DelayAsync("after", 2);
         await host.Recorder.WaitForAsync(2, Timeout);
         host.Recorder.Records.Select(r => r.Key).ShouldBe(new[] { "before", "after" });
+    }
+
+    [Fact]
+    public async Task The_transport_signals_when_a_dropped_consumer_connection_is_back_and_not_while_it_is_up()
+    {
+        // What the worker waits on after a consumer could not start because its connection had dropped (a channel closed
+        // by the broker, the connection lost right after): it starts again the moment the connection recovers, not after
+        // a fixed back-off (CI: 3.1 s without consuming where recovery took about 1).
+        var client = Broker.UniqueName("recovery");
+        await using var host = await TaskFlowTestHost.StartAsync(rabbit: o =>
+        {
+            o.ClientName = client;
+            o.RecoveryInterval = TimeSpan.FromMilliseconds(700);
+        });
+        await host.Tasks.Record.DelayAsync("before", 1); // opens the publisher's connection too
+        await host.Recorder.WaitForAsync(1, Timeout);
+        var transport = host.Services.GetRequiredService<IWorkerTransport>();
+        var consumer = host.Services.GetRequiredService<BrokerConnections>().Existing(ConnectionRole.Consumer).ShouldNotBeNull();
+        var whileUp = transport.WhenReconnected();
+
+        (await CloseConnectionsAsync(client)).ShouldBe(2);
+        await WaitUntilAsync(() => !consumer.IsOpen, TimeSpan.FromSeconds(10));
+        var back = transport.WhenReconnected();
+        back.IsCompleted.ShouldBeFalse("down, and the recovery waits 700 ms before it reconnects");
+
+        await back.WaitAsync(Timeout);
+        consumer.IsOpen.ShouldBeTrue("signalled once the connection is open again");
+        whileUp.IsCompleted.ShouldBeFalse("asked while the connection was up: nothing to wait for, the worker's back-off applies");
+        transport.WhenReconnected().IsCompleted.ShouldBeFalse("up again");
     }
 
     [Fact]

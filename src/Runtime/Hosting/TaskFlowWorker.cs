@@ -227,7 +227,14 @@ public sealed class TaskFlowWorker : BackgroundService
             catch (Exception ex)
             {
                 WorkerLog.ConsumerStartFailed(_logger, ex, queue.Name, delay);
-                await Task.Delay(delay, _time, stoppingToken).ConfigureAwait(false);
+                // The back-off, cut short when the connection that dropped recovers (consuming resumes with it).
+                using (var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+                {
+                    var backOff = Task.Delay(delay, _time, wait.Token);
+                    await Task.WhenAny(backOff, _transport.WhenReconnected()).ConfigureAwait(false);
+                    await wait.CancelAsync().ConfigureAwait(false);
+                }
+
                 delay = TimeSpan.FromTicks(Math.Min(LongestRestartDelay.Ticks, delay.Ticks * 2));
                 continue;
             }

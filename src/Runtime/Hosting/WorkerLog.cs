@@ -39,6 +39,6 @@ internal static partial class WorkerLog
     [LoggerMessage(5043, LogLevel.Information, "Queue {Queue} is paused: not consuming it until it is resumed")]
     public static partial void QueuePausedAtStart(ILogger logger, string queue);
 
-    [LoggerMessage(3010, LogLevel.Error, "Could not start consuming queue {Queue}; retrying in {Delay}")]
+    [LoggerMessage(3010, LogLevel.Error, "Could not start consuming queue {Queue}; retrying in {Delay}, or as soon as the broker connection recovers")]
     public static partial void ConsumerStartFailed(ILogger logger, Exception exception, string queue, TimeSpan delay);
 }

@@ -43,4 +43,7 @@ public static class RabbitMqDefaults
 
     /// <summary>30 s.</summary>
     public static readonly TimeSpan PublishRetryTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>1 s.</summary>
+    public static readonly TimeSpan RecoveryInterval = TimeSpan.FromSeconds(1);
 }

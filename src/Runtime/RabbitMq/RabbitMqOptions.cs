@@ -124,6 +124,15 @@ public sealed class RabbitMqOptions
     /// <value>Default 30 s.</value>
     public TimeSpan PublishRetryTimeout { get; set; } = RabbitMqDefaults.PublishRetryTimeout;
 
+    /// <summary>
+    /// After a connection drops, how long automatic recovery waits before each attempt to reconnect (RabbitMQ.Client's
+    /// <c>NetworkRecoveryInterval</c>, 5 s there). It bounds how long a worker stops consuming after a drop (a broker
+    /// restart, a connection closed by the broker): consumers resume on the recovered connection at once. Between
+    /// 100 ms and 5 minutes.
+    /// </summary>
+    /// <value>Default 1 s.</value>
+    public TimeSpan RecoveryInterval { get; set; } = RabbitMqDefaults.RecoveryInterval;
+
     /// <summary>How many publishes may wait for the broker to come back at once; more fail at once.</summary>
     /// <value>Default 10,000.</value>
     public int MaxBufferedPublishes { get; set; } = RabbitMqDefaults.MaxBufferedPublishes;

@@ -73,6 +73,10 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
         OptionChecks.Positive(errors, "RabbitMqOptions.PublishTimeout", options.PublishTimeout);
         OptionChecks.Positive(errors, "RabbitMqOptions.ConsumerTimeout", options.ConsumerTimeout);
         OptionChecks.NotNegative(errors, "RabbitMqOptions.PublishRetryTimeout", options.PublishRetryTimeout, "use TimeSpan.Zero to fail at once while the broker is down.");
+        if (options.RecoveryInterval < TimeSpan.FromMilliseconds(100) || options.RecoveryInterval > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"RabbitMqOptions.RecoveryInterval must be between 100 ms and 5 minutes (got {options.RecoveryInterval}); it is how long a dropped connection waits before each reconnect.");
+        }
         if (options.MaxBufferedPublishes < 0)
         {
             errors.Add($"RabbitMqOptions.MaxBufferedPublishes must not be negative (got {options.MaxBufferedPublishes}).");

@@ -16,6 +16,8 @@ internal sealed class BrokerConnections : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly IConnection?[] _connections = new IConnection?[2];
+    // Per role: completed when the connection recovers, replaced by a pending one when it drops (see WhenRecovered).
+    private readonly TaskCompletionSource[] _recovered = [NewSignal(), NewSignal()];
     private bool _disposed;
     private volatile string? _blockedReason;
 
@@ -56,8 +58,8 @@ internal sealed class BrokerConnections : IAsyncDisposable
                     "Check that the broker is running and reachable from here, and the settings TaskFlow:RabbitMq (RabbitMqOptions: ConnectionUri, Endpoints, UserName/Password, Tls).", ex);
             }
 
-            connection.ConnectionShutdownAsync += OnShutdownAsync;
-            connection.RecoverySucceededAsync += OnRecoveredAsync;
+            connection.ConnectionShutdownAsync += (sender, args) => OnShutdownAsync(role, args);
+            connection.RecoverySucceededAsync += (sender, args) => OnRecoveredAsync(role);
             connection.ConnectionBlockedAsync += OnBlockedAsync;
             connection.ConnectionUnblockedAsync += OnUnblockedAsync;
             RabbitMqLog.Connected(_logger, role, connection.Endpoint.ToString());
@@ -107,19 +109,46 @@ internal sealed class BrokerConnections : IAsyncDisposable
     private string ClientName() =>
         _options.ClientName ?? Assembly.GetEntryAssembly()?.GetName().Name ?? "taskflow";
 
-    private Task OnShutdownAsync(object sender, ShutdownEventArgs args)
+    /// <summary>
+    /// Completes when the connection of <paramref name="role"/>, down now, has recovered; never when it is open or was
+    /// never opened (nothing to wait for: the caller's own delay applies). Lets a consumer that could not start because
+    /// its connection dropped start again the moment recovery succeeds instead of after a fixed back-off.
+    /// </summary>
+    public Task WhenRecovered(ConnectionRole role)
+    {
+        var connection = Existing(role);
+        if (connection is null || connection.IsOpen)
+        {
+            return Never.Task;
+        }
+
+        // Down: the pending signal the drop put in place (or, right at the drop, the last completed one: one more try).
+        return Volatile.Read(ref _recovered[(int)role]).Task;
+    }
+
+    private static readonly TaskCompletionSource Never = new();
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private Task OnShutdownAsync(ConnectionRole role, ShutdownEventArgs args)
     {
         if (args.Initiator != ShutdownInitiator.Application)
         {
             RabbitMqLog.ConnectionLost(_logger, args.ReplyCode, args.ReplyText);
+            var current = Volatile.Read(ref _recovered[(int)role]);
+            if (current.Task.IsCompleted)
+            {
+                Interlocked.CompareExchange(ref _recovered[(int)role], NewSignal(), current);
+            }
         }
 
         return Task.CompletedTask;
     }
 
-    private Task OnRecoveredAsync(object sender, AsyncEventArgs args)
+    private Task OnRecoveredAsync(ConnectionRole role)
     {
         RabbitMqLog.ConnectionRecovered(_logger);
+        Volatile.Read(ref _recovered[(int)role]).TrySetResult();
         return Task.CompletedTask;
     }
 

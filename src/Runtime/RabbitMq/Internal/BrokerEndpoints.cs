@@ -37,7 +37,7 @@ internal static class BrokerEndpoints
             Uri = options.ConnectionUri,
             AutomaticRecoveryEnabled = true,
             TopologyRecoveryEnabled = true,
-            NetworkRecoveryInterval = TimeSpan.FromSeconds(2),
+            NetworkRecoveryInterval = options.RecoveryInterval,
             RequestedHeartbeat = TimeSpan.FromSeconds(30),
         };
         if (options.UserName is not null)

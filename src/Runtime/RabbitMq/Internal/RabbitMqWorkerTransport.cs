@@ -29,6 +29,8 @@ internal sealed class RabbitMqWorkerTransport : IWorkerTransport
         _logger = logger;
     }
 
+    public Task WhenReconnected() => _connections.WhenRecovered(ConnectionRole.Consumer);
+
     public async ValueTask<IQueueConsumer> StartAsync(WorkerQueueOptions queue, QueueWork work, CancellationToken cancellationToken)
     {
         var connection = await _connections.GetAsync(ConnectionRole.Consumer, cancellationToken).ConfigureAwait(false);
