@@ -186,7 +186,7 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
                     RabbitMqLog.DeliveryFailed(_logger, ex, _queue, deliveryTag, processed ? "its settlement failed: the message comes back when the channel closes" : "the message is handed back to the queue in a second (counted toward its delivery limit)");
                     if (!processed)
                     {
-                        await ReturnAfterFailureAsync(deliveryTag).ConfigureAwait(false);
+                        await ReturnAfterFailureAsync(deliveryTag, delivery.Generation).ConfigureAwait(false);
                     }
                 }
                 finally
@@ -212,11 +212,16 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
     /// <see cref="FailedDeliveryPause"/>, so that an error that repeats cannot spin a message at full speed (a classic
     /// queue has no delivery limit); never throws.
     /// </summary>
-    private async ValueTask ReturnAfterFailureAsync(ulong deliveryTag)
+    private async ValueTask ReturnAfterFailureAsync(ulong deliveryTag, int generation)
     {
         try
         {
             await Task.Delay(FailedDeliveryPause).ConfigureAwait(false);
+            if (generation != Volatile.Read(ref _channelGeneration))
+            {
+                return; // its channel shut down meanwhile: the broker took the message back with it
+            }
+
             await _acks.ReturnAsync(deliveryTag, countsAsFailure: true).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or ObjectDisposedException)
