@@ -29,7 +29,9 @@ public sealed class StateWriterReleaseTests
 
         async Task ApplicationCodeAsync(ValueTask wait)
         {
-            await wait;
+            // Continues where the writer completes the wait (not on xunit's context, whose two threads this blocking code
+            // would hold: under load the test's own continuation then waited for the gate's 30 s, and it failed).
+            await wait.ConfigureAwait(false);
             blockedRan.TrySetResult();
             gate.Wait(TimeSpan.FromSeconds(30));
         }
