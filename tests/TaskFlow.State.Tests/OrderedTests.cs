@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics.Metrics;
 using System.Globalization;
@@ -201,7 +200,7 @@ public sealed class OrderedTests
         var run = SequenceTasks.Runs.Single(r => r.Key == account);
         var waited = run.Start - lost.DueAt.ToUnixTimeMilliseconds();
         waited.ShouldBeGreaterThanOrEqualTo(3000, "not before the gap timeout");
-        var warning = logs.Messages.Where(m => m.Contains(lost.Id, StringComparison.Ordinal)).ToList().ShouldHaveSingleItem();
+        var warning = logs.Of(5075).Where(m => m.Contains(lost.Id, StringComparison.Ordinal)).ToList().ShouldHaveSingleItem();
         warning.ShouldContain("OrderGapTimeout");
         warning.ShouldContain("revoke a stuck task");
         (await host.Store.GetAsync(lost.Id))!.State.ShouldBe(TaskState.Pending, "the skipped task itself is left as it is");
@@ -374,35 +373,5 @@ public sealed class OrderedTests
         public long Waits => Interlocked.Read(ref _waits);
 
         public void Dispose() => _listener.Dispose();
-    }
-
-    /// <summary>Keeps the warnings logged by the store.</summary>
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<string> All { get; } = new();
-
-        public IEnumerable<string> Messages => All;
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(CapturingLoggerProvider owner) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (logLevel >= LogLevel.Warning && eventId.Id == 5075)
-                {
-                    owner.All.Enqueue(formatter(state, exception));
-                }
-            }
-        }
     }
 }

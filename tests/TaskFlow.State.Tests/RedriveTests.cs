@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Linq;
 using System.Threading.Tasks;
 using Dapper;
@@ -32,26 +31,7 @@ public sealed class RedriveTests
         failed.State.ShouldBeOneOf(TaskState.DeadLettered, TaskState.Failed);
 
         // The re-drive, interrupted and repeated: the dead letter is put back twice, headers and body as they are.
-        var factory = new ConnectionFactory { Uri = TestEnvironment.BrokerUri };
-        await using (var connection = await factory.CreateConnectionAsync())
-        await using (var channel = await connection.CreateChannelAsync())
-        {
-            BasicGetResult? dead = null;
-            var deadline = DateTime.UtcNow + Timeout;
-            while (dead is null && DateTime.UtcNow < deadline)
-            {
-                dead = await channel.BasicGetAsync(host.Queue + ".dead", autoAck: true);
-                if (dead is null)
-                {
-                    await Task.Delay(50);
-                }
-            }
-
-            dead.ShouldNotBeNull("the failed task is in the dead-letter queue");
-            var properties = new BasicProperties(dead.BasicProperties);
-            await channel.BasicPublishAsync("", host.Queue, mandatory: true, properties, dead.Body);
-            await channel.BasicPublishAsync("", host.Queue, mandatory: true, properties, dead.Body);
-        }
+        await RedriveAsync(host, copies: 2);
 
         await Eventually.UntilAsync(async () => (await host.Store.GetAsync(handle.Id))?.State == TaskState.Succeeded, Timeout, "the re-driven task succeeded");
         await Task.Delay(1000); // time for the second copy to arrive and be skipped
@@ -100,8 +80,8 @@ public sealed class RedriveTests
         logs.Events.Count(e => e.Id == 5016).ShouldBeLessThanOrEqualTo(2, "looked at again after 5 s, not spun");
     }
 
-    /// <summary>Moves the queue's one dead letter back to the queue, headers and body as they are.</summary>
-    private static async Task RedriveAsync(StateHost host)
+    /// <summary>Moves the queue's one dead letter back to the queue (<paramref name="copies"/> times), headers and body as they are.</summary>
+    private static async Task RedriveAsync(StateHost host, int copies = 1)
     {
         var factory = new ConnectionFactory { Uri = TestEnvironment.BrokerUri };
         await using var connection = await factory.CreateConnectionAsync();
@@ -118,34 +98,10 @@ public sealed class RedriveTests
         }
 
         dead.ShouldNotBeNull("the failed task is in the dead-letter queue");
-        await channel.BasicPublishAsync("", host.Queue, mandatory: true, new BasicProperties(dead.BasicProperties), dead.Body);
-    }
-
-    /// <summary>Keeps every warning and error logged, with its event id.</summary>
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<(int Id, LogLevel Level, string Message)> Events { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this);
-
-        public void Dispose()
+        var properties = new BasicProperties(dead.BasicProperties);
+        for (var i = 0; i < copies; i++)
         {
-        }
-
-        private sealed class Logger(CapturingLoggerProvider owner) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (logLevel >= LogLevel.Warning)
-                {
-                    owner.Events.Enqueue((eventId.Id, logLevel, formatter(state, exception)));
-                }
-            }
+            await channel.BasicPublishAsync("", host.Queue, mandatory: true, properties, dead.Body);
         }
     }
 }
