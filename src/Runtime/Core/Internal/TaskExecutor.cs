@@ -120,16 +120,9 @@ internal sealed class TaskExecutor
             if (prior.FinalState is "failed" or "dead_lettered" && headers.IsRedrive)
             {
                 // A dead letter moved back to the queue: it runs once more (one copy, if the re-drive copied it twice).
-                switch (await _recorder.ReopenAsync(message, cancellationToken).ConfigureAwait(false))
+                if (await ReopenAsync(message, task, cancellationToken).ConfigureAwait(false) is { } notNow)
                 {
-                    case ReopenResult.AlreadyReopened:
-                        return new TaskOutcome(TaskOutcomeKind.Skipped, task, Detail: "re-driven already (another copy of this dead letter reopened it)");
-                    case ReopenResult.StoreUnavailable:
-                        // Not run beside a record that still says failed, not acked away either: looked at again later.
-                        return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: "re-driven, but the state store could not reopen its record")
-                        {
-                            Until = now + StoreRecheck,
-                        };
+                    return notNow;
                 }
 
                 prior = prior with { FinalState = null };
@@ -187,6 +180,57 @@ internal sealed class TaskExecutor
             return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, fault, null, cancellationToken).ConfigureAwait(false);
         }
 
+        if (!_rates.Applies(task) && !_limits.Applies(task) && !(tracked && Ordered.Applies(headers) && _limits.CanLock))
+        {
+            // The common case, in this method's own state machine: a slot, the run, the slot given back. The limits' path
+            // has a method of its own, so that this state machine (boxed for every delivery that waits for the store)
+            // carries none of its locals and awaiters.
+            if (!await slots.EnterAsync().ConfigureAwait(false))
+            {
+                return new TaskOutcome(TaskOutcomeKind.NotStarted, task);
+            }
+
+            try
+            {
+                return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, fault, null, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                slots.Exit();
+            }
+        }
+
+        return await RunLimitedAsync(message, queue, task, arguments, tracked, leased ? early : default, fault, slots, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A dead letter moved back to the queue: reopens its failed record so that it runs once more. The outcome when it must
+    /// not run now; <c>null</c> to run it.
+    /// </summary>
+    private async ValueTask<TaskOutcome?> ReopenAsync(IncomingTask message, TaskDescriptor task, CancellationToken cancellationToken)
+    {
+        switch (await _recorder.ReopenAsync(message, cancellationToken).ConfigureAwait(false))
+        {
+            case ReopenResult.AlreadyReopened:
+                return new TaskOutcome(TaskOutcomeKind.Skipped, task, Detail: "re-driven already (another copy of this dead letter reopened it)");
+            case ReopenResult.StoreUnavailable:
+                // Not run beside a record that still says failed, not acked away either: looked at again later.
+                return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: "re-driven, but the state store could not reopen its record")
+                {
+                    Until = _time.GetUtcNow() + StoreRecheck,
+                };
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// Runs a task inside a slot under its rate limit, concurrency limit or order key: each taken inside the slot, so that
+    /// only a task about to run holds one.
+    /// </summary>
+    private async ValueTask<TaskOutcome> RunLimitedAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, bool tracked, EarlyAck early, Exception? fault, TaskSlots slots, CancellationToken cancellationToken)
+    {
+        var headers = message.Headers;
         if (!await slots.EnterAsync().ConfigureAwait(false))
         {
             return new TaskOutcome(TaskOutcomeKind.NotStarted, task);
@@ -261,7 +305,7 @@ internal sealed class TaskExecutor
                 }
             }
 
-            var outcome = await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, fault, startAt, cancellationToken).ConfigureAwait(false);
+            var outcome = await RunAsync(message, queue, task, arguments, tracked, early, fault, startAt, cancellationToken).ConfigureAwait(false);
             if (orderPermit is not null)
             {
                 var held = orderPermit;

@@ -113,13 +113,15 @@ internal sealed class StateWriter : IAsyncDisposable
                         attempts.Add(ended); // before merging: a batch may hold several attempts of one task
                     }
 
+                    // Folded into the task's first write of the batch, in place: once queued a write is the writer's
+                    // (its caller keeps only its Committed, which merging leaves alone), so no copy is made per task.
                     if (merged.TryGetValue(write.TaskId, out var earlier))
                     {
                         earlier.Merge(write);
                     }
                     else
                     {
-                        merged[write.TaskId] = Copy(write);
+                        merged[write.TaskId] = write;
                     }
                 }
 
@@ -220,28 +222,6 @@ internal sealed class StateWriter : IAsyncDisposable
             (Committed: committed, N: n, Error: error),
             preferLocal: false);
     }
-
-    private static StateWrite Copy(StateWrite write) => new()
-    {
-        TaskId = write.TaskId,
-        TaskName = write.TaskName,
-        Queue = write.Queue,
-        State = write.State,
-        EntityKey = write.EntityKey,
-        Attempts = write.Attempts,
-        Worker = write.Worker,
-        Result = write.Result,
-        Error = write.Error,
-        Now = write.Now,
-        StartedAt = write.StartedAt,
-        CompletedAt = write.CompletedAt,
-        ExpiresAt = write.ExpiresAt,
-        ParentId = write.ParentId,
-        RootId = write.RootId,
-        Arguments = write.Arguments,
-        TraceId = write.TraceId,
-        Headers = write.Headers,
-    };
 
     /// <summary>Flushes what is queued (bounded wait), then stops.</summary>
     public async ValueTask DisposeAsync()
