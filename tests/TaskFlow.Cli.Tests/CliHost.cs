@@ -83,11 +83,15 @@ public sealed class CliHost : IAsyncDisposable
     public SendOptions Options(string? queue = null, string? entityKey = null) => new() { Queue = queue ?? Queue, EntityKey = entityKey };
 
     /// <summary>Ready messages in <paramref name="queue"/> (passive declare).</summary>
-    public static async Task<uint> CountAsync(string queue)
+    public static async Task<uint> CountAsync(string queue) => (await StatsAsync(queue)).Messages;
+
+    /// <summary>Ready messages and consumers of <paramref name="queue"/> (passive declare).</summary>
+    public static async Task<(uint Messages, uint Consumers)> StatsAsync(string queue)
     {
         await using var connection = await new ConnectionFactory { Uri = TestEnvironment.BrokerUri }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
-        return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+        var ok = await channel.QueueDeclarePassiveAsync(queue);
+        return (ok.MessageCount, ok.ConsumerCount);
     }
 
     public async ValueTask DisposeAsync()
