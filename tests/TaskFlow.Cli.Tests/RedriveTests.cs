@@ -104,7 +104,7 @@ public sealed class RedriveTests
 
         // The killed re-drive held every dead letter it had not moved yet unacknowledged (its prefetch is the queue's
         // count): they are ready again once the broker has noticed the dead connection and dropped its consumer. Read
-        // before that, the queue looks empty (CI: 0 left after 748 of 2,000 moved).
+        // before that, the queue looks empty (a rehearsal of .ci/run: 0 left after 748 of 2,000 moved).
         await Eventually.UntilAsync(async () => (await CliHost.StatsAsync(host.Queue + ".dead")).Consumers == 0, TimeSpan.FromSeconds(30), "the killed re-drive's consumer gone");
         var ranBefore = ids.Count(id => CliTasks.Runs[id] >= 2);
         var left = await CliHost.CountAsync(host.Queue + ".dead");
