@@ -184,7 +184,7 @@ internal sealed class TaskExecutor
         {
             // The common case, in this method's own state machine: a slot, the run, the slot given back. The limits' path
             // has a method of its own, so that this state machine (boxed for every delivery that waits for the store)
-            // carries none of its locals and awaiters.
+            // carries none of its locals and awaiters. A limit added to RunLimitedAsync must be added to this condition too.
             if (!await slots.EnterAsync().ConfigureAwait(false))
             {
                 return new TaskOutcome(TaskOutcomeKind.NotStarted, task);
