@@ -20,7 +20,7 @@ using TaskFlow.TestSupport;
 var rows = args.SkipWhile(a => a != "--rows").Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(1_000_000);
 var keep = args.Contains("--keep");
 var schema = "tf_measure_" + Guid.NewGuid().ToString("N")[..8];
-await using var data = NpgsqlDataSource.Create(TestEnvironment.PostgresConnectionString.Replace("Timeout=5", "Timeout=30", StringComparison.Ordinal) + ";Command Timeout=600");
+await using var data = NpgsqlDataSource.Create(TestEnvironment.PostgresConnectionString + ";Command Timeout=600");
 var services = new ServiceCollection();
 services.AddLogging();
 services.AddTaskFlow().AddStateStore(o =>

@@ -72,7 +72,7 @@ public sealed class StandaloneDashboardTests
         return Dotnet.StartInfo(all, directory, new Dictionary<string, string>
         {
             ["TaskFlow__RabbitMq__ConnectionUri"] = TestEnvironment.BrokerUri.ToString(),
-            ["ConnectionStrings__TaskFlow"] = TestEnvironment.PostgresConnectionString + ";Timeout=30", // a loaded CI machine: more than 5 s to connect
+            ["ConnectionStrings__TaskFlow"] = TestEnvironment.PostgresConnectionString,
         });
     }
 
