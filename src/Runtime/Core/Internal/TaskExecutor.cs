@@ -180,11 +180,11 @@ internal sealed class TaskExecutor
             return await RunAsync(message, queue, task, arguments, tracked, leased ? early : default, fault, null, cancellationToken).ConfigureAwait(false);
         }
 
-        if (!_rates.Applies(task) && !_limits.Applies(task) && !(tracked && Ordered.Applies(headers) && _limits.CanLock))
+        if (!Limited(task, headers, tracked))
         {
             // The common case, in this method's own state machine: a slot, the run, the slot given back. The limits' path
             // has a method of its own, so that this state machine (boxed for every delivery that waits for the store)
-            // carries none of its locals and awaiters. A limit added to RunLimitedAsync must be added to this condition too.
+            // carries none of its locals and awaiters.
             if (!await slots.EnterAsync().ConfigureAwait(false))
             {
                 return new TaskOutcome(TaskOutcomeKind.NotStarted, task);
@@ -224,9 +224,16 @@ internal sealed class TaskExecutor
         }
     }
 
+    /// <summary>Whether the run goes through <see cref="RunLimitedAsync"/>: each limit it applies, and only those.</summary>
+    private bool Limited(TaskDescriptor task, TaskHeaders headers, bool tracked) =>
+        _rates.Applies(task) || _limits.Applies(task) || OrderedHere(headers, tracked);
+
+    /// <summary>One run of the message's order key at a time (a tracked task with a key, and a store that can lock).</summary>
+    private bool OrderedHere(TaskHeaders headers, bool tracked) => tracked && Ordered.Applies(headers) && _limits.CanLock;
+
     /// <summary>
-    /// Runs a task inside a slot under its rate limit, concurrency limit or order key: each taken inside the slot, so that
-    /// only a task about to run holds one.
+    /// Runs a task inside a slot under its rate limit, concurrency limit or order key (<see cref="Limited"/>): each taken
+    /// inside the slot, so that only a task about to run holds one.
     /// </summary>
     private async ValueTask<TaskOutcome> RunLimitedAsync(IncomingTask message, string queue, TaskDescriptor task, TaskArgumentReader arguments, bool tracked, EarlyAck early, Exception? fault, TaskSlots slots, CancellationToken cancellationToken)
     {
@@ -281,7 +288,7 @@ internal sealed class TaskExecutor
                 }
             }
 
-            if (tracked && Ordered.Applies(headers) && _limits.CanLock)
+            if (OrderedHere(headers, tracked))
             {
                 // One run of a key at a time, even of two copies of one task (a deferral published by a worker killed before
                 // its ack, a redelivery beside a run that still goes on): the key's single permit, a lease that a killed
