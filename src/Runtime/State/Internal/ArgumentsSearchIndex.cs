@@ -30,9 +30,16 @@ internal static class ArgumentsSearchIndex
         $"CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public; CREATE INDEX IF NOT EXISTS {IndexName} ON {s}.task_state USING gin (arguments public.gin_trgm_ops);";
 
     /// <summary>Creates the extension (when missing) and the index (when missing), or logs why not; never throws a database error.</summary>
+    /// <remarks>
+    /// The savepoint is set, released and rolled back to by plain statements, not <see cref="DbTransaction.ReleaseAsync"/>
+    /// and its kin: on a connection without TLS, Npgsql 10.0.0's <c>ReleaseAsync</c> read the server's reply synchronously (a
+    /// thread dump shows <c>NetworkStream.Read</c> under it), which blocks a thread for the round trip and, where socket
+    /// completions run inline (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>), waited on the very thread that would
+    /// deliver the reply until the command timeout (docs/operations.md, <c>SocketInlineCompletionsTests</c>).
+    /// </remarks>
     public static async Task TryCreateAsync(DbConnection connection, DbTransaction transaction, string schema, ILogger logger, CancellationToken cancellationToken)
     {
-        await transaction.SaveAsync(Savepoint, cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition("SAVEPOINT " + Savepoint, null, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         try
         {
             var extensionSchema = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(SelectExtensionSchema, null, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -56,11 +63,11 @@ internal static class ArgumentsSearchIndex
                 StateLog.SearchIndexCreated(logger, schema, IndexName, extensionSchema);
             }
 
-            await transaction.ReleaseAsync(Savepoint, cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition("RELEASE SAVEPOINT " + Savepoint, null, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
         catch (DbException ex)
         {
-            await transaction.RollbackAsync(Savepoint, cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition("ROLLBACK TO SAVEPOINT " + Savepoint, null, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             StateLog.SearchIndexUnavailable(logger, schema, ex.Message, ForOperator(schema));
         }
     }
