@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Shouldly;
 using TaskFlow.State.Internal;
 using TaskFlow.State.Worker;
+using TaskFlow.TestSupport;
 using Xunit;
 
 namespace TaskFlow.State.Tests;
@@ -91,11 +92,7 @@ public sealed class StateMetricsTests
 
         // A batch is measured on the writer's loop right after its commit, and the final state can be seen (its notification
         // is sent at the commit) a moment before that: wait for the measurements of these writes, not for a fixed time.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (metrics.BatchSizes.Sum() < 5 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        await Eventually.UntilAsync(() => Task.FromResult(metrics.BatchSizes.Sum() >= 5), TimeSpan.FromSeconds(10), "the writes of these tasks are measured");
 
         // Process-wide (other tests write too): each batch of this store's writes is one measurement of 1 to WriteBatchSize rows.
         var batches = metrics.BatchSizes;
