@@ -50,15 +50,20 @@ public sealed class EagerResultTests : IAsyncDisposable
     public async Task Results_AreBounded_TheOldestGoFirst()
     {
         var first = await Tasks.Score.DelayAsync(1);
-        for (var i = 0; i < 10_000; i++)
+        var second = await Tasks.Score.DelayAsync(1);
+        var third = await Tasks.Score.DelayAsync(1);
+        for (var i = 0; i < 9_998; i++)
         {
             await Tasks.Score.DelayAsync(i);
         }
 
         var last = await Tasks.Score.DelayAsync(2);
 
+        // 10,002 tasks: exactly the two oldest are gone, the 10,000 after them are kept.
         (await last.GetResultAsync()).ShouldBe(25);
         (await first.GetStateAsync()).ShouldBeNull();
+        (await second.GetStateAsync()).ShouldBeNull();
+        (await third.GetStateAsync()).ShouldNotBeNull().State.ShouldBe(TaskState.Succeeded);
         (await Should.ThrowAsync<InvalidOperationException>(() => first.GetResultAsync())).Message.ShouldContain("10000 most recent");
     }
 }

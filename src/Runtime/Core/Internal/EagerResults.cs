@@ -18,6 +18,7 @@ internal sealed class EagerResults : ITaskStateReader
 
     private readonly ConcurrentDictionary<string, TaskStateInfo> _states = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _order = new();
+    private int _count; // _states.Count takes every lock of the dictionary: counted here instead
     private readonly JsonSerializerOptions _serializer;
     private readonly TimeProvider _time;
 
@@ -37,9 +38,13 @@ internal sealed class EagerResults : ITaskStateReader
         if (_states.TryAdd(envelope.Id, info))
         {
             _order.Enqueue(envelope.Id);
-            while (_states.Count > Capacity && _order.TryDequeue(out var oldest))
+            Interlocked.Increment(ref _count);
+            while (Volatile.Read(ref _count) > Capacity && _order.TryDequeue(out var oldest))
             {
-                _states.TryRemove(oldest, out _);
+                if (_states.TryRemove(oldest, out _))
+                {
+                    Interlocked.Decrement(ref _count);
+                }
             }
         }
         else
