@@ -116,7 +116,8 @@ internal static class Profiles
 
             total++;
             Add(byFrame, FirstOwnFrame(frames), 1);
-            Add(byStack, string.Join(" <- ", frames.Where(f => f.Length > 0).Take(10)), 1);
+            // The event source's own frames first on every stack say nothing: left out, so the 300 characters shown are the caller's.
+            Add(byStack, string.Join(" <- ", frames.Where(f => f.Length > 0 && !f.StartsWith("System.Diagnostics.Tracing.", StringComparison.Ordinal)).Take(10)), 1);
         }
 
         Print("events by name (all)", byName, Math.Max(1, byName.Values.Sum()), 30);

@@ -67,6 +67,12 @@ internal sealed class BenchOptions
     /// <summary>The scale mode (<c>--scale</c>): worker processes x concurrency with an I/O-bound task instead of phases a-d.</summary>
     public bool Scale { get; private set; }
 
+    /// <summary>
+    /// The in-process mode (<c>--in-process</c>): TaskFlow's own CPU and bytes per task with no broker (eager mode: the
+    /// generated proxy's send, the message's encode and decode, the run and its settlement, on one thread).
+    /// </summary>
+    public bool InProcess { get; private set; }
+
     public IReadOnlyList<int> ScaleWorkers { get; private set; } = new[] { 1, 2, 4 };
 
     public IReadOnlyList<int> ScaleConcurrency { get; private set; } = new[] { 1, 2, 8, 32 };
@@ -157,6 +163,9 @@ internal sealed class BenchOptions
                 case "--scale":
                     options.Scale = true;
                     break;
+                case "--in-process":
+                    options.InProcess = true;
+                    break;
                 case "--scale-workers":
                     options.ScaleWorkers = IntList(name, Next());
                     break;
@@ -215,6 +224,9 @@ internal sealed class BenchOptions
           --scale               instead of phases a-d: throughput of an I/O-bound task with K worker processes x C slots
                                 (TaskFlow's default prefetch), CPU per task of workers, broker and PostgreSQL; sides
                                 taskflow and/or taskflow-state from --sides
+          --in-process          instead of phases a-d: TaskFlow's own CPU and bytes per task without a broker (eager
+                                mode on one thread: send, encode, decode, run, settle), 500,000 tasks per run, --runs runs;
+                                precise to a few percent, for changes too small for the phases' spread
           --scale-workers LIST  worker processes per cell (default 1,2,4)
           --scale-concurrency LIST  slots per worker (default 1,2,8,32)
           --task-ms MS          the scale task's Task.Delay (default 5)

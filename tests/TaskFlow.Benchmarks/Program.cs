@@ -45,6 +45,11 @@ internal static class Program
             return ex.Message.Length > 0 ? 2 : 0;
         }
 
+        if (options.InProcess)
+        {
+            return await InProcess.RunAsync(options).ConfigureAwait(false);
+        }
+
         PrintMachine(options);
         var broker = new Broker(options.Uri);
         await using (broker.ConfigureAwait(false))
