@@ -100,7 +100,7 @@ internal sealed class TaskEnvelope
         ? this
         : new TaskEnvelope(Id, TaskName, Queue, Headers, Body.ToArray(), Priority, Eta, EntityKey) { Unique = Unique, OrderKey = OrderKey };
 
-    public static string NewTaskId() => Guid.NewGuid().ToString("D", CultureInfo.InvariantCulture);
+    public static string NewTaskId() => TaskIds.New();
 
     public static TaskEnvelope Create<TArguments>(
         TaskDescriptor task,
