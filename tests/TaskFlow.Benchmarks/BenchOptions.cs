@@ -226,7 +226,8 @@ internal sealed class BenchOptions
                                 taskflow and/or taskflow-state from --sides
           --in-process          instead of phases a-d: TaskFlow's own CPU and bytes per task without a broker (eager
                                 mode on one thread: send, encode, decode, run, settle), 500,000 tasks per run, --runs runs;
-                                precise to a few percent, for changes too small for the phases' spread
+                                within a few percent in one invocation (the level drifts with the machine: compare
+                                builds alternated), for changes too small for the phases' spread
           --scale-workers LIST  worker processes per cell (default 1,2,4)
           --scale-concurrency LIST  slots per worker (default 1,2,8,32)
           --task-ms MS          the scale task's Task.Delay (default 5)

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Linq;
+using System.Reflection;
 using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using Shouldly;
@@ -49,6 +50,22 @@ public sealed partial class TaskIdsTests
 
         duplicates.ShouldBe(0);
         seen.Count.ShouldBe(100_000);
+    }
+
+    [Fact]
+    public void What_is_handed_out_is_cleared_from_the_buffer()
+    {
+        // This thread's buffer, marked used up so that the next id refills it and takes its first slot; read back, that
+        // slot is zero and the 63 still to come are random.
+        var next = typeof(TaskIds).GetField("t_next", BindingFlags.NonPublic | BindingFlags.Static)!;
+        TaskIds.New();
+        next.SetValue(null, 64);
+        TaskIds.New();
+        var buffer = (byte[])typeof(TaskIds).GetField("t_random", BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!;
+
+        ((int)next.GetValue(null)!).ShouldBe(1);
+        buffer.AsSpan(0, 16).ToArray().ShouldAllBe(b => b == 0);
+        buffer.AsSpan(16).ToArray().Count(b => b != 0).ShouldBeGreaterThan(900); // of 1,008 random bytes, about 4 are zero
     }
 
     [Fact]

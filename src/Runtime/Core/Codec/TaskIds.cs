@@ -7,8 +7,8 @@ namespace TaskFlow.Core;
 /// <summary>
 /// New task ids: random (version 4) UUIDs, as Celery makes them, from the operating system's secure generator like
 /// <see cref="Guid.NewGuid"/>, but drawn 64 at a time. On Linux <see cref="Guid.NewGuid"/> reads the kernel's generator
-/// with a system call for every id, which was about a twelfth of TaskFlow's own CPU per task (docs/benchmarks.md,
-/// <c>--in-process</c>); a buffer per thread makes that one call per 64 ids.
+/// with a system call for every id; a buffer per thread makes that one call per 64 ids, which took 15% off TaskFlow's own
+/// CPU per task (docs/benchmarks.md, <c>--in-process</c>).
 /// </summary>
 internal static class TaskIds
 {
