@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
-using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -71,8 +70,8 @@ internal static class InProcess
         Console.WriteLine();
         Console.WriteLine("| figure | TaskFlow in process |");
         Console.WriteLine("|---|---:|");
-        Console.WriteLine(string.Create(Ci, $"| CPU ns per task (send + run) | {Median(cpu):F0} |"));
-        Console.WriteLine(string.Create(Ci, $"| bytes allocated per task | {Median(bytes):F0} |"));
+        Console.WriteLine(string.Create(Ci, $"| CPU ns per task (send + run) | {Measurement.MedianOf(cpu):F0} |"));
+        Console.WriteLine(string.Create(Ci, $"| bytes allocated per task | {Measurement.MedianOf(bytes):F0} |"));
         return 0;
     }
 
@@ -82,11 +81,5 @@ internal static class InProcess
         {
             await tasks.Noop.DelayAsync(i, payload).ConfigureAwait(false);
         }
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.OrderBy(v => v).ToList();
-        return sorted[sorted.Count / 2];
     }
 }

@@ -63,7 +63,8 @@ internal sealed record Measurement(
             M(r => r.WorkItemsPerMessage));
     }
 
-    private static double MedianOf(List<double> values)
+    /// <summary>The median of <paramref name="values"/> (sorts the list; the mean of the middle two when the count is even).</summary>
+    internal static double MedianOf(List<double> values)
     {
         values.Sort();
         var mid = values.Count / 2;
