@@ -186,6 +186,140 @@ public sealed class AckBatcherTests
         broker.Unsettled.ShouldBeEmpty();
     }
 
+    /// <summary>What the consumer's side of posted acks sees: each report, in order, and when it came.</summary>
+    private sealed class Observer : IPostedAckObserver
+    {
+        private readonly object _sync = new();
+
+        public List<(ulong Tag, string? TaskId, Exception? Error)> Reports { get; } = new();
+
+        public TaskCompletionSource All { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Expected { get; set; }
+
+        public void Flushed(List<PostedAck> acks, Exception? error)
+        {
+            lock (_sync)
+            {
+                foreach (var ack in acks)
+                {
+                    Reports.Add((ack.Tag, ack.TaskId, error));
+                }
+
+                if (Reports.Count >= Expected)
+                {
+                    All.TrySetResult();
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Posted_acks_return_at_once_are_reported_only_once_written_and_go_out_together()
+    {
+        var broker = new ModelBroker();
+        var observer = new Observer { Expected = 50 };
+        var batcher = new AckBatcher(broker, observer: observer);
+        for (ulong tag = 1; tag <= 50; tag++)
+        {
+            broker.Unsettled.Add(tag);
+        }
+
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        broker.Gate = gate;
+        for (ulong tag = 1; tag <= 50; tag++)
+        {
+            batcher.Post(new PostedAck(tag, "task-" + tag, "tests.noop", null)); // returns at once though no frame is written
+        }
+
+        await Task.Delay(50);
+        broker.Acked.ShouldBeEmpty("the first frame is held at the gate");
+        lock (observer)
+        {
+            observer.Reports.ShouldBeEmpty("no ack is reported before its frame was written (the consumer's drain waits for the report)");
+        }
+
+        gate.SetResult();
+        await observer.All.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        broker.Unsettled.ShouldBeEmpty();
+        broker.Acked.Count.ShouldBe(50);
+        observer.Reports.Select(r => r.Tag).OrderBy(t => t).ShouldBe(Enumerable.Range(1, 50).Select(t => (ulong)t));
+        observer.Reports.ShouldAllBe(r => r.Error == null && r.TaskId == "task-" + r.Tag);
+        batcher.Frames.ShouldBeLessThanOrEqualTo(2, "fifty posted acks went out as at most two frames");
+        broker.MultipleFrames.ShouldBeGreaterThanOrEqualTo(1);
+    }
+
+    [Fact]
+    public async Task A_posted_ack_whose_frame_fails_is_reported_with_the_error_and_later_ones_still_go_out()
+    {
+        var sink = new FailingSink { FailNext = 1 };
+        var observer = new Observer { Expected = 1 };
+        var batcher = new AckBatcher(sink, observer: observer);
+
+        batcher.Post(new PostedAck(1, "a", "tests.noop", null));
+        await observer.All.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        lock (observer)
+        {
+            observer.Reports.Single().Tag.ShouldBe(1UL);
+            observer.Reports.Single().Error.ShouldBeOfType<RabbitMQ.Client.Exceptions.AlreadyClosedException>("the ack of the failed frame is reported lost");
+            observer.Expected = 3;
+        }
+
+        batcher.Post(new PostedAck(2, "b", "tests.noop", null));
+        batcher.Post(new PostedAck(3, "c", "tests.noop", null));
+        await WaitUntilAsync(() => { lock (observer) { return observer.Reports.Count == 3; } });
+        lock (observer)
+        {
+            observer.Reports.Skip(1).OrderBy(r => r.Tag).ShouldBe([(2UL, "b", (Exception?)null), (3UL, "c", (Exception?)null)]);
+        }
+
+        sink.Acked.Max().ShouldBe(3UL, "the later acks were written");
+    }
+
+    [Fact]
+    public void Posting_without_an_observer_is_refused()
+    {
+        var batcher = new AckBatcher(new ModelBroker());
+        Should.Throw<InvalidOperationException>(() => batcher.Post(new PostedAck(1, "a", "tests.noop", null)))
+            .Message.ShouldContain("observer");
+    }
+
+    /// <summary>Fails its next <see cref="FailNext"/> frames as a closed channel does, then acks.</summary>
+    private sealed class FailingSink : IAckSink
+    {
+        public int FailNext { get; set; }
+
+        public List<ulong> Acked { get; } = new();
+
+        public async ValueTask AckAsync(ulong deliveryTag, bool multiple)
+        {
+            await Task.Yield();
+            if (FailNext > 0)
+            {
+                FailNext--;
+                throw new RabbitMQ.Client.Exceptions.AlreadyClosedException(new ShutdownEventArgs(ShutdownInitiator.Peer, 406, "PRECONDITION_FAILED - test"));
+            }
+
+            lock (Acked)
+            {
+                Acked.Add(deliveryTag);
+            }
+        }
+
+        public ValueTask ReturnAsync(ulong deliveryTag, bool countsAsFailure) => ValueTask.CompletedTask;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the condition did not come true in 10 s");
+            await Task.Delay(10);
+        }
+    }
+
     /// <summary>
     /// A real broker: 300 messages, finished in random order by concurrent handlers, every tenth handed back once. All
     /// come through, the handed-back ones exactly once more, and the queue is empty with nothing unacked afterwards.

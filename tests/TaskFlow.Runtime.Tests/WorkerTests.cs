@@ -205,6 +205,34 @@ public sealed class WorkerTests
         }
     }
 
+    /// <summary>
+    /// Acks are posted, not awaited (coalesced into multiple acks): end to end, a burst and a graceful stop right after
+    /// it leave each task run once and nothing in the queue. (That the drain waits for the frames of posted acks is
+    /// pinned down with the frames held back in <see cref="PostedAckDrainTests"/>; here the stop is usually slower
+    /// than the last flush anyway.)
+    /// </summary>
+    [Fact]
+    public async Task Graceful_shutdown_right_after_a_burst_leaves_every_finished_task_acked_once()
+    {
+        var host = await TaskFlowTestHost.StartAsync();
+        try
+        {
+            const int count = 2_000;
+            await host.Tasks.Record.DelayManyAsync(Enumerable.Range(0, count).Select(i => ("burst", i)).ToList());
+            await WaitUntilAsync(() => host.Recorder.Records.Count == count);
+
+            await host.StopAsync();
+
+            host.Recorder.Records.Count.ShouldBe(count);
+            host.Recorder.Records.Select(r => r.Value).Distinct().Count().ShouldBe(count, "each task ran once");
+            (await CountAsync(host.Queue)).ShouldBe(0u, "every finished task was acked before the channel closed");
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task Shutdown_past_the_grace_period_cancels_the_task_and_the_broker_redelivers_it()
     {

@@ -19,6 +19,13 @@ namespace TaskFlow.RabbitMq.Internal;
 /// loses the coalescing.
 /// </para>
 /// Returns (nacks and rejects) are sent before the acks of the same flush, each on its own.
+/// <para>
+/// A plain ack can be posted (<see cref="Post"/>) instead of awaited: its consumer goes on with the next delivery at
+/// once, and the acks posted while a flush is queued go out together. That is what makes the coalescing reach a worker
+/// without a state store, whose few slots would otherwise each wait for their own frame (docs/benchmarks.md, ninth
+/// pass). The consumer learns of each posted ack's frame through <see cref="IPostedAckObserver"/>, after it was
+/// written or failed, so it can hold its drain until then and report an ack the channel lost.
+/// </para>
 /// </summary>
 internal sealed class AckBatcher
 {
@@ -35,7 +42,15 @@ internal sealed class AckBatcher
     private ulong _settledUpTo;
     private bool _coalesce = true;
     private readonly bool _direct;
+    private readonly IPostedAckObserver? _observer;
+
+    // The posted acks since the last flush took its work, and the list the one flusher hands back for the next one.
+    private List<PostedAck> _posted = new();
+    private List<PostedAck>? _postedSpare = new();
+
+    // Completed when the flush that takes the current work has been written; made only when someone awaits it.
     private TaskCompletionSource? _pending;
+    private bool _work;
     private bool _flushing;
     private long _frames;
 
@@ -44,11 +59,13 @@ internal sealed class AckBatcher
     /// Off: every settlement is its own frame, sent at once (the worker does this without a state store: at most
     /// <c>Concurrency</c> messages are in flight, so there is little to coalesce and the flush would only add a hop).
     /// </param>
-    public AckBatcher(IAckSink sink, bool coalesce = true)
+    /// <param name="observer">Told of the frames of posted acks (<see cref="Post"/>); required to post.</param>
+    public AckBatcher(IAckSink sink, bool coalesce = true, IPostedAckObserver? observer = null)
     {
         _sink = sink;
         _coalesce = coalesce;
         _direct = !coalesce;
+        _observer = observer;
     }
 
 
@@ -68,7 +85,26 @@ internal sealed class AckBatcher
         lock (_sync)
         {
             _toAck.Add(deliveryTag);
-            return new ValueTask(ScheduleLocked());
+            return new ValueTask(ScheduleLocked(awaited: true)!);
+        }
+    }
+
+    /// <summary>
+    /// Hands a plain ack to the next flush and returns at once. Once the frame that acks it has been written (or has
+    /// failed), the observer is told, from the flusher; until then the message counts as unacked.
+    /// </summary>
+    public void Post(in PostedAck ack)
+    {
+        if (_observer is null)
+        {
+            throw new InvalidOperationException("Posting an ack needs an observer: give the AckBatcher one.");
+        }
+
+        lock (_sync)
+        {
+            _toAck.Add(ack.Tag);
+            _posted.Add(ack);
+            ScheduleLocked(awaited: false);
         }
     }
 
@@ -84,13 +120,14 @@ internal sealed class AckBatcher
         lock (_sync)
         {
             _toNack.Add((deliveryTag, countsAsFailure));
-            return new ValueTask(ScheduleLocked());
+            return new ValueTask(ScheduleLocked(awaited: true)!);
         }
     }
 
-    private Task ScheduleLocked()
+    private Task? ScheduleLocked(bool awaited)
     {
-        var pending = _pending ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _work = true;
+        var pending = awaited ? _pending ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
         if (!_flushing)
         {
             // Queued rather than run inline: the settlements completing right now (a group commit releases many at
@@ -99,7 +136,7 @@ internal sealed class AckBatcher
             ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.FlushAsync(), this, preferLocal: false);
         }
 
-        return pending.Task;
+        return pending?.Task;
     }
 
     /// <summary>
@@ -111,24 +148,30 @@ internal sealed class AckBatcher
     {
         while (true)
         {
-            TaskCompletionSource done;
+            TaskCompletionSource? done;
             List<(ulong Tag, bool CountsAsFailure)> nacks;
             List<(ulong Tag, bool Multiple)> acks;
+            List<PostedAck> posted;
             lock (_sync)
             {
-                if (_pending is null)
+                if (!_work)
                 {
                     _flushing = false;
                     return;
                 }
 
+                _work = false;
                 done = _pending;
                 _pending = null;
-                nacks = new List<(ulong, bool)>(_toNack);
+                nacks = _toNack.Count == 0 ? NoNacks : new List<(ulong, bool)>(_toNack);
                 _toNack.Clear();
                 acks = PlanLocked(nacks);
+                posted = _posted;
+                _posted = _postedSpare ?? new List<PostedAck>();
+                _postedSpare = null;
             }
 
+            Exception? error = null;
             try
             {
                 foreach (var (tag, countsAsFailure) in nacks)
@@ -143,14 +186,28 @@ internal sealed class AckBatcher
                     Interlocked.Increment(ref _frames);
                 }
 
-                done.TrySetResult();
+                done?.TrySetResult();
             }
             catch (Exception ex)
             {
-                done.TrySetException(ex);
+                error = ex;
+                done?.TrySetException(ex);
+            }
+
+            if (posted.Count > 0)
+            {
+                _observer!.Flushed(posted, error);
+                posted.Clear();
+            }
+
+            lock (_sync)
+            {
+                _postedSpare = posted;
             }
         }
     }
+
+    private static readonly List<(ulong Tag, bool CountsAsFailure)> NoNacks = new();
 
     /// <summary>Decides the frames of one flush; the nacks are sent first, so their tags count as settled.</summary>
     private List<(ulong Tag, bool Multiple)> PlanLocked(List<(ulong Tag, bool CountsAsFailure)> nacks)
@@ -223,4 +280,18 @@ internal sealed class AckBatcher
 
         return frames;
     }
+}
+
+/// <summary>A plain ack posted to an <see cref="AckBatcher"/>: its delivery tag, and what its consumer reports should the frame be lost.</summary>
+internal readonly record struct PostedAck(ulong Tag, string? TaskId, string TaskName, TaskFlow.Core.StateRecord? Record);
+
+/// <summary>Told by an <see cref="AckBatcher"/>'s flusher what became of the acks posted to it.</summary>
+internal interface IPostedAckObserver
+{
+    /// <summary>
+    /// The frames that carry <paramref name="acks"/> have been written (<paramref name="error"/> null), or failed with
+    /// <paramref name="error"/> (the channel is gone: the broker hands the messages back). Called once per posted ack,
+    /// from the flusher; <paramref name="acks"/> is reused after the call returns. Must not throw.
+    /// </summary>
+    void Flushed(List<PostedAck> acks, Exception? error);
 }

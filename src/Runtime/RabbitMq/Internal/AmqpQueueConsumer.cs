@@ -16,13 +16,15 @@ namespace TaskFlow.RabbitMq.Internal;
 /// out the <see cref="Settlement"/> it returns (ack, hand back, requeue as a failure, send a retry or deferral copy,
 /// dead-letter). Prefetch (basic.qos) bounds the deliveries in flight and the queue's <see cref="TaskSlots"/> bound
 /// how many run. Acks and returns go through
-/// <see cref="AckBatcher"/>, which coalesces a run of consecutive settled delivery tags into one multiple ack.
+/// <see cref="AckBatcher"/>, which coalesces a run of consecutive settled delivery tags into one multiple ack. A plain
+/// ack is posted, not awaited: the slot goes on with the next delivery, and the delivery counts as in flight (a drain
+/// waits for it) until the flusher reports its frame written or lost (<see cref="IPostedAckObserver"/>).
 /// A delivery is processed on a pooled copy of its body and its dispatch callback returns at once: RabbitMQ.Client
 /// answers a broker's channel.close only after the channel's dispatch callbacks returned, and until then the whole
 /// connection reads nothing, so a task outliving the consumer_timeout would otherwise stall every channel of the
 /// connection, the replacement consumer's included.
 /// </summary>
-internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAcknowledger
+internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAcknowledger, IPostedAckObserver
 {
     private readonly string _queue;
     private readonly QueueWork _work;
@@ -52,7 +54,8 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
     /// <param name="deadLetters">Dead-letters a message with its reason.</param>
     /// <param name="logger">The transport's logger.</param>
     /// <param name="processingLimit">How many deliveries are processed at once (<see cref="TaskSlots.DispatchConcurrency"/>); the rest wait here, in order.</param>
-    public AmqpQueueConsumer(IChannel channel, string queue, QueueWork work, RetrySender retries, DeadLetterSender deadLetters, ILogger logger, int processingLimit)
+    /// <param name="acks">Where acks and returns go; the channel itself unless a test holds frames back.</param>
+    public AmqpQueueConsumer(IChannel channel, string queue, QueueWork work, RetrySender retries, DeadLetterSender deadLetters, ILogger logger, int processingLimit, IAckSink? acks = null)
         : base(channel)
     {
         _processingLimit = Math.Max(1, processingLimit);
@@ -61,7 +64,7 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
         _retries = retries;
         _deadLetters = deadLetters;
         _logger = logger;
-        _acks = new AckBatcher(new ChannelAckSink(channel), coalesce: work.Processor.RecordsState);
+        _acks = new AckBatcher(acks ?? new ChannelAckSink(channel), coalesce: true, observer: this);
     }
 
     /// <summary>Completes when the channel closed for a reason automatic recovery will not repair (the worker then re-creates the consumer).</summary>
@@ -164,11 +167,23 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
                 var body = new ReadOnlyMemory<byte>(buffer, 0, length);
                 Settlement settlement = default;
                 var processed = false;
+                var posted = false;
                 try
                 {
                     settlement = await _work.Processor.ProcessAsync(properties.Headers, properties.ContentType, properties.ContentEncoding, body, redelivered, _queue, DelayLevels.MaxDelay, _work.Slots, new EarlyAck(this, deliveryTag), _work.Abort).ConfigureAwait(false);
                     processed = true;
-                    await SettleAsync(deliveryTag, properties, body, settlement).ConfigureAwait(false);
+                    if (!settlement.Acknowledged && settlement.Kind == SettlementKind.Ack)
+                    {
+                        // The common case: posted, not awaited, so this slot takes the next delivery while the ack waits
+                        // for its frame with the others posted meanwhile (one multiple ack for a run of them). The
+                        // delivery leaves (Left) when the flusher reports the frame (Flushed), not here.
+                        _acks.Post(new PostedAck(deliveryTag, settlement.TaskId, settlement.TaskName, settlement.Record));
+                        posted = true;
+                    }
+                    else
+                    {
+                        await SettleOtherAsync(deliveryTag, properties, body, settlement).ConfigureAwait(false);
+                    }
                 }
                 catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or ObjectDisposedException)
                 {
@@ -192,7 +207,10 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
                 finally
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
-                    Left();
+                    if (!posted)
+                    {
+                        Left();
+                    }
                 }
             }
 
@@ -296,12 +314,38 @@ internal sealed class AmqpQueueConsumer : AsyncDefaultBasicConsumer, IEarlyAckno
         }
     }
 
-    /// <summary>Carries out the core's decision on the channel. The common case, a plain ack, costs no state machine.</summary>
-    private ValueTask SettleAsync(ulong deliveryTag, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, Settlement settlement) =>
-        !settlement.Acknowledged && settlement.Kind == SettlementKind.Ack
-            ? _acks.AckAsync(deliveryTag)
-            : SettleOtherAsync(deliveryTag, properties, body, settlement);
+    /// <summary>The flusher's report on posted acks: each delivery leaves now; one whose frame was lost is reported as an ack lost is when awaited.</summary>
+    void IPostedAckObserver.Flushed(List<PostedAck> acks, Exception? error)
+    {
+        foreach (var ack in acks)
+        {
+            try
+            {
+                if (error is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or ObjectDisposedException)
+                {
+                    // The channel went away before the frame was written: the broker redelivers the message. The core
+                    // remembers the final outcome so that the copy is skipped here.
+                    RabbitMqLog.AckLost(_logger, _queue, ack.Tag, error.Message);
+                    _work.Processor.SettlementLost(ack.TaskId, ack.TaskName, Settlement.Ack(ack.TaskName, ack.TaskId, ack.Record));
+                }
+                else if (error is not null)
+                {
+                    RabbitMqLog.DeliveryFailed(_logger, error, _queue, ack.Tag, "its settlement failed: the message comes back when the channel closes");
+                }
+            }
+            catch (Exception ex)
+            {
+                // Reporting must not keep the delivery in flight (a drain would wait for it forever).
+                RabbitMqLog.DeliveryFailed(_logger, ex, _queue, ack.Tag, "reporting its lost ack failed");
+            }
+            finally
+            {
+                Left();
+            }
+        }
+    }
 
+    /// <summary>Carries out the core's decision on the channel when it is not a plain ack (those are posted).</summary>
     private async ValueTask SettleOtherAsync(ulong deliveryTag, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, Settlement settlement)
     {
         if (settlement.Acknowledged)

@@ -1,0 +1,96 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using RabbitMQ.Client;
+using Shouldly;
+using TaskFlow.Core;
+using TaskFlow.Hosting;
+using TaskFlow.RabbitMq.Internal;
+using Xunit;
+
+namespace TaskFlow.Runtime.Tests;
+
+/// <summary>
+/// The consumer posts plain acks instead of awaiting them (AckBatcher coalesces them). A delivery whose ack is posted
+/// but not yet written still counts as in flight: a drain that ended before the frame would let the channel close with
+/// finished tasks unacked, and the broker would hand them back to run again. Checked with the consumer's frames held
+/// back on their way to a real broker's channel.
+/// </summary>
+public sealed class PostedAckDrainTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The channel's acks, held until <see cref="Open"/>.</summary>
+    private sealed class HeldSink(IChannel channel) : IAckSink
+    {
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _frames;
+
+        public int Frames => Volatile.Read(ref _frames);
+
+        public void Open() => _open.TrySetResult();
+
+        public async ValueTask AckAsync(ulong deliveryTag, bool multiple)
+        {
+            await _open.Task.ConfigureAwait(false);
+            Interlocked.Increment(ref _frames);
+            await channel.BasicAckAsync(deliveryTag, multiple).ConfigureAwait(false);
+        }
+
+        public async ValueTask ReturnAsync(ulong deliveryTag, bool countsAsFailure)
+        {
+            await _open.Task.ConfigureAwait(false);
+            Interlocked.Increment(ref _frames);
+            await channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true).ConfigureAwait(false);
+        }
+    }
+
+    [Fact]
+    public async Task A_drain_waits_for_the_frames_of_posted_acks_and_nothing_comes_back()
+    {
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false);
+        const int count = 40;
+        await host.Tasks.Record.DelayManyAsync(Enumerable.Range(0, count).Select(i => ("held", i)).ToList());
+
+        await using var connection = await Broker.ConnectAsync();
+        var channel = await connection.CreateChannelAsync();
+        await channel.BasicQosAsync(0, 100, global: false);
+        var sink = new HeldSink(channel);
+        var work = new QueueWork(host.Services.GetRequiredService<TaskProcessor>(), new TaskSlots(2), new TaskFlowWorkerStatus(), CancellationToken.None);
+        // Plain acks only here: the retry and dead-letter senders are not reached.
+        var consumer = new AmqpQueueConsumer(channel, host.Queue, work, retries: null!, deadLetters: null!, NullLogger.Instance, processingLimit: 2, acks: sink);
+        var tag = await channel.BasicConsumeAsync(host.Queue, autoAck: false, consumer);
+
+        await WaitUntilAsync(() => host.Recorder.Records.Count == count);
+        consumer.InFlight.ShouldBe(count, "every task ran, and none of their acks has been written yet");
+        consumer.BeginStop();
+        await channel.BasicCancelAsync(tag);
+        var drained = consumer.DrainAsync();
+        await Task.Delay(300);
+        drained.IsCompleted.ShouldBeFalse("the drain ended while acks were still unwritten");
+
+        sink.Open();
+        await drained.WaitAsync(Timeout);
+        consumer.InFlight.ShouldBe(0);
+        sink.Frames.ShouldBeLessThan(count, "the posted acks were coalesced into multiple acks");
+        await channel.CloseAsync();
+
+        await using var check = await connection.CreateChannelAsync();
+        (await check.QueueDeclarePassiveAsync(host.Queue)).MessageCount.ShouldBe(0u, "a closed channel hands back what it had unacked: nothing");
+        host.Recorder.Records.Count.ShouldBe(count);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!condition())
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the condition did not come true in time");
+            await Task.Delay(10);
+        }
+    }
+}
