@@ -56,8 +56,9 @@ internal sealed class AckBatcher
 
     /// <param name="sink">Where the frames go.</param>
     /// <param name="coalesce">
-    /// Off: every settlement is its own frame, sent at once (the worker does this without a state store: at most
-    /// <c>Concurrency</c> messages are in flight, so there is little to coalesce and the flush would only add a hop).
+    /// Off: every awaited settlement is its own frame, sent at once, and posted acks go out one frame each. The worker
+    /// coalesces, with or without a state store (until 2026-12-07 it did not without one, when its acks were awaited
+    /// and only <c>Concurrency</c> of them could pile up).
     /// </param>
     /// <param name="observer">Told of the frames of posted acks (<see cref="Post"/>); required to post.</param>
     public AckBatcher(IAckSink sink, bool coalesce = true, IPostedAckObserver? observer = null)
@@ -290,8 +291,10 @@ internal interface IPostedAckObserver
 {
     /// <summary>
     /// The frames that carry <paramref name="acks"/> have been written (<paramref name="error"/> null), or failed with
-    /// <paramref name="error"/> (the channel is gone: the broker hands the messages back). Called once per posted ack,
-    /// from the flusher; <paramref name="acks"/> is reused after the call returns. Must not throw.
+    /// <paramref name="error"/> (the channel is gone: the broker hands the messages back; an ack of that flush whose
+    /// frame went out before the failing one is reported lost too). Called from the flusher once per flush that took
+    /// posted acks, so each posted ack is in exactly one call; <paramref name="acks"/> is reused after the call returns.
+    /// Must not throw: the flusher would stop, and with it every ack of the channel.
     /// </summary>
     void Flushed(List<PostedAck> acks, Exception? error);
 }
