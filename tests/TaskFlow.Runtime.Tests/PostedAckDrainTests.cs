@@ -84,6 +84,50 @@ public sealed class PostedAckDrainTests
         host.Recorder.Records.Count.ShouldBe(count);
     }
 
+    /// <summary>
+    /// The posted acks' frames fail because their channel closed first: each is reported as a lost ack (the core
+    /// remembers the outcome), so when the broker delivers the copies again, to a new consumer of this worker, they are
+    /// skipped and acked, not run a second time.
+    /// </summary>
+    [Fact]
+    public async Task Acks_lost_with_their_channel_are_reported_and_the_copies_are_skipped_not_run_again()
+    {
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false);
+        const int count = 10;
+        await host.Tasks.Record.DelayManyAsync(Enumerable.Range(0, count).Select(i => ("lost", i)).ToList());
+        var processor = host.Services.GetRequiredService<TaskProcessor>();
+
+        await using var connection = await Broker.ConnectAsync();
+        var first = await connection.CreateChannelAsync();
+        await first.BasicQosAsync(0, 100, global: false);
+        var held = new HeldSink(first);
+        var consumer = new AmqpQueueConsumer(first, host.Queue, new QueueWork(processor, new TaskSlots(2), new TaskFlowWorkerStatus(), CancellationToken.None), retries: null!, deadLetters: null!, NullLogger.Instance, processingLimit: 2, acks: held);
+        await first.BasicConsumeAsync(host.Queue, autoAck: false, consumer);
+        await WaitUntilAsync(() => host.Recorder.Records.Count == count);
+        consumer.InFlight.ShouldBe(count);
+
+        await first.CloseAsync(); // the broker takes the ten back, unacked
+        held.Open();              // now their frames fail: the channel is closed
+        await WaitUntilAsync(() => consumer.InFlight == 0);
+
+        var second = await connection.CreateChannelAsync();
+        await second.BasicQosAsync(0, 100, global: false);
+        var again = new AmqpQueueConsumer(second, host.Queue, new QueueWork(processor, new TaskSlots(2), new TaskFlowWorkerStatus(), CancellationToken.None), retries: null!, deadLetters: null!, NullLogger.Instance, processingLimit: 2);
+        await second.BasicConsumeAsync(host.Queue, autoAck: false, again);
+        await using var check = await connection.CreateChannelAsync();
+        var settledSince = DateTime.MaxValue;
+        await WaitUntilAsync(() =>
+        {
+            var settled = check.QueueDeclarePassiveAsync(host.Queue).GetAwaiter().GetResult().MessageCount == 0 && again.InFlight == 0;
+            settledSince = settled ? (settledSince == DateTime.MaxValue ? DateTime.UtcNow : settledSince) : DateTime.MaxValue;
+            return settled && DateTime.UtcNow - settledSince > TimeSpan.FromMilliseconds(300);
+        });
+        await second.CloseAsync();
+
+        (await check.QueueDeclarePassiveAsync(host.Queue)).MessageCount.ShouldBe(0u, "the copies were acked");
+        host.Recorder.Records.Count.ShouldBe(count, "no copy ran again");
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + Timeout;
