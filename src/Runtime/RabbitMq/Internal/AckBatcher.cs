@@ -53,6 +53,7 @@ internal sealed class AckBatcher
     private bool _work;
     private bool _flushing;
     private long _frames;
+    private long _lastFrameAt;
 
     /// <param name="sink">Where the frames go.</param>
     /// <param name="coalesce">
@@ -74,12 +75,16 @@ internal sealed class AckBatcher
     /// <summary>Frames sent so far (acks, multiple or not, and nacks): for tests and diagnostics.</summary>
     public long Frames => Interlocked.Read(ref _frames);
 
+    /// <summary>When the last frame was handed to the channel (<see cref="Environment.TickCount64"/>, ms); 0 before the first.</summary>
+    public long LastFrameAt => Interlocked.Read(ref _lastFrameAt);
+
     /// <summary>Completes once a frame that acks <paramref name="deliveryTag"/> has been written (throws if the channel is gone).</summary>
     public ValueTask AckAsync(ulong deliveryTag)
     {
         if (_direct)
         {
             Interlocked.Increment(ref _frames);
+            Interlocked.Exchange(ref _lastFrameAt, Environment.TickCount64);
             return _sink.AckAsync(deliveryTag, multiple: false);
         }
 
@@ -115,6 +120,7 @@ internal sealed class AckBatcher
         if (_direct)
         {
             Interlocked.Increment(ref _frames);
+            Interlocked.Exchange(ref _lastFrameAt, Environment.TickCount64);
             return _sink.ReturnAsync(deliveryTag, countsAsFailure);
         }
 
@@ -179,12 +185,14 @@ internal sealed class AckBatcher
                 {
                     await _sink.ReturnAsync(tag, countsAsFailure).ConfigureAwait(false);
                     Interlocked.Increment(ref _frames);
+                    Interlocked.Exchange(ref _lastFrameAt, Environment.TickCount64);
                 }
 
                 foreach (var (tag, multiple) in acks)
                 {
                     await _sink.AckAsync(tag, multiple).ConfigureAwait(false);
                     Interlocked.Increment(ref _frames);
+                    Interlocked.Exchange(ref _lastFrameAt, Environment.TickCount64);
                 }
 
                 done?.TrySetResult();

@@ -76,6 +76,8 @@ internal sealed class RabbitMqQueueConsumer : IQueueConsumer
         {
             if (_channel.IsOpen)
             {
+                // The acks written last must reach the queue before the close does (AmqpQueueConsumer.AckSettleGrace).
+                await _consumer.WaitForAcksToSettleAsync().ConfigureAwait(false);
                 await _channel.CloseAsync().ConfigureAwait(false);
             }
         }
