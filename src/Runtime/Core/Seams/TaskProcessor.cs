@@ -40,7 +40,7 @@ internal sealed class TaskProcessor
         _time = time;
     }
 
-    /// <summary>Whether a state store records around runs (then the transport may dispatch ahead of the slots and coalesce acks).</summary>
+    /// <summary>Whether a state store records around runs (then the transport may dispatch ahead of the slots).</summary>
     public bool RecordsState => _recorder.IsActive;
 
     /// <summary>
