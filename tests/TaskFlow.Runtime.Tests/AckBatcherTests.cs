@@ -9,6 +9,7 @@ using RabbitMQ.Client.Events;
 using Shouldly;
 using TaskFlow.RabbitMq;
 using TaskFlow.RabbitMq.Internal;
+using TaskFlow.TestSupport;
 using Xunit;
 
 namespace TaskFlow.Runtime.Tests;
@@ -268,7 +269,7 @@ public sealed class AckBatcherTests
 
         batcher.Post(new PostedAck(2, "b", "tests.noop", null));
         batcher.Post(new PostedAck(3, "c", "tests.noop", null));
-        await WaitUntilAsync(() => { lock (observer) { return observer.Reports.Count == 3; } });
+        await Eventually.UntilAsync(() => { lock (observer) { return Task.FromResult(observer.Reports.Count == 3); } }, TimeSpan.FromSeconds(10), "the later acks are reported");
         lock (observer)
         {
             observer.Reports.Skip(1).OrderBy(r => r.Tag).ShouldBe([(2UL, "b", (Exception?)null), (3UL, "c", (Exception?)null)]);
@@ -308,16 +309,6 @@ public sealed class AckBatcherTests
         }
 
         public ValueTask ReturnAsync(ulong deliveryTag, bool countsAsFailure) => ValueTask.CompletedTask;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            DateTime.UtcNow.ShouldBeLessThan(deadline, "the condition did not come true in 10 s");
-            await Task.Delay(10);
-        }
     }
 
     /// <summary>

@@ -10,6 +10,7 @@ using Shouldly;
 using TaskFlow.Core;
 using TaskFlow.Hosting;
 using TaskFlow.RabbitMq.Internal;
+using TaskFlow.TestSupport;
 using Xunit;
 
 namespace TaskFlow.Runtime.Tests;
@@ -67,7 +68,7 @@ public sealed class PostedAckDrainTests
         var consumer = new AmqpQueueConsumer(channel, host.Queue, work, retries: null!, deadLetters: null!, NullLogger.Instance, processingLimit: 2, acks: sink);
         var tag = await channel.BasicConsumeAsync(host.Queue, autoAck: false, consumer);
 
-        await WaitUntilAsync(() => host.Recorder.Records.Count == count);
+        await Eventually.UntilAsync(() => Task.FromResult(host.Recorder.Records.Count == count), Timeout, "every task ran");
         consumer.InFlight.ShouldBe(count, "every task ran, and none of their acks has been written yet");
         consumer.BeginStop();
         await channel.BasicCancelAsync(tag);
@@ -106,12 +107,12 @@ public sealed class PostedAckDrainTests
         var held = new HeldSink(first);
         var consumer = new AmqpQueueConsumer(first, host.Queue, new QueueWork(processor, new TaskSlots(2), new TaskFlowWorkerStatus(), CancellationToken.None), retries: null!, deadLetters: null!, NullLogger.Instance, processingLimit: 2, acks: held);
         await first.BasicConsumeAsync(host.Queue, autoAck: false, consumer);
-        await WaitUntilAsync(() => host.Recorder.Records.Count == count);
+        await Eventually.UntilAsync(() => Task.FromResult(host.Recorder.Records.Count == count), Timeout, "every task ran");
         consumer.InFlight.ShouldBe(count);
 
         await first.CloseAsync(); // the broker takes the ten back, unacked
         held.Open();              // now their frames fail: the channel is closed
-        await WaitUntilAsync(() => consumer.InFlight == 0);
+        await Eventually.UntilAsync(() => Task.FromResult(consumer.InFlight == 0), Timeout, "every lost ack is reported");
 
         var second = await connection.CreateChannelAsync();
         await second.BasicQosAsync(0, 100, global: false);
@@ -119,25 +120,18 @@ public sealed class PostedAckDrainTests
         await second.BasicConsumeAsync(host.Queue, autoAck: false, again);
         await using var check = await connection.CreateChannelAsync();
         var settledSince = DateTime.MaxValue;
-        await WaitUntilAsync(() =>
-        {
-            var settled = check.QueueDeclarePassiveAsync(host.Queue).GetAwaiter().GetResult().MessageCount == 0 && again.InFlight == 0;
-            settledSince = settled ? (settledSince == DateTime.MaxValue ? DateTime.UtcNow : settledSince) : DateTime.MaxValue;
-            return settled && DateTime.UtcNow - settledSince > TimeSpan.FromMilliseconds(300);
-        });
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                var settled = (await check.QueueDeclarePassiveAsync(host.Queue)).MessageCount == 0 && again.InFlight == 0;
+                settledSince = settled ? (settledSince == DateTime.MaxValue ? DateTime.UtcNow : settledSince) : DateTime.MaxValue;
+                return settled && DateTime.UtcNow - settledSince > TimeSpan.FromMilliseconds(300);
+            },
+            Timeout,
+            "the copies were delivered to the second consumer and settled");
         await second.CloseAsync();
 
         (await check.QueueDeclarePassiveAsync(host.Queue)).MessageCount.ShouldBe(0u, "the copies were acked");
         host.Recorder.Records.Count.ShouldBe(count, "no copy ran again");
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!condition())
-        {
-            DateTime.UtcNow.ShouldBeLessThan(deadline, "the condition did not come true in time");
-            await Task.Delay(10);
-        }
     }
 }
