@@ -82,6 +82,32 @@ public sealed class CodecTests
     }
 
     [Fact]
+    public void A_plain_send_carries_only_the_headers_whose_absence_would_change_its_meaning_and_decodes_to_the_defaults()
+    {
+        var envelope = TaskEnvelope.Create(Add, new Two(2, 3), options: null, new TaskFlowOptions(), Now, "test-origin");
+
+        // Celery's optional headers at their default (retries 0, no time limit, results kept, no keyword arguments,
+        // no eta, expiry, parent or group) are left out: each costs the broker CPU on every publish.
+        envelope.Headers.Keys.ShouldBe(
+            [MessageHeaders.Lang, MessageHeaders.Task, MessageHeaders.Id, MessageHeaders.RootId, MessageHeaders.ArgsRepr, MessageHeaders.Origin],
+            ignoreOrder: true);
+        envelope.Headers[MessageHeaders.RootId].ShouldBe(envelope.Id, "Celery's protocol lists root_id as required; a root task is its own root");
+
+        using var task = IncomingTask.TryDecode(AsAmqp(envelope.Headers), "application/json", "utf-8", envelope.Body, out var reason, out var detail);
+        task.ShouldNotBeNull($"{reason}: {detail}");
+        var h = task.Headers;
+        (h.Retries, h.IgnoreResult, h.TimeLimit, h.SoftTimeLimit, h.Eta, h.Expires, h.ParentId).ShouldBe((0, false, (TimeSpan?)null, (TimeSpan?)null, (DateTimeOffset?)null, (DateTimeOffset?)null, (string?)null));
+
+        // Only a soft limit set: the header carries both places, the hard one null, as Celery writes it.
+        var soft = TaskEnvelope.Create(Add, new Two(2, 3), new SendOptions { SoftTimeLimit = TimeSpan.FromSeconds(5) }, new TaskFlowOptions(), Now, "o");
+        soft.Headers[MessageHeaders.TimeLimit].ShouldBe(new List<object?> { null, 5.0 });
+        soft.Headers.ContainsKey(MessageHeaders.IgnoreResult).ShouldBeFalse();
+        var ignored = TaskEnvelope.Create(Add, new Two(2, 3), new SendOptions { IgnoreResult = true }, new TaskFlowOptions(), Now, "o");
+        ignored.Headers[MessageHeaders.IgnoreResult].ShouldBe(true);
+        ignored.Headers.ContainsKey(MessageHeaders.TimeLimit).ShouldBeFalse();
+    }
+
+    [Fact]
     public void The_argument_reader_binds_by_position_then_keyword_and_rejects_what_does_not_fit()
     {
         using var document = JsonDocument.Parse("""[[2], {"b": 40, "note": "hi"}, {}]""");

@@ -169,7 +169,7 @@ public sealed class TaskAttemptTests
         info.Headers["id"].ShouldBe(added.Id);
         info.Headers["task"].ShouldBe("state_tests.add");
         info.Headers["argsrepr"].ShouldBe($"[1,2,\"{key}\"]");
-        info.Headers["retries"].ShouldBe("0");
+        info.Headers.ContainsKey("retries").ShouldBeFalse("a first send leaves Celery's optional retries header out (0)");
 
         var a = await FinalAsync(store, sensitive.Id);
         var b = await FinalAsync(store, celeryJson);

@@ -137,6 +137,8 @@ def record(self, *args, **kwargs):
         "kwargs": _jsonable(kwargs),
         "request": {k: _jsonable(v) for k, v in request.items() if k not in ("args", "kwargs")},
         "time_limits": [self.request.timelimit[0], self.request.timelimit[1]] if self.request.timelimit else None,
+        # What the task sees through Context's defaults when a header is absent (vars() holds only what was sent).
+        "effective": {"retries": self.request.retries, "ignore_result": self.request.ignore_result},
     }
     path = os.environ["INTEROP_RECORD_FILE"]
     with open(path, "a", encoding="utf-8") as handle:

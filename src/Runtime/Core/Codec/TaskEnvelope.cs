@@ -17,12 +17,8 @@ internal sealed class TaskEnvelope
     // Minimal escaping: non-ASCII text and quotes stay readable in the body and in argsrepr (Flower, Celery
     // logs). The body is never embedded in HTML, which is what the default encoder guards against.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    private static readonly object BoxedZero = 0;
     private static readonly object BoxedTrue = true;
-    private static readonly object BoxedFalse = false;
 
-    // Shared and never mutated: RabbitMQ.Client only reads header values.
-    private static readonly IList<object?> NoTimeLimits = new List<object?> { null, null }.AsReadOnly();
     private static readonly byte[] EmbedJson = "{\"callbacks\":null,\"errbacks\":null,\"chain\":null,\"chord\":null}"u8.ToArray();
 
     /// <summary>An envelope from its parts (e.g. read back from the outbox).</summary>
@@ -178,12 +174,17 @@ internal sealed class TaskEnvelope
 
         DateTimeOffset? eta = options?.Eta ?? (options?.Countdown is { } countdown ? now + countdown : null);
         DateTimeOffset? expires = options?.ExpiresAt ?? (options?.ExpiresIn is { } expiresIn ? now + expiresIn : null);
-        // Celery's optional headers (shadow, eta, expires, group, group_index, parent_id) are sent only when
-        // they have a value: Celery workers read them with .get(), and every header costs client and broker
-        // CPU on each message (docs/benchmarks.md).
-        // Sized for this message: Celery's 10, the optional ones it has, the send time and RabbitMQ.Client's sequence
-        // number (both added when it is published), and a trace context's two.
-        var capacity = 12
+        var timeLimited = options?.TimeLimit is not null || options?.SoftTimeLimit is not null;
+        var ignoreResult = options?.IgnoreResult is true;
+        // Celery's optional headers are sent only when they differ from what a Celery worker assumes without them
+        // (docs/protocol.md): shadow, eta, expires, group, group_index and parent_id when they have a value; retries
+        // when above 0 (a retry's copy carries it); timelimit when a limit is set; ignore_result when true; kwargsrepr
+        // never, as TaskFlow sends no keyword arguments. Celery 5 reads each with .get() and a default, and every header
+        // costs the broker about 2 us of CPU on each publish (docs/benchmarks.md, tenth pass).
+        // Sized for this message: the six always sent, the optional ones it has, the send time and RabbitMQ.Client's
+        // sequence number (both added when it is published), and a trace context's two.
+        var capacity = 8
+            + (timeLimited ? 1 : 0) + (ignoreResult ? 1 : 0)
             + (task.SensitiveHeader is null ? 0 : 1) + (eta is null ? 0 : 1) + (expires is null ? 0 : 1) + (parentId is null ? 0 : 1)
             + (options is null ? 0 : (options.EntityKey is null ? 0 : 1) + (options.ConcurrencyKey is null ? 0 : 1) + (options.RateLimitKey is null ? 0 : 1) + (options.Headers?.Count ?? 0))
             + (task.Ordered || options?.OrderKey is not null ? 1 : 0)
@@ -193,16 +194,20 @@ internal sealed class TaskEnvelope
             [MessageHeaders.Lang] = "py",
             [MessageHeaders.Task] = task.Name,
             [MessageHeaders.Id] = id,
-            [MessageHeaders.Retries] = BoxedZero,
-            [MessageHeaders.TimeLimit] = options?.TimeLimit is null && options?.SoftTimeLimit is null
-                ? NoTimeLimits
-                : new List<object?> { Seconds(options?.TimeLimit), Seconds(options?.SoftTimeLimit) },
             [MessageHeaders.RootId] = rootId,
             [MessageHeaders.ArgsRepr] = argsRepr,
-            [MessageHeaders.KwargsRepr] = "{}",
             [MessageHeaders.Origin] = origin,
-            [MessageHeaders.IgnoreResult] = options?.IgnoreResult is true ? BoxedTrue : BoxedFalse,
         };
+        if (timeLimited)
+        {
+            headers[MessageHeaders.TimeLimit] = new List<object?> { Seconds(options?.TimeLimit), Seconds(options?.SoftTimeLimit) };
+        }
+
+        if (ignoreResult)
+        {
+            headers[MessageHeaders.IgnoreResult] = BoxedTrue;
+        }
+
         if (task.SensitiveHeader is { } sensitiveHeader)
         {
             headers[MessageHeaders.Sensitive] = sensitiveHeader;

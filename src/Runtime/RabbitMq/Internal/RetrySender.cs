@@ -29,7 +29,15 @@ internal sealed class RetrySender
         var eta = settlement.Delay > TimeSpan.Zero ? now + settlement.Delay : (DateTimeOffset?)null;
         var headers = MessageCopy.Headers(original, settlement.Redeliveries);
         headers[MessageHeaders.Retries] = settlement.Retries;
-        headers[MessageHeaders.Eta] = eta is { } due ? TaskEnvelope.FormatTime(due) : null;
+        if (eta is { } due)
+        {
+            headers[MessageHeaders.Eta] = TaskEnvelope.FormatTime(due);
+        }
+        else
+        {
+            // Left out rather than null, as on a first send: a header costs the broker CPU on every publish.
+            headers.Remove(MessageHeaders.Eta);
+        }
         if (!headers.ContainsKey(MessageHeaders.FirstFailedAt))
         {
             headers[MessageHeaders.FirstFailedAt] = TaskEnvelope.FormatTime(now);
