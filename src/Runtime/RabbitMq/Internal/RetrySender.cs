@@ -38,6 +38,7 @@ internal sealed class RetrySender
             // Left out rather than null, as on a first send: a header costs the broker CPU on every publish.
             headers.Remove(MessageHeaders.Eta);
         }
+
         if (!headers.ContainsKey(MessageHeaders.FirstFailedAt))
         {
             headers[MessageHeaders.FirstFailedAt] = TaskEnvelope.FormatTime(now);
