@@ -30,4 +30,10 @@ public class TaskPublishException : Exception
 
     /// <summary>Whether the broker may have the task although it did not confirm it (see the class remarks).</summary>
     public bool MayHaveBeenEnqueued { get; }
+
+    /// <summary>
+    /// The confirm wait timed out while the transport's client may still read the message's body and properties (it
+    /// had not written the message yet, or not reported that it had): the sender must not reuse that memory.
+    /// </summary>
+    internal bool MessageHeld { get; init; }
 }

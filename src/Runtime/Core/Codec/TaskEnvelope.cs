@@ -89,6 +89,12 @@ internal sealed class TaskEnvelope
     }
 
     /// <summary>
+    /// Leaves a pooled body to whoever still reads it (the transport's client, after a confirm timeout): it is not given
+    /// back to the pool, and the garbage collector takes it once nothing reads it. <see cref="Body"/> stays readable.
+    /// </summary>
+    internal void AbandonBody() => _pooledBody = false;
+
+    /// <summary>
     /// This envelope as a sender may keep past its send: itself when its body is not pooled, else a copy with its own
     /// body (the pooled one goes back when the send ends).
     /// </summary>

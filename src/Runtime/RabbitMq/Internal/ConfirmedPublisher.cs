@@ -28,12 +28,14 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     private int _next = -1;
     private int _waiting;
     private SharedDeadline? _deadline;
+    private readonly ConfirmWatch _watch;
 
     public ConfirmedPublisher(BrokerConnections connections, RabbitMqOptions options, TimeProvider time)
     {
         _connections = connections;
         _options = options;
         _time = time;
+        _watch = new ConfirmWatch(time);
         _lanes = new Lane[Math.Max(1, _options.PublishChannels)];
         for (var i = 0; i < _lanes.Length; i++)
         {
@@ -47,16 +49,23 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     /// <see cref="RabbitMqOptions.MaxBufferedPublishes"/> callers waiting at once.
     /// </summary>
     /// <exception cref="TaskUnroutableException">No queue is bound for the routing key.</exception>
+    /// <remarks>
+    /// <c>canLeaveHeld</c>: whether the caller, told that the confirm timed out while the client may still read the
+    /// message (<see cref="TaskPublishException.MessageHeld"/>), leaves its properties and body to the client (drops
+    /// them rather than reusing them). Then the timeout is kept by <see cref="ConfirmWatch"/>, with no token for the
+    /// client to register on; otherwise by a token, and the client gives up a publish it has not written by the
+    /// deadline.
+    /// </remarks>
     /// <exception cref="TaskPublishException">The broker nacked the message, stayed unreachable past the bound, or the confirm timed out.</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask PublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken)
+    public async ValueTask PublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, bool canLeaveHeld, CancellationToken cancellationToken)
     {
         // The first try without the retry loop's closure (one publish, one allocation less); only a broker that is
         // unreachable goes round the loop.
         BrokerUnavailableException first;
         try
         {
-            await PublishOnceAsync(null, exchange, routingKey, properties, body, taskName, cancellationToken).ConfigureAwait(false);
+            await PublishOnceAsync(null, exchange, routingKey, properties, body, taskName, canLeaveHeld, cancellationToken).ConfigureAwait(false);
             return;
         }
         catch (BrokerUnavailableException ex)
@@ -64,13 +73,13 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             first = ex;
         }
 
-        await RetryPublishAsync(exchange, routingKey, properties, body, taskName, first, cancellationToken).ConfigureAwait(false);
+        await RetryPublishAsync(exchange, routingKey, properties, body, taskName, first, canLeaveHeld, cancellationToken).ConfigureAwait(false);
     }
 
     // Its own method: the lambda's closure is allocated on entry to the method that holds it, so the first try holds none.
-    private ValueTask RetryPublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, BrokerUnavailableException first, CancellationToken cancellationToken) =>
+    private ValueTask RetryPublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, BrokerUnavailableException first, bool canLeaveHeld, CancellationToken cancellationToken) =>
         RetryWhileUnavailableAsync(
-            () => PublishOnceAsync(null, exchange, routingKey, properties, body, taskName, cancellationToken),
+            () => PublishOnceAsync(null, exchange, routingKey, properties, body, taskName, canLeaveHeld, cancellationToken),
             taskName,
             cancellationToken,
             properties.CorrelationId,
@@ -83,7 +92,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     /// </summary>
     public ValueTask PublishUnstampedAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken) =>
         RetryWhileUnavailableAsync(
-            () => PublishOnceAsync(_unstamped, exchange, routingKey, properties, body, taskName, cancellationToken),
+            () => PublishOnceAsync(_unstamped, exchange, routingKey, properties, body, taskName, canLeaveHeld: false, cancellationToken),
             taskName,
             cancellationToken,
             properties.CorrelationId);
@@ -175,7 +184,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask PublishOnceAsync(Lane? only, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken)
+    private async ValueTask PublishOnceAsync(Lane? only, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, bool canLeaveHeld, CancellationToken cancellationToken)
     {
         var lane = only ?? _lanes[(uint)Interlocked.Increment(ref _next) % (uint)_lanes.Length];
         await lane.Window.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -184,10 +193,19 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             IChannel channel;
             try
             {
-                channel = await lane.GetChannelAsync(_connections, cancellationToken).ConfigureAwait(false);
+                channel = await lane.GetChannelAsync(_connections, _options.PublishTimeout, _time, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is TaskPublishException or AlreadyClosedException or OperationInterruptedException or BrokerUnreachableException or System.IO.IOException or System.Net.Sockets.SocketException)
+            catch (TimeoutException ex)
             {
+                // The channel is still opening (a connection the broker has blocked does not get its channel.open
+                // read): nothing was published, and waiting longer than the publish timeout is not the caller's bargain.
+                var blocked = _connections.BlockedReason is { } reason ? $"; the broker has blocked the connection ({reason})" : string.Empty;
+                throw new TaskPublishException($"TaskFlow: no channel to publish task '{taskName}'{Id(properties.CorrelationId)} on within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout): the broker has not answered channel.open{blocked}. It was not enqueued.", ex, properties.CorrelationId, mayHaveBeenEnqueued: false);
+            }
+            catch (Exception ex) when (ex is TaskPublishException or AlreadyClosedException or OperationInterruptedException or BrokerUnreachableException or System.IO.IOException or System.Net.Sockets.SocketException
+                || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                // The last: the client's own timeout for channel.open-ok (ConnectionFactory.ContinuationTimeout) ended the opening.
                 throw new BrokerUnavailableException(ex.Message, ex);
             }
 
@@ -196,26 +214,48 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
                 throw new BrokerUnavailableException("the channel is closed (connection recovering)", null);
             }
 
-            // The confirm timeout: a token shared by the publishes of one short window (no source and timer per
-            // publish), linked only when the caller's token can be cancelled (a linked source costs ~300 bytes).
-            var deadline = Deadline().Token();
-            using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline) : null;
-            var timeoutToken = linked?.Token ?? deadline;
             var started = Telemetry.PublishDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+            CancellationTokenSource? linked = null;
             try
             {
-                if (lane.Tracked)
+                if (canLeaveHeld && lane.Tracked && lane.Held.Count == 0)
                 {
-                    await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, timeoutToken).ConfigureAwait(false);
+                    // The confirm timeout without a token (ConfirmWatch): the client gets only the caller's token, and
+                    // registers on nothing when that cannot be cancelled.
+                    // The publish is read once: here, or by the watch when its wait timed out (CA2012 sees the hand-over as a second read).
+#pragma warning disable CA2012
+                    var publish = channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, cancellationToken);
+                    if (!publish.IsCompleted && !await _watch.WaitAsync(publish, _options.PublishTimeout, lane.Held).ConfigureAwait(false))
+                    {
+                        throw new TaskPublishException(TimedOut(taskName, properties.CorrelationId), null, properties.CorrelationId, mayHaveBeenEnqueued: true) { MessageHeld = true };
+                    }
+
+                    await publish.ConfigureAwait(false);
+#pragma warning restore CA2012
                 }
                 else
                 {
-                    switch (await lane.PublishUntrackedAsync(channel, exchange, routingKey, properties, body, timeoutToken).ConfigureAwait(false))
+                    // A caller that reuses the message's memory, the untracked lane, or a lane with publishes held past
+                    // their timeout: the timeout is a
+                    // token, so that the client gives up a publish it has not written by the deadline. One token shared by
+                    // the publishes of one short window (no source and timer per publish), linked only when the caller's
+                    // token can be cancelled (a linked source costs ~300 bytes).
+                    var deadline = Deadline().Token();
+                    linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline) : null;
+                    var timeoutToken = linked?.Token ?? deadline;
+                    if (lane.Tracked)
                     {
-                        case UntrackedResult.Returned:
-                            throw new TaskUnroutableException(taskName, exchange, routingKey, null);
-                        case UntrackedResult.Nacked:
-                            throw new TaskPublishException($"TaskFlow: the broker refused task '{taskName}'{Id(properties.CorrelationId)} (basic.nack); it was not enqueued.", null, properties.CorrelationId, mayHaveBeenEnqueued: false);
+                        await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, timeoutToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        switch (await lane.PublishUntrackedAsync(channel, exchange, routingKey, properties, body, timeoutToken).ConfigureAwait(false))
+                        {
+                            case UntrackedResult.Returned:
+                                throw new TaskUnroutableException(taskName, exchange, routingKey, null);
+                            case UntrackedResult.Nacked:
+                                throw new TaskPublishException($"TaskFlow: the broker refused task '{taskName}'{Id(properties.CorrelationId)} (basic.nack); it was not enqueued.", null, properties.CorrelationId, mayHaveBeenEnqueued: false);
+                        }
                     }
                 }
 
@@ -234,7 +274,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             }
             catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TaskPublishException($"TaskFlow: no confirm for task '{taskName}'{Id(properties.CorrelationId)} within {_options.PublishTimeout}; it may not have been enqueued (see TaskPublishException.MayHaveBeenEnqueued).", ex, properties.CorrelationId, mayHaveBeenEnqueued: true);
+                throw new TaskPublishException(TimedOut(taskName, properties.CorrelationId), ex, properties.CorrelationId, mayHaveBeenEnqueued: true);
             }
             catch (OperationInterruptedException ex) when (ChannelClose.IsChannelLevel(ex.ShutdownReason) && ex.ShutdownReason is { } reason)
             {
@@ -247,6 +287,10 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
                 // (at-least-once: a duplicate is possible, a loss is not).
                 throw new BrokerUnavailableException(ex.Message, ex, mayHaveReachedBroker: true);
             }
+            finally
+            {
+                linked?.Dispose();
+            }
         }
         finally
         {
@@ -256,6 +300,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _watch.Dispose();
         foreach (var lane in _lanes)
         {
             await lane.DisposeAsync().ConfigureAwait(false);
@@ -273,8 +318,9 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
 
     private sealed class Lane : IAsyncDisposable
     {
-        private readonly SemaphoreSlim _channelGate = new(1, 1);
+        private readonly Lock _openLock = new();
         private IChannel? _channel;
+        private Task<IChannel>? _opening;
         private TaskCompletionSource<UntrackedResult>? _pending;
         private ulong _pendingSequence;
         private bool _returned;
@@ -289,6 +335,9 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
         }
 
         public bool Tracked { get; }
+
+        /// <summary>This lane's publishes whose confirm wait timed out while the client still had them (see <see cref="ConfirmWatch"/>).</summary>
+        public ConfirmWatch.Held Held { get; } = new();
 
         public SemaphoreSlim Window { get; }
 
@@ -341,45 +390,65 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             return Task.CompletedTask;
         }
 
-        public async ValueTask<IChannel> GetChannelAsync(BrokerConnections connections, CancellationToken cancellationToken)
+        /// <summary>
+        /// The lane's channel, opened when it has none (or its last closed for good). One opening at a time, with no
+        /// caller's token: each caller waits for it for up to <paramref name="timeout"/>, then gets a
+        /// <see cref="TimeoutException"/> while the opening goes on for the next (bounded by the client's
+        /// <c>ContinuationTimeout</c>). So a broker that does not answer (a blocked connection) costs each publish its
+        /// timeout, not a queue of openings one after another.
+        /// </summary>
+        public ValueTask<IChannel> GetChannelAsync(BrokerConnections connections, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
         {
             var channel = Volatile.Read(ref _channel);
-            if (channel is not null && (channel.IsOpen || !ChannelClose.IsPermanent(channel)))
-            {
-                return channel;
-            }
+            return channel is not null && (channel.IsOpen || !ChannelClose.IsPermanent(channel))
+                ? new ValueTask<IChannel>(channel)
+                : new ValueTask<IChannel>(WaitForChannelAsync(connections, timeout, time, cancellationToken));
+        }
 
-            await _channelGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+        private Task<IChannel> WaitForChannelAsync(BrokerConnections connections, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+        {
+            Task<IChannel> opening;
+            lock (_openLock)
             {
-                channel = _channel;
+                var channel = _channel;
                 if (channel is not null && (channel.IsOpen || !ChannelClose.IsPermanent(channel)))
                 {
-                    return channel;
+                    return Task.FromResult(channel);
                 }
 
-                channel?.Dispose();
-                var connection = await connections.GetAsync(ConnectionRole.Publisher, cancellationToken).ConfigureAwait(false);
-                channel = await connection.CreateChannelAsync(
-                    new CreateChannelOptions(
-                        publisherConfirmationsEnabled: true,
-                        publisherConfirmationTrackingEnabled: Tracked,
-                        outstandingPublisherConfirmationsRateLimiter: null),
-                    cancellationToken).ConfigureAwait(false);
-                if (!Tracked)
+                if (_opening is not { IsCompleted: false })
                 {
-                    channel.BasicAcksAsync += OnAckAsync;
-                    channel.BasicNacksAsync += OnNackAsync;
-                    channel.BasicReturnAsync += OnReturnAsync;
+                    _opening = OpenAsync(connections, channel);
+                    // Its failure, when every caller has stopped waiting, is read here rather than left unobserved.
+                    _opening.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
 
-                Volatile.Write(ref _channel, channel);
-                return channel;
+                opening = _opening;
             }
-            finally
+
+            return opening.IsCompleted ? opening : opening.WaitAsync(timeout, time, cancellationToken);
+        }
+
+        private async Task<IChannel> OpenAsync(BrokerConnections connections, IChannel? closed)
+        {
+            await Task.Yield(); // out of the caller's lock
+            closed?.Dispose();
+            var connection = await connections.GetAsync(ConnectionRole.Publisher, CancellationToken.None).ConfigureAwait(false);
+            var channel = await connection.CreateChannelAsync(
+                new CreateChannelOptions(
+                    publisherConfirmationsEnabled: true,
+                    publisherConfirmationTrackingEnabled: Tracked,
+                    outstandingPublisherConfirmationsRateLimiter: null),
+                CancellationToken.None).ConfigureAwait(false);
+            if (!Tracked)
             {
-                _channelGate.Release();
+                channel.BasicAcksAsync += OnAckAsync;
+                channel.BasicNacksAsync += OnNackAsync;
+                channel.BasicReturnAsync += OnReturnAsync;
             }
+
+            Volatile.Write(ref _channel, channel);
+            return channel;
         }
 
         public async ValueTask DisposeAsync()
@@ -403,6 +472,9 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             }
         }
     }
+
+    private string TimedOut(string taskName, string? taskId) =>
+        $"TaskFlow: no confirm for task '{taskName}'{Id(taskId)} within {_options.PublishTimeout}; it may not have been enqueued (see TaskPublishException.MayHaveBeenEnqueued).";
 
     private static string Id(string? taskId) => taskId is null ? string.Empty : $" [{taskId}]";
 }

@@ -56,18 +56,31 @@ internal sealed class RabbitMqSender : ITaskSender, IDisposable
             properties.Priority = priority;
         }
 
+        var held = false;
         try
         {
-            await RouteAsync(envelope.Queue, properties, envelope.Body, envelope.Eta, envelope.TaskName, cancellationToken).ConfigureAwait(false);
+            await RouteAsync(envelope.Queue, properties, envelope.Body, envelope.Eta, envelope.TaskName, canLeaveHeld: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TaskPublishException ex) when (ex.MessageHeld)
+        {
+            // The confirm timed out while the client may still read this message (ConfirmWatch): its body and
+            // properties are left to it, not reused.
+            held = true;
+            envelope.AbandonBody();
+            throw;
         }
         finally
         {
-            // Back to its constant parts (RouteAsync stamps the timestamp; the rest is this envelope's).
-            properties.CorrelationId = null;
-            properties.Headers = null;
-            properties.ClearPriority();
-            properties.ClearTimestamp();
-            t_spare = properties;
+            // Back to its constant parts (RouteAsync stamps the timestamp; the rest is this envelope's), unless the
+            // client may still read them.
+            if (!held)
+            {
+                properties.CorrelationId = null;
+                properties.Headers = null;
+                properties.ClearPriority();
+                properties.ClearTimestamp();
+                t_spare = properties;
+            }
         }
     }
 
@@ -140,8 +153,9 @@ internal sealed class RabbitMqSender : ITaskSender, IDisposable
     }
 
     /// <summary>Publishes to <paramref name="queue"/> now, or through the delay levels when <paramref name="eta"/> is in the future.</summary>
+    /// <remarks><c>canLeaveHeld</c>: see <see cref="ConfirmedPublisher.PublishAsync"/>.</remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask RouteAsync(string queue, BasicProperties properties, ReadOnlyMemory<byte> body, DateTimeOffset? eta, string taskName, CancellationToken cancellationToken)
+    public async ValueTask RouteAsync(string queue, BasicProperties properties, ReadOnlyMemory<byte> body, DateTimeOffset? eta, string taskName, bool canLeaveHeld, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var steps = eta is { } due ? DelayLevels.Steps(due - now) : 0;
@@ -149,7 +163,7 @@ internal sealed class RabbitMqSender : ITaskSender, IDisposable
         await _declarer.EnsureAsync(queue, steps > 0, taskName, cancellationToken, properties.CorrelationId).ConfigureAwait(false);
         if (steps == 0)
         {
-            await _publisher.PublishAsync(_options.ExchangeName, queue, properties, body, taskName, cancellationToken).ConfigureAwait(false);
+            await _publisher.PublishAsync(_options.ExchangeName, queue, properties, body, taskName, canLeaveHeld, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -159,6 +173,7 @@ internal sealed class RabbitMqSender : ITaskSender, IDisposable
                 properties,
                 body,
                 taskName,
+                canLeaveHeld,
                 cancellationToken).ConfigureAwait(false);
         }
     }

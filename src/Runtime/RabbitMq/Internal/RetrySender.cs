@@ -50,7 +50,7 @@ internal sealed class RetrySender
             headers[MessageHeaders.LastException] = summary.Length <= 1024 ? summary : summary[..1024] + "...";
         }
 
-        return _sender.RouteAsync(queue, MessageCopy.Properties(original, headers), body, eta, settlement.TaskName, cancellationToken);
+        return _sender.RouteAsync(queue, MessageCopy.Properties(original, headers), body, eta, settlement.TaskName, canLeaveHeld: false, cancellationToken);
     }
 
     public ValueTask DeferAsync(string queue, IReadOnlyBasicProperties original, ReadOnlyMemory<byte> body, in Settlement settlement, CancellationToken cancellationToken)
@@ -62,6 +62,6 @@ internal sealed class RetrySender
             headers[MessageHeaders.RateSlot] = TaskEnvelope.FormatTime(slot);
         }
 
-        return _sender.RouteAsync(queue, MessageCopy.Properties(original, headers), body, settlement.Until, settlement.TaskName, cancellationToken);
+        return _sender.RouteAsync(queue, MessageCopy.Properties(original, headers), body, settlement.Until, settlement.TaskName, canLeaveHeld: false, cancellationToken);
     }
 }

@@ -1,0 +1,136 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading.Tasks;
+using Shouldly;
+using TaskFlow.RabbitMq.Internal;
+using TaskFlow.TestSupport;
+using Xunit;
+
+namespace TaskFlow.Core.Tests;
+
+/// <summary>
+/// The confirm timeout of tracked publishes (<see cref="ConfirmWatch"/>), without a broker: a "publish" here is a
+/// <see cref="TaskCompletionSource"/> the test completes, as RabbitMQ.Client completes a publish when its confirm comes.
+/// </summary>
+public sealed class ConfirmWatchTests
+{
+    [Fact]
+    public async Task A_publish_confirmed_in_time_ends_its_wait_with_true_and_leaves_nothing_watched()
+    {
+        using var watch = new ConfirmWatch(TimeProvider.System);
+        var held = new ConfirmWatch.Held();
+        var confirm = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var wait = watch.WaitAsync(new ValueTask(confirm.Task), TimeSpan.FromSeconds(30), held);
+        wait.IsCompleted.ShouldBeFalse("nothing confirmed yet");
+        watch.Count.ShouldBe(1);
+
+        confirm.SetResult();
+        (await wait).ShouldBeTrue();
+        watch.Count.ShouldBe(0);
+        held.Count.ShouldBe(0, "a publish confirmed in time is never held");
+        await Eventually.UntilAsync(() => Task.FromResult(watch.Pooled == 1), TimeSpan.FromSeconds(5), "the waiter goes back to the pool once both sides are done with it");
+    }
+
+    [Fact]
+    public async Task A_publish_without_a_confirm_ends_its_wait_with_false_after_the_timeout_and_its_late_outcome_is_read()
+    {
+        using var watch = new ConfirmWatch(TimeProvider.System);
+        var held = new ConfirmWatch.Held();
+        var confirm = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var timeout = TimeSpan.FromMilliseconds(200);
+
+        var clock = Stopwatch.StartNew();
+        (await watch.WaitAsync(new ValueTask(confirm.Task), timeout, held)).ShouldBeFalse();
+        clock.Elapsed.ShouldBeGreaterThanOrEqualTo(timeout - TimeSpan.FromMilliseconds(15), "a wait ends no sooner than its timeout (the clock's resolution aside)");
+        watch.Count.ShouldBe(0, "the timed-out wait is off the list");
+        watch.Pooled.ShouldBe(0, "the publish has not completed: the waiter is still the publish's");
+        held.Count.ShouldBe(1, "the client still has the publish: its memory is not the caller's to reuse");
+
+        // The late outcome, here the channel's close, is read by the watch (an unread one would surface as an
+        // unobserved task exception) and the waiter is free again.
+        confirm.SetException(new InvalidOperationException("channel closed"));
+        await Eventually.UntilAsync(() => Task.FromResult(watch.Pooled == 1), TimeSpan.FromSeconds(5), "the waiter comes back once the late outcome was read");
+        confirm.Task.IsFaulted.ShouldBeTrue();
+        held.Count.ShouldBe(0, "the client is done with it");
+    }
+
+    [Fact]
+    public async Task A_publish_that_fails_in_time_ends_its_wait_with_true_and_the_caller_reads_the_error()
+    {
+        using var watch = new ConfirmWatch(TimeProvider.System);
+        var held = new ConfirmWatch.Held();
+        var confirm = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var publish = new ValueTask(confirm.Task);
+
+        var wait = watch.WaitAsync(publish, TimeSpan.FromSeconds(30), held);
+        confirm.SetException(new InvalidOperationException("nack"));
+
+        (await wait).ShouldBeTrue();
+        (await Should.ThrowAsync<InvalidOperationException>(async () => await publish)).Message.ShouldBe("nack");
+    }
+
+    [Fact]
+    public async Task Many_waits_end_each_once_in_any_order_and_only_the_unconfirmed_time_out()
+    {
+        using var watch = new ConfirmWatch(TimeProvider.System);
+        var held = new ConfirmWatch.Held();
+        const int n = 2000;
+        var confirms = Enumerable.Range(0, n).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var waits = new Task<bool>[n];
+        for (var i = 0; i < n; i++)
+        {
+            // Every tenth is never confirmed within its 300 ms.
+            waits[i] = watch.WaitAsync(new ValueTask(confirms[i].Task), TimeSpan.FromMilliseconds(300), held).AsTask();
+        }
+
+        var order = Enumerable.Range(0, n).Where(i => i % 10 != 0).OrderBy(_ => Random.Shared.Next()).ToArray();
+        await Task.WhenAll(order.Select(i => Task.Run(() => confirms[i].SetResult())));
+
+        var results = await Task.WhenAll(waits);
+        for (var i = 0; i < n; i++)
+        {
+            results[i].ShouldBe(i % 10 != 0, $"wait {i}");
+        }
+
+        watch.Count.ShouldBe(0);
+        held.Count.ShouldBe(n / 10, "the unconfirmed ones, until the client ends them");
+        foreach (var i in Enumerable.Range(0, n).Where(i => i % 10 == 0))
+        {
+            confirms[i].SetResult();
+        }
+
+        await Eventually.UntilAsync(() => Task.FromResult(held.Count == 0), TimeSpan.FromSeconds(5), "every late confirm releases its publish");
+
+        await Eventually.UntilAsync(() => Task.FromResult(watch.Pooled == Math.Min(n, ConfirmWatch.MaxPooled)), TimeSpan.FromSeconds(5), "every waiter back once its publish completed");
+
+        // Reused waiters behave as new ones.
+        var again = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var wait = watch.WaitAsync(new ValueTask(again.Task), TimeSpan.FromSeconds(30), held);
+        again.SetResult();
+        (await wait).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task A_timeout_must_be_positive_and_disposing_ends_the_waits_as_timed_out_holding_their_publishes()
+    {
+        var watch = new ConfirmWatch(TimeProvider.System);
+        var held = new ConfirmWatch.Held();
+        Should.Throw<ArgumentOutOfRangeException>(() => watch.WaitAsync(ValueTask.CompletedTask, TimeSpan.Zero, held).AsTask());
+
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var wait = watch.WaitAsync(new ValueTask(waiting.Task), TimeSpan.FromMinutes(5), held).AsTask();
+        watch.Dispose();
+        (await wait.WaitAsync(TimeSpan.FromSeconds(5))).ShouldBeFalse("disposing ends a listed wait without its timer");
+
+        // After disposal a wait ends at once, its publish held like a timed-out one.
+        var late = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        (await watch.WaitAsync(new ValueTask(late.Task), TimeSpan.FromSeconds(30), held)).ShouldBeFalse();
+        held.Count.ShouldBe(2);
+
+        waiting.SetResult();
+        late.SetException(new InvalidOperationException("channel closed"));
+        await Eventually.UntilAsync(() => Task.FromResult(held.Count == 0), TimeSpan.FromSeconds(5), "both released once the client ended them");
+    }
+}
