@@ -95,6 +95,11 @@ public static partial class FaultTasks
         return from;
     }
 
+    /// <summary>Appends <c>n</c> and the payload's length: a large message, for the memory alarm's scenario.</summary>
+    [Task(Name = "fault.payload")]
+    public static void Payload(int n, string payload, [FromServices] OutFile output) =>
+        output.Append(string.Create(CultureInfo.InvariantCulture, $"{n} {payload.Length}"));
+
     /// <summary>Kills its own process (SIGKILL), every time it is delivered: a crash-looping message.</summary>
     [Task(Name = "fault.crash")]
     public static void Crash(int n, [FromServices] OutFile output)

@@ -1,0 +1,199 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Tasks;
+using RabbitMQ.Client;
+using Shouldly;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace TaskFlow.FaultTests;
+
+/// <summary>
+/// Scenario 10: a memory alarm blocks the publishing connection (the broker stops reading it) while the publisher sends
+/// large tasks. Their confirms time out; RabbitMQ.Client still holds many of them, some not even written yet (waiting
+/// for its publish lock behind the socket), and writes them once the alarm clears. A second wave of sends runs while
+/// they are held. Every message that reaches the queue must be the one its id was sent with: the memory of a publish
+/// held past its timeout is never reused by a later send. The publisher's second lane has no channel yet when the alarm
+/// starts: the sends it gets end at their timeout as not enqueued, and none of them arrives.
+/// </summary>
+[Collection(BrokerFaults.Name)]
+public sealed class MemoryAlarmTests(ITestOutputHelper output)
+{
+    // 600 sends of 128 KB: more than the publisher's confirm window (2 channels x 256) and more than the socket's
+    // buffers and the client's outgoing queue (128 frames) hold, so that some wait in the client before being written.
+    private const int FirstWave = 600;
+    private const int SecondWave = 200;
+    private const int PayloadChars = 128 * 1024;
+
+    [Fact]
+    public async Task Scenario10_sends_timed_out_in_a_memory_alarm_reach_the_queue_intact_once_it_clears()
+    {
+        await using var run = await FaultRun.StartAsync("alarm", output);
+        var client = await run.StartPublisherAsync(o => o.PublishTimeout = TimeSpan.FromSeconds(2));
+        await client.Payload.DelayAsync(-1, Payload(-1)); // the topology declared, the connection open
+
+        var sent = new ConcurrentDictionary<string, int>(); // task id -> n
+        var confirmed = new ConcurrentDictionary<int, bool>();
+        var timedOut = new ConcurrentDictionary<int, TaskPublishException>();
+        var notEnqueued = new ConcurrentDictionary<string, int>(); // task id -> n, told "not enqueued"
+        var otherErrors = new ConcurrentDictionary<int, Exception>();
+        async Task SendAsync(int n)
+        {
+            try
+            {
+                var handle = await client.Payload.DelayAsync(n, Payload(n));
+                sent[handle.Id] = n;
+                confirmed[n] = true;
+            }
+            catch (TaskPublishException ex) when (ex.MayHaveBeenEnqueued && ex.TaskId is { } id)
+            {
+                sent[id] = n;
+                timedOut[n] = ex;
+            }
+            catch (TaskPublishException ex) when (!ex.MayHaveBeenEnqueued && ex.TaskId is { } id && ex.Message.Contains("channel.open", StringComparison.Ordinal))
+            {
+                // A lane whose channel was not open yet: its channel.open is not read while the connection is blocked,
+                // and the send ends at its timeout, not after the client's own 20 s for the open (one caller after another).
+                notEnqueued[id] = n;
+            }
+            catch (Exception ex)
+            {
+                otherErrors[n] = ex;
+            }
+        }
+
+        var watermark = (await RabbitCtlAsync("eval", "vm_memory_monitor:get_vm_memory_high_watermark().")).Trim();
+        var watch = Stopwatch.StartNew();
+        TimeSpan firstWave, secondWave;
+        try
+        {
+            // A threshold far below what the broker itself uses: the memory alarm goes off at once.
+            await RabbitCtlAsync("set_vm_memory_high_watermark", "absolute", "10MB");
+            await WaitForAsync(async () => (await RabbitCtlAsync("eval", "rabbit_alarm:get_alarms().")).Contains("memory", StringComparison.Ordinal), "the memory alarm");
+            run.Log($"[alarm] memory alarm on (watermark was {watermark})");
+
+            // Bounded, so that a hang fails the test and the finally below still clears the alarm.
+            await Task.WhenAll(Enumerable.Range(0, FirstWave).Select(n => Task.Run(() => SendAsync(n)))).WaitAsync(TimeSpan.FromMinutes(1));
+            firstWave = watch.Elapsed;
+
+            // While the first wave's publishes are held by the client, more sends: their bodies come from the same pool.
+            await Task.WhenAll(Enumerable.Range(FirstWave, SecondWave).Select(n => Task.Run(() => SendAsync(n)))).WaitAsync(TimeSpan.FromMinutes(1));
+            secondWave = watch.Elapsed;
+        }
+        finally
+        {
+            await RabbitCtlAsync("eval", $"vm_memory_monitor:set_vm_memory_high_watermark({watermark}).");
+        }
+
+        await WaitForAsync(async () => !(await RabbitCtlAsync("eval", "rabbit_alarm:get_alarms().")).Contains("memory", StringComparison.Ordinal), "the alarm to clear");
+        var cleared = watch.Elapsed;
+        run.Log($"[alarm] cleared at {cleared.TotalSeconds:F1} s; first wave ended at {firstWave.TotalSeconds:F1} s, second at {secondWave.TotalSeconds:F1} s");
+
+        // The held publishes are written once the broker reads the connection again: wait until the queue stops growing.
+        uint count = 0;
+        var stable = Stopwatch.StartNew();
+        var settle = Stopwatch.StartNew();
+        while (stable.Elapsed < TimeSpan.FromSeconds(3) && settle.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            await Task.Delay(250);
+            var now = (await BrokerControl.CountAsync(run.Queue)).Messages;
+            if (now != count)
+            {
+                count = now;
+                stable.Restart();
+            }
+        }
+
+        // After the alarm the publisher works again (its lanes back to normal once the held publishes completed).
+        await client.Payload.DelayAsync(-2, Payload(-2));
+
+        var arrived = new Dictionary<string, int>();
+        var mismatched = new List<string>();
+        var duplicates = 0;
+        await using (var connection = await BrokerControl.ConnectAsync("taskflow-fault-tests:alarm-reader"))
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            while (await channel.BasicGetAsync(run.Queue, autoAck: true) is { } message)
+            {
+                var id = message.BasicProperties.CorrelationId ?? "(none)";
+                var headerId = message.BasicProperties.Headers is { } headers && headers.TryGetValue("id", out var raw) && raw is byte[] bytes ? Encoding.UTF8.GetString(bytes) : null;
+                int n;
+                string? payload;
+                try
+                {
+                    using var body = JsonDocument.Parse(message.Body);
+                    var args = body.RootElement[0];
+                    n = args[0].GetInt32();
+                    payload = args[1].GetString();
+                }
+                catch (Exception ex) when (ex is JsonException or InvalidOperationException or IndexOutOfRangeException)
+                {
+                    mismatched.Add($"id {id} (header {headerId}): unreadable body ({ex.Message})");
+                    continue;
+                }
+
+                if (n < 0)
+                {
+                    continue; // the warm-up and the send after the alarm
+                }
+
+                if (headerId != id || !sent.TryGetValue(id, out var expected) || expected != n || payload != Payload(n))
+                {
+                    mismatched.Add($"id {id} (header {headerId}) was sent as n={(sent.TryGetValue(id, out var e) ? e : -1)}, arrived as n={n} with {(payload == Payload(n) ? "its own" : "another")} payload");
+                }
+
+                if (!arrived.TryAdd(id, n))
+                {
+                    duplicates++;
+                }
+            }
+        }
+
+        var lost = confirmed.Keys.Count(n => !arrived.ContainsValue(n));
+        var notEnqueuedButArrived = notEnqueued.Keys.Count(arrived.ContainsKey);
+        var heldCount = timedOut.Values.Count(ex => ex.MessageHeld);
+        var timedOutButEnqueued = timedOut.Keys.Count(arrived.ContainsValue);
+        run.Log($"[alarm] RESULT sent={FirstWave + SecondWave} confirmed={confirmed.Count} timed_out={timedOut.Count} (held past the timeout {heldCount}) " +
+            $"not_enqueued={notEnqueued.Count} (arrived anyway {notEnqueuedButArrived}) other_errors={otherErrors.Count} arrived={arrived.Count} timed_out_but_enqueued={timedOutButEnqueued} lost={lost} duplicates={duplicates} " +
+            $"mismatched={mismatched.Count} settle={settle.Elapsed.TotalSeconds:F1}s");
+        foreach (var line in mismatched.Take(5))
+        {
+            run.Log("[alarm] MISMATCH " + line);
+        }
+
+        otherErrors.ShouldBeEmpty(string.Join("; ", otherErrors.Values.Take(3).Select(ex => ex.Message)));
+        timedOut.Count.ShouldBeGreaterThan(0, "the alarm blocked the connection: confirms must have timed out");
+        heldCount.ShouldBeGreaterThan(0, "publishes timed out while the client still had them");
+        notEnqueued.Count.ShouldBeGreaterThan(0, "the lane not opened before the alarm could not open its channel");
+        mismatched.ShouldBeEmpty("a message arrived with a body or id other than the one it was sent with");
+        duplicates.ShouldBe(0);
+        lost.ShouldBe(0, "a confirmed send is in the queue");
+        notEnqueuedButArrived.ShouldBe(0, "a send told 'not enqueued' must not be in the queue");
+        timedOut.Where(t => t.Value.MessageHeld).Count(t => arrived.ContainsValue(t.Key)).ShouldBe(heldCount, "a publish held past its timeout is written once the alarm clears (nothing closed its channel)");
+        run.Passed();
+    }
+
+    private static string Payload(int n) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{n}:") + new string((char)('a' + ((n % 26) + 26) % 26), PayloadChars);
+
+    private static Task<string> RabbitCtlAsync(params string[] arguments) =>
+        BrokerControl.RunAsync("rabbitmqctl", new[] { "-n", BrokerControl.Node }.Concat(arguments), TimeSpan.FromSeconds(60));
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (watch.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                throw new TimeoutException($"waited 30 s for {what}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+}
