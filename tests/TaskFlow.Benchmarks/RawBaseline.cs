@@ -8,7 +8,7 @@ using RabbitMQ.Client;
 namespace TaskFlow.Benchmarks;
 
 /// <summary>
-/// The hand-written RabbitMQ.Client 7.1.2 baseline with TaskFlow's guarantees: persistent messages,
+/// The hand-written RabbitMQ.Client baseline with TaskFlow's guarantees: persistent messages,
 /// <c>mandatory</c>, publisher confirms awaited per publish (tracking on, the client's rate limiter off, the
 /// window bounded by the number of concurrent publishers), a quorum queue with TaskFlow's arguments behind a
 /// direct exchange, manual ack per message after the handler ran, and separate publisher and consumer

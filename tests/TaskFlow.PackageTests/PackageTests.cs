@@ -58,7 +58,7 @@ public sealed class PackageTests(PackageFeed package, ITestOutputHelper output) 
             .Where(element => (string?)element.Attribute("PrivateAssets") != "all")
             .Select(element => (string)element.Attribute("Include")!)
             .Select(id => id + " " + versions[id]).Order(StringComparer.Ordinal).ToList();
-        expected.ShouldContain("RabbitMQ.Client 7.1.2");
+        expected.ShouldContain("RabbitMQ.Client 7.2.2");
         dependencies.Order(StringComparer.Ordinal).ShouldBe(expected);
         dependencies.ShouldNotContain(dependency => dependency.StartsWith("TaskFlow", StringComparison.Ordinal));
         metadata.Descendants().Where(element => element.Name.LocalName == "frameworkReference").Select(element => (string)element.Attribute("name")!)
