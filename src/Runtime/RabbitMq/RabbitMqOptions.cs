@@ -113,6 +113,8 @@ public sealed class RabbitMqOptions
     /// <summary>
     /// How long a publish may wait for the broker's confirm. The publishes that start within a sixteenth of it (at most
     /// one second) share one timer, so a publish gives up between this and this plus that window after it started.
+    /// Also how long a publish waits for its channel when one is being opened (a connection the broker has blocked, in a
+    /// memory or disk alarm, gets no answer to <c>channel.open</c>); that publish was then not enqueued.
     /// </summary>
     /// <value>Default 30 s.</value>
     public TimeSpan PublishTimeout { get; set; } = RabbitMqDefaults.PublishTimeout;
