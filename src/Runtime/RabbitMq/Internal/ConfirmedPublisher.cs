@@ -195,10 +195,17 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             {
                 channel = await lane.GetChannelAsync(_connections, _options.PublishTimeout, _time, cancellationToken).ConfigureAwait(false);
             }
+            catch (TimeoutException ex) when (_connections.Existing(ConnectionRole.Publisher) is not { IsOpen: true })
+            {
+                // Still connecting, or the connection is recovering: the broker is unreachable as far as this publish can
+                // tell, so it waits and tries again within PublishRetryTimeout (joining the same opening).
+                throw new BrokerUnavailableException($"no connection to RabbitMQ within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout)", ex);
+            }
             catch (TimeoutException ex)
             {
-                // The channel is still opening (a connection the broker has blocked does not get its channel.open
-                // read): nothing was published, and waiting longer than the publish timeout is not the caller's bargain.
+                // The channel is still opening on an open connection (a connection the broker has blocked does not get its
+                // channel.open read): nothing was published, and waiting longer than the publish timeout is not the
+                // caller's bargain.
                 var blocked = _connections.BlockedReason is { } reason ? $"; the broker has blocked the connection ({reason})" : string.Empty;
                 throw new TaskPublishException($"TaskFlow: no channel to publish task '{taskName}'{Id(properties.CorrelationId)} on within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout): the broker has not answered channel.open{blocked}. It was not enqueued.", ex, properties.CorrelationId, mayHaveBeenEnqueued: false);
             }
