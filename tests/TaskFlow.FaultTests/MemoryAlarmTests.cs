@@ -19,7 +19,9 @@ namespace TaskFlow.FaultTests;
 /// for its publish lock behind the socket), and writes them once the alarm clears. A second wave of sends runs while
 /// they are held. Every message that reaches the queue must be the one its id was sent with: the memory of a publish
 /// held past its timeout is never reused by a later send. The publisher's second lane has no channel yet when the alarm
-/// starts: the sends it gets end at their timeout as not enqueued, and none of them arrives.
+/// starts: the sends it gets end at their timeout as not enqueued, and none of them arrives. A narrow publisher (one
+/// channel, 4 in flight, 1 s timeout) sends 40 at once: those that wait for its full window end at their timeout as not
+/// enqueued, so no send takes longer than its two timeouts (window and confirm).
 /// </summary>
 [Collection(BrokerFaults.Name)]
 public sealed class MemoryAlarmTests(ITestOutputHelper output)
@@ -30,23 +32,38 @@ public sealed class MemoryAlarmTests(ITestOutputHelper output)
     private const int SecondWave = 200;
     private const int PayloadChars = 128 * 1024;
 
+    // The narrow publisher: one channel with 4 publishes in flight and a 1 s timeout, sent 40 tasks at once in the alarm.
+    private const int NarrowFirst = 10_000;
+    private const int NarrowCount = 40;
+
     [Fact]
     public async Task Scenario10_sends_timed_out_in_a_memory_alarm_reach_the_queue_intact_once_it_clears()
     {
         await using var run = await FaultRun.StartAsync("alarm", output);
         var client = await run.StartPublisherAsync(o => o.PublishTimeout = TimeSpan.FromSeconds(2));
         await client.Payload.DelayAsync(-1, Payload(-1)); // the topology declared, the connection open
+        var narrow = await run.StartPublisherAsync(o =>
+        {
+            o.PublishTimeout = TimeSpan.FromSeconds(1);
+            o.PublishChannels = 1;
+            o.MaxUnconfirmedPublishesPerChannel = 4;
+        });
+        await narrow.Payload.DelayAsync(-1, Payload(-1)); // its one channel open before the alarm
 
         var sent = new ConcurrentDictionary<string, int>(); // task id -> n
         var confirmed = new ConcurrentDictionary<int, bool>();
         var timedOut = new ConcurrentDictionary<int, TaskPublishException>();
         var notEnqueued = new ConcurrentDictionary<string, int>(); // task id -> n, told "not enqueued"
+        var noChannel = new ConcurrentDictionary<int, bool>();
+        var noRoom = new ConcurrentDictionary<int, bool>();
+        var durations = new ConcurrentDictionary<int, TimeSpan>();
         var otherErrors = new ConcurrentDictionary<int, Exception>();
-        async Task SendAsync(int n)
+        async Task SendAsync(TaskFlow.FaultWorker.FaultTasks.Client sender, int n)
         {
+            var started = Stopwatch.GetTimestamp();
             try
             {
-                var handle = await client.Payload.DelayAsync(n, Payload(n));
+                var handle = await sender.Payload.DelayAsync(n, Payload(n));
                 sent[handle.Id] = n;
                 confirmed[n] = true;
             }
@@ -60,10 +77,22 @@ public sealed class MemoryAlarmTests(ITestOutputHelper output)
                 // A lane whose channel was not open yet: its channel.open is not read while the connection is blocked,
                 // and the send ends at its timeout, not after the client's own 20 s for the open (one caller after another).
                 notEnqueued[id] = n;
+                noChannel[n] = true;
+            }
+            catch (TaskPublishException ex) when (!ex.MayHaveBeenEnqueued && ex.TaskId is { } id && ex.Message.Contains("no room to publish", StringComparison.Ordinal))
+            {
+                // The lane's confirm window stayed full for the whole timeout: the send ends then, not one timeout after
+                // another as the publishes ahead of it time out.
+                notEnqueued[id] = n;
+                noRoom[n] = true;
             }
             catch (Exception ex)
             {
                 otherErrors[n] = ex;
+            }
+            finally
+            {
+                durations[n] = Stopwatch.GetElapsedTime(started);
             }
         }
 
@@ -78,12 +107,14 @@ public sealed class MemoryAlarmTests(ITestOutputHelper output)
             run.Log($"[alarm] memory alarm on (watermark was {watermark})");
 
             // Bounded, so that a hang fails the test and the finally below still clears the alarm.
-            await Task.WhenAll(Enumerable.Range(0, FirstWave).Select(n => Task.Run(() => SendAsync(n)))).WaitAsync(TimeSpan.FromMinutes(1));
+            await Task.WhenAll(Enumerable.Range(0, FirstWave).Select(n => Task.Run(() => SendAsync(client, n)))).WaitAsync(TimeSpan.FromMinutes(1));
             firstWave = watch.Elapsed;
 
             // While the first wave's publishes are held by the client, more sends: their bodies come from the same pool.
-            await Task.WhenAll(Enumerable.Range(FirstWave, SecondWave).Select(n => Task.Run(() => SendAsync(n)))).WaitAsync(TimeSpan.FromMinutes(1));
+            await Task.WhenAll(Enumerable.Range(FirstWave, SecondWave).Select(n => Task.Run(() => SendAsync(client, n)))).WaitAsync(TimeSpan.FromMinutes(1));
             secondWave = watch.Elapsed;
+
+            await Task.WhenAll(Enumerable.Range(NarrowFirst, NarrowCount).Select(n => Task.Run(() => SendAsync(narrow, n)))).WaitAsync(TimeSpan.FromMinutes(1));
         }
         finally
         {
@@ -158,9 +189,12 @@ public sealed class MemoryAlarmTests(ITestOutputHelper output)
         var notEnqueuedButArrived = notEnqueued.Keys.Count(arrived.ContainsKey);
         var heldCount = timedOut.Values.Count(ex => ex.MessageHeld);
         var timedOutButEnqueued = timedOut.Keys.Count(arrived.ContainsValue);
-        run.Log($"[alarm] RESULT sent={FirstWave + SecondWave} confirmed={confirmed.Count} timed_out={timedOut.Count} (held past the timeout {heldCount}) " +
-            $"not_enqueued={notEnqueued.Count} (arrived anyway {notEnqueuedButArrived}) other_errors={otherErrors.Count} arrived={arrived.Count} timed_out_but_enqueued={timedOutButEnqueued} lost={lost} duplicates={duplicates} " +
-            $"mismatched={mismatched.Count} settle={settle.Elapsed.TotalSeconds:F1}s");
+        var narrowSends = Enumerable.Range(NarrowFirst, NarrowCount).ToList();
+        var narrowMax = narrowSends.Max(n => durations[n]);
+        var narrowNoRoom = narrowSends.Count(noRoom.ContainsKey);
+        run.Log($"[alarm] RESULT sent={FirstWave + SecondWave}+{NarrowCount} confirmed={confirmed.Count} timed_out={timedOut.Count} (held past the timeout {heldCount}) " +
+            $"not_enqueued={notEnqueued.Count} (no channel {noChannel.Count}, no room {noRoom.Count}; arrived anyway {notEnqueuedButArrived}) other_errors={otherErrors.Count} arrived={arrived.Count} timed_out_but_enqueued={timedOutButEnqueued} lost={lost} duplicates={duplicates} " +
+            $"mismatched={mismatched.Count} settle={settle.Elapsed.TotalSeconds:F1}s narrow: no_room={narrowNoRoom}/{NarrowCount} longest_send={narrowMax.TotalSeconds:F2}s (timeout 1 s)");
         foreach (var line in mismatched.Take(5))
         {
             run.Log("[alarm] MISMATCH " + line);
@@ -169,7 +203,9 @@ public sealed class MemoryAlarmTests(ITestOutputHelper output)
         otherErrors.ShouldBeEmpty(string.Join("; ", otherErrors.Values.Take(3).Select(ex => ex.Message)));
         timedOut.Count.ShouldBeGreaterThan(0, "the alarm blocked the connection: confirms must have timed out");
         heldCount.ShouldBeGreaterThan(0, "publishes timed out while the client still had them");
-        notEnqueued.Count.ShouldBeGreaterThan(0, "the lane not opened before the alarm could not open its channel");
+        noChannel.Count.ShouldBeGreaterThan(0, "the lane not opened before the alarm could not open its channel");
+        narrowNoRoom.ShouldBeGreaterThan(0, "the narrow publisher's window stayed full: sends waiting for it end at their timeout");
+        narrowMax.ShouldBeLessThan(TimeSpan.FromSeconds(3.5), "a send waits at most its timeout for a slot and its timeout for the confirm (1 s each here), not a timeout per wave of the publishes ahead of it");
         mismatched.ShouldBeEmpty("a message arrived with a body or id other than the one it was sent with");
         duplicates.ShouldBe(0);
         lost.ShouldBe(0, "a confirmed send is in the queue");

@@ -293,6 +293,8 @@ public sealed class ClientTests
     [InlineData("PriorityOnQuorum", "MaxPriorities[\"jobs\"] is set for a quorum queue, which takes no maximum priority. On RabbitMQ 3.x make it a classic queue (QueueTypes[\"jobs\"] = Classic")]
     [InlineData("PriorityZero", "MaxPriorities[\"jobs\"] is 0; give the queue's highest priority")]
     [InlineData("RecoveryInterval", "RecoveryInterval must be between 100 ms and 5 minutes (got 00:00:00.0100000)")]
+    [InlineData("PublishTimeoutZero", "RabbitMqOptions.PublishTimeout must be positive")]
+    [InlineData("PublishTimeoutHuge", "RabbitMqOptions.PublishTimeout must be at most 1 day (got 10675199.02:48:05.4775807)")]
     public void Invalid_options_fail_at_start_up_with_a_message_that_says_what_to_change(string problem, string expected)
     {
         var services = new ServiceCollection();
@@ -306,6 +308,8 @@ public sealed class ClientTests
                 case "PriorityOnQuorum": o.MaxPriorities["jobs"] = 10; break;
                 case "PriorityZero": o.QueueTypes["jobs"] = QueueType.Classic; o.MaxPriorities["jobs"] = 0; break;
                 case "RecoveryInterval": o.RecoveryInterval = TimeSpan.FromMilliseconds(10); break;
+                case "PublishTimeoutZero": o.PublishTimeout = TimeSpan.Zero; break;
+                case "PublishTimeoutHuge": o.PublishTimeout = TimeSpan.MaxValue; break;
                 default: o.DeadLetterExchangeName = o.ExchangeName; break;
             }
         });

@@ -113,8 +113,10 @@ public sealed class RabbitMqOptions
     /// <summary>
     /// How long a publish may wait for the broker's confirm. The publishes that start within a sixteenth of it (at most
     /// one second) share one timer, so a publish gives up between this and this plus that window after it started.
-    /// Also how long a publish waits for its channel when one is being opened (a connection the broker has blocked, in a
-    /// memory or disk alarm, gets no answer to <c>channel.open</c>); that publish was then not enqueued.
+    /// Also how long a publish waits for a slot in its channel's confirm window (<see cref="MaxUnconfirmedPublishesPerChannel"/>)
+    /// and for its channel when one is being opened (a connection the broker has blocked, in a memory or disk alarm, gets no
+    /// answer to <c>channel.open</c>); a publish that gives up there was not enqueued. So a send ends within about twice
+    /// this. At most 1 day.
     /// </summary>
     /// <value>Default 30 s.</value>
     public TimeSpan PublishTimeout { get; set; } = RabbitMqDefaults.PublishTimeout;

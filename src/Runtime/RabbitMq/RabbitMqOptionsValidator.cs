@@ -71,6 +71,11 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
         OptionChecks.Range(errors, "RabbitMqOptions.PublishChannels", options.PublishChannels, 1, 64);
         OptionChecks.Range(errors, "RabbitMqOptions.MaxUnconfirmedPublishesPerChannel", options.MaxUnconfirmedPublishesPerChannel, 1, 10_000);
         OptionChecks.Positive(errors, "RabbitMqOptions.PublishTimeout", options.PublishTimeout);
+        if (options.PublishTimeout > TimeSpan.FromDays(1))
+        {
+            errors.Add($"RabbitMqOptions.PublishTimeout must be at most 1 day (got {options.PublishTimeout}); it is how long a send waits for the broker's confirm (default 30 s), and a confirm that has not come within it is not coming.");
+        }
+
         OptionChecks.Positive(errors, "RabbitMqOptions.ConsumerTimeout", options.ConsumerTimeout);
         OptionChecks.NotNegative(errors, "RabbitMqOptions.PublishRetryTimeout", options.PublishRetryTimeout, "use TimeSpan.Zero to fail at once while the broker is down.");
         if (options.RecoveryInterval < TimeSpan.FromMilliseconds(100) || options.RecoveryInterval > TimeSpan.FromMinutes(5))

@@ -187,7 +187,19 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     private async ValueTask PublishOnceAsync(Lane? only, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, bool canLeaveHeld, CancellationToken cancellationToken)
     {
         var lane = only ?? _lanes[(uint)Interlocked.Increment(ref _next) % (uint)_lanes.Length];
-        await lane.Window.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // A slot in the lane's confirm window within the publish timeout: slots free as publishes are confirmed or time
+        // out, so a broker that stops confirming would otherwise keep a queue of senders waiting one timeout after
+        // another. (An uncontended wait completes at once, with no timer.)
+        if (!await lane.Window.WaitAsync(_options.PublishTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            var blocked = _connections.BlockedReason is { } reason ? $"; the broker has blocked the connection ({reason})" : string.Empty;
+            throw new TaskPublishException(
+                $"TaskFlow: no room to publish task '{taskName}'{Id(properties.CorrelationId)} within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout): its channel's {lane.Size} publishes in flight (RabbitMqOptions.MaxUnconfirmedPublishesPerChannel) were all waiting for the broker's confirms{blocked}. It was not enqueued.",
+                null,
+                properties.CorrelationId,
+                mayHaveBeenEnqueued: false);
+        }
+
         try
         {
             IChannel channel;
@@ -337,9 +349,12 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
         public Lane(int window, bool tracked = true)
         {
             Tracked = tracked;
-            window = tracked ? window : 1;
-            Window = new SemaphoreSlim(Math.Max(1, window), Math.Max(1, window));
+            Size = Math.Max(1, tracked ? window : 1);
+            Window = new SemaphoreSlim(Size, Size);
         }
+
+        /// <summary>Publishes in flight at once.</summary>
+        public int Size { get; }
 
         public bool Tracked { get; }
 
