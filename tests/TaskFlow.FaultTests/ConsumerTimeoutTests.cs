@@ -182,14 +182,14 @@ public sealed class ConsumerTimeoutTests(ITestOutputHelper output)
     /// <summary>Closes, from the broker's side, every connection whose client-provided name is <paramref name="name"/>; returns how many.</summary>
     private static async Task<int> CloseConnectionAsync(string name)
     {
-        var list = await BrokerControl.RunAsync("rabbitmqctl", new[] { "-n", BrokerControl.Node, "-q", "list_connections", "--no-table-headers", "pid", "client_properties" }, TimeSpan.FromSeconds(30));
+        var list = await BrokerControl.RabbitCtlAsync("-q", "list_connections", "--no-table-headers", "pid", "client_properties");
         var closed = 0;
         foreach (var line in list.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             if (line.Contains(name, StringComparison.Ordinal))
             {
                 var pid = line.Split('\t')[0].Trim();
-                await BrokerControl.RunAsync("rabbitmqctl", new[] { "-n", BrokerControl.Node, "close_connection", pid, "fault test: the connection drops after a consumer timeout" }, TimeSpan.FromSeconds(30));
+                await BrokerControl.RabbitCtlAsync("close_connection", pid, "fault test: the connection drops after a consumer timeout");
                 closed++;
             }
         }
@@ -216,7 +216,7 @@ public sealed class ConsumerTimeoutTests(ITestOutputHelper output)
 internal static class BrokerSettings
 {
     public static Task<string> SetAsync(string key, int value) =>
-        BrokerControl.RunAsync("rabbitmqctl", new[] { "-n", BrokerControl.Node, "eval", $"application:set_env(rabbit, {key}, {value})." }, TimeSpan.FromSeconds(30));
+        BrokerControl.RabbitCtlAsync("eval", $"application:set_env(rabbit, {key}, {value}).");
 
     /// <summary>Back to what scripts/rabbitmq.sh configures: consumer_timeout 1 h, the default 60 s tick.</summary>
     public static async Task RestoreAsync()

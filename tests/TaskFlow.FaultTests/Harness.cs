@@ -33,7 +33,7 @@ internal static class BrokerControl
     public static async Task<(TimeSpan Stop, TimeSpan Outage)> RestartAsync()
     {
         var watch = Stopwatch.StartNew();
-        await RunAsync("rabbitmqctl", new[] { "-n", Node, "stop" }, TimeSpan.FromMinutes(2));
+        await RabbitCtlAsync(TimeSpan.FromMinutes(2), "stop");
         var stop = watch.Elapsed;
         await EnsureRunningAsync();
         return (stop, watch.Elapsed);
@@ -67,6 +67,13 @@ internal static class BrokerControl
         var ok = await channel.QueueDeclarePassiveAsync(queue);
         return (ok.MessageCount, ok.ConsumerCount);
     }
+
+    /// <summary><c>rabbitmqctl -n rabbit@localhost</c> with <paramref name="arguments"/>, within 30 s; its output.</summary>
+    public static Task<string> RabbitCtlAsync(params string[] arguments) => RabbitCtlAsync(TimeSpan.FromSeconds(30), arguments);
+
+    /// <summary><c>rabbitmqctl -n rabbit@localhost</c> with <paramref name="arguments"/>, within <paramref name="timeout"/>; its output.</summary>
+    public static Task<string> RabbitCtlAsync(TimeSpan timeout, params string[] arguments) =>
+        RunAsync("rabbitmqctl", new[] { "-n", Node }.Concat(arguments), timeout);
 
     /// <summary>Runs a command to its end; fails unless it exits with 0 within <paramref name="timeout"/> (then its process tree is killed).</summary>
     public static async Task<string> RunAsync(string file, IEnumerable<string> arguments, TimeSpan timeout)
@@ -529,5 +536,24 @@ internal sealed record StateRun(string Schema, FaultTasks.Client Client, TaskSta
         }
 
         return result;
+    }
+}
+
+/// <summary>Polling for a condition in the scenarios.</summary>
+internal static class Poll
+{
+    /// <summary>Checks <paramref name="condition"/> every 100 ms until it holds; a <see cref="TimeoutException"/> naming <paramref name="what"/> after <paramref name="timeout"/>.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (watch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"timed out after {timeout} waiting until {what}");
+            }
+
+            await Task.Delay(100);
+        }
     }
 }

@@ -227,17 +227,5 @@ public sealed class LongRunningTests(ITestOutputHelper output)
         return File.Exists(path) ? File.ReadAllLines(path) : [];
     }
 
-    private static async Task Until(Func<Task<bool>> condition, string what)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (watch.Elapsed > Timeout)
-            {
-                throw new TimeoutException($"timed out waiting until {what}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
+    private static Task Until(Func<Task<bool>> condition, string what) => Poll.UntilAsync(condition, what, Timeout);
 }

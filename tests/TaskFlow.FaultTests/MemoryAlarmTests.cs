@@ -96,14 +96,14 @@ public sealed class MemoryAlarmTests(ITestOutputHelper output)
             }
         }
 
-        var watermark = (await RabbitCtlAsync("eval", "vm_memory_monitor:get_vm_memory_high_watermark().")).Trim();
+        var watermark = (await BrokerControl.RabbitCtlAsync("eval", "vm_memory_monitor:get_vm_memory_high_watermark().")).Trim();
         var watch = Stopwatch.StartNew();
         TimeSpan firstWave, secondWave;
         try
         {
             // A threshold far below what the broker itself uses: the memory alarm goes off at once.
-            await RabbitCtlAsync("set_vm_memory_high_watermark", "absolute", "10MB");
-            await WaitForAsync(async () => (await RabbitCtlAsync("eval", "rabbit_alarm:get_alarms().")).Contains("memory", StringComparison.Ordinal), "the memory alarm");
+            await BrokerControl.RabbitCtlAsync("set_vm_memory_high_watermark", "absolute", "10MB");
+            await Poll.UntilAsync(async () => (await BrokerControl.RabbitCtlAsync("eval", "rabbit_alarm:get_alarms().")).Contains("memory", StringComparison.Ordinal), "the memory alarm is on", TimeSpan.FromSeconds(30));
             run.Log($"[alarm] memory alarm on (watermark was {watermark})");
 
             // Bounded, so that a hang fails the test and the finally below still clears the alarm.
@@ -118,10 +118,10 @@ public sealed class MemoryAlarmTests(ITestOutputHelper output)
         }
         finally
         {
-            await RabbitCtlAsync("eval", $"vm_memory_monitor:set_vm_memory_high_watermark({watermark}).");
+            await BrokerControl.RabbitCtlAsync("eval", $"vm_memory_monitor:set_vm_memory_high_watermark({watermark}).");
         }
 
-        await WaitForAsync(async () => !(await RabbitCtlAsync("eval", "rabbit_alarm:get_alarms().")).Contains("memory", StringComparison.Ordinal), "the alarm to clear");
+        await Poll.UntilAsync(async () => !(await BrokerControl.RabbitCtlAsync("eval", "rabbit_alarm:get_alarms().")).Contains("memory", StringComparison.Ordinal), "the alarm has cleared", TimeSpan.FromSeconds(30));
         var cleared = watch.Elapsed;
         run.Log($"[alarm] cleared at {cleared.TotalSeconds:F1} s; first wave ended at {firstWave.TotalSeconds:F1} s, second at {secondWave.TotalSeconds:F1} s");
 
@@ -215,21 +215,4 @@ public sealed class MemoryAlarmTests(ITestOutputHelper output)
     }
 
     private static string Payload(int n) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{n}:") + new string((char)('a' + ((n % 26) + 26) % 26), PayloadChars);
-
-    private static Task<string> RabbitCtlAsync(params string[] arguments) =>
-        BrokerControl.RunAsync("rabbitmqctl", new[] { "-n", BrokerControl.Node }.Concat(arguments), TimeSpan.FromSeconds(60));
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (watch.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                throw new TimeoutException($"waited 30 s for {what}");
-            }
-
-            await Task.Delay(200);
-        }
-    }
 }

@@ -192,9 +192,8 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
         // another. (An uncontended wait completes at once, with no timer.)
         if (!await lane.Window.WaitAsync(_options.PublishTimeout, cancellationToken).ConfigureAwait(false))
         {
-            var blocked = _connections.BlockedReason is { } reason ? $"; the broker has blocked the connection ({reason})" : string.Empty;
             throw new TaskPublishException(
-                $"TaskFlow: no room to publish task '{taskName}'{Id(properties.CorrelationId)} within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout): its channel's {lane.Size} publishes in flight (RabbitMqOptions.MaxUnconfirmedPublishesPerChannel) were all waiting for the broker's confirms{blocked}. It was not enqueued.",
+                $"TaskFlow: no room to publish task '{taskName}'{Id(properties.CorrelationId)} within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout): its channel's {lane.Size} publishes in flight (RabbitMqOptions.MaxUnconfirmedPublishesPerChannel) were all waiting for the broker's confirms{Blocked()}. It was not enqueued.",
                 null,
                 properties.CorrelationId,
                 mayHaveBeenEnqueued: false);
@@ -218,8 +217,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
                 // The channel is still opening on an open connection (a connection the broker has blocked does not get its
                 // channel.open read): nothing was published, and waiting longer than the publish timeout is not the
                 // caller's bargain.
-                var blocked = _connections.BlockedReason is { } reason ? $"; the broker has blocked the connection ({reason})" : string.Empty;
-                throw new TaskPublishException($"TaskFlow: no channel to publish task '{taskName}'{Id(properties.CorrelationId)} on within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout): the broker has not answered channel.open{blocked}. It was not enqueued.", ex, properties.CorrelationId, mayHaveBeenEnqueued: false);
+                    throw new TaskPublishException($"TaskFlow: no channel to publish task '{taskName}'{Id(properties.CorrelationId)} on within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout): the broker has not answered channel.open{Blocked()}. It was not enqueued.", ex, properties.CorrelationId, mayHaveBeenEnqueued: false);
             }
             catch (Exception ex) when (ex is TaskPublishException or AlreadyClosedException or OperationInterruptedException or BrokerUnreachableException or System.IO.IOException or System.Net.Sockets.SocketException
                 || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
@@ -497,6 +495,9 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
 
     private string TimedOut(string taskName, string? taskId) =>
         $"TaskFlow: no confirm for task '{taskName}'{Id(taskId)} within {_options.PublishTimeout}; it may not have been enqueued (see TaskPublishException.MayHaveBeenEnqueued).";
+
+    /// <summary>Why the broker blocks the publishing connection, for an error message, or nothing.</summary>
+    private string Blocked() => _connections.BlockedReason is { } reason ? $"; the broker has blocked the connection ({reason})" : string.Empty;
 
     private static string Id(string? taskId) => taskId is null ? string.Empty : $" [{taskId}]";
 }
