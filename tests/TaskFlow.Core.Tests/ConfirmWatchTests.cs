@@ -133,4 +133,28 @@ public sealed class ConfirmWatchTests
         late.SetException(new InvalidOperationException("channel closed"));
         await Eventually.UntilAsync(() => Task.FromResult(held.Count == 0), TimeSpan.FromSeconds(5), "both released once the client ended them");
     }
+
+    [Fact]
+    public async Task A_wait_with_an_earlier_deadline_ends_at_it_even_behind_one_with_a_later_deadline()
+    {
+        using var watch = new ConfirmWatch(TimeProvider.System);
+        var slow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var now = TimeProvider.System.GetTimestamp();
+        var period = TimeSpan.FromMilliseconds(160); // the timer ticks every 10 ms
+
+        // One publish's write waited first with a deadline far off; a second wait listed after it is due much sooner.
+        var late = watch.WaitAsync(new ValueTask(slow.Task), period, now + (30 * TimeProvider.System.TimestampFrequency), held: null).AsTask();
+        var stopwatch = Stopwatch.StartNew();
+        var early = watch.WaitAsync(new ValueTask(lost.Task), period, now + (TimeProvider.System.TimestampFrequency / 4), held: null).AsTask();
+
+        (await early.WaitAsync(TimeSpan.FromSeconds(10))).ShouldBeFalse("the second wait ends at its own deadline, not at the first one's");
+        stopwatch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(5));
+        late.IsCompleted.ShouldBeFalse("the first wait's deadline is 30 s away");
+
+        slow.SetResult();
+        (await late.WaitAsync(TimeSpan.FromSeconds(10))).ShouldBeTrue();
+        lost.SetResult();
+        await Eventually.UntilAsync(() => Task.FromResult(watch.Count == 0 && watch.Pooled == 2), TimeSpan.FromSeconds(5), "both waiters end and go back to the pool");
+    }
 }

@@ -15,10 +15,11 @@ namespace TaskFlow.FaultTests;
 
 /// <summary>
 /// Scenario 10: a memory alarm blocks the publishing connection (the broker stops reading it) while the publisher sends
-/// large tasks. Their confirms time out; RabbitMQ.Client still holds many of them, some not even written yet (waiting
-/// for its publish lock behind the socket), and writes them once the alarm clears. A second wave of sends runs while
-/// they are held. Every message that reaches the queue must be the one its id was sent with: the memory of a publish
-/// held past its timeout is never reused by a later send. The publisher's second lane has no channel yet when the alarm
+/// large tasks. Their confirms time out; the sockets' buffers and RabbitMQ.Client's outgoing queue hold many of them, and
+/// each lane's next publish is held in the client, not written yet, until the alarm clears; the sends behind it wait
+/// for the lane's turn and end at their timeout as not enqueued. A second wave of sends runs while they are held. Every
+/// message that reaches the queue must be the one its id was sent with: the memory of a publish held past its timeout is
+/// never reused by a later send. The publisher's second lane has no channel yet when the alarm
 /// starts: the sends it gets end at their timeout as not enqueued, and none of them arrives. A narrow publisher (one
 /// channel, 4 in flight, 1 s timeout) sends 40 at once: those that wait for its full window end at their timeout as not
 /// enqueued, so no send takes longer than its two timeouts (window and confirm).
@@ -56,6 +57,7 @@ public sealed class MemoryAlarmTests(ITestOutputHelper output)
         var notEnqueued = new ConcurrentDictionary<string, int>(); // task id -> n, told "not enqueued"
         var noChannel = new ConcurrentDictionary<int, bool>();
         var noRoom = new ConcurrentDictionary<int, bool>();
+        var noTurn = new ConcurrentDictionary<int, bool>();
         var durations = new ConcurrentDictionary<int, TimeSpan>();
         var otherErrors = new ConcurrentDictionary<int, Exception>();
         async Task SendAsync(TaskFlow.FaultWorker.FaultTasks.Client sender, int n)
@@ -85,6 +87,12 @@ public sealed class MemoryAlarmTests(ITestOutputHelper output)
                 // another as the publishes ahead of it time out.
                 notEnqueued[id] = n;
                 noRoom[n] = true;
+            }
+            catch (TaskPublishException ex) when (!ex.MayHaveBeenEnqueued && ex.TaskId is { } id && ex.Message.Contains("no turn to publish", StringComparison.Ordinal))
+            {
+                // The lane's channel was still writing a held publish for the whole timeout: this one never reached the client.
+                notEnqueued[id] = n;
+                noTurn[n] = true;
             }
             catch (Exception ex)
             {
@@ -193,7 +201,7 @@ public sealed class MemoryAlarmTests(ITestOutputHelper output)
         var narrowMax = narrowSends.Max(n => durations[n]);
         var narrowNoRoom = narrowSends.Count(noRoom.ContainsKey);
         run.Log($"[alarm] RESULT sent={FirstWave + SecondWave}+{NarrowCount} confirmed={confirmed.Count} timed_out={timedOut.Count} (held past the timeout {heldCount}) " +
-            $"not_enqueued={notEnqueued.Count} (no channel {noChannel.Count}, no room {noRoom.Count}; arrived anyway {notEnqueuedButArrived}) other_errors={otherErrors.Count} arrived={arrived.Count} timed_out_but_enqueued={timedOutButEnqueued} lost={lost} duplicates={duplicates} " +
+            $"not_enqueued={notEnqueued.Count} (no channel {noChannel.Count}, no room {noRoom.Count}, no turn {noTurn.Count}; arrived anyway {notEnqueuedButArrived}) other_errors={otherErrors.Count} arrived={arrived.Count} timed_out_but_enqueued={timedOutButEnqueued} lost={lost} duplicates={duplicates} " +
             $"mismatched={mismatched.Count} settle={settle.Elapsed.TotalSeconds:F1}s narrow: no_room={narrowNoRoom}/{NarrowCount} longest_send={narrowMax.TotalSeconds:F2}s (timeout 1 s)");
         foreach (var line in mismatched.Take(5))
         {

@@ -7,24 +7,23 @@ using System.Threading.Tasks.Sources;
 namespace TaskFlow.RabbitMq.Internal;
 
 /// <summary>
-/// The confirm timeout of tracked publishes, without a cancellation registration per publish. Handed a cancellable
-/// token, RabbitMQ.Client registers on it in its confirm wait (<c>Task.WaitAsync</c>) and in its publish lock when
-/// that is contended: with the timeout's token on every publish that cost up to 4 us per message in bulk sends
-/// (docs/benchmarks.md, tenth pass). Instead a publish gets only its caller's token, and its wait is kept here in
-/// a list in deadline order; one timer, every <see cref="Window"/>, ends the waits that are past their deadline.
+/// The publish timeout without a cancellation registration per publish. Handed a cancellable token, RabbitMQ.Client
+/// registers on it wherever it waits: with the timeout's token on every publish that cost up to 4 us per message in bulk
+/// sends (docs/benchmarks.md, tenth pass). Instead the waits of a publish (for its write into the client, then for its
+/// confirm, <see cref="ConfirmTracker"/>) are kept here in a list in deadline order; one timer, every
+/// <see cref="Window"/>, ends the waits that are past their deadline.
 /// </summary>
 /// <remarks>
 /// <para>
-/// A publish whose wait ended stays in the client until its confirm comes or its channel closes, as an unconfirmed
-/// publish does; its outcome is then read here (an exception is observed, not left unobserved). Waiters are pooled: a
-/// publish that waits costs no allocation once the pool is warm.
+/// A wait that ended leaves its operation running (a write the client has not finished, a confirm not yet come); its
+/// outcome is then read here (an exception is observed, not left unobserved). Waiters are pooled: a wait costs no
+/// allocation once the pool is warm.
 /// </para>
 /// <para>
-/// Without a token the client may also still be <em>before</em> writing such a publish (waiting for its publish lock or
-/// for flow control), and it reads the body and properties only then. So a publish whose wait ended is counted in its
-/// <see cref="Held"/> until the client is done with it: its caller must not reuse that memory (it drops it), and a lane
-/// with publishes held sends with the timeout's token again (the client then gives up a publish it has not written by
-/// the deadline), so that a broker which stops taking publishes cannot pile up held ones.
+/// The client reads a publish's body and properties only when it writes the publish, which a broker that has blocked
+/// the connection can hold back for as long as the block lasts. So a write whose wait ended is counted in its lane's
+/// <see cref="Held"/> until the client is done with it, and its caller must not reuse that memory (it drops it). The lane
+/// lets no other publish into the client meanwhile (<see cref="ConfirmedPublisher"/>), so held publishes cannot pile up.
 /// </para>
 /// </remarks>
 internal sealed class ConfirmWatch : IDisposable
@@ -76,7 +75,15 @@ internal sealed class ConfirmWatch : IDisposable
     /// (<c>false</c>). On <c>true</c> the caller reads the publish's outcome itself (awaits it once); on <c>false</c> it
     /// must not: the watch reads it when it comes.
     /// </summary>
-    public ValueTask<bool> WaitAsync(ValueTask publish, TimeSpan timeout, Held held)
+    public ValueTask<bool> WaitAsync(ValueTask publish, TimeSpan timeout, Held? held) =>
+        WaitAsync(publish, timeout, _time.GetTimestamp() + Ticks(timeout), held);
+
+    /// <summary>
+    /// As <see cref="WaitAsync(ValueTask, TimeSpan, Held?)"/>, until <paramref name="deadline"/> (a <see cref="TimeProvider"/>
+    /// timestamp; several waits of one publish share it). <paramref name="timeout"/> sets the timer's period.
+    /// <paramref name="held"/>, when given, counts the wait while it is past its deadline and the publish is not complete.
+    /// </summary>
+    public ValueTask<bool> WaitAsync(ValueTask publish, TimeSpan timeout, long deadline, Held? held)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
         Waiter waiter;
@@ -85,13 +92,13 @@ internal sealed class ConfirmWatch : IDisposable
         {
             disposed = _disposed;
             waiter = _pool.Count > 0 ? _pool.Pop() : new Waiter(this);
-            waiter.Arm(publish, _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency), held);
+            waiter.Arm(publish, deadline, held);
             if (disposed)
             {
                 // The publisher is being disposed: no timer will end this wait, so it ends now, and the publish is held
                 // until the client ends it (its channel is being closed).
                 waiter.State = Waiter.TimedOut;
-                held.Add();
+                held?.Add();
             }
             else
             {
@@ -134,8 +141,7 @@ internal sealed class ConfirmWatch : IDisposable
 
     private void Retime(TimeSpan timeout)
     {
-        // A changed timeout (RabbitMqOptions.PublishTimeout is read per publish): the list stays in insertion order, so
-        // a wait behind one with a later deadline ends at that one's time at the latest.
+        // A changed timeout (RabbitMqOptions.PublishTimeout is read per publish): the timer's period follows it.
         _timeout = timeout;
         Window = TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 16, TimeSpan.TicksPerMillisecond, TimeSpan.TicksPerSecond));
         if (_timer is null)
@@ -164,7 +170,7 @@ internal sealed class ConfirmWatch : IDisposable
             {
                 Unlink(waiter);
                 waiter.State = Waiter.TimedOut;
-                waiter.Held!.Add();
+                waiter.Held?.Add();
                 waiter.NextExpired = expired;
                 expired = waiter;
             }
@@ -206,22 +212,39 @@ internal sealed class ConfirmWatch : IDisposable
         }
     }
 
+    /// <summary>Into the list in deadline order: from its tail, where almost every wait goes (deadlines mostly grow).</summary>
     private void Link(Waiter waiter)
     {
-        waiter.Previous = _tail;
-        waiter.Next = null;
-        if (_tail is null)
+        var before = _tail;
+        while (before is not null && before.Deadline > waiter.Deadline)
+        {
+            before = before.Previous;
+        }
+
+        waiter.Previous = before;
+        waiter.Next = before is null ? _head : before.Next;
+        if (before is null)
         {
             _head = waiter;
         }
         else
         {
-            _tail.Next = waiter;
+            before.Next = waiter;
         }
 
-        _tail = waiter;
+        if (waiter.Next is null)
+        {
+            _tail = waiter;
+        }
+        else
+        {
+            waiter.Next.Previous = waiter;
+        }
+
         _count++;
     }
+
+    private long Ticks(TimeSpan timeout) => (long)(timeout.TotalSeconds * _time.TimestampFrequency);
 
     private void Unlink(Waiter waiter)
     {
@@ -285,7 +308,7 @@ internal sealed class ConfirmWatch : IDisposable
         /// <summary>The count of its lane's held publishes: this one is in it from its timeout until the client is done with it.</summary>
         public Held? Held { get; private set; }
 
-        public void Arm(ValueTask publish, long deadline, Held held)
+        public void Arm(ValueTask publish, long deadline, Held? held)
         {
             _publish = publish;
             Held = held;
@@ -337,7 +360,7 @@ internal sealed class ConfirmWatch : IDisposable
                 }
 
                 _publish = default;
-                Held!.Remove();
+                Held?.Remove();
             }
 
             Held = null;

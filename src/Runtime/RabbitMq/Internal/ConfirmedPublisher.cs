@@ -12,11 +12,11 @@ namespace TaskFlow.RabbitMq.Internal;
 /// <summary>
 /// Publishes with <c>mandatory</c> and publisher confirms over a small set of channels ("lanes"). Each lane
 /// keeps up to <see cref="RabbitMqOptions.MaxUnconfirmedPublishesPerChannel"/> publishes in flight, so
-/// concurrent callers share confirm round trips instead of waiting for one each. The client's own
-/// outstanding-confirm rate limiter is disabled (it collapses throughput past 64 in flight, see
-/// docs/benchmarks.md); the window is bounded here instead. Dead letters go over one more lane without the client's
-/// confirm tracking (<see cref="PublishUnstampedAsync"/>): tracking stamps RabbitMQ.Client's internal
-/// <c>x-dotnet-pub-seq-no</c> header onto every message, which has no business on a dead letter someone inspects.
+/// concurrent callers share confirm round trips instead of waiting for one each. TaskFlow correlates the confirms itself
+/// (<see cref="ConfirmTracker"/>); RabbitMQ.Client's tracking is off, so no message carries its internal
+/// <c>x-dotnet-pub-seq-no</c> header, and its outstanding-confirm rate limiter with it (it collapses throughput past 64
+/// in flight, see docs/benchmarks.md): the window is bounded here instead. Dead letters go over one more lane, one
+/// publish at a time (<see cref="PublishUnstampedAsync"/>).
 /// </summary>
 internal sealed class ConfirmedPublisher : IAsyncDisposable
 {
@@ -50,11 +50,10 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     /// </summary>
     /// <exception cref="TaskUnroutableException">No queue is bound for the routing key.</exception>
     /// <remarks>
-    /// <c>canLeaveHeld</c>: whether the caller, told that the confirm timed out while the client may still read the
+    /// <c>canLeaveHeld</c>: whether the caller, told that the write timed out while the client may still read the
     /// message (<see cref="TaskPublishException.MessageHeld"/>), leaves its properties and body to the client (drops
-    /// them rather than reusing them). Then the timeout is kept by <see cref="ConfirmWatch"/>, with no token for the
-    /// client to register on; otherwise by a token, and the client gives up a publish it has not written by the
-    /// deadline.
+    /// them rather than reusing them). A caller that cannot (its body is a pooled buffer it gives back) has the body
+    /// copied before the publish; its properties must be its own.
     /// </remarks>
     /// <exception cref="TaskPublishException">The broker nacked the message, stayed unreachable past the bound, or the confirm timed out.</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -235,44 +234,23 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             CancellationTokenSource? linked = null;
             try
             {
-                if (canLeaveHeld && lane.Tracked && lane.Held.Count == 0)
+                if (lane.Tracked)
                 {
-                    // The confirm timeout without a token (ConfirmWatch): the client gets only the caller's token, and
-                    // registers on nothing when that cannot be cancelled.
-                    // The publish is read once: here, or by the watch when its wait timed out (CA2012 sees the hand-over as a second read).
-#pragma warning disable CA2012
-                    var publish = channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, cancellationToken);
-                    if (!publish.IsCompleted && !await _watch.WaitAsync(publish, _options.PublishTimeout, lane.Held).ConfigureAwait(false))
-                    {
-                        throw new TaskPublishException(TimedOut(taskName, properties.CorrelationId), null, properties.CorrelationId, mayHaveBeenEnqueued: true) { MessageHeld = true };
-                    }
-
-                    await publish.ConfigureAwait(false);
-#pragma warning restore CA2012
+                    await PublishTrackedAsync(lane, channel, exchange, routingKey, properties, body, taskName, canLeaveHeld, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
-                    // A caller that reuses the message's memory, the untracked lane, or a lane with publishes held past
-                    // their timeout: the timeout is a
-                    // token, so that the client gives up a publish it has not written by the deadline. One token shared by
-                    // the publishes of one short window (no source and timer per publish), linked only when the caller's
-                    // token can be cancelled (a linked source costs ~300 bytes).
+                    // The untracked lane (dead letters, one at a time): the timeout is a token, so that the client gives up a
+                    // publish it has not written by the deadline. One token shared by the publishes of one short window (no
+                    // source and timer per publish), linked only when the caller's token can be cancelled.
                     var deadline = Deadline().Token();
                     linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline) : null;
-                    var timeoutToken = linked?.Token ?? deadline;
-                    if (lane.Tracked)
+                    switch (await lane.PublishUntrackedAsync(channel, exchange, routingKey, properties, body, linked?.Token ?? deadline).ConfigureAwait(false))
                     {
-                        await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, timeoutToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        switch (await lane.PublishUntrackedAsync(channel, exchange, routingKey, properties, body, timeoutToken).ConfigureAwait(false))
-                        {
-                            case UntrackedResult.Returned:
-                                throw new TaskUnroutableException(taskName, exchange, routingKey, null);
-                            case UntrackedResult.Nacked:
-                                throw new TaskPublishException($"TaskFlow: the broker refused task '{taskName}'{Id(properties.CorrelationId)} (basic.nack); it was not enqueued.", null, properties.CorrelationId, mayHaveBeenEnqueued: false);
-                        }
+                        case UntrackedResult.Returned:
+                            throw new TaskUnroutableException(taskName, exchange, routingKey, null);
+                        case UntrackedResult.Nacked:
+                            throw new TaskPublishException($"TaskFlow: the broker refused task '{taskName}'{Id(properties.CorrelationId)} (basic.nack); it was not enqueued.", null, properties.CorrelationId, mayHaveBeenEnqueued: false);
                     }
                 }
 
@@ -315,6 +293,103 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// One publish on a lane whose confirms TaskFlow tracks (<see cref="ConfirmTracker"/>): the lane's turn, the channel's
+    /// next sequence number, the publish (written into the client), then the confirm; the three waits share one deadline,
+    /// <see cref="RabbitMqOptions.PublishTimeout"/> from here, kept by <see cref="ConfirmWatch"/> without a token.
+    /// </summary>
+    /// <remarks>
+    /// The client gets no cancellable token, so it never stops a publish between taking its sequence number and writing
+    /// it (which would leave the numbering one off). A write the client has not finished by the deadline keeps the lane's
+    /// turn until it ends, and its caller is told <see cref="TaskPublishException.MessageHeld"/>: the client may still read
+    /// the body and properties. A caller that cannot leave its body to the client (a retry's is the delivery's pooled
+    /// buffer) has it copied first.
+    /// </remarks>
+#pragma warning disable CA2012 // each ValueTask below is read once: here, or by the watch when its wait timed out
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask PublishTrackedAsync(Lane lane, IChannel channel, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, bool canLeaveHeld, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetTimestamp() + (long)(_options.PublishTimeout.TotalSeconds * _time.TimestampFrequency);
+        if (!lane.Sending.Wait(0, CancellationToken.None) && !await lane.Sending.WaitAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false))
+        {
+            throw new TaskPublishException(
+                $"TaskFlow: no turn to publish task '{taskName}'{Id(properties.CorrelationId)} within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout): its channel was still writing an earlier publish{Blocked()}. It was not enqueued.",
+                null,
+                properties.CorrelationId,
+                mayHaveBeenEnqueued: false);
+        }
+
+        ConfirmTracker.Confirmation confirmation;
+        var turnPassed = false;
+        try
+        {
+            if (lane.TrackerOf(channel) is not { } tracker)
+            {
+                throw new BrokerUnavailableException("the publishing channel was replaced", null);
+            }
+
+            var sequence = await channel.GetNextPublishSequenceNumberAsync(CancellationToken.None).ConfigureAwait(false);
+            confirmation = tracker.Track(sequence, properties.CorrelationId, exchange, routingKey);
+            ValueTask write;
+            try
+            {
+                write = channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, canLeaveHeld ? body : body.ToArray(), CancellationToken.None);
+            }
+            catch (Exception)
+            {
+                Lane.WriteFailed(channel, tracker, confirmation);
+                throw;
+            }
+
+            if (write.IsCompletedSuccessfully)
+            {
+                write.GetAwaiter().GetResult();
+            }
+            else
+            {
+                // Still being written (the client's frame queue is full, or the broker has blocked the connection): the
+                // lane's turn passes on when the write ends.
+                turnPassed = true;
+                var writing = lane.FinishWriteAsync(write, channel, tracker, confirmation);
+                if (!await _watch.WaitAsync(writing, _options.PublishTimeout, deadline, lane.Held).ConfigureAwait(false))
+                {
+                    throw new TaskPublishException(TimedOut(taskName, properties.CorrelationId), null, properties.CorrelationId, mayHaveBeenEnqueued: true) { MessageHeld = true };
+                }
+
+                await writing.ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (!turnPassed)
+            {
+                lane.Sending.Release();
+            }
+        }
+
+        var confirm = new ValueTask(confirmation, confirmation.Version);
+        if (!confirm.IsCompleted)
+        {
+            var waiting = _watch.WaitAsync(confirm, _options.PublishTimeout, deadline, held: null);
+            var confirmed = cancellationToken.CanBeCanceled
+                ? await waiting.AsTask().WaitAsync(cancellationToken).ConfigureAwait(false)
+                : await waiting.ConfigureAwait(false);
+            if (!confirmed)
+            {
+                throw new TaskPublishException(TimedOut(taskName, properties.CorrelationId), null, properties.CorrelationId, mayHaveBeenEnqueued: true);
+            }
+        }
+
+        await confirm.ConfigureAwait(false);
+    }
+#pragma warning restore CA2012
+
+    private TimeSpan Remaining(long deadline)
+    {
+        var left = deadline - _time.GetTimestamp();
+        return left <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds((double)left / _time.TimestampFrequency);
+    }
+
     public async ValueTask DisposeAsync()
     {
         _watch.Dispose();
@@ -338,12 +413,17 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
         private readonly Lock _openLock = new();
         private IChannel? _channel;
         private Task<IChannel>? _opening;
+        private ConfirmTracker? _tracker;
         private TaskCompletionSource<UntrackedResult>? _pending;
         private ulong _pendingSequence;
         private bool _returned;
 
-        /// <param name="window">Publishes in flight at once (an untracked lane has one: its confirms are correlated by sequence number here).</param>
-        /// <param name="tracked">Whether the client tracks confirms (and stamps <c>x-dotnet-pub-seq-no</c> for it).</param>
+        /// <param name="window">Publishes in flight at once (an untracked lane has one).</param>
+        /// <param name="tracked">
+        /// Whether its publishes are pipelined, their confirms correlated by a <see cref="ConfirmTracker"/>; otherwise one
+        /// publish at a time, its confirm correlated by <see cref="PublishUntrackedAsync"/>. The client tracks neither (it
+        /// would stamp <c>x-dotnet-pub-seq-no</c> on every message).
+        /// </param>
         public Lane(int window, bool tracked = true)
         {
             Tracked = tracked;
@@ -356,10 +436,64 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
 
         public bool Tracked { get; }
 
-        /// <summary>This lane's publishes whose confirm wait timed out while the client still had them (see <see cref="ConfirmWatch"/>).</summary>
+        /// <summary>This lane's publishes whose write timed out while the client still had them (see <see cref="ConfirmWatch"/>).</summary>
         public ConfirmWatch.Held Held { get; } = new();
 
         public SemaphoreSlim Window { get; }
+
+        /// <summary>
+        /// The turn to take the channel's next sequence number and publish (a tracked lane): held until the client has
+        /// written the publish, so that number is the message's delivery tag.
+        /// </summary>
+        public SemaphoreSlim Sending { get; } = new(1, 1);
+
+        /// <summary>The tracker of <paramref name="channel"/>'s confirms, or <c>null</c> when the lane has opened another since.</summary>
+        public ConfirmTracker? TrackerOf(IChannel channel) => Volatile.Read(ref _tracker) is { } tracker && tracker.Channel == channel ? tracker : null;
+
+        /// <summary>
+        /// The write of a tracked publish failed. Whether the client took its sequence number, and whether the broker got
+        /// the frame, is not known: the channel's numbering cannot be trusted any more, so an open channel is closed (its
+        /// other pending publishes fail as "may have been enqueued" and are tried again) and the lane opens another.
+        /// </summary>
+        public static void WriteFailed(IChannel channel, ConfirmTracker tracker, ConfirmTracker.Confirmation confirmation)
+        {
+            tracker.Abandon(confirmation);
+            if (channel.IsOpen)
+            {
+                _ = CloseQuietlyAsync(channel);
+            }
+        }
+
+        /// <summary>Waits for a tracked publish's write that did not end at once, then passes the lane's turn on.</summary>
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        public async ValueTask FinishWriteAsync(ValueTask write, IChannel channel, ConfirmTracker tracker, ConfirmTracker.Confirmation confirmation)
+        {
+            try
+            {
+                await write.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                WriteFailed(channel, tracker, confirmation);
+                throw;
+            }
+            finally
+            {
+                Sending.Release();
+            }
+        }
+
+        private static async Task CloseQuietlyAsync(IChannel channel)
+        {
+            try
+            {
+                await channel.CloseAsync(Constants.ReplySuccess, "TaskFlow: a publish failed while being written; its sequence numbers are reset").ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException or System.IO.IOException or TimeoutException or OperationCanceledException)
+            {
+                // Closed already, or the connection went: the lane opens another channel either way.
+            }
+        }
 
         /// <summary>One publish on an untracked lane (the caller holds its window of one): waits for its confirm, nack or return.</summary>
         public async ValueTask<UntrackedResult> PublishUntrackedAsync(IChannel channel, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
@@ -457,10 +591,16 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             var channel = await connection.CreateChannelAsync(
                 new CreateChannelOptions(
                     publisherConfirmationsEnabled: true,
-                    publisherConfirmationTrackingEnabled: Tracked,
+                    publisherConfirmationTrackingEnabled: false,
                     outstandingPublisherConfirmationsRateLimiter: null),
                 CancellationToken.None).ConfigureAwait(false);
-            if (!Tracked)
+            if (Tracked)
+            {
+                var tracker = new ConfirmTracker(channel);
+                tracker.Attach();
+                Volatile.Write(ref _tracker, tracker);
+            }
+            else
             {
                 channel.BasicAcksAsync += OnAckAsync;
                 channel.BasicNacksAsync += OnNackAsync;
@@ -490,6 +630,8 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
 
                 channel.Dispose();
             }
+
+            Volatile.Read(ref _tracker)?.Close(null);
         }
     }
 
