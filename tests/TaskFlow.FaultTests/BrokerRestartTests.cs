@@ -133,6 +133,12 @@ public sealed class BrokerRestartTests(ITestOutputHelper output)
             $"resume_after_broker_back={(restarted.Resumed is { } r ? $"{r.TotalSeconds:F1}s" : "never")} consumers_at_end={consumers} " +
             $"status_not_consuming={worker.NotConsumingFor.TotalSeconds:F1}s " +
             $"publish_elapsed={publishing.TotalSeconds:F1}s settle={settle.Elapsed.TotalSeconds:F1}s worker_alive={!worker.HasExited} worker_processes={run.WorkersStarted}");
+        if (duplicates > 0)
+        {
+            // Which sends ran twice: even n came from the patient publisher (retries through the outage), odd from the impatient one.
+            run.Log("[restart] duplicated: " + string.Join(", ", counts.Where(c => c.Value > 1).OrderBy(c => c.Key).Take(40).Select(c => $"{c.Key}x{c.Value}")));
+        }
+
         if (!failed.IsEmpty)
         {
             run.Log("[restart] failures: " + string.Join("; ", failureKinds) + "; first: " + failed.Values.First().Message);
