@@ -56,29 +56,13 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     /// copied before the publish; its properties must be its own.
     /// </remarks>
     /// <exception cref="TaskPublishException">The broker nacked the message, stayed unreachable past the bound, or the confirm timed out.</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask PublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, bool canLeaveHeld, CancellationToken cancellationToken)
-    {
-        // The first try without the retry loop's closure (one publish, one allocation less); only a broker that is
-        // unreachable goes round the loop.
-        BrokerUnavailableException first;
-        try
-        {
-            await PublishOnceAsync(null, exchange, routingKey, properties, body, taskName, canLeaveHeld, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        catch (BrokerUnavailableException ex)
-        {
-            first = ex;
-        }
-
-        await RetryPublishAsync(exchange, routingKey, properties, body, taskName, first, canLeaveHeld, cancellationToken).ConfigureAwait(false);
-    }
+    public ValueTask PublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, bool canLeaveHeld, CancellationToken cancellationToken) =>
+        PublishOnceAsync(null, exchange, routingKey, properties, body, taskName, canLeaveHeld, retry: true, cancellationToken);
 
     // Its own method: the lambda's closure is allocated on entry to the method that holds it, so the first try holds none.
     private ValueTask RetryPublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, BrokerUnavailableException first, bool canLeaveHeld, CancellationToken cancellationToken) =>
         RetryWhileUnavailableAsync(
-            () => PublishOnceAsync(null, exchange, routingKey, properties, body, taskName, canLeaveHeld, cancellationToken),
+            () => PublishOnceAsync(null, exchange, routingKey, properties, body, taskName, canLeaveHeld, retry: false, cancellationToken),
             taskName,
             cancellationToken,
             properties.CorrelationId,
@@ -91,7 +75,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
     /// </summary>
     public ValueTask PublishUnstampedAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, CancellationToken cancellationToken) =>
         RetryWhileUnavailableAsync(
-            () => PublishOnceAsync(_unstamped, exchange, routingKey, properties, body, taskName, canLeaveHeld: false, cancellationToken),
+            () => PublishOnceAsync(_unstamped, exchange, routingKey, properties, body, taskName, canLeaveHeld: false, retry: false, cancellationToken),
             taskName,
             cancellationToken,
             properties.CorrelationId);
@@ -182,207 +166,215 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
         return deadline;
     }
 
+    /// <summary>
+    /// One try of a publish; with <paramref name="retry"/>, a broker found unreachable sends it round
+    /// <see cref="RetryWhileUnavailableAsync"/> (once its window slot is given back). The first try without the retry
+    /// loop's closure, and in this method's own state machine rather than one more awaiting it.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask PublishOnceAsync(Lane? only, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, bool canLeaveHeld, CancellationToken cancellationToken)
+    private async ValueTask PublishOnceAsync(Lane? only, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, bool canLeaveHeld, bool retry, CancellationToken cancellationToken)
     {
-        var lane = only ?? _lanes[(uint)Interlocked.Increment(ref _next) % (uint)_lanes.Length];
-        // A slot in the lane's confirm window within the publish timeout: slots free as publishes are confirmed or time
-        // out, so a broker that stops confirming would otherwise keep a queue of senders waiting one timeout after
-        // another. (An uncontended wait completes at once, with no timer.)
-        if (!await lane.Window.WaitAsync(_options.PublishTimeout, cancellationToken).ConfigureAwait(false))
-        {
-            throw new TaskPublishException(
-                $"TaskFlow: no room to publish task '{taskName}'{Id(properties.CorrelationId)} within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout): its channel's {lane.Size} publishes in flight (RabbitMqOptions.MaxUnconfirmedPublishesPerChannel) were all waiting for the broker's confirms{Blocked()}. It was not enqueued.",
-                null,
-                properties.CorrelationId,
-                mayHaveBeenEnqueued: false);
-        }
-
+        BrokerUnavailableException? unavailable;
         try
         {
-            IChannel channel;
-            try
+            var lane = only ?? _lanes[(uint)Interlocked.Increment(ref _next) % (uint)_lanes.Length];
+            // A slot in the lane's confirm window within the publish timeout: slots free as publishes are confirmed or time
+            // out, so a broker that stops confirming would otherwise keep a queue of senders waiting one timeout after
+            // another. (An uncontended wait completes at once, with no timer.)
+            if (!await lane.Window.WaitAsync(_options.PublishTimeout, cancellationToken).ConfigureAwait(false))
             {
-                channel = await lane.GetChannelAsync(_connections, _options.PublishTimeout, _time, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException ex) when (_connections.Existing(ConnectionRole.Publisher) is not { IsOpen: true })
-            {
-                // Still connecting, or the connection is recovering: the broker is unreachable as far as this publish can
-                // tell, so it waits and tries again within PublishRetryTimeout (joining the same opening).
-                throw new BrokerUnavailableException($"no connection to RabbitMQ within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout)", ex);
-            }
-            catch (TimeoutException ex)
-            {
-                // The channel is still opening on an open connection (a connection the broker has blocked does not get its
-                // channel.open read): nothing was published, and waiting longer than the publish timeout is not the
-                // caller's bargain.
-                    throw new TaskPublishException($"TaskFlow: no channel to publish task '{taskName}'{Id(properties.CorrelationId)} on within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout): the broker has not answered channel.open{Blocked()}. It was not enqueued.", ex, properties.CorrelationId, mayHaveBeenEnqueued: false);
-            }
-            catch (Exception ex) when (ex is TaskPublishException or AlreadyClosedException or OperationInterruptedException or BrokerUnreachableException or System.IO.IOException or System.Net.Sockets.SocketException
-                || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-            {
-                // The last: the client's own timeout for channel.open-ok (ConnectionFactory.ContinuationTimeout) ended the opening.
-                throw new BrokerUnavailableException(ex.Message, ex);
+                throw new TaskPublishException(
+                    $"TaskFlow: no room to publish task '{taskName}'{Id(properties.CorrelationId)} within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout): its channel's {lane.Size} publishes in flight (RabbitMqOptions.MaxUnconfirmedPublishesPerChannel) were all waiting for the broker's confirms{Blocked()}. It was not enqueued.",
+                    null,
+                    properties.CorrelationId,
+                    mayHaveBeenEnqueued: false);
             }
 
-            if (!channel.IsOpen)
-            {
-                throw new BrokerUnavailableException("the channel is closed (connection recovering)", null);
-            }
-
-            var started = Telemetry.PublishDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
-            CancellationTokenSource? linked = null;
             try
             {
-                if (lane.Tracked)
+                IChannel channel;
+                try
                 {
-                    await PublishTrackedAsync(lane, channel, exchange, routingKey, properties, body, taskName, canLeaveHeld, cancellationToken).ConfigureAwait(false);
+                    channel = await lane.GetChannelAsync(_connections, _options.PublishTimeout, _time, cancellationToken).ConfigureAwait(false);
                 }
-                else
+                catch (TimeoutException ex) when (_connections.Existing(ConnectionRole.Publisher) is not { IsOpen: true })
                 {
-                    // The untracked lane (dead letters, one at a time): the timeout is a token, so that the client gives up a
-                    // publish it has not written by the deadline. One token shared by the publishes of one short window (no
-                    // source and timer per publish), linked only when the caller's token can be cancelled.
-                    var deadline = Deadline().Token();
-                    linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline) : null;
-                    switch (await lane.PublishUntrackedAsync(channel, exchange, routingKey, properties, body, linked?.Token ?? deadline).ConfigureAwait(false))
+                    // Still connecting, or the connection is recovering: the broker is unreachable as far as this publish can
+                    // tell, so it waits and tries again within PublishRetryTimeout (joining the same opening).
+                    throw new BrokerUnavailableException($"no connection to RabbitMQ within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout)", ex);
+                }
+                catch (TimeoutException ex)
+                {
+                    // The channel is still opening on an open connection (a connection the broker has blocked does not get its
+                    // channel.open read): nothing was published, and waiting longer than the publish timeout is not the
+                    // caller's bargain.
+                        throw new TaskPublishException($"TaskFlow: no channel to publish task '{taskName}'{Id(properties.CorrelationId)} on within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout): the broker has not answered channel.open{Blocked()}. It was not enqueued.", ex, properties.CorrelationId, mayHaveBeenEnqueued: false);
+                }
+                catch (Exception ex) when (ex is TaskPublishException or AlreadyClosedException or OperationInterruptedException or BrokerUnreachableException or System.IO.IOException or System.Net.Sockets.SocketException
+                    || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                {
+                    // The last: the client's own timeout for channel.open-ok (ConnectionFactory.ContinuationTimeout) ended the opening.
+                    throw new BrokerUnavailableException(ex.Message, ex);
+                }
+
+                if (!channel.IsOpen)
+                {
+                    throw new BrokerUnavailableException("the channel is closed (connection recovering)", null);
+                }
+
+                var started = Telemetry.PublishDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+                CancellationTokenSource? linked = null;
+                try
+                {
+                    if (lane.Tracked)
                     {
-                        case UntrackedResult.Returned:
-                            throw new TaskUnroutableException(taskName, exchange, routingKey, null);
-                        case UntrackedResult.Nacked:
-                            throw new TaskPublishException($"TaskFlow: the broker refused task '{taskName}'{Id(properties.CorrelationId)} (basic.nack); it was not enqueued.", null, properties.CorrelationId, mayHaveBeenEnqueued: false);
+                        // One publish on a lane whose confirms TaskFlow tracks (ConfirmTracker): the lane's turn, the
+                        // channel's next sequence number, the publish (written into the client), then the confirm; the three
+                        // waits share one deadline, RabbitMqOptions.PublishTimeout from here, kept by ConfirmWatch without a
+                        // token. The client gets no cancellable token, so it never stops a publish between taking its sequence
+                        // number and writing it (which would leave the numbering one off). A write the client has not finished
+                        // by the deadline keeps the lane's turn until it ends, and its caller is told
+                        // TaskPublishException.MessageHeld: the client may still read the body and properties. A caller that
+                        // cannot leave its body to the client (a retry's is the delivery's pooled buffer) has it copied first.
+#pragma warning disable CA2012 // each ValueTask below is read once: here, or by the watch when its wait timed out
+                        var deadline = _time.GetTimestamp() + (long)(_options.PublishTimeout.TotalSeconds * _time.TimestampFrequency);
+                        if (!lane.Sending.Wait(0, CancellationToken.None) && !await lane.Sending.WaitAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false))
+                        {
+                            throw new TaskPublishException(
+                                $"TaskFlow: no turn to publish task '{taskName}'{Id(properties.CorrelationId)} within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout): its channel was still writing an earlier publish{Blocked()}. It was not enqueued.",
+                                null,
+                                properties.CorrelationId,
+                                mayHaveBeenEnqueued: false);
+                        }
+
+                        ConfirmTracker.Confirmation confirmation;
+                        var turnPassed = false;
+                        try
+                        {
+                            if (lane.TrackerOf(channel) is not { } tracker)
+                            {
+                                throw new BrokerUnavailableException("the publishing channel was replaced", null);
+                            }
+
+                            var sequence = await channel.GetNextPublishSequenceNumberAsync(CancellationToken.None).ConfigureAwait(false);
+                            confirmation = tracker.Track(sequence, properties.CorrelationId, exchange, routingKey);
+                            ValueTask write;
+                            try
+                            {
+                                write = channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, canLeaveHeld ? body : body.ToArray(), CancellationToken.None);
+                            }
+                            catch (Exception)
+                            {
+                                Lane.WriteFailed(channel, tracker, confirmation);
+                                throw;
+                            }
+
+                            if (write.IsCompletedSuccessfully)
+                            {
+                                write.GetAwaiter().GetResult();
+                            }
+                            else
+                            {
+                                // Still being written (the client's frame queue is full, or the broker has blocked
+                                // the connection): the lane's turn passes on when the write ends.
+                                turnPassed = true;
+                                var writing = lane.FinishWriteAsync(write, channel, tracker, confirmation);
+                                if (!await _watch.WaitAsync(writing, _options.PublishTimeout, deadline, lane.Held).ConfigureAwait(false))
+                                {
+                                    throw new TaskPublishException(TimedOut(taskName, properties.CorrelationId), null, properties.CorrelationId, mayHaveBeenEnqueued: true) { MessageHeld = true };
+                                }
+
+                                await writing.ConfigureAwait(false);
+                            }
+                        }
+                        finally
+                        {
+                            if (!turnPassed)
+                            {
+                                lane.Sending.Release();
+                            }
+                        }
+
+                        var confirm = new ValueTask(confirmation, confirmation.Version);
+                        if (!confirm.IsCompleted)
+                        {
+                            var waiting = _watch.WaitAsync(confirm, _options.PublishTimeout, deadline, held: null);
+                            var confirmed = cancellationToken.CanBeCanceled
+                                ? await waiting.AsTask().WaitAsync(cancellationToken).ConfigureAwait(false)
+                                : await waiting.ConfigureAwait(false);
+                            if (!confirmed)
+                            {
+                                throw new TaskPublishException(TimedOut(taskName, properties.CorrelationId), null, properties.CorrelationId, mayHaveBeenEnqueued: true);
+                            }
+                        }
+
+                        await confirm.ConfigureAwait(false);
+#pragma warning restore CA2012
+                    }
+                    else
+                    {
+                        // The untracked lane (dead letters, one at a time): the timeout is a token, so that the client gives up a
+                        // publish it has not written by the deadline. One token shared by the publishes of one short window (no
+                        // source and timer per publish), linked only when the caller's token can be cancelled.
+                        var deadline = Deadline().Token();
+                        linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline) : null;
+                        switch (await lane.PublishUntrackedAsync(channel, exchange, routingKey, properties, body, linked?.Token ?? deadline).ConfigureAwait(false))
+                        {
+                            case UntrackedResult.Returned:
+                                throw new TaskUnroutableException(taskName, exchange, routingKey, null);
+                            case UntrackedResult.Nacked:
+                                throw new TaskPublishException($"TaskFlow: the broker refused task '{taskName}'{Id(properties.CorrelationId)} (basic.nack); it was not enqueued.", null, properties.CorrelationId, mayHaveBeenEnqueued: false);
+                        }
+                    }
+
+                    if (started != 0)
+                    {
+                        Telemetry.PublishDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
                     }
                 }
-
-                if (started != 0)
+                catch (PublishException ex) when (ex.IsReturn)
                 {
-                    Telemetry.PublishDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                    throw new TaskUnroutableException(taskName, exchange, routingKey, ex);
                 }
-            }
-            catch (PublishException ex) when (ex.IsReturn)
-            {
-                throw new TaskUnroutableException(taskName, exchange, routingKey, ex);
-            }
-            catch (PublishException ex)
-            {
-                throw new TaskPublishException($"TaskFlow: the broker refused task '{taskName}'{Id(properties.CorrelationId)} (basic.nack); it was not enqueued.", ex, properties.CorrelationId, mayHaveBeenEnqueued: false);
-            }
-            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TaskPublishException(TimedOut(taskName, properties.CorrelationId), ex, properties.CorrelationId, mayHaveBeenEnqueued: true);
-            }
-            catch (OperationInterruptedException ex) when (ChannelClose.IsChannelLevel(ex.ShutdownReason) && ex.ShutdownReason is { } reason)
-            {
-                // A channel-level error (e.g. 404: the exchange does not exist): retrying cannot help.
-                throw new TaskPublishException($"TaskFlow: the broker closed the channel while publishing task '{taskName}'{Id(properties.CorrelationId)} ({reason.ReplyCode} {reason.ReplyText}); it was not enqueued.", ex, properties.CorrelationId, mayHaveBeenEnqueued: false);
-            }
-            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or System.IO.IOException or ObjectDisposedException)
-            {
-                // The connection went away: the message may or may not have reached the broker. Publish again
-                // (at-least-once: a duplicate is possible, a loss is not).
-                throw new BrokerUnavailableException(ex.Message, ex, mayHaveReachedBroker: true);
+                catch (PublishException ex)
+                {
+                    throw new TaskPublishException($"TaskFlow: the broker refused task '{taskName}'{Id(properties.CorrelationId)} (basic.nack); it was not enqueued.", ex, properties.CorrelationId, mayHaveBeenEnqueued: false);
+                }
+                catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new TaskPublishException(TimedOut(taskName, properties.CorrelationId), ex, properties.CorrelationId, mayHaveBeenEnqueued: true);
+                }
+                catch (OperationInterruptedException ex) when (ChannelClose.IsChannelLevel(ex.ShutdownReason) && ex.ShutdownReason is { } reason)
+                {
+                    // A channel-level error (e.g. 404: the exchange does not exist): retrying cannot help.
+                    throw new TaskPublishException($"TaskFlow: the broker closed the channel while publishing task '{taskName}'{Id(properties.CorrelationId)} ({reason.ReplyCode} {reason.ReplyText}); it was not enqueued.", ex, properties.CorrelationId, mayHaveBeenEnqueued: false);
+                }
+                catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or System.IO.IOException or ObjectDisposedException)
+                {
+                    // The connection went away: the message may or may not have reached the broker. Publish again
+                    // (at-least-once: a duplicate is possible, a loss is not).
+                    throw new BrokerUnavailableException(ex.Message, ex, mayHaveReachedBroker: true);
+                }
+                finally
+                {
+                    linked?.Dispose();
+                }
             }
             finally
             {
-                linked?.Dispose();
+                lane.Window.Release();
             }
+
+            return;
         }
-        finally
+        catch (BrokerUnavailableException ex) when (retry)
         {
-            lane.Window.Release();
+            unavailable = ex;
         }
+
+        await RetryPublishAsync(exchange, routingKey, properties, body, taskName, unavailable, canLeaveHeld, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// One publish on a lane whose confirms TaskFlow tracks (<see cref="ConfirmTracker"/>): the lane's turn, the channel's
-    /// next sequence number, the publish (written into the client), then the confirm; the three waits share one deadline,
-    /// <see cref="RabbitMqOptions.PublishTimeout"/> from here, kept by <see cref="ConfirmWatch"/> without a token.
-    /// </summary>
-    /// <remarks>
-    /// The client gets no cancellable token, so it never stops a publish between taking its sequence number and writing
-    /// it (which would leave the numbering one off). A write the client has not finished by the deadline keeps the lane's
-    /// turn until it ends, and its caller is told <see cref="TaskPublishException.MessageHeld"/>: the client may still read
-    /// the body and properties. A caller that cannot leave its body to the client (a retry's is the delivery's pooled
-    /// buffer) has it copied first.
-    /// </remarks>
-#pragma warning disable CA2012 // each ValueTask below is read once: here, or by the watch when its wait timed out
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask PublishTrackedAsync(Lane lane, IChannel channel, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string taskName, bool canLeaveHeld, CancellationToken cancellationToken)
-    {
-        var deadline = _time.GetTimestamp() + (long)(_options.PublishTimeout.TotalSeconds * _time.TimestampFrequency);
-        if (!lane.Sending.Wait(0, CancellationToken.None) && !await lane.Sending.WaitAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false))
-        {
-            throw new TaskPublishException(
-                $"TaskFlow: no turn to publish task '{taskName}'{Id(properties.CorrelationId)} within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout): its channel was still writing an earlier publish{Blocked()}. It was not enqueued.",
-                null,
-                properties.CorrelationId,
-                mayHaveBeenEnqueued: false);
-        }
-
-        ConfirmTracker.Confirmation confirmation;
-        var turnPassed = false;
-        try
-        {
-            if (lane.TrackerOf(channel) is not { } tracker)
-            {
-                throw new BrokerUnavailableException("the publishing channel was replaced", null);
-            }
-
-            var sequence = await channel.GetNextPublishSequenceNumberAsync(CancellationToken.None).ConfigureAwait(false);
-            confirmation = tracker.Track(sequence, properties.CorrelationId, exchange, routingKey);
-            ValueTask write;
-            try
-            {
-                write = channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, canLeaveHeld ? body : body.ToArray(), CancellationToken.None);
-            }
-            catch (Exception)
-            {
-                Lane.WriteFailed(channel, tracker, confirmation);
-                throw;
-            }
-
-            if (write.IsCompletedSuccessfully)
-            {
-                write.GetAwaiter().GetResult();
-            }
-            else
-            {
-                // Still being written (the client's frame queue is full, or the broker has blocked the connection): the
-                // lane's turn passes on when the write ends.
-                turnPassed = true;
-                var writing = lane.FinishWriteAsync(write, channel, tracker, confirmation);
-                if (!await _watch.WaitAsync(writing, _options.PublishTimeout, deadline, lane.Held).ConfigureAwait(false))
-                {
-                    throw new TaskPublishException(TimedOut(taskName, properties.CorrelationId), null, properties.CorrelationId, mayHaveBeenEnqueued: true) { MessageHeld = true };
-                }
-
-                await writing.ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            if (!turnPassed)
-            {
-                lane.Sending.Release();
-            }
-        }
-
-        var confirm = new ValueTask(confirmation, confirmation.Version);
-        if (!confirm.IsCompleted)
-        {
-            var waiting = _watch.WaitAsync(confirm, _options.PublishTimeout, deadline, held: null);
-            var confirmed = cancellationToken.CanBeCanceled
-                ? await waiting.AsTask().WaitAsync(cancellationToken).ConfigureAwait(false)
-                : await waiting.ConfigureAwait(false);
-            if (!confirmed)
-            {
-                throw new TaskPublishException(TimedOut(taskName, properties.CorrelationId), null, properties.CorrelationId, mayHaveBeenEnqueued: true);
-            }
-        }
-
-        await confirm.ConfigureAwait(false);
-    }
-#pragma warning restore CA2012
 
     private TimeSpan Remaining(long deadline)
     {
