@@ -16,8 +16,8 @@ namespace TaskFlow.FaultTests;
 /// <summary>
 /// Scenario 10: a memory alarm blocks the publishing connection (the broker stops reading it) while the publisher sends
 /// large tasks. Their confirms time out; the sockets' buffers and RabbitMQ.Client's outgoing queue hold many of them, and
-/// each lane's next publish is held in the client, not written yet, until the alarm clears; the sends behind it wait
-/// for the lane's turn and end at their timeout as not enqueued. A second wave of sends runs while they are held. Every
+/// each lane's next publish is held in the client, not written yet (its frames already made), until the alarm clears;
+/// the sends behind it wait for the lane's turn and end at their timeout as not enqueued. A second wave of sends runs while they are held. Every
 /// message that reaches the queue must be the one its id was sent with: the memory of a publish held past its timeout is
 /// never reused by a later send. The publisher's second lane has no channel yet when the alarm
 /// starts: the sends it gets end at their timeout as not enqueued, and none of them arrives. A narrow publisher (one
