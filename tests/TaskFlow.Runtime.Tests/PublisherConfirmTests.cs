@@ -1,11 +1,13 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using TaskFlow.Protocol;
 using TaskFlow.RabbitMq;
 using RabbitMQ.Client;
 using Shouldly;
+using TaskFlow.TestSupport;
 using Xunit;
 
 namespace TaskFlow.Runtime.Tests;
@@ -160,5 +162,56 @@ public sealed class PublisherConfirmTests
 
         arrived.Count.ShouldBe(45);
         arrived.ShouldBe(sent, ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task A_channel_the_broker_closes_mid_burst_never_reports_a_send_not_enqueued_that_arrived()
+    {
+        // The operator deletes the task exchange while a burst is being sent: the next publish's 404 closes its channel
+        // while publishes written before it wait for their confirms. Those were routed and may be in the queue.
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false, rabbit: o => o.DeclareTopology = false);
+        await using var admin = await Broker.ConnectAsync();
+        await using (var channel = await admin.CreateChannelAsync())
+        {
+            await channel.ExchangeDeclareAsync(host.Options.ExchangeName, ExchangeType.Direct, durable: true);
+            await channel.QueueDeclareAsync(host.Queue, durable: true, exclusive: false, autoDelete: false);
+            await channel.QueueBindAsync(host.Queue, host.Options.ExchangeName, host.Queue);
+        }
+
+        var confirmed = 0;
+        var sends = Enumerable.Range(0, 2000).Select(async i =>
+        {
+            try
+            {
+                var handle = await host.Tasks.Record.DelayAsync("doomed", i);
+                Interlocked.Increment(ref confirmed);
+                return (Id: handle.Id, Error: (TaskPublishException?)null);
+            }
+            catch (TaskPublishException ex)
+            {
+                return (Id: ex.TaskId!, Error: ex);
+            }
+        }).ToList();
+
+        await Eventually.UntilAsync(() => Task.FromResult(Volatile.Read(ref confirmed) >= 100), TimeSpan.FromSeconds(30), "the first sends were confirmed");
+        await using (var channel = await admin.CreateChannelAsync())
+        {
+            await channel.ExchangeDeleteAsync(host.Options.ExchangeName);
+        }
+
+        var outcomes = await Task.WhenAll(sends);
+        var arrived = new HashSet<string>(StringComparer.Ordinal);
+        await using (var read = await admin.CreateChannelAsync())
+        {
+            while (await read.BasicGetAsync(host.Queue, autoAck: true) is { } message)
+            {
+                arrived.Add(message.BasicProperties.CorrelationId!);
+            }
+        }
+
+        outcomes.Count(o => o.Error is not null).ShouldBeGreaterThan(0, "sends after the exchange was deleted failed");
+        outcomes.Where(o => o.Error is null).Select(o => o.Id).ShouldAllBe(id => arrived.Contains(id), "a confirmed send is in the queue");
+        var notEnqueuedButArrived = outcomes.Where(o => o.Error is { MayHaveBeenEnqueued: false } && arrived.Contains(o.Id)).Select(o => o.Error!.Message).ToList();
+        notEnqueuedButArrived.ShouldBeEmpty("a send told 'not enqueued' must not be in the queue");
     }
 }

@@ -1,3 +1,4 @@
+using System;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -14,6 +15,15 @@ internal static class ChannelClose
         reason is { Initiator: ShutdownInitiator.Peer, ReplyCode: not 320 and not 541 };
 
     /// <summary>Closed for good: by the broker at channel level, or by us.</summary>
-    public static bool IsPermanent(IChannel channel) =>
-        IsChannelLevel(channel.CloseReason) || channel.CloseReason?.Initiator == ShutdownInitiator.Application;
+    public static bool IsPermanent(IChannel channel)
+    {
+        try
+        {
+            return IsChannelLevel(channel.CloseReason) || channel.CloseReason?.Initiator == ShutdownInitiator.Application;
+        }
+        catch (ObjectDisposedException)
+        {
+            return true; // replaced and disposed while the caller looked at it
+        }
+    }
 }

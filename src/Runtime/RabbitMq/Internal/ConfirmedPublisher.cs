@@ -308,7 +308,21 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
                             }
                         }
 
-                        await confirm.ConfigureAwait(false);
+                        try
+                        {
+                            await confirm.ConfigureAwait(false);
+                        }
+                        catch (OperationInterruptedException ex) when (ChannelClose.IsChannelLevel(ex.ShutdownReason) && ex.ShutdownReason is { } reason)
+                        {
+                            // Written, then the broker closed the channel for an error (one publish's: 404 exchange gone,
+                            // 406 message too large...) before it confirmed this one. A publish written before the one at
+                            // fault was routed and may be in its queue: it is not reported "not enqueued".
+                            throw new TaskPublishException(
+                                $"TaskFlow: the broker closed the channel ({reason.ReplyCode} {reason.ReplyText}) before it confirmed task '{taskName}'{Id(properties.CorrelationId)}; it may have been enqueued (see TaskPublishException.MayHaveBeenEnqueued).",
+                                ex,
+                                properties.CorrelationId,
+                                mayHaveBeenEnqueued: true);
+                        }
 #pragma warning restore CA2012
                     }
                     else
@@ -578,7 +592,6 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
         private async Task<IChannel> OpenAsync(BrokerConnections connections, IChannel? closed)
         {
             await Task.Yield(); // out of the caller's lock
-            closed?.Dispose();
             var connection = await connections.GetAsync(ConnectionRole.Publisher, CancellationToken.None).ConfigureAwait(false);
             var channel = await connection.CreateChannelAsync(
                 new CreateChannelOptions(
@@ -600,6 +613,10 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
             }
 
             Volatile.Write(ref _channel, channel);
+
+            // Disposed only once it is no longer the lane's: a caller that read it just before reads a closed channel, not
+            // a disposed one.
+            closed?.Dispose();
             return channel;
         }
 
