@@ -51,18 +51,12 @@ public sealed class PublisherConfirmTests
     {
         // A classic queue that holds 5 messages and refuses the rest (x-overflow reject-publish): the broker nacks those.
         await using var host = await TaskFlowTestHost.StartAsync(worker: false, rabbit: o => o.DeclareTopology = false);
-        await using (var connection = await Broker.ConnectAsync())
-        await using (var channel = await connection.CreateChannelAsync())
+        await DeclareBoundQueueAsync(host, new Dictionary<string, object?>
         {
-            await channel.ExchangeDeclareAsync(host.Options.ExchangeName, ExchangeType.Direct, durable: true);
-            await channel.QueueDeclareAsync(host.Queue, durable: true, exclusive: false, autoDelete: false, arguments: new Dictionary<string, object?>
-            {
-                ["x-queue-type"] = "classic",
-                ["x-max-length"] = 5,
-                ["x-overflow"] = "reject-publish",
-            });
-            await channel.QueueBindAsync(host.Queue, host.Options.ExchangeName, host.Queue);
-        }
+            ["x-queue-type"] = "classic",
+            ["x-max-length"] = 5,
+            ["x-overflow"] = "reject-publish",
+        });
 
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
         {
@@ -109,13 +103,7 @@ public sealed class PublisherConfirmTests
     {
         // Topology managed by an operator: the task queue is bound, the routing key of every 4th send is not.
         await using var host = await TaskFlowTestHost.StartAsync(worker: false, rabbit: o => o.DeclareTopology = false);
-        await using (var connection = await Broker.ConnectAsync())
-        await using (var channel = await connection.CreateChannelAsync())
-        {
-            await channel.ExchangeDeclareAsync(host.Options.ExchangeName, ExchangeType.Direct, durable: true);
-            await channel.QueueDeclareAsync(host.Queue, durable: true, exclusive: false, autoDelete: false);
-            await channel.QueueBindAsync(host.Queue, host.Options.ExchangeName, host.Queue);
-        }
+        await DeclareBoundQueueAsync(host);
 
         var nowhere = "nobody-listens-" + host.Queue[^8..];
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 60).Select(async i =>
@@ -170,13 +158,8 @@ public sealed class PublisherConfirmTests
         // The operator deletes the task exchange while a burst is being sent: the next publish's 404 closes its channel
         // while publishes written before it wait for their confirms. Those were routed and may be in the queue.
         await using var host = await TaskFlowTestHost.StartAsync(worker: false, rabbit: o => o.DeclareTopology = false);
+        await DeclareBoundQueueAsync(host);
         await using var admin = await Broker.ConnectAsync();
-        await using (var channel = await admin.CreateChannelAsync())
-        {
-            await channel.ExchangeDeclareAsync(host.Options.ExchangeName, ExchangeType.Direct, durable: true);
-            await channel.QueueDeclareAsync(host.Queue, durable: true, exclusive: false, autoDelete: false);
-            await channel.QueueBindAsync(host.Queue, host.Options.ExchangeName, host.Queue);
-        }
 
         var confirmed = 0;
         var sends = Enumerable.Range(0, 2000).Select(async i =>
@@ -213,5 +196,15 @@ public sealed class PublisherConfirmTests
         outcomes.Where(o => o.Error is null).Select(o => o.Id).ShouldAllBe(id => arrived.Contains(id), "a confirmed send is in the queue");
         var notEnqueuedButArrived = outcomes.Where(o => o.Error is { MayHaveBeenEnqueued: false } && arrived.Contains(o.Id)).Select(o => o.Error!.Message).ToList();
         notEnqueuedButArrived.ShouldBeEmpty("a send told 'not enqueued' must not be in the queue");
+    }
+
+    /// <summary>Topology as an operator would manage it: the task exchange, the host's queue (with <paramref name="arguments"/>) bound by its name.</summary>
+    private static async Task DeclareBoundQueueAsync(TaskFlowTestHost host, IDictionary<string, object?>? arguments = null)
+    {
+        await using var connection = await Broker.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync(host.Options.ExchangeName, ExchangeType.Direct, durable: true);
+        await channel.QueueDeclareAsync(host.Queue, durable: true, exclusive: false, autoDelete: false, arguments: arguments);
+        await channel.QueueBindAsync(host.Queue, host.Options.ExchangeName, host.Queue);
     }
 }

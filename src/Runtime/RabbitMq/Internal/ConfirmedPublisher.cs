@@ -231,8 +231,8 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
                         // One publish on a lane whose confirms TaskFlow tracks (ConfirmTracker): the lane's turn, the
                         // channel's next sequence number, the publish (written into the client), then the confirm; the three
                         // waits share one deadline, RabbitMqOptions.PublishTimeout from here, kept by ConfirmWatch without a
-                        // token. The client gets no cancellable token, so it never stops a publish between taking its sequence
-                        // number and writing it (which would leave the numbering one off). A write the client has not finished
+                        // token: the client gets none (a token costs a registration wherever it waits), and a publish it has
+                        // taken a number for runs to its end, so the lane's numbering follows the client's. A write not finished
                         // by the deadline keeps the lane's turn until it ends, and its caller is told
                         // TaskPublishException.MessageHeld: the client may still read the body and properties. A caller that
                         // cannot leave its body to the client (a retry's is the delivery's pooled buffer) has it copied first.
