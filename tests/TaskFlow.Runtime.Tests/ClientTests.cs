@@ -33,6 +33,9 @@ public sealed class ClientTests
 
         error.Queue.ShouldBe("nobody-listens-here");
         error.Message.ShouldContain("could not be routed");
+        error.MayHaveBeenEnqueued.ShouldBeFalse();
+        error.TaskId.ShouldNotBeNull("the error names the task that was returned");
+        error.Message.ShouldContain(error.TaskId);
     }
 
     [Fact]

@@ -129,6 +129,9 @@ public sealed class PublisherConfirmTests
                 var unroutable = error.ShouldBeOfType<TaskUnroutableException>($"send {i}");
                 unroutable.Queue.ShouldBe(nowhere);
                 unroutable.Message.ShouldContain("could not be routed");
+                unroutable.MayHaveBeenEnqueued.ShouldBeFalse();
+                unroutable.TaskId.ShouldNotBeNull($"send {i}: the error names its task");
+                unroutable.Message.ShouldContain(unroutable.TaskId);
             }
             else
             {
@@ -139,6 +142,9 @@ public sealed class PublisherConfirmTests
 
         var sent = outcomes.Where(o => o.Item2 is not null).Select(o => o.Item2!.Id).ToList();
         sent.Count.ShouldBe(45);
+        var returned = outcomes.Where(o => o.Item3 is not null).Select(o => o.Item3!.TaskId!).ToList();
+        returned.ShouldBeUnique("each unroutable send's error names its own task");
+        returned.ShouldAllBe(id => !sent.Contains(id));
 
         await using var reader = await Broker.ConnectAsync();
         await using var read = await reader.CreateChannelAsync();

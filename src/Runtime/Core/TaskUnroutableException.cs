@@ -6,9 +6,14 @@ namespace TaskFlow;
 public sealed class TaskUnroutableException : TaskPublishException
 {
     /// <summary>Creates the exception.</summary>
-    public TaskUnroutableException(string taskName, string exchange, string queue, Exception? innerException = null)
-        : base($"TaskFlow: task '{taskName}' could not be routed: exchange '{exchange}' has no queue bound for '{queue}'. " +
-               "Declare the queue (leave RabbitMqOptions.DeclareTopology on, or start a worker for it) or send the task to an existing queue.", innerException)
+    /// <param name="taskName">The task's name.</param>
+    /// <param name="exchange">The exchange it was published to.</param>
+    /// <param name="queue">The routing key it was published with.</param>
+    /// <param name="innerException">The client's error, if any.</param>
+    /// <param name="taskId">The task's id (<see cref="TaskPublishException.TaskId"/>), named in the message when known.</param>
+    public TaskUnroutableException(string taskName, string exchange, string queue, Exception? innerException = null, string? taskId = null)
+        : base($"TaskFlow: task '{taskName}'{(taskId is null ? string.Empty : $" [{taskId}]")} could not be routed: exchange '{exchange}' has no queue bound for '{queue}'; it was not enqueued. " +
+               "Declare the queue (leave RabbitMqOptions.DeclareTopology on, or start a worker for it) or send the task to an existing queue.", innerException, taskId, mayHaveBeenEnqueued: false)
     {
         TaskName = taskName;
         Queue = queue;

@@ -335,7 +335,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
                         switch (await lane.PublishUntrackedAsync(channel, exchange, routingKey, properties, body, linked?.Token ?? deadline).ConfigureAwait(false))
                         {
                             case UntrackedResult.Returned:
-                                throw new TaskUnroutableException(taskName, exchange, routingKey, null);
+                                throw new TaskUnroutableException(taskName, exchange, routingKey, null, properties.CorrelationId);
                             case UntrackedResult.Nacked:
                                 throw new TaskPublishException($"TaskFlow: the broker refused task '{taskName}'{Id(properties.CorrelationId)} (basic.nack); it was not enqueued.", null, properties.CorrelationId, mayHaveBeenEnqueued: false);
                         }
@@ -348,7 +348,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
                 }
                 catch (PublishException ex) when (ex.IsReturn)
                 {
-                    throw new TaskUnroutableException(taskName, exchange, routingKey, ex);
+                    throw new TaskUnroutableException(taskName, exchange, routingKey, ex, properties.CorrelationId);
                 }
                 catch (PublishException ex)
                 {
