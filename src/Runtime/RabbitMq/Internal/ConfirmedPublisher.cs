@@ -208,7 +208,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
                     // The channel is still opening on an open connection (a connection the broker has blocked does not get its
                     // channel.open read): nothing was published, and waiting longer than the publish timeout is not the
                     // caller's bargain.
-                        throw new TaskPublishException($"TaskFlow: no channel to publish task '{taskName}'{Id(properties.CorrelationId)} on within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout): the broker has not answered channel.open{Blocked()}. It was not enqueued.", ex, properties.CorrelationId, mayHaveBeenEnqueued: false);
+                    throw new TaskPublishException($"TaskFlow: no channel to publish task '{taskName}'{Id(properties.CorrelationId)} on within {_options.PublishTimeout} (RabbitMqOptions.PublishTimeout): the broker has not answered channel.open{Blocked()}. It was not enqueued.", ex, properties.CorrelationId, mayHaveBeenEnqueued: false);
                 }
                 catch (Exception ex) when (ex is TaskPublishException or AlreadyClosedException or OperationInterruptedException or BrokerUnreachableException or System.IO.IOException or System.Net.Sockets.SocketException
                     || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
