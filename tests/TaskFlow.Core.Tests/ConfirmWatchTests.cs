@@ -19,17 +19,15 @@ public sealed class ConfirmWatchTests
     public async Task A_publish_confirmed_in_time_ends_its_wait_with_true_and_leaves_nothing_watched()
     {
         using var watch = new ConfirmWatch(TimeProvider.System);
-        var held = new ConfirmWatch.Held();
         var confirm = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var wait = watch.WaitAsync(new ValueTask(confirm.Task), TimeSpan.FromSeconds(30), held);
+        var wait = watch.WaitAsync(new ValueTask(confirm.Task), TimeSpan.FromSeconds(30));
         wait.IsCompleted.ShouldBeFalse("nothing confirmed yet");
         watch.Count.ShouldBe(1);
 
         confirm.SetResult();
         (await wait).ShouldBeTrue();
         watch.Count.ShouldBe(0);
-        held.Count.ShouldBe(0, "a publish confirmed in time is never held");
         await Eventually.UntilAsync(() => Task.FromResult(watch.Pooled == 1), TimeSpan.FromSeconds(5), "the waiter goes back to the pool once both sides are done with it");
     }
 
@@ -37,34 +35,30 @@ public sealed class ConfirmWatchTests
     public async Task A_publish_without_a_confirm_ends_its_wait_with_false_after_the_timeout_and_its_late_outcome_is_read()
     {
         using var watch = new ConfirmWatch(TimeProvider.System);
-        var held = new ConfirmWatch.Held();
         var confirm = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var timeout = TimeSpan.FromMilliseconds(200);
 
         var clock = Stopwatch.StartNew();
-        (await watch.WaitAsync(new ValueTask(confirm.Task), timeout, held)).ShouldBeFalse();
+        (await watch.WaitAsync(new ValueTask(confirm.Task), timeout)).ShouldBeFalse();
         clock.Elapsed.ShouldBeGreaterThanOrEqualTo(timeout - TimeSpan.FromMilliseconds(15), "a wait ends no sooner than its timeout (the clock's resolution aside)");
         watch.Count.ShouldBe(0, "the timed-out wait is off the list");
         watch.Pooled.ShouldBe(0, "the publish has not completed: the waiter is still the publish's");
-        held.Count.ShouldBe(1, "the client still has the publish: its memory is not the caller's to reuse");
 
         // The late outcome, here the channel's close, is read by the watch (an unread one would surface as an
         // unobserved task exception) and the waiter is free again.
         confirm.SetException(new InvalidOperationException("channel closed"));
         await Eventually.UntilAsync(() => Task.FromResult(watch.Pooled == 1), TimeSpan.FromSeconds(5), "the waiter comes back once the late outcome was read");
         confirm.Task.IsFaulted.ShouldBeTrue();
-        held.Count.ShouldBe(0, "the client is done with it");
     }
 
     [Fact]
     public async Task A_publish_that_fails_in_time_ends_its_wait_with_true_and_the_caller_reads_the_error()
     {
         using var watch = new ConfirmWatch(TimeProvider.System);
-        var held = new ConfirmWatch.Held();
         var confirm = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var publish = new ValueTask(confirm.Task);
 
-        var wait = watch.WaitAsync(publish, TimeSpan.FromSeconds(30), held);
+        var wait = watch.WaitAsync(publish, TimeSpan.FromSeconds(30));
         confirm.SetException(new InvalidOperationException("nack"));
 
         (await wait).ShouldBeTrue();
@@ -75,14 +69,13 @@ public sealed class ConfirmWatchTests
     public async Task Many_waits_end_each_once_in_any_order_and_only_the_unconfirmed_time_out()
     {
         using var watch = new ConfirmWatch(TimeProvider.System);
-        var held = new ConfirmWatch.Held();
         const int n = 2000;
         var confirms = Enumerable.Range(0, n).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
         var waits = new Task<bool>[n];
         for (var i = 0; i < n; i++)
         {
             // Every tenth is never confirmed within its 300 ms.
-            waits[i] = watch.WaitAsync(new ValueTask(confirms[i].Task), TimeSpan.FromMilliseconds(300), held).AsTask();
+            waits[i] = watch.WaitAsync(new ValueTask(confirms[i].Task), TimeSpan.FromMilliseconds(300)).AsTask();
         }
 
         var order = Enumerable.Range(0, n).Where(i => i % 10 != 0).OrderBy(_ => Random.Shared.Next()).ToArray();
@@ -95,43 +88,39 @@ public sealed class ConfirmWatchTests
         }
 
         watch.Count.ShouldBe(0);
-        held.Count.ShouldBe(n / 10, "the unconfirmed ones, until the client ends them");
         foreach (var i in Enumerable.Range(0, n).Where(i => i % 10 == 0))
         {
             confirms[i].SetResult();
         }
 
-        await Eventually.UntilAsync(() => Task.FromResult(held.Count == 0), TimeSpan.FromSeconds(5), "every late confirm releases its publish");
-
         await Eventually.UntilAsync(() => Task.FromResult(watch.Pooled == Math.Min(n, ConfirmWatch.MaxPooled)), TimeSpan.FromSeconds(5), "every waiter back once its publish completed");
 
         // Reused waiters behave as new ones.
         var again = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var wait = watch.WaitAsync(new ValueTask(again.Task), TimeSpan.FromSeconds(30), held);
+        var wait = watch.WaitAsync(new ValueTask(again.Task), TimeSpan.FromSeconds(30));
         again.SetResult();
         (await wait).ShouldBeTrue();
     }
 
     [Fact]
-    public async Task A_timeout_must_be_positive_and_disposing_ends_the_waits_as_timed_out_holding_their_publishes()
+    public async Task A_timeout_must_be_positive_and_disposing_ends_the_waits_as_timed_out_and_reads_their_late_outcomes()
     {
         var watch = new ConfirmWatch(TimeProvider.System);
-        var held = new ConfirmWatch.Held();
-        Should.Throw<ArgumentOutOfRangeException>(() => watch.WaitAsync(ValueTask.CompletedTask, TimeSpan.Zero, held).AsTask());
+        Should.Throw<ArgumentOutOfRangeException>(() => watch.WaitAsync(ValueTask.CompletedTask, TimeSpan.Zero).AsTask());
 
         var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var wait = watch.WaitAsync(new ValueTask(waiting.Task), TimeSpan.FromMinutes(5), held).AsTask();
+        var wait = watch.WaitAsync(new ValueTask(waiting.Task), TimeSpan.FromMinutes(5)).AsTask();
         watch.Dispose();
         (await wait.WaitAsync(TimeSpan.FromSeconds(5))).ShouldBeFalse("disposing ends a listed wait without its timer");
 
-        // After disposal a wait ends at once, its publish held like a timed-out one.
+        // After disposal a wait ends at once, its publish left running like a timed-out one.
         var late = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        (await watch.WaitAsync(new ValueTask(late.Task), TimeSpan.FromSeconds(30), held)).ShouldBeFalse();
-        held.Count.ShouldBe(2);
+        (await watch.WaitAsync(new ValueTask(late.Task), TimeSpan.FromSeconds(30))).ShouldBeFalse();
+        watch.Pooled.ShouldBe(0, "neither publish has completed: both waiters are still theirs");
 
         waiting.SetResult();
         late.SetException(new InvalidOperationException("channel closed"));
-        await Eventually.UntilAsync(() => Task.FromResult(held.Count == 0), TimeSpan.FromSeconds(5), "both released once the client ended them");
+        await Eventually.UntilAsync(() => Task.FromResult(watch.Pooled == 2), TimeSpan.FromSeconds(5), "both waiters back once the client ended the publishes and their outcomes were read");
     }
 
     [Fact]
@@ -144,9 +133,9 @@ public sealed class ConfirmWatchTests
         var period = TimeSpan.FromMilliseconds(160); // the timer ticks every 10 ms
 
         // One publish's write waited first with a deadline far off; a second wait listed after it is due much sooner.
-        var late = watch.WaitAsync(new ValueTask(slow.Task), period, now + (30 * TimeProvider.System.TimestampFrequency), held: null).AsTask();
+        var late = watch.WaitAsync(new ValueTask(slow.Task), period, now + (30 * TimeProvider.System.TimestampFrequency)).AsTask();
         var stopwatch = Stopwatch.StartNew();
-        var early = watch.WaitAsync(new ValueTask(lost.Task), period, now + (TimeProvider.System.TimestampFrequency / 4), held: null).AsTask();
+        var early = watch.WaitAsync(new ValueTask(lost.Task), period, now + (TimeProvider.System.TimestampFrequency / 4)).AsTask();
 
         (await early.WaitAsync(TimeSpan.FromSeconds(10))).ShouldBeFalse("the second wait ends at its own deadline, not at the first one's");
         stopwatch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(5));

@@ -21,9 +21,9 @@ namespace TaskFlow.RabbitMq.Internal;
 /// </para>
 /// <para>
 /// The client reads a publish's body and properties only when it writes the publish, which a broker that has blocked
-/// the connection can hold back for as long as the block lasts. So a write whose wait ended is counted in its lane's
-/// <see cref="Held"/> until the client is done with it, and its caller must not reuse that memory (it drops it). The lane
-/// lets no other publish into the client meanwhile (<see cref="ConfirmedPublisher"/>), so held publishes cannot pile up.
+/// the connection can hold back for as long as the block lasts. So the caller of a write whose wait ended must not reuse
+/// that memory (it drops it). The lane lets no other publish into the client meanwhile (<see cref="ConfirmedPublisher"/>),
+/// so held publishes cannot pile up.
 /// </para>
 /// </remarks>
 internal sealed class ConfirmWatch : IDisposable
@@ -75,15 +75,14 @@ internal sealed class ConfirmWatch : IDisposable
     /// (<c>false</c>). On <c>true</c> the caller reads the publish's outcome itself (awaits it once); on <c>false</c> it
     /// must not: the watch reads it when it comes.
     /// </summary>
-    public ValueTask<bool> WaitAsync(ValueTask publish, TimeSpan timeout, Held? held) =>
-        WaitAsync(publish, timeout, _time.GetTimestamp() + Ticks(timeout), held);
+    public ValueTask<bool> WaitAsync(ValueTask publish, TimeSpan timeout) =>
+        WaitAsync(publish, timeout, _time.GetTimestamp() + Ticks(timeout));
 
     /// <summary>
-    /// As <see cref="WaitAsync(ValueTask, TimeSpan, Held?)"/>, until <paramref name="deadline"/> (a <see cref="TimeProvider"/>
+    /// As <see cref="WaitAsync(ValueTask, TimeSpan)"/>, until <paramref name="deadline"/> (a <see cref="TimeProvider"/>
     /// timestamp; several waits of one publish share it). <paramref name="timeout"/> sets the timer's period.
-    /// <paramref name="held"/>, when given, counts the wait while it is past its deadline and the publish is not complete.
     /// </summary>
-    public ValueTask<bool> WaitAsync(ValueTask publish, TimeSpan timeout, long deadline, Held? held)
+    public ValueTask<bool> WaitAsync(ValueTask publish, TimeSpan timeout, long deadline)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
         Waiter waiter;
@@ -92,13 +91,12 @@ internal sealed class ConfirmWatch : IDisposable
         {
             disposed = _disposed;
             waiter = _pool.Count > 0 ? _pool.Pop() : new Waiter(this);
-            waiter.Arm(publish, deadline, held);
+            waiter.Arm(publish, deadline);
             if (disposed)
             {
                 // The publisher is being disposed: no timer will end this wait, so it ends now, and the publish is held
                 // until the client ends it (its channel is being closed).
                 waiter.State = Waiter.TimedOut;
-                held?.Add();
             }
             else
             {
@@ -170,7 +168,6 @@ internal sealed class ConfirmWatch : IDisposable
             {
                 Unlink(waiter);
                 waiter.State = Waiter.TimedOut;
-                waiter.Held?.Add();
                 waiter.NextExpired = expired;
                 expired = waiter;
             }
@@ -305,13 +302,9 @@ internal sealed class ConfirmWatch : IDisposable
 
         public Waiter? NextExpired { get; set; }
 
-        /// <summary>The count of its lane's held publishes: this one is in it from its timeout until the client is done with it.</summary>
-        public Held? Held { get; private set; }
-
-        public void Arm(ValueTask publish, long deadline, Held? held)
+        public void Arm(ValueTask publish, long deadline)
         {
             _publish = publish;
-            Held = held;
             Deadline = deadline;
             State = Waiting;
             _holders = 2;
@@ -360,10 +353,7 @@ internal sealed class ConfirmWatch : IDisposable
                 }
 
                 _publish = default;
-                Held?.Remove();
             }
-
-            Held = null;
 
             Release();
         }
@@ -376,20 +366,5 @@ internal sealed class ConfirmWatch : IDisposable
                 _owner.Return(this);
             }
         }
-    }
-
-    /// <summary>
-    /// The publishes of one lane whose wait ended (timed out) while the client still had them: their memory is the
-    /// client's until it completes them.
-    /// </summary>
-    public sealed class Held
-    {
-        private int _count;
-
-        public int Count => Volatile.Read(ref _count);
-
-        internal void Add() => Interlocked.Increment(ref _count);
-
-        internal void Remove() => Interlocked.Decrement(ref _count);
     }
 }

@@ -279,7 +279,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
                                 // the connection): the lane's turn passes on when the write ends.
                                 turnPassed = true;
                                 var writing = lane.FinishWriteAsync(write, channel, tracker, confirmation);
-                                if (!await _watch.WaitAsync(writing, _options.PublishTimeout, deadline, lane.Held).ConfigureAwait(false))
+                                if (!await _watch.WaitAsync(writing, _options.PublishTimeout, deadline).ConfigureAwait(false))
                                 {
                                     throw new TaskPublishException(TimedOut(taskName, properties.CorrelationId), null, properties.CorrelationId, mayHaveBeenEnqueued: true) { MessageHeld = true };
                                 }
@@ -298,7 +298,7 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
                         var confirm = new ValueTask(confirmation, confirmation.Version);
                         if (!confirm.IsCompleted)
                         {
-                            var waiting = _watch.WaitAsync(confirm, _options.PublishTimeout, deadline, held: null);
+                            var waiting = _watch.WaitAsync(confirm, _options.PublishTimeout, deadline);
                             var confirmed = cancellationToken.CanBeCanceled
                                 ? await waiting.AsTask().WaitAsync(cancellationToken).ConfigureAwait(false)
                                 : await waiting.ConfigureAwait(false);
@@ -441,9 +441,6 @@ internal sealed class ConfirmedPublisher : IAsyncDisposable
         public int Size { get; }
 
         public bool Tracked { get; }
-
-        /// <summary>This lane's publishes whose write timed out while the client still had them (see <see cref="ConfirmWatch"/>).</summary>
-        public ConfirmWatch.Held Held { get; } = new();
 
         public SemaphoreSlim Window { get; }
 
