@@ -33,7 +33,7 @@ public sealed partial class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsy
         Logger = logger;
         Database = new StateDatabase(options.Value, time, logger);
         Writer = new StateWriter(Database.States, Database.Options, time, logger);
-        Reader = new StateReader(Database.States);
+        Reader = new StateReader(Database.States, logger);
         _flow = flow.Value;
         Recorder = new StateRecorder(this);
         if (options.Value.Notifications is { } receiver && Database.Dialect.Notifications is { } notifications)

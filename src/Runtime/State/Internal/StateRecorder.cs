@@ -78,24 +78,12 @@ internal sealed class StateRecorder : ITaskStateRecorder
 
     public TaskHandle Attach(TaskHandle handle) => handle with { Store = _store };
 
-    public async ValueTask<PriorRuns> PriorRunsAsync(IncomingTask task, CancellationToken cancellationToken)
-    {
-        KnownState? known = null;
-        try
-        {
-            // The idempotent consumer: one primary-key read (batched with concurrent ones).
-            known = await _store.Reader.ReadAsync(task.Id, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is DbException or InvalidOperationException or TimeoutException)
-        {
-            // The database is unreachable: run anyway (at-least-once, as without a store) rather than stall every queue.
-            StateLog.MaintenanceFailed(_store.Logger, ex, "idempotency check of " + task.Id);
-        }
-
-        return known is { } state
-            ? new PriorRuns(state.State.IsFinal() ? state.State.ToWireName() : null, state.Attempts, Known: true)
-            : PriorRuns.None;
-    }
+    /// <summary>
+    /// The idempotent consumer: one primary-key read, batched with concurrent ones. A database that cannot answer gives
+    /// <see cref="PriorRuns.None"/> (the task runs anyway, at least once, as without a store), logged by the reader.
+    /// </summary>
+    public ValueTask<PriorRuns> PriorRunsAsync(IncomingTask task, CancellationToken cancellationToken) =>
+        _store.Reader.ReadAsync(task.Id, cancellationToken);
 
     public async ValueTask<IRunRecord?> BeginRunAsync(IncomingTask task, string queue, CancellationToken cancellationToken)
     {
