@@ -208,6 +208,7 @@ internal sealed class RawStoreBaseline : IScenario
             }
         }
 
+        /// <summary>The store's own upsert's 18 arrays, by position as the store binds them ($1 the task ids ... $18 the headers).</summary>
         private void Bind(NpgsqlParameterCollection p, string[] ids, DateTimeOffset now)
         {
             var n = ids.Length;
@@ -236,24 +237,24 @@ internal sealed class RawStoreBaseline : IScenario
                 headers[i] = _side._headers;
             }
 
-            p.Add(new NpgsqlParameter("TaskIds", ids));
-            p.Add(new NpgsqlParameter("TaskNames", names));
-            p.Add(new NpgsqlParameter("Queues", queues));
-            p.Add(new NpgsqlParameter("States", states));
-            p.Add(new NpgsqlParameter("EntityKeys", nulls));
-            p.Add(new NpgsqlParameter("Attempts", attempts));
-            p.Add(new NpgsqlParameter("Workers", workers));
-            p.Add(new NpgsqlParameter("Results", nulls));
-            p.Add(new NpgsqlParameter("Errors", nulls));
-            p.Add(new NpgsqlParameter("Nows", nows));
-            p.Add(new NpgsqlParameter("StartedAts", times));
-            p.Add(new NpgsqlParameter("CompletedAts", times));
-            p.Add(new NpgsqlParameter("ExpiresAts", expires));
-            p.Add(new NpgsqlParameter("ParentIds", nulls));
-            p.Add(new NpgsqlParameter("RootIds", ids));
-            p.Add(new NpgsqlParameter("Arguments", arguments));
-            p.Add(new NpgsqlParameter("TraceIds", nulls));
-            p.Add(new NpgsqlParameter("Headers", headers));
+            p.Add(new NpgsqlParameter { Value = ids }); // TaskIds
+            p.Add(new NpgsqlParameter { Value = names }); // TaskNames
+            p.Add(new NpgsqlParameter { Value = queues }); // Queues
+            p.Add(new NpgsqlParameter { Value = states }); // States
+            p.Add(new NpgsqlParameter { Value = nulls }); // EntityKeys
+            p.Add(new NpgsqlParameter { Value = attempts }); // Attempts
+            p.Add(new NpgsqlParameter { Value = workers }); // Workers
+            p.Add(new NpgsqlParameter { Value = nulls }); // Results
+            p.Add(new NpgsqlParameter { Value = nulls }); // Errors
+            p.Add(new NpgsqlParameter { Value = nows }); // Nows
+            p.Add(new NpgsqlParameter { Value = times }); // StartedAts
+            p.Add(new NpgsqlParameter { Value = times }); // CompletedAts
+            p.Add(new NpgsqlParameter { Value = expires }); // ExpiresAts
+            p.Add(new NpgsqlParameter { Value = nulls }); // ParentIds
+            p.Add(new NpgsqlParameter { Value = ids }); // RootIds
+            p.Add(new NpgsqlParameter { Value = arguments }); // Arguments
+            p.Add(new NpgsqlParameter { Value = nulls }); // TraceIds
+            p.Add(new NpgsqlParameter { Value = headers }); // Headers
         }
 
         public async ValueTask DisposeAsync()

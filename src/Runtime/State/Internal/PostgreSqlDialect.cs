@@ -323,9 +323,9 @@ internal static class PostgreSqlDialect
         var batchUpsert = $"""
                 INSERT INTO {s}.task_state AS t (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, created_at, started_at, completed_at, updated_at, expires_at, parent_id, root_id, arguments, trace_id, headers)
                 SELECT u.task_id, u.task_name, u.queue, u.state, u.entity_key, u.attempts, u.worker, u.result, u.error, u.now_at, u.started_at, u.completed_at, u.now_at, u.expires_at, u.parent_id, u.root_id, u.arguments, u.trace_id, u.headers
-                FROM unnest(@TaskIds::varchar[], @TaskNames::varchar[], @Queues::varchar[], @States::int[], @EntityKeys::varchar[], @Attempts::int[], @Workers::varchar[],
-                            @Results::text[], @Errors::text[], @Nows::timestamptz[], @StartedAts::timestamptz[], @CompletedAts::timestamptz[], @ExpiresAts::timestamptz[],
-                            @ParentIds::varchar[], @RootIds::varchar[], @Arguments::varchar[], @TraceIds::varchar[], @Headers::text[])
+                FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[], $5::varchar[], $6::int[], $7::varchar[],
+                            $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[],
+                            $14::varchar[], $15::varchar[], $16::varchar[], $17::varchar[], $18::text[])
                      AS u (task_id, task_name, queue, state, entity_key, attempts, worker, result, error, now_at, started_at, completed_at, expires_at, parent_id, root_id, arguments, trace_id, headers)
                 {upsert[upsert.IndexOf("ON CONFLICT", StringComparison.Ordinal)..]}
                 """;
@@ -334,7 +334,8 @@ internal static class PostgreSqlDialect
             SelectAmong: $"SELECT task_id AS TaskId, state AS State, attempts AS Attempts FROM {s}.task_state WHERE task_id = ANY(@Ids)",
             SelectInfo: $"SELECT {StateRow.Columns} FROM {s}.task_state WHERE task_id = @TaskId",
             Upsert: upsert,
-            // The same conflict clause as the single upsert, over the rows of 18 unnested arrays.
+            // The same conflict clause as the single upsert, over the rows of 18 unnested arrays, bound by position
+            // (PostgreSqlStateBatchUpsert: Npgsql sends a statement with positional parameters without parsing it).
             UpsertBatch: new PostgreSqlStateBatchUpsert(notifications is null ? batchUpsert : NotifyingBatchUpsert(batchUpsert, notifications)),
             Revoke: $"""
                 INSERT INTO {s}.task_state AS t (task_id, state, attempts, error, created_at, completed_at, updated_at, expires_at)
