@@ -67,7 +67,7 @@ internal sealed class StateReader
         var version = request.Start(taskId, cancellationToken);
         if (!_requests.Writer.TryWrite(request))
         {
-            request.Answer(null, new ObjectDisposedException("TaskFlow state store reader is stopped"), _logger);
+            request.Answer(null, new ObjectDisposedException("TaskFlow state store reader is stopped"));
         }
 
         return new ValueTask<PriorRuns>(request, version);
@@ -122,7 +122,7 @@ internal sealed class StateReader
                 var states = await _states.ReadManyAsync(connection, ids, CancellationToken.None).ConfigureAwait(false);
                 foreach (var request in batch)
                 {
-                    request.Answer(states.TryGetValue(request.TaskId, out var state) ? state : null, null, _logger);
+                    request.Answer(states.TryGetValue(request.TaskId, out var state) ? state : null, null);
                 }
             }
             catch (Exception ex)
@@ -130,7 +130,7 @@ internal sealed class StateReader
                 await held.DropAsync().ConfigureAwait(false); // it may be broken: the next batch opens another
                 foreach (var request in batch)
                 {
-                    request.Answer(null, ex, _logger);
+                    request.Answer(null, ex);
                 }
             }
         }
@@ -183,7 +183,7 @@ internal sealed class StateReader
         }
 
         /// <summary>The loop's answer: the task's known state, or the error that kept the batch from being read.</summary>
-        public void Answer(KnownState? known, Exception? error, ILogger logger)
+        public void Answer(KnownState? known, Exception? error)
         {
             if (error is null)
             {
@@ -194,7 +194,7 @@ internal sealed class StateReader
                 // The database is unreachable: run anyway (at-least-once, as without a store) rather than stall every queue.
                 if (Volatile.Read(ref _completed) == 0)
                 {
-                    StateLog.MaintenanceFailed(logger, error, "idempotency check of " + TaskId);
+                    StateLog.MaintenanceFailed(_owner._logger, error, "idempotency check of " + TaskId);
                 }
 
                 TryComplete(PriorRuns.None, null);
