@@ -38,6 +38,13 @@ internal sealed class BenchOptions
     public Uri Uri { get; private set; } = new("amqp://guest:guest@127.0.0.1:5672/");
 
     /// <summary>
+    /// The task's text argument: the same run of <c>x</c> in every task (<c>same</c>, the default: every side sends the same
+    /// bytes), or a different text per task of the same length (<c>varied</c>: ids, an address and words, as real
+    /// arguments are; what the store's trigram index of the arguments costs depends on it).
+    /// </summary>
+    public bool VariedArguments { get; private set; }
+
+    /// <summary>
     /// Which sides to run, in table order: raw, raw-state (the raw consumer with the store's guarantees kept by hand: the
     /// store's floor), celery-wire (diagnostic), taskflow, taskflow-state (TaskFlow with the PostgreSQL state store).
     /// </summary>
@@ -117,6 +124,14 @@ internal sealed class BenchOptions
                     break;
                 case "--concurrency":
                     options.Concurrency = NextInt();
+                    break;
+                case "--arguments":
+                    options.VariedArguments = Next() switch
+                    {
+                        "same" => false,
+                        "varied" => true,
+                        var other => throw new ArgumentException($"--arguments takes same or varied, not '{other}'"),
+                    };
                     break;
                 case "--latency-messages":
                     options.LatencyMessages = NextInt();
@@ -205,6 +220,9 @@ internal sealed class BenchOptions
                                 (TaskFlow's is its publisher's, PublishChannels x MaxUnconfirmedPublishesPerChannel) (default 256)
           --prefetch P          consumer prefetch (default 100)
           --concurrency C       consumer handler concurrency, both sides (default: processor count)
+          --arguments same|varied  the task's text argument: the same run of x in every task (default), or a different
+                                text of the same length per task (ids, an address, words: what the store's trigram
+                                index of the arguments costs depends on it); TaskFlow's sides and raw-state's rows
           --warmup W            messages of each untimed warm-up pass per side and phase (default 5000)
           --warmup-seconds S    warm-up passes take at least S seconds (default 8), then go on until 3 passes in a row spent
                                 < 5% of their time in the JIT (at most 90 s): the runtime's optimizing recompilation of

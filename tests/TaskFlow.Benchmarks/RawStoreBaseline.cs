@@ -26,8 +26,8 @@ internal sealed class RawStoreBaseline : IScenario
     private readonly BenchOptions _options;
     private readonly RawBaseline _sending;
     private readonly RawBaseline _consuming;
-    private readonly string _arguments;
-    private readonly string _headers;
+    private readonly string[] _arguments;
+    private readonly string? _headers;
     private TaskFlowScenario.StateSchema? _state;
 
     public RawStoreBaseline(Broker broker, BenchOptions options)
@@ -37,18 +37,26 @@ internal sealed class RawStoreBaseline : IScenario
         _sending = new RawBaseline(broker, options);
         // The raw code's pre-fill, timing and latency loop; each message with its own id, consumed through the store.
         _consuming = new RawBaseline(broker, options, Name, Properties, async queue => await StoreConsumer.StartAsync(this, _state!, queue).ConfigureAwait(false));
-        // The text columns as TaskFlow's store fills them for the benchmark's task (the same envelope code).
+        // The text columns as TaskFlow's store fills them for the benchmark's task (the same envelope code): one argument
+        // text per row, in turn, from the same texts TaskFlow's sides send (--arguments).
         var flow = new TaskFlowOptions();
         flow.SerializerOptions.MakeReadOnly(populateMissingResolver: true);
-        var envelope = TaskEnvelope.Create(
-            BenchTasks.Client.NoopDescriptor,
-            new BenchTasks.Client.NoopArguments(Stopwatch.GetTimestamp(), new string('x', TaskFlowScenario.PayloadLengthForBaseline)),
-            options: null,
-            flow,
-            DateTimeOffset.UtcNow,
-            $"gen{Environment.ProcessId}@{Environment.MachineName}");
-        _arguments = ArgumentsText.Of(envelope) ?? string.Empty;
-        _headers = HeadersText.Of(envelope) ?? string.Empty;
+        var texts = new BenchArguments(TaskFlowScenario.PayloadLengthForBaseline, options.VariedArguments);
+        _arguments = new string[texts.Count];
+        for (var i = 0; i < _arguments.Length; i++)
+        {
+            var envelope = TaskEnvelope.Create(
+                BenchTasks.Client.NoopDescriptor,
+                new BenchTasks.Client.NoopArguments(Stopwatch.GetTimestamp(), texts[i]),
+                options: null,
+                flow,
+                DateTimeOffset.UtcNow,
+                $"gen{Environment.ProcessId}@{Environment.MachineName}");
+            _arguments[i] = ArgumentsText.Of(envelope) ?? string.Empty;
+            _headers ??= HeadersText.Of(envelope) ?? string.Empty;
+        }
+
+        _headers ??= string.Empty;
     }
 
     public string Name => "raw-state";
@@ -233,7 +241,7 @@ internal sealed class RawStoreBaseline : IScenario
                 nows[i] = now;
                 times[i] = now;
                 expires[i] = now.AddDays(1);
-                arguments[i] = _side._arguments;
+                arguments[i] = _side._arguments[(int)((ulong)(_rows + i) % (ulong)_side._arguments.Length)];
                 headers[i] = _side._headers;
             }
 

@@ -27,7 +27,7 @@ internal sealed class TaskFlowScenario : IScenario
 
     private readonly Broker _broker;
     private readonly BenchOptions _options;
-    private readonly string _payload;
+    private readonly BenchArguments _payload;
     private readonly bool _withStateStore;
 
     public TaskFlowScenario(Broker broker, BenchOptions options, bool withStateStore)
@@ -35,7 +35,7 @@ internal sealed class TaskFlowScenario : IScenario
         _broker = broker;
         _options = options;
         _withStateStore = withStateStore;
-        _payload = new string('x', PayloadLengthForBaseline);
+        _payload = new BenchArguments(PayloadLengthForBaseline, options.VariedArguments);
     }
 
     public string Name => _withStateStore ? "taskflow-state" : "taskflow";
@@ -57,7 +57,7 @@ internal sealed class TaskFlowScenario : IScenario
         var items = new (long, string)[messages];
         for (var i = 0; i < items.Length; i++)
         {
-            items[i] = (Stopwatch.GetTimestamp(), _payload);
+            items[i] = (Stopwatch.GetTimestamp(), _payload[i]);
         }
 
         return TimeSendingAsync(queue, messages, async tasks =>
@@ -87,7 +87,7 @@ internal sealed class TaskFlowScenario : IScenario
             var lanes = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<RabbitMqOptions>>().Value.PublishChannels;
             for (var i = 0; i < lanes; i++)
             {
-                await tasks.Noop.DelayAsync(Stopwatch.GetTimestamp(), _payload).ConfigureAwait(false);
+                await tasks.Noop.DelayAsync(Stopwatch.GetTimestamp(), _payload.Next()).ConfigureAwait(false);
             }
 
             var before = Snapshot.Take();
@@ -179,7 +179,7 @@ internal sealed class TaskFlowScenario : IScenario
 
                     var ran = Probe.ArmLatency();
                     var sent = Stopwatch.GetTimestamp();
-                    await tasks.Noop.DelayAsync(sent, _payload).ConfigureAwait(false);
+                    await tasks.Noop.DelayAsync(sent, _payload.Next()).ConfigureAwait(false);
                     var at = await ran.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
                     if (i >= 0)
                     {
@@ -238,7 +238,7 @@ internal sealed class TaskFlowScenario : IScenario
         {
             while (Interlocked.Increment(ref issued) <= messages)
             {
-                await tasks.Noop.DelayAsync(Stopwatch.GetTimestamp(), _payload).ConfigureAwait(false);
+                await tasks.Noop.DelayAsync(Stopwatch.GetTimestamp(), _payload.Next()).ConfigureAwait(false);
             }
         }
 

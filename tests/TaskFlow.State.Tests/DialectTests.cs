@@ -63,6 +63,22 @@ public sealed class DialectTests
     }
 
     [Fact]
+    public void The_schema_script_runs_the_trigram_index_only_with_the_option_and_otherwise_names_it_in_a_comment()
+    {
+        var create = ArgumentsSearchIndex.ForOperator("tf_x");
+        var off = PostgreSqlDialect.Create("tf_x").Script();
+        off.Split('\n').Where(line => line.Contains(ArgumentsSearchIndex.IndexName, StringComparison.Ordinal))
+            .ShouldAllBe(line => line.TrimStart().StartsWith("--", StringComparison.Ordinal), "off by default: the script only names it");
+        off.ShouldContain("-- " + create);
+        off.ShouldContain("IndexArgumentsForSearch");
+
+        var on = PostgreSqlDialect.Create("tf_x", searchIndex: true).Script();
+        on.Split('\n').ShouldContain(line => line.TrimEnd() == create, "with the option the script creates it");
+
+        SqlServerDialect.Create("tf_x").Script().ShouldNotContain(ArgumentsSearchIndex.IndexName);
+    }
+
+    [Fact]
     public void SqlServer_statements_use_the_locking_hints_the_design_relies_on()
     {
         var dialect = SqlServerDialect.Create("tf_x");

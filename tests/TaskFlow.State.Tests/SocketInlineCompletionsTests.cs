@@ -24,7 +24,7 @@ public sealed class SocketInlineCompletionsTests
     [Fact]
     public async Task A_worker_with_inline_socket_completions_starts_its_store_and_runs_tasks_without_a_stall()
     {
-        await using var client = await StateHost.StartAsync("postgresql", worker: false);
+        await using var client = await StateHost.StartAsync("postgresql", worker: false, configure: o => o.IndexArgumentsForSearch = true);
         await using (var connection = await client.Database.OpenAsync())
         {
             // The worker's start creates the index again, as a new deployment's first start does.
@@ -41,6 +41,7 @@ public sealed class SocketInlineCompletionsTests
                 ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1",
                 // Without TLS (a database on the same host or network): Npgsql reads the socket's stream itself.
                 ["TASKFLOW_STATE_PG"] = TestEnvironment.PostgresConnectionString + ";SSL Mode=Disable",
+                ["TASKFLOW_STATE_SEARCH_INDEX"] = "1", // the start that creates the index runs the savepoint this test is about
             });
 
         var handles = new List<TaskHandle<int>>();

@@ -212,7 +212,7 @@ public sealed class TaskAttemptTests
     [Fact]
     public async Task The_argument_search_has_a_trigram_index_that_the_planner_uses_for_a_contains_query()
     {
-        await using var host = await StateHost.StartAsync("postgresql", worker: false);
+        await using var host = await StateHost.StartAsync("postgresql", worker: false, configure: o => o.IndexArgumentsForSearch = true);
         await host.Store.ApplySchemaAsync();
         await using var connection = await host.Database.OpenAsync();
         var s = host.Schema;
@@ -236,6 +236,70 @@ public sealed class TaskAttemptTests
             $"EXPLAIN SELECT task_id FROM {s}.task_state WHERE arguments ILIKE @Pattern ESCAPE '\\' ORDER BY created_at DESC, task_id DESC LIMIT 50",
             new { Pattern = "%" + needle + "%" }));
         plan.ShouldContain(ArgumentsSearchIndex.IndexName, customMessage: plan);
+    }
+
+    [Fact]
+    public async Task By_default_there_is_no_trigram_index_and_the_search_still_finds_a_text_in_the_arguments()
+    {
+        await using var host = await StateHost.StartAsync("postgresql", worker: false);
+        await host.Store.ApplySchemaAsync();
+        await using var connection = await host.Database.OpenAsync();
+        var s = host.Schema;
+        (await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM pg_indexes WHERE schemaname = '{s}' AND indexname = '{ArgumentsSearchIndex.IndexName}'"))
+            .ShouldBe(0, "IndexArgumentsForSearch is off by default: no state write pays for the index");
+        await connection.ExecuteAsync($"""
+            INSERT INTO {s}.task_state (task_id, task_name, queue, state, attempts, created_at, updated_at, expires_at, arguments)
+            SELECT 'plain-' || g, 'plain.task', 'q', 10, 1, now() - g * interval '1 second', now(), now() + interval '1 day',
+                   '[' || g || ',"customer-' || md5(g::text) || '"]'
+            FROM generate_series(1, 2000) g;
+            """);
+        var needle = (await connection.ExecuteScalarAsync<string>("SELECT md5('1234')"))![..12];
+        var page = await host.Store.QueryTasksAsync(new TaskQuery { ArgumentsContains = needle.ToUpperInvariant() });
+        page.Tasks.Select(t => t.TaskId).ShouldBe(["plain-1234"]);
+    }
+
+    [Fact]
+    public async Task With_the_option_off_an_index_that_exists_is_kept_and_reported_with_the_statement_that_drops_it()
+    {
+        await using var first = await StateHost.StartAsync("postgresql", worker: false, configure: o => o.IndexArgumentsForSearch = true);
+        await first.Store.ApplySchemaAsync();
+        var s = first.Schema;
+        var count = $"SELECT COUNT(*) FROM pg_indexes WHERE schemaname = '{s}' AND indexname = '{ArgumentsSearchIndex.IndexName}'";
+        await using var connection = await first.Database.OpenAsync();
+        (await connection.ExecuteScalarAsync<int>(count)).ShouldBe(1, "an earlier TaskFlow (or an operator) created it");
+
+        // A store with the option off (the default) migrating the same schema keeps it: it may be there on purpose.
+        await using (var second = await StateHost.StartAsync("postgresql", worker: false, schema: s))
+        {
+            await second.Store.ApplySchemaAsync();
+        }
+
+        (await connection.ExecuteScalarAsync<int>(count)).ShouldBe(1, "the option off never drops an index");
+
+        var logger = new ListLogger();
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await ArgumentsSearchIndex.ReportKeptAsync(connection, transaction, s, logger, default);
+            await transaction.RollbackAsync();
+        }
+
+        var kept = logger.Entries.ShouldHaveSingleItem();
+        kept.Level.ShouldBe(LogLevel.Information);
+        kept.EventId.ShouldBe(5082);
+        kept.Message.ShouldContain("IndexArgumentsForSearch is off");
+        kept.Message.ShouldContain(ArgumentsSearchIndex.DropStatement(s));
+
+        // The statement it names drops the index; then there is nothing to report.
+        await connection.ExecuteAsync(ArgumentsSearchIndex.DropStatement(s));
+        (await connection.ExecuteScalarAsync<int>(count)).ShouldBe(0);
+        logger.Entries.Clear();
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await ArgumentsSearchIndex.ReportKeptAsync(connection, transaction, s, logger, default);
+            await transaction.RollbackAsync();
+        }
+
+        logger.Entries.ShouldBeEmpty();
     }
 
     [Fact]

@@ -170,6 +170,20 @@ public sealed class TaskStateOptions
     public bool NotifyFinalStates { get; set; } = true;
 
     /// <summary>
+    /// PostgreSQL: create the trigram index of the argument search (<c>ix_task_state_arguments_trgm</c>, GIN over the
+    /// <c>pg_trgm</c> extension) after the migrations, so that <see cref="TaskQuery.ArgumentsContains"/> finds a text in
+    /// the arguments of millions of records without reading them. Off by default because every task pays for it: each
+    /// state row written adds the trigrams of its argument text to the index, and with arguments that look like real ones
+    /// that was a third to two fifths of PostgreSQL's CPU per task on the store's hot path (docs/benchmarks.md, "Fourteenth
+    /// pass"). Without it the search reads the records newest first within its time range (the dashboard's default, the last
+    /// hour, took 60 ms on 1,000,000 records). Off does not drop an index that exists (an earlier TaskFlow created it, or
+    /// an operator did on purpose): the start logs that it is there and the statement that drops it (event 5082). Ignored on
+    /// SQL Server, which has no trigram index.
+    /// </summary>
+    /// <value>Default <c>false</c>.</value>
+    public bool IndexArgumentsForSearch { get; set; }
+
+    /// <summary>
     /// How <see cref="TaskStateStore.WaitAsync"/> hears of final states without polling: the database provider's way of
     /// receiving notifications on a connection. Set by <c>o.UsePostgreSqlNotifications()</c> (package TaskFlow.PostgreSql,
     /// over Npgsql). <c>null</c>: waiters poll with backoff (20 ms doubling to 1 s), as on SQL Server.

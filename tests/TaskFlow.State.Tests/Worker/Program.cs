@@ -14,7 +14,7 @@ using TaskFlow.RabbitMq;
 using TaskFlow.State;
 using TaskFlow.TestSupport;
 
-// Worker:   TASKFLOW_STATE_PG=<cs> TASKFLOW_STATE_SCHEMA=<schema> TASKFLOW_STATE_QUEUE=<queue> TASKFLOW_STATE_MODE=<normal|kill-after-commit|kill-in-work> dotnet TaskFlow.State.Worker.dll
+// Worker:   TASKFLOW_STATE_PG=<cs> TASKFLOW_STATE_SCHEMA=<schema> TASKFLOW_STATE_QUEUE=<queue> TASKFLOW_STATE_MODE=<normal|kill-after-commit|kill-in-work> [TASKFLOW_STATE_SEARCH_INDEX=1] dotnet TaskFlow.State.Worker.dll
 // Benchmark: dotnet TaskFlow.State.Worker.dll cleanup-bench [rows=1000000] [connection string]
 if (args.Length > 0 && args[0] == "cleanup-bench")
 {
@@ -52,6 +52,7 @@ builder.Services.AddTaskFlow().UseRabbitMq(o =>
         o.WorkerHeartbeatInterval = TimeSpan.FromMilliseconds(int.Parse(heartbeat, System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    o.IndexArgumentsForSearch = Environment.GetEnvironmentVariable("TASKFLOW_STATE_SEARCH_INDEX") == "1";
     if (Environment.GetEnvironmentVariable("TASKFLOW_STATE_LEASE_MS") is { Length: > 0 } lease)
     {
         o.LeaseDuration = TimeSpan.FromMilliseconds(int.Parse(lease, System.Globalization.CultureInfo.InvariantCulture));

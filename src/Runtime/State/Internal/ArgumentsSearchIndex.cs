@@ -14,6 +14,11 @@ namespace TaskFlow.State.Internal;
 /// the migrations in their transaction, behind a savepoint: when it fails, the savepoint is rolled back, a Warning names
 /// the SQL to run, and the store works on (the search reads rows without the index). Run on every apply, so an index
 /// created later by an operator, or an extension installed later, is picked up by the next start; a no-op once it exists.
+/// <para>
+/// Only with <see cref="TaskStateOptions.IndexArgumentsForSearch"/> (off by default: every state row written pays for the
+/// index in PostgreSQL CPU). Off, an index that exists is kept and reported (<see cref="ReportKeptAsync"/>), never dropped:
+/// an operator may have created it on purpose.
+/// </para>
 /// </summary>
 internal static class ArgumentsSearchIndex
 {
@@ -28,6 +33,21 @@ internal static class ArgumentsSearchIndex
     /// <summary>What an operator runs when the store's role may not: the extension (in <c>public</c>) and the index.</summary>
     public static string ForOperator(string s) =>
         $"CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public; CREATE INDEX IF NOT EXISTS {IndexName} ON {s}.task_state USING gin (arguments public.gin_trgm_ops);";
+
+    /// <summary>What drops the index (outside a transaction: <c>CONCURRENTLY</c> does not block the store's writes).</summary>
+    public static string DropStatement(string s) => $"DROP INDEX CONCURRENTLY IF EXISTS {s}.{IndexName};";
+
+    /// <summary>
+    /// With the index off: when it exists all the same (an earlier TaskFlow created it by default, or an operator did), logs
+    /// that it is kept, what it costs and the statement that drops it (event 5082). Reads the catalog only.
+    /// </summary>
+    public static async Task ReportKeptAsync(DbConnection connection, DbTransaction transaction, string schema, ILogger logger, CancellationToken cancellationToken)
+    {
+        if (await ExistsAsync(connection, transaction, schema, cancellationToken).ConfigureAwait(false))
+        {
+            StateLog.SearchIndexKept(logger, schema, IndexName, DropStatement(schema));
+        }
+    }
 
     /// <summary>Creates the extension (when missing) and the index (when missing), or logs why not; never throws a database error.</summary>
     /// <remarks>
@@ -51,12 +71,7 @@ internal static class ArgumentsSearchIndex
                 extensionSchema = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(SelectExtensionSchema, null, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? "public";
             }
 
-            var exists = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-                "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = @Schema AND indexname = @Index",
-                new { Schema = schema.Trim('"'), Index = IndexName },
-                transaction,
-                cancellationToken: cancellationToken)).ConfigureAwait(false);
-            if (exists == 0)
+            if (!await ExistsAsync(connection, transaction, schema, cancellationToken).ConfigureAwait(false))
             {
                 var opclass = QuoteIdentifier(extensionSchema) + ".gin_trgm_ops";
                 await connection.ExecuteAsync(new CommandDefinition($"CREATE INDEX IF NOT EXISTS {IndexName} ON {schema}.task_state USING gin (arguments {opclass})", null, transaction, commandTimeout: 0, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -71,6 +86,13 @@ internal static class ArgumentsSearchIndex
             StateLog.SearchIndexUnavailable(logger, schema, ex.Message, ForOperator(schema));
         }
     }
+
+    private static async Task<bool> ExistsAsync(DbConnection connection, DbTransaction transaction, string schema, CancellationToken cancellationToken) =>
+        await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = @Schema AND indexname = @Index",
+            new { Schema = schema.Trim('"'), Index = IndexName },
+            transaction,
+            cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
 
     private static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", System.StringComparison.Ordinal) + "\"";
 }

@@ -13,7 +13,7 @@ internal static class PostgreSqlDialect
     /// <see cref="TaskStateOptions.NotifyFinalStates"/>) the state writer's batch upsert also notifies its final states
     /// (<see cref="FinalStateNotifications"/>).
     /// </summary>
-    public static SqlDialect Create(string schema, bool notify = true) => new(
+    public static SqlDialect Create(string schema, bool notify = true, bool searchIndex = false) => new(
         Name: "PostgreSQL",
         SchemaName: schema,
         Schema: Schema(schema),
@@ -34,7 +34,8 @@ internal static class PostgreSqlDialect
         Notifications = notify ? new FinalStateNotifications(schema) : null,
         Order = OrderStatements.PostgreSql(schema),
         Attempts = AttemptStatements.PostgreSql(schema),
-        ArgumentsSearchIndex = true,
+        ArgumentsSearchIndex = searchIndex,
+        ArgumentsSearchIndexPossible = true,
     };
 
     private static SchemaStatements Schema(string s) => new(

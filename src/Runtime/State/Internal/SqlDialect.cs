@@ -54,8 +54,14 @@ internal sealed record SqlDialect(
     /// <summary>The attempts that ended in an error (schema version 13).</summary>
     public required AttemptStatements Attempts { get; init; }
 
-    /// <summary>Whether the argument search gets a trigram index after the migrations (<see cref="ArgumentsSearchIndex"/>: PostgreSQL).</summary>
+    /// <summary>
+    /// Whether the argument search gets a trigram index after the migrations (<see cref="Internal.ArgumentsSearchIndex"/>:
+    /// PostgreSQL with <see cref="TaskStateOptions.IndexArgumentsForSearch"/>).
+    /// </summary>
     public bool ArgumentsSearchIndex { get; init; }
+
+    /// <summary>Whether the database has the trigram index at all (PostgreSQL), whether or not this store creates it.</summary>
+    public bool ArgumentsSearchIndexPossible { get; init; }
 
     /// <summary>The whole schema as one script, for operators who apply it themselves.</summary>
     public string Script()
@@ -85,6 +91,12 @@ internal sealed record SqlDialect(
         {
             builder.AppendLine("-- optional: the trigram index of the argument search (needs CREATE on the database: the owner on PostgreSQL 13+, else a superuser)");
             builder.AppendLine(Internal.ArgumentsSearchIndex.ForOperator(SchemaName));
+        }
+        else if (ArgumentsSearchIndexPossible)
+        {
+            builder.AppendLine("-- optional, off (TaskStateOptions.IndexArgumentsForSearch): the trigram index of the argument search. Every state");
+            builder.AppendLine("-- row written adds its arguments' trigrams to it (PostgreSQL CPU per task); to have it, run:");
+            builder.Append("-- ").AppendLine(Internal.ArgumentsSearchIndex.ForOperator(SchemaName));
         }
 
         return builder.ToString();

@@ -16,7 +16,7 @@ internal sealed class StateDatabase
         options.Validate();
         Options = options;
         Time = time;
-        Dialect = options.Provider == StateStoreProvider.SqlServer ? SqlServerDialect.Create(options.Schema) : PostgreSqlDialect.Create(options.Schema, options.NotifyFinalStates);
+        Dialect = options.Provider == StateStoreProvider.SqlServer ? SqlServerDialect.Create(options.Schema) : PostgreSqlDialect.Create(options.Schema, options.NotifyFinalStates, options.IndexArgumentsForSearch);
         var factory = options.ConnectionFactory!;
         Schema = new StateSchema(factory, Dialect, options, time, logger);
         Connections = new StateConnections(factory, Schema);

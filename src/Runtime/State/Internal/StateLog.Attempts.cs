@@ -11,4 +11,7 @@ internal static partial class StateLog
 
     [LoggerMessage(5081, LogLevel.Information, "TaskFlow state store, schema {Schema}: trigram index {Index} of the argument search created (extension pg_trgm in schema {ExtensionSchema})")]
     public static partial void SearchIndexCreated(ILogger logger, string schema, string index, string extensionSchema);
+
+    [LoggerMessage(5082, LogLevel.Information, "TaskFlow state store, schema {Schema}: trigram index {Index} of the argument search exists and is kept, though TaskStateOptions.IndexArgumentsForSearch is off (an earlier TaskFlow created it by default, or an operator did). Every state row written adds its arguments' trigrams to it, at a cost in PostgreSQL CPU per task; to drop it: {Sql}")]
+    public static partial void SearchIndexKept(ILogger logger, string schema, string index, string sql);
 }

@@ -94,6 +94,10 @@ internal sealed class StateSchema
                 {
                     await ArgumentsSearchIndex.TryCreateAsync(connection, transaction, _dialect.SchemaName, _logger, cancellationToken).ConfigureAwait(false);
                 }
+                else if (_dialect.ArgumentsSearchIndexPossible)
+                {
+                    await ArgumentsSearchIndex.ReportKeptAsync(connection, transaction, _dialect.SchemaName, _logger, cancellationToken).ConfigureAwait(false);
+                }
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 if (count > 0)
