@@ -174,7 +174,7 @@ public sealed class TaskStateOptions
     /// <c>pg_trgm</c> extension) after the migrations, so that <see cref="TaskQuery.ArgumentsContains"/> finds a text in
     /// the arguments of millions of records without reading them. Off by default because every task pays for it: each
     /// state row written adds the trigrams of its argument text to the index, and with arguments that look like real ones
-    /// that was a third to two fifths of PostgreSQL's CPU per task on the store's hot path (docs/benchmarks.md, "Fourteenth
+    /// that was about two fifths (43%) of PostgreSQL's CPU per task on the store's hot path (docs/benchmarks.md, "Fourteenth
     /// pass"). Without it the search reads the records newest first within its time range (the dashboard's default, the last
     /// hour, took 60 ms on 1,000,000 records). Off does not drop an index that exists (an earlier TaskFlow created it, or
     /// an operator did on purpose): the start logs that it is there and the statement that drops it (event 5082). Ignored on
