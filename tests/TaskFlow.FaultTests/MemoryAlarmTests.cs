@@ -19,7 +19,7 @@ namespace TaskFlow.FaultTests;
 /// each lane's next publish is held in the client, not written yet (its frames already made), until the alarm clears;
 /// the sends behind it wait for the lane's turn and end at their timeout as not enqueued. A second wave of sends runs while they are held. Every
 /// message that reaches the queue must be the one its id was sent with: the memory of a publish held past its timeout is
-/// never reused by a later send. The publisher's second lane has no channel yet when the alarm
+/// never reused by a later send. One of the publisher's three lanes has no channel yet when the alarm
 /// starts: the sends it gets end at their timeout as not enqueued, and none of them arrives. A narrow publisher (one
 /// channel, 4 in flight, 1 s timeout) sends 40 at once: those that wait for its full window end at their timeout as not
 /// enqueued, so no send takes longer than its two timeouts (window and confirm).
@@ -27,8 +27,9 @@ namespace TaskFlow.FaultTests;
 [Collection(BrokerFaults.Name)]
 public sealed class MemoryAlarmTests(ITestOutputHelper output)
 {
-    // 600 sends of 128 KB: more than the publisher's confirm window (2 channels x 256) and more than the socket's
-    // buffers and the client's outgoing queue (128 frames) hold, so that some wait in the client before being written.
+    // 600 sends of 128 KB: more than the confirm window of the publisher's two lanes with a channel (2 x 256) and more
+    // than the socket's buffers and the client's outgoing queue (128 frames) hold, so that some wait in the client before
+    // being written.
     private const int FirstWave = 600;
     private const int SecondWave = 200;
     private const int PayloadChars = 128 * 1024;
@@ -41,7 +42,11 @@ public sealed class MemoryAlarmTests(ITestOutputHelper output)
     public async Task Scenario10_sends_timed_out_in_a_memory_alarm_reach_the_queue_intact_once_it_clears()
     {
         await using var run = await FaultRun.StartAsync("alarm", output);
-        var client = await run.StartPublisherAsync(o => o.PublishTimeout = TimeSpan.FromSeconds(2));
+        var client = await run.StartPublisherAsync(o =>
+        {
+            o.PublishTimeout = TimeSpan.FromSeconds(2);
+            o.PublishChannels = 3; // lanes are taken in turn: this send's lane and the next one's get a channel, the third none
+        });
         await client.Payload.DelayAsync(-1, Payload(-1)); // the topology declared, the connection open
         var narrow = await run.StartPublisherAsync(o =>
         {
@@ -113,6 +118,19 @@ public sealed class MemoryAlarmTests(ITestOutputHelper output)
             await BrokerControl.RabbitCtlAsync("set_vm_memory_high_watermark", "absolute", "10MB");
             await Poll.UntilAsync(async () => (await BrokerControl.RabbitCtlAsync("eval", "rabbit_alarm:get_alarms().")).Contains("memory", StringComparison.Ordinal), "the memory alarm is on", TimeSpan.FromSeconds(30));
             run.Log($"[alarm] memory alarm on (watermark was {watermark})");
+
+            // One send on the next lane, waited for: the broker still reads a connection that has not published since the
+            // alarm, so that lane's channel opens, and its publish makes the broker stop reading the connection. The third
+            // lane's channel.open then goes to a connection the broker no longer reads, whatever order the waves' sends
+            // run in (without this, the third lane's open could reach the broker before the first publish did, and open).
+            try
+            {
+                await client.Payload.DelayAsync(-3, Payload(-3));
+            }
+            catch (TaskPublishException ex) when (ex.MayHaveBeenEnqueued)
+            {
+                // Timed out while the connection is blocked, as expected; it arrives once the alarm clears (n < 0: not counted).
+            }
 
             // Bounded, so that a hang fails the test and the finally below still clears the alarm.
             await Task.WhenAll(Enumerable.Range(0, FirstWave).Select(n => Task.Run(() => SendAsync(client, n)))).WaitAsync(TimeSpan.FromMinutes(1));

@@ -82,7 +82,31 @@ public sealed class DeliveryTests
         await host.Recorder.WaitForAsync(2, Timeout);
         host.Recorder.Records[0].Key.ShouldBe("now", "the worker was not blocked by the early message");
         var ran = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(host.Recorder.Records[1].Value, CultureInfo.InvariantCulture));
-        (ran - due).TotalMilliseconds.ShouldBeGreaterThanOrEqualTo(-60, "a message may run at most the tolerance before its ETA");
+        (ran - due).TotalMilliseconds.ShouldBeGreaterThanOrEqualTo(-1, "a task never starts before its ETA (the stamp is in whole milliseconds)");
+    }
+
+    [Fact]
+    public async Task Eta_a_few_milliseconds_ahead_is_waited_out_in_the_worker_and_never_run_early()
+    {
+        await using var host = await TaskFlowTestHost.StartAsync();
+
+        // Within the worker's 50 ms tolerance: not sent round the delay levels, but not run before its ETA either.
+        var dues = new List<DateTimeOffset>();
+        for (var i = 0; i < 5; i++)
+        {
+            var due = DateTimeOffset.UtcNow.AddMilliseconds(30);
+            dues.Add(due);
+            await PublishRawAsync(host, "tests.stamp", $$"""[["soon-{{i}}"], {}, {}]""", new Dictionary<string, object?> { ["eta"] = due.ToString("O", CultureInfo.InvariantCulture) });
+        }
+
+        await host.Recorder.WaitForAsync(5, Timeout);
+        for (var i = 0; i < 5; i++)
+        {
+            var ran = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(host.Recorder.Records.Single(r => r.Key == $"soon-{i}").Value, CultureInfo.InvariantCulture));
+            // The stamp is in whole milliseconds (truncated): 1 ms below the ETA is still on time.
+            (ran - dues[i]).TotalMilliseconds.ShouldBeGreaterThanOrEqualTo(-1, $"soon-{i} ran before its ETA");
+            (ran - dues[i]).TotalMilliseconds.ShouldBeLessThan(2_000, $"soon-{i} was waited out in the worker, not sent round the delay levels");
+        }
     }
 
     [Fact]

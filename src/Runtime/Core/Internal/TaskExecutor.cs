@@ -16,8 +16,8 @@ namespace TaskFlow.Core.Internal;
 /// </summary>
 internal sealed class TaskExecutor
 {
-    // A message may arrive this much before its ETA and still run (delays are rounded to the transport's
-    // resolution); earlier ones go round again.
+    // A message that arrives at most this much before its ETA waits out the rest here, in this process, then runs;
+    // earlier ones go round the transport's delays again (never held in memory for longer than this).
     private static readonly TimeSpan EarlyTolerance = TimeSpan.FromMilliseconds(50);
 
     /// <summary>A copy of a task that is still running in this process is looked at again after this long.</summary>
@@ -97,6 +97,15 @@ internal sealed class TaskExecutor
             {
                 // E.g. a Celery client's ETA task sent straight to the queue: never held in memory, sent round again.
                 return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: $"ETA {TaskEnvelope.FormatTime(eta)} not reached");
+            }
+
+            if (eta > now)
+            {
+                // A few milliseconds early (the broker's delay hops are not exact to the millisecond, or a Celery client's
+                // countdown sent straight to the queue): waited out here rather than run early or sent round again. Whole
+                // milliseconds rounded up, plus one for the timer's tick: a task never starts before its ETA.
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling((eta - now).TotalMilliseconds) + 1), _time, cancellationToken).ConfigureAwait(false);
+                now = _time.GetUtcNow();
             }
         }
 
