@@ -99,11 +99,12 @@ internal sealed class TaskExecutor
                 return new TaskOutcome(TaskOutcomeKind.Deferred, task, Detail: $"ETA {TaskEnvelope.FormatTime(eta)} not reached");
             }
 
-            if (eta > now)
+            while (eta > now)
             {
                 // A few milliseconds early (the broker's delay hops are not exact to the millisecond, or a Celery client's
-                // countdown sent straight to the queue): waited out here rather than run early or sent round again. Whole
-                // milliseconds rounded up, plus one for the timer's tick: a task never starts before its ETA.
+                // countdown sent straight to the queue): waited out here rather than run early or sent round again. Looked
+                // at again after each wait: the runtime's timers count a coarse clock and may fire a few milliseconds
+                // early, and a task never starts before its ETA.
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling((eta - now).TotalMilliseconds) + 1), _time, cancellationToken).ConfigureAwait(false);
                 now = _time.GetUtcNow();
             }
