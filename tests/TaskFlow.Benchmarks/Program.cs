@@ -199,7 +199,8 @@ internal static class Program
     private static async Task<Measurement> RunOnceAsync(IScenario side, Broker broker, BenchOptions options, char phase, string run, bool warmup)
     {
         var queue = broker.NewQueue(side.Name, phase, run);
-        var messages = warmup ? Math.Min(options.WarmupMessages, options.Messages) : options.Messages;
+        var perRun = phase == 'd' ? options.BulkMessages : options.Messages;
+        var messages = warmup ? Math.Min(options.WarmupMessages, perRun) : perRun;
         try
         {
             // Settle: the previous run's garbage is not this run's.
@@ -230,7 +231,7 @@ internal static class Program
     private static string Table(List<Row> rows, List<string> sides, BenchOptions options)
     {
         var text = new StringBuilder();
-        text.AppendLine(Ci, $"Medians of {options.Runs} run(s); N = {options.Messages} (a, b, d), {options.LatencyMessages} sequential round trips (c); window {options.Window}, prefetch {options.Prefetch}, consumer concurrency {options.Concurrency}; quorum queue, persistent, confirms + mandatory, manual ack.");
+        text.AppendLine(Ci, $"Medians of {options.Runs} run(s); N = {options.Messages} (a, b), {options.BulkMessages} (d), {options.LatencyMessages} sequential round trips (c); window {options.Window}, prefetch {options.Prefetch}, consumer concurrency {options.Concurrency}; quorum queue, persistent, confirms + mandatory, manual ack.");
         text.AppendLine();
         // Ratio columns: each TaskFlow side against the raw baseline(s), and TaskFlow with the store against without.
         var ratios = new List<(string Side, string Baseline)>();

@@ -26,8 +26,8 @@ public static class RabbitMqDefaults
     /// <summary>20.</summary>
     public const int DeliveryLimit = 20;
 
-    /// <summary>2.</summary>
-    public const int PublishChannels = 2;
+    /// <summary>4 (phase (d) of the benchmark harness: 0.90-0.97x of raw with 4, 0.82-0.92x with 2; docs/benchmarks.md).</summary>
+    public const int PublishChannels = 4;
 
     /// <summary>256.</summary>
     public const int MaxUnconfirmedPublishesPerChannel = 256;

@@ -93,8 +93,11 @@ public sealed class RabbitMqOptions
     /// <value>Default <c>true</c>.</value>
     public bool DeclareTopology { get; set; } = true;
 
-    /// <summary>Channels used for publishing, each with its own confirm window (1-64).</summary>
-    /// <value>Default 2.</value>
+    /// <summary>
+    /// Channels used for publishing, each with its own confirm window (1-64). Each is opened on first use; publishes take
+    /// them in turn, and the broker handles each channel in a process of its own, so more of them spread its work.
+    /// </summary>
+    /// <value>Default 4.</value>
     public int PublishChannels { get; set; } = RabbitMqDefaults.PublishChannels;
 
     /// <summary>Unconfirmed publishes allowed per channel before senders wait (1-10000).</summary>
