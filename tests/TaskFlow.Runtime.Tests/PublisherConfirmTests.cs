@@ -163,17 +163,35 @@ public sealed class PublisherConfirmTests
     {
         // The operator deletes the task exchange while a burst is being sent: the next publish's 404 closes its channel
         // while publishes written before it wait for their confirms. Those were routed and may be in the queue.
-        await using var host = await TaskFlowTestHost.StartAsync(worker: false, rabbit: o => o.DeclareTopology = false);
+        // A window of 2 x 64, and the exchange deleted as the 100th send is confirmed, from that send's continuation: at most
+        // 128 of the 2,000 are written and unconfirmed then, the rest still wait for room, so the burst outlasts the delete.
+        // (Polling for the 100th confirm with the default window, 4 x 256 since stop 41, let the whole burst through before
+        // the delete at times.)
+        await using var host = await TaskFlowTestHost.StartAsync(worker: false, rabbit: o =>
+        {
+            o.DeclareTopology = false;
+            o.PublishChannels = 2;
+            o.MaxUnconfirmedPublishesPerChannel = 64;
+        });
         await DeclareBoundQueueAsync(host);
         await using var admin = await Broker.ConnectAsync();
 
         var confirmed = 0;
+        Task? deleting = null;
         var sends = Enumerable.Range(0, 2000).Select(async i =>
         {
             try
             {
                 var handle = await host.Tasks.Record.DelayAsync("doomed", i);
-                Interlocked.Increment(ref confirmed);
+                if (Interlocked.Increment(ref confirmed) == 100)
+                {
+                    Volatile.Write(ref deleting, Task.Run(async () =>
+                    {
+                        await using var channel = await admin.CreateChannelAsync();
+                        await channel.ExchangeDeleteAsync(host.Options.ExchangeName);
+                    }));
+                }
+
                 return (Id: handle.Id, Error: (TaskPublishException?)null);
             }
             catch (TaskPublishException ex)
@@ -182,13 +200,9 @@ public sealed class PublisherConfirmTests
             }
         }).ToList();
 
-        await Eventually.UntilAsync(() => Task.FromResult(Volatile.Read(ref confirmed) >= 100), TimeSpan.FromSeconds(30), "the first sends were confirmed");
-        await using (var channel = await admin.CreateChannelAsync())
-        {
-            await channel.ExchangeDeleteAsync(host.Options.ExchangeName);
-        }
-
-        var outcomes = await Task.WhenAll(sends);
+        var outcomes = await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(60));
+        var delete = Volatile.Read(ref deleting).ShouldNotBeNull("the 100th send was confirmed, and the exchange deleted then");
+        await delete.WaitAsync(TimeSpan.FromSeconds(30));
         var arrived = new HashSet<string>(StringComparer.Ordinal);
         await using (var read = await admin.CreateChannelAsync())
         {

@@ -87,6 +87,9 @@ internal sealed class RabbitMqSender : ITaskSender, IDisposable
     [ThreadStatic]
     private static BasicProperties? t_spare;
 
+    /// <summary>How often a batch that waits for room in its window moves to the thread pool (<see cref="SendManyAsync"/>).</summary>
+    internal const int HopEvery = 16;
+
     /// <summary>
     /// Pipelines a batch: up to <see cref="RabbitMqOptions.PublishChannels"/> x
     /// <see cref="RabbitMqOptions.MaxUnconfirmedPublishesPerChannel"/> publishes are in flight at once (the publisher's
@@ -95,6 +98,13 @@ internal sealed class RabbitMqSender : ITaskSender, IDisposable
     /// <paramref name="errors"/>. The publishes in flight are kept as the <see cref="ValueTask"/>s they are (each awaited
     /// once, when settled), not wrapped in a <see cref="Task"/> each.
     /// </summary>
+    /// <remarks>
+    /// A confirm completes its publish on the thread that reads the connection, and what awaits it runs there, inline. So
+    /// the loop, once the window is full, would publish the batch's rest from the connection's reader, which then reads no
+    /// confirm while it publishes. Every <see cref="HopEvery"/>th publish that waited for room, the loop moves to the thread
+    /// pool: reading confirms and publishing run side by side (docs/benchmarks.md, fifteenth pass: 0.88-0.89x -> 1.00x of
+    /// raw on phase d, 440 B and 1.5 us less per task).
+    /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendManyAsync(IReadOnlyList<TaskEnvelope> envelopes, Exception?[] errors, CancellationToken cancellationToken)
     {
@@ -105,6 +115,10 @@ internal sealed class RabbitMqSender : ITaskSender, IDisposable
             if (inFlight.Count >= window)
             {
                 await SettleAsync(inFlight.Dequeue(), errors).ConfigureAwait(false);
+                if (i % HopEvery == 0)
+                {
+                    await Task.Yield(); // off the connection's reader (see remarks)
+                }
             }
 
             if (cancellationToken.IsCancellationRequested)
