@@ -1,8 +1,6 @@
 using System;
 using System.Linq;
 using System.Net.Http;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
@@ -67,8 +65,7 @@ public sealed class PublishLaneTests
     /// </summary>
     private static async Task<int> ConfirmChannelsAsync(string clientName, int expected)
     {
-        using var http = new HttpClient { BaseAddress = new Uri("http://127.0.0.1:15672/") };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes("guest:guest")));
+        using var http = BrokerManagement.Client();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         var seen = await CountAsync(http, clientName);
         while (seen < expected && DateTime.UtcNow < deadline)
@@ -88,11 +85,7 @@ public sealed class PublishLaneTests
 
     private static async Task<int> CountAsync(HttpClient http, string clientName)
     {
-        using var connections = JsonDocument.Parse(await http.GetStringAsync("api/connections?columns=name,client_properties"));
-        var name = connections.RootElement.EnumerateArray()
-            .Where(c => c.TryGetProperty("client_properties", out var p) && p.TryGetProperty("connection_name", out var n) && n.GetString() == clientName + ":publisher")
-            .Select(c => c.GetProperty("name").GetString())
-            .FirstOrDefault();
+        var name = (await BrokerManagement.ConnectionNamesAsync(http, n => n == clientName + ":publisher")).FirstOrDefault();
         if (name is null)
         {
             return 0;

@@ -1,9 +1,5 @@
 using System;
 using System.Linq;
-using System.Net.Http;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using TaskFlow.Core;
@@ -96,17 +92,12 @@ public sealed class RecoveryTests
     /// <summary>Closes every connection whose client-provided name starts with <paramref name="clientName"/>, through the management API.</summary>
     private static async Task<int> CloseConnectionsAsync(string clientName)
     {
-        using var http = new HttpClient { BaseAddress = new Uri("http://127.0.0.1:15672/") };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes("guest:guest")));
+        using var http = BrokerManagement.Client();
         var names = Array.Empty<string>();
         for (var i = 0; i < 50 && names.Length < 2; i++)
         {
             // The management API's connection list lags a few seconds behind.
-            using var document = JsonDocument.Parse(await http.GetStringAsync("api/connections?columns=name,client_properties"));
-            names = document.RootElement.EnumerateArray()
-                .Where(c => c.TryGetProperty("client_properties", out var p) && p.TryGetProperty("connection_name", out var n) && n.GetString()!.StartsWith(clientName, StringComparison.Ordinal))
-                .Select(c => c.GetProperty("name").GetString()!)
-                .ToArray();
+            names = await BrokerManagement.ConnectionNamesAsync(http, n => n.StartsWith(clientName, StringComparison.Ordinal));
             if (names.Length < 2)
             {
                 await Task.Delay(200);
