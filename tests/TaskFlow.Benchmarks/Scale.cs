@@ -27,6 +27,9 @@ namespace TaskFlow.Benchmarks;
 /// </summary>
 internal static class Scale
 {
+    /// <summary>Tasks per cell at most (or <c>--messages</c> when smaller): the matrix's cells as before stop 42's longer (a) and (b) runs.</summary>
+    private const int MaxTasksPerCell = 20_000;
+
     private static readonly CultureInfo Ci = CultureInfo.InvariantCulture;
 
     public static async Task<int> RunAsync(BenchOptions options, Broker broker)
@@ -111,7 +114,7 @@ internal static class Scale
     private static async Task<Cell> RunCellAsync(BenchOptions options, Broker broker, bool withStore, int workers, int concurrency, double delayMs)
     {
         var bound = workers * concurrency * 1000.0 / delayMs;
-        var tasks = (int)Math.Clamp(bound * options.ScaleSeconds, 500, options.Messages);
+        var tasks = (int)Math.Clamp(bound * options.ScaleSeconds, 500, Math.Min(options.Messages, MaxTasksPerCell));
         var queue = broker.NewQueue(withStore ? "scale-state" : "scale", 's', string.Create(Ci, $"{workers}x{concurrency}"));
         var state = withStore ? await TaskFlowScenario.StateSchema.CreateAsync(options.StateConnectionString).ConfigureAwait(false) : null;
         var processes = new List<WorkerProcess>();
