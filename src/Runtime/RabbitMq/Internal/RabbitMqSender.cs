@@ -99,11 +99,12 @@ internal sealed class RabbitMqSender : ITaskSender, IDisposable
     /// once, when settled), not wrapped in a <see cref="Task"/> each.
     /// </summary>
     /// <remarks>
-    /// A confirm completes its publish on the thread that reads the connection, and what awaits it runs there, inline. So
-    /// the loop, once the window is full, would publish the batch's rest from the connection's reader, which then reads no
-    /// confirm while it publishes. Every <see cref="HopEvery"/>th publish that waited for room, the loop moves to the thread
-    /// pool: reading confirms and publishing run side by side (docs/benchmarks.md, fifteenth pass: 0.88-0.89x -> 1.00x of
-    /// raw on phase d, 440 B and 1.5 us less per task).
+    /// The confirms of one ack frame are completed one after another on one thread-pool work item
+    /// (<see cref="ConfirmTracker"/>), and what awaits each runs there, inline. So the loop, once the window is full, would
+    /// publish the batch's rest from that work item, and the frame's later confirms would wait while it publishes. Every
+    /// <see cref="HopEvery"/>th publish that waited for room, the loop moves to the thread pool: completing confirms and
+    /// publishing run side by side (docs/benchmarks.md, fifteenth pass: 0.88-0.89x -> 1.00x of raw on phase d, 440 B and
+    /// 1.5 us less per task).
     /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendManyAsync(IReadOnlyList<TaskEnvelope> envelopes, Exception?[] errors, CancellationToken cancellationToken)
@@ -117,7 +118,7 @@ internal sealed class RabbitMqSender : ITaskSender, IDisposable
                 await SettleAsync(inFlight.Dequeue(), errors).ConfigureAwait(false);
                 if (i % HopEvery == 0)
                 {
-                    await default(ThreadPoolHop); // off the connection's reader (see remarks)
+                    await default(ThreadPoolHop); // off the work item that completes confirms (see remarks)
                 }
             }
 
