@@ -71,6 +71,30 @@ public sealed class ClientTests
     }
 
     [Fact]
+    public async Task A_caller_that_blocks_on_another_send_right_after_its_await_does_not_stall_the_publisher()
+    {
+        // The code after `await DelayAsync` runs on the work item that completes its ack frame's confirms, never on the
+        // thread that reads the connection (docs/delivery.md, "Publishing"). A caller that blocks there on a second send
+        // gets it confirmed, in a later frame read meanwhile; on the reader it would wait for the reader itself.
+        var host = await TaskFlowTestHost.StartAsync(worker: false);
+        await host.Tasks.Record.DelayAsync("warm", 0); // the lanes are open
+
+        var blocked = Task.Run(async () =>
+        {
+            await host.Tasks.Record.DelayAsync("first", 1).ConfigureAwait(false);
+            return host.Tasks.Record.DelayAsync("second", 2).AsTask().Wait(TimeSpan.FromSeconds(20)); // blocks where the first resumed
+        });
+
+        var confirmed = await blocked.WaitAsync(TimeSpan.FromSeconds(40));
+        // Asserted before the host is disposed: with the reader stuck, disposing would fail first and hide why.
+        confirmed.ShouldBeTrue("the second send was not confirmed while the first's caller blocked");
+        await using var disposeHost = host;
+        await using var connection = await Broker.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        (await channel.QueueDeclarePassiveAsync(host.Queue)).MessageCount.ShouldBe(3u);
+    }
+
+    [Fact]
     public async Task Concurrent_publishes_each_carry_their_own_body_though_bodies_are_pooled()
     {
         // Each send's body is in a pooled array given back after its confirm: a body published after its array went
