@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Text;
 using System.Text.Json;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Shouldly;
@@ -105,6 +107,34 @@ public sealed class TaskStateTests
         var failed = await Should.ThrowAsync<TaskNotSucceededException>(() => failing.WaitAsync(Timeout));
         failed.Info!.State.ShouldBe(TaskState.Failed);
         failed.Message.ShouldContain("boom");
+    }
+
+    [Fact]
+    public async Task Two_hundred_polling_waiters_share_their_reads_on_one_connection()
+    {
+        // No notifications: every waiter polls (20 ms doubling to 1 s). A data source of this test's own, named, so its
+        // server connections can be counted in pg_stat_activity.
+        var (source, application) = PgConnections.NamedSource();
+        await using var _ = source;
+        await using var host = await StateHost.StartAsync("postgresql", configure: o => o.UsePostgreSql(source.CreateConnection));
+        host.Store.Waits.ShouldBeNull();
+        var handles = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => host.Tasks.Add.ApplyAsync(i, 1, Key(), host.Options(countdown: TimeSpan.FromSeconds(2))).AsTask()));
+
+        using var sampling = new CancellationTokenSource();
+        var peak = PgConnections.PeakAsync(application, sampling.Token);
+        var infos = await Task.WhenAll(handles.Select(h => host.Store.WaitAsync(h.Id, Timeout)));
+        await sampling.CancelAsync();
+        var connections = await peak;
+
+        infos.Select(i => i.State).ShouldAllBe(s => s == TaskState.Succeeded);
+        infos.Select(i => i.TaskId).ShouldBe(handles.Select(h => h.Id));
+        // Waiters that started together poll together, so each poll of theirs is one query; one query at a time, on one
+        // connection (read each on its own, they took the pool's 100 connections). The worker holds a few more.
+        var reads = host.Store.WaiterReads;
+        Console.WriteLine($"[waiters] 200 polling waiters: {reads.Reads} reads in {reads.Queries} queries; at most {connections} connections of the host");
+        reads.Reads.ShouldBeGreaterThanOrEqualTo(1000); // 2 s or more at 20, 40, ... 1,000 ms: 6 polls or more each
+        reads.Queries.ShouldBeLessThan(reads.Reads / 10);
+        connections.ShouldBeLessThanOrEqualTo(12);
     }
 
     [Theory]

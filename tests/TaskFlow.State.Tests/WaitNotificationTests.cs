@@ -103,19 +103,40 @@ public sealed class WaitNotificationTests
     }
 
     [Fact]
-    public async Task Two_hundred_concurrent_waiters_all_return_on_one_listening_connection()
+    public async Task Two_hundred_concurrent_waiters_all_return_on_one_listening_connection_and_share_their_reads()
     {
-        await using var host = await StartAsync(NoPoll);
+        // A data source of this test's own, named, so its server connections can be counted in pg_stat_activity.
+        var (source, application) = PgConnections.NamedSource();
+        await using var _ = source;
+        await using var host = await StateHost.StartAsync("postgresql", configure: o =>
+        {
+            o.UsePostgreSql(source.CreateConnection);
+            o.UsePostgreSqlNotifications();
+            o.WaitPollInterval = NoPoll;
+        });
         var waits = host.Store.Waits.ShouldNotBeNull();
         // Sent at once with a countdown: every waiter registers before any of them runs.
         var handles = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => host.Tasks.Add.ApplyAsync(i, 1, Key(), host.Options(countdown: TimeSpan.FromSeconds(5))).AsTask()));
 
+        using var sampling = new CancellationTokenSource();
+        var peak = PgConnections.PeakAsync(application, sampling.Token);
         var infos = await Task.WhenAll(handles.Select(h => host.Store.WaitAsync(h.Id, Timeout)));
+        await sampling.CancelAsync();
+        var connections = await peak;
 
         infos.ShouldAllBe(i => i.State == TaskState.Succeeded);
         infos.Select(i => i.TaskId).Order().ShouldBe(handles.Select(h => h.Id).Order());
         waits.Listens.ShouldBe(1);
         waits.Notified.ShouldBe(200); // each woken by its notification (the tasks ran after every waiter had registered)
+        // Their reads (at registration, and after each notification) shared queries, one at a time on one connection.
+        // Read each on a connection of its own, 200 waiters took the pool's 100 connections (with the test processes
+        // beside them, PostgreSQL's last slots: 53300). The host's worker holds a few more (its writer, idempotency
+        // reads, relay, heartbeat).
+        var reads = host.Store.WaiterReads;
+        Console.WriteLine($"[waiters] 200 waiters: {reads.Reads} reads in {reads.Queries} queries; at most {connections} connections of the host");
+        reads.Reads.ShouldBeGreaterThanOrEqualTo(400);
+        reads.Queries.ShouldBeLessThan(reads.Reads); // the notifications' reads come a few ids a query (68-132 queries seen)
+        connections.ShouldBeLessThanOrEqualTo(12);
     }
 
     [Fact]

@@ -56,7 +56,8 @@ async Task MeasureAsync(string mode, bool notify)
     var queue = "tf-waiters-" + Guid.NewGuid().ToString("N")[..8];
     var counter = new CommandCounter();
     using var counting = LoggerFactory.Create(b => b.AddProvider(counter).SetMinimumLevel(LogLevel.Information));
-    var clientSource = new NpgsqlDataSourceBuilder(TestEnvironment.PostgresConnectionString + ";Maximum Pool Size=50") { Name = "waiters" }.UseLoggerFactory(counting).Build();
+    var application = "tf-waiters-" + schema[^8..];
+    var clientSource = new NpgsqlDataSourceBuilder(TestEnvironment.PostgresConnectionString + ";Maximum Pool Size=50;Application Name=" + application) { Name = "waiters" }.UseLoggerFactory(counting).Build();
     await using var _ = clientSource;
     await using var workerSource = NpgsqlDataSource.Create(TestEnvironment.PostgresConnectionString);
 
@@ -87,6 +88,8 @@ async Task MeasureAsync(string mode, bool notify)
         var handles = await Task.WhenAll(Enumerable.Range(1, waiters).Select(i => tasks.Sleep.ApplyAsync(i, taskMs, new SendOptions { Queue = queue, Countdown = countdown }).AsTask()));
         var commitsBefore = await XactCommitAsync(workerSource);
         var commandsBefore = counter.Commands;
+        using var sampling = new CancellationTokenSource();
+        var peak = SamplePeakConnectionsAsync(workerSource, application, sampling.Token);
         var watch = Stopwatch.StartNew();
         var latencies = await Task.WhenAll(handles.Select(async h =>
         {
@@ -94,12 +97,15 @@ async Task MeasureAsync(string mode, bool notify)
             return (DateTimeOffset.UtcNow - info.CompletedAt!.Value).TotalMilliseconds;
         }));
         var seconds = watch.Elapsed.TotalSeconds;
+        await sampling.CancelAsync();
+        var connections = await peak;
         var commands = counter.Commands - commandsBefore;
         var commits = await XactCommitAsync(workerSource) - commitsBefore;
         Array.Sort(latencies);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{mode,-6}: {waiters:N0} results in {seconds:N2} s; latency p50 {Percentile(latencies, 0.50):N1} ms, p99 {Percentile(latencies, 0.99):N1} ms, max {latencies[^1]:N1} ms; " +
-            $"waiters' commands {commands:N0} ({commands / seconds:N0}/s, {(double)commands / waiters:N2} per waiter); database xact_commit {commits / seconds:N0}/s (all clients)"));
+            $"waiters' commands {commands:N0} ({commands / seconds:N0}/s, {(double)commands / waiters:N2} per waiter); database xact_commit {commits / seconds:N0}/s (all clients); " +
+            $"waiters' connections at most {connections} (pg_stat_activity every 10 ms; the pool allows 50)"));
     }
     finally
     {
@@ -111,6 +117,29 @@ async Task MeasureAsync(string mode, bool notify)
         await using var channel = await broker.CreateChannelAsync();
         await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
     }
+}
+
+// The most server connections the waiters' data source held at once, sampled from pg_stat_activity every 10 ms (the
+// listening connection included) until cancelled.
+static async Task<long> SamplePeakConnectionsAsync(NpgsqlDataSource source, string application, CancellationToken cancellationToken)
+{
+    await using var connection = await source.OpenConnectionAsync(CancellationToken.None);
+    long peak = 0;
+    while (!cancellationToken.IsCancellationRequested)
+    {
+        var now = await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE application_name = @application", new { application });
+        peak = Math.Max(peak, now);
+        try
+        {
+            await Task.Delay(10, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            break;
+        }
+    }
+
+    return peak;
 }
 
 IHost Build(NpgsqlDataSource source, string schema, Action<TaskStateOptions> configure, Action<TaskFlowWorkerOptions>? worker)

@@ -36,6 +36,7 @@ public sealed partial class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsy
         Reader = new StateReader(Database.States, logger);
         _flow = flow.Value;
         Recorder = new StateRecorder(this);
+        WaiterReads = new WaiterReads(Database.States.GetManyAsync, caseInsensitiveIds: options.Value.Provider == StateStoreProvider.SqlServer);
         if (options.Value.Notifications is { } receiver && Database.Dialect.Notifications is { } notifications)
         {
             Waits = new StateWaits(Database, receiver, notifications, logger);
@@ -44,6 +45,9 @@ public sealed partial class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsy
 
     /// <summary>The waiters and the listening connection, with <see cref="TaskStateOptions.Notifications"/> on PostgreSQL; else <c>null</c> (waiters poll).</summary>
     internal StateWaits? Waits { get; }
+
+    /// <summary>The reads of <see cref="WaitAsync"/>, coalesced into one query at a time.</summary>
+    internal WaiterReads WaiterReads { get; }
 
     /// <summary>The store behind the core's recorder seam.</summary>
     internal StateRecorder Recorder { get; }
@@ -107,7 +111,7 @@ public sealed partial class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsy
         {
             // Registered before the read: a commit after the read is notified to this registration.
             using var registration = waits.Register(taskId);
-            var last = await Database.States.GetAsync(taskId, cancellationToken).ConfigureAwait(false);
+            var last = await WaiterReads.ReadAsync(taskId, cancellationToken).ConfigureAwait(false);
             if (last is { IsFinal: true })
             {
                 return last;
@@ -142,7 +146,7 @@ public sealed partial class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsy
         TaskStateInfo? last = null;
         while (true)
         {
-            last = await Database.States.GetAsync(taskId, cancellationToken).ConfigureAwait(false);
+            last = await WaiterReads.ReadAsync(taskId, cancellationToken).ConfigureAwait(false);
             if (last is { IsFinal: true })
             {
                 return last;

@@ -334,6 +334,7 @@ internal static class PostgreSqlDialect
             Select: $"SELECT state FROM {s}.task_state WHERE task_id = @TaskId",
             SelectAmong: $"SELECT task_id AS TaskId, state AS State, attempts AS Attempts FROM {s}.task_state WHERE task_id = ANY(@Ids)",
             SelectInfo: $"SELECT {StateRow.Columns} FROM {s}.task_state WHERE task_id = @TaskId",
+            SelectInfoAmong: $"SELECT {StateRow.Columns} FROM {s}.task_state WHERE task_id = ANY(@Ids)",
             Upsert: upsert,
             // The same conflict clause as the single upsert, over the rows of 18 unnested arrays, bound by position
             // (PostgreSqlStateBatchUpsert: Npgsql sends a statement with positional parameters without parsing it).

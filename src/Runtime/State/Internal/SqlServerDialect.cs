@@ -273,6 +273,7 @@ internal static class SqlServerDialect
         Select: $"SELECT state FROM {s}.[task_state] WHERE task_id = @TaskId",
         SelectAmong: $"SELECT task_id AS TaskId, state AS State, attempts AS Attempts FROM {s}.[task_state] WHERE task_id IN @Ids",
         SelectInfo: $"SELECT {StateRow.Columns} FROM {s}.[task_state] WHERE task_id = @TaskId",
+        SelectInfoAmong: $"SELECT {StateRow.Columns} FROM {s}.[task_state] WHERE task_id IN @Ids",
         Upsert: $"""
             MERGE {s}.[task_state] WITH (HOLDLOCK) AS t
             USING (SELECT @TaskId AS task_id) AS src ON t.task_id = src.task_id

@@ -94,6 +94,30 @@ internal sealed class TaskStateRecords
         }
     }
 
+    /// <summary>
+    /// The whole records of many tasks on one connection, 1,000 ids per statement (missing ids are absent from the
+    /// result): the waiters' coalesced reads (<see cref="WaiterReads"/>).
+    /// </summary>
+    public async Task<Dictionary<string, TaskStateInfo>> GetManyAsync(IReadOnlyList<string> taskIds, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, TaskStateInfo>(taskIds.Count, StringComparer.Ordinal);
+        var connection = await _connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            foreach (var chunk in taskIds.Chunk(1000))
+            {
+                var rows = await connection.QueryAsync<StateRow>(new CommandDefinition(_sql.SelectInfoAmong, new { Ids = chunk }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                foreach (var row in rows)
+                {
+                    var info = row.ToInfo();
+                    result[info.TaskId] = info;
+                }
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Writes a batch of states that end no attempt in an error (<see cref="WriteAsync(IReadOnlyList{StateWrite}, IReadOnlyList{AttemptWrite}, CancellationToken)"/>).</summary>
     public Task WriteAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken) => WriteAsync(writes, [], cancellationToken);
 

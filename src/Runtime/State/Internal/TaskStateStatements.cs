@@ -4,6 +4,7 @@ namespace TaskFlow.State.Internal;
 /// <param name="Select">The idempotency check on the hot path: one primary-key point read.</param>
 /// <param name="SelectAmong">The states and attempt counts of many tasks by id (parameter <c>@Ids</c>): the batched idempotency check.</param>
 /// <param name="SelectInfo">The whole record of one task, as <see cref="StateRow"/>.</param>
+/// <param name="SelectInfoAmong">The whole records of many tasks by id (parameter <c>@Ids</c>), as <see cref="StateRow"/>: the waiters' coalesced reads.</param>
 /// <param name="Upsert">Upsert of one state write; never moves a final state back (rows affected 0 then).</param>
 /// <param name="UpsertBatch">One set-based upsert of many state writes (distinct task ids), same rules as <paramref name="Upsert"/>.</param>
 /// <param name="Revoke">Revokes one task unless it is final (inserts the record when there is none).</param>
@@ -18,6 +19,7 @@ internal sealed record TaskStateStatements(
     string Select,
     string SelectAmong,
     string SelectInfo,
+    string SelectInfoAmong,
     string Upsert,
     StateBatchUpsert UpsertBatch,
     string Revoke,
