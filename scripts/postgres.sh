@@ -31,13 +31,17 @@ if ! pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1 == v && $2 == c 
 fi
 
 # Loopback only, on the chosen port; fsync stays on (the kill -9 tests rely on durable commits).
+# max_connections: `dotnet test TaskFlow.sln` runs test processes side by side, each with pools of up to 100 connections
+# (Npgsql's default), and their worker processes with their own; idle pooled connections stay open for 5 minutes.
+# 200 was exhausted once in CI (53300, 2026-12-08); 500 leaves room (shared memory 163 MB at 500, `SHOW
+# shared_memory_size`, 128 MB of it shared_buffers).
 CONF_DIR="/etc/postgresql/$VERSION/$CLUSTER/conf.d"
 mkdir -p "$CONF_DIR"
 WANTED=$(cat <<CONF
 # Written by TaskFlow's scripts/postgres.sh.
 listen_addresses = '127.0.0.1'
 port = $PORT
-max_connections = 200
+max_connections = 500
 CONF
 )
 if [ "$(cat "$CONF_DIR/taskflow.conf" 2>/dev/null || true)" != "$WANTED" ]; then

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Shouldly;
 using TaskFlow.State.Internal;
+using TaskFlow.TestSupport;
 using Xunit;
 
 namespace TaskFlow.State.Tests;
@@ -173,6 +174,43 @@ public sealed class WaiterReadsTests
 
         await Should.ThrowAsync<OperationCanceledException>(() => reads.ReadAsync("a", cancel.Token));
         reads.Reads.ShouldBe(3); // a read cancelled before it is asked is not asked
+    }
+
+    [Fact]
+    public async Task A_query_that_serves_other_waiters_does_not_run_in_the_first_callers_context()
+    {
+        var local = new AsyncLocal<string?>();
+        var seen = new List<string?>();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reads = new WaiterReads(async (ids, _) =>
+        {
+            lock (seen)
+            {
+                seen.Add(local.Value);
+            }
+
+            await release.Task;
+            return new Dictionary<string, TaskStateInfo>();
+        }, caseInsensitiveIds: false);
+
+        var first = Task.Run(() =>
+        {
+            local.Value = "first caller";
+            return reads.ReadAsync("a", CancellationToken.None);
+        });
+        await Eventually.UntilAsync(() => Task.FromResult(seen.Count == 1), Timeout, "the first query started");
+        var second = Task.Run(() =>
+        {
+            local.Value = "second caller";
+            return reads.ReadAsync("b", CancellationToken.None);
+        });
+        await Task.Delay(50);
+        release.SetResult();
+        await Task.WhenAll(first, second).WaitAsync(Timeout);
+
+        // The first query is the first caller's own read, on its thread; the next, reading for the second caller,
+        // carries neither caller's context (an Activity of the first caller would otherwise parent every later query).
+        seen.ShouldBe(new[] { "first caller", null });
     }
 
     [Theory]

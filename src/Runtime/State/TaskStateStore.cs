@@ -93,7 +93,8 @@ public sealed partial class TaskStateStore : ITaskStateStore, ITaskRevoker, IAsy
     /// Waits until the task is in a final state and returns its record. With <see cref="TaskStateOptions.Notifications"/>
     /// (PostgreSQL) it reads the record once and then waits for the notification of its final state, reading again only
     /// every <see cref="TaskStateOptions.WaitPollInterval"/> (5 s) in case one was lost; otherwise it polls with backoff
-    /// (20 ms doubling to 1 s), so many waiters do not hammer the database. Throws <see cref="TimeoutException"/> after
+    /// (20 ms doubling to 1 s), so many waiters do not hammer the database. The reads of a store's waiters are shared:
+    /// one query at a time reads every id asked for meanwhile, on one connection. Throws <see cref="TimeoutException"/> after
     /// <paramref name="timeout"/>. See docs/state.md#waiting-for-a-result.
     /// </summary>
     public Task<TaskStateInfo> WaitAsync(string taskId, TimeSpan timeout, CancellationToken cancellationToken = default)

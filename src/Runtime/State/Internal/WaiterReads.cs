@@ -60,8 +60,12 @@ internal sealed class WaiterReads
 
         if (start)
         {
-            // Runs on this thread until the query's first wait, then wherever the query completes.
-            _ = DrainAsync();
+            // Runs on this thread until the query's first wait, then wherever the query completes. The caller's execution
+            // context (its Activity, its AsyncLocals) stays with the caller: later queries serve other waiters.
+            using (ExecutionContext.SuppressFlow())
+            {
+                _ = DrainAsync();
+            }
         }
 
         return cancellationToken.CanBeCanceled ? pending.Completion.Task.WaitAsync(cancellationToken) : pending.Completion.Task;
