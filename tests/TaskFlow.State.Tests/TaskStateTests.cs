@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using System.Text.Json;
-using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Shouldly;
@@ -120,11 +119,7 @@ public sealed class TaskStateTests
         host.Store.Waits.ShouldBeNull();
         var handles = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => host.Tasks.Add.ApplyAsync(i, 1, Key(), host.Options(countdown: TimeSpan.FromSeconds(2))).AsTask()));
 
-        using var sampling = new CancellationTokenSource();
-        var peak = PgConnections.PeakAsync(application, sampling.Token);
-        var infos = await Task.WhenAll(handles.Select(h => host.Store.WaitAsync(h.Id, Timeout)));
-        await sampling.CancelAsync();
-        var connections = await peak;
+        var (infos, connections) = await PgConnections.WhileCountingAsync(application, () => Task.WhenAll(handles.Select(h => host.Store.WaitAsync(h.Id, Timeout))));
 
         infos.Select(i => i.State).ShouldAllBe(s => s == TaskState.Succeeded);
         infos.Select(i => i.TaskId).ShouldBe(handles.Select(h => h.Id));

@@ -118,11 +118,7 @@ public sealed class WaitNotificationTests
         // Sent at once with a countdown: every waiter registers before any of them runs.
         var handles = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => host.Tasks.Add.ApplyAsync(i, 1, Key(), host.Options(countdown: TimeSpan.FromSeconds(5))).AsTask()));
 
-        using var sampling = new CancellationTokenSource();
-        var peak = PgConnections.PeakAsync(application, sampling.Token);
-        var infos = await Task.WhenAll(handles.Select(h => host.Store.WaitAsync(h.Id, Timeout)));
-        await sampling.CancelAsync();
-        var connections = await peak;
+        var (infos, connections) = await PgConnections.WhileCountingAsync(application, () => Task.WhenAll(handles.Select(h => host.Store.WaitAsync(h.Id, Timeout))));
 
         infos.ShouldAllBe(i => i.State == TaskState.Succeeded);
         infos.Select(i => i.TaskId).Order().ShouldBe(handles.Select(h => h.Id).Order());

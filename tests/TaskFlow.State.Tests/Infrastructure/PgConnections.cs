@@ -17,6 +17,16 @@ internal static class PgConnections
         return (NpgsqlDataSource.Create(TestEnvironment.PostgresConnectionString + ";Application Name=" + application), application);
     }
 
+    /// <summary>Runs <paramref name="work"/> and returns its result with the most server connections of <paramref name="application"/> at once meanwhile.</summary>
+    public static async Task<(T Result, long Peak)> WhileCountingAsync<T>(string application, Func<Task<T>> work)
+    {
+        using var sampling = new CancellationTokenSource();
+        var peak = PeakAsync(application, sampling.Token);
+        var result = await work();
+        await sampling.CancelAsync();
+        return (result, await peak);
+    }
+
     /// <summary>The most server connections of <paramref name="application"/> at once, sampled every 10 ms until cancelled.</summary>
     public static async Task<long> PeakAsync(string application, CancellationToken cancellationToken)
     {
