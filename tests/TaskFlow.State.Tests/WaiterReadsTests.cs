@@ -211,6 +211,19 @@ public sealed class WaiterReadsTests
         // The first query is the first caller's own read, on its thread; the next, reading for the second caller,
         // carries neither caller's context (an Activity of the first caller would otherwise parent every later query).
         seen.ShouldBe(new[] { "first caller", null });
+
+        // A caller that suppressed the flow itself starts a query too, and its suppression stays as it was.
+        var idle = new WaiterReads((_, _) => Task.FromResult(new Dictionary<string, TaskStateInfo>()), caseInsensitiveIds: false);
+        Task<TaskStateInfo?> suppressed;
+        using (ExecutionContext.SuppressFlow())
+        {
+            suppressed = idle.ReadAsync("c", CancellationToken.None);
+            ExecutionContext.IsFlowSuppressed().ShouldBeTrue();
+        }
+
+        ExecutionContext.IsFlowSuppressed().ShouldBeFalse();
+
+        (await suppressed.WaitAsync(Timeout)).ShouldBeNull();
     }
 
     [Theory]

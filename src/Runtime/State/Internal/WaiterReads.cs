@@ -101,7 +101,7 @@ internal sealed class WaiterReads
                 }
 
                 Interlocked.Increment(ref _queries);
-                // Not the callers' tokens: the query serves them all, and the store's connections end it at disposal.
+                // Not the callers' tokens: the query serves them all (a caller that gives up only stops waiting for it).
                 var records = await _read(ids, CancellationToken.None).ConfigureAwait(false);
                 Dictionary<string, TaskStateInfo>? ignoringCase = null;
                 foreach (var pending in batch)
