@@ -130,9 +130,9 @@ public sealed class WaitNotificationTests
         // reads, relay, heartbeat).
         var reads = host.Store.WaiterReads;
         Console.WriteLine($"[waiters] 200 waiters: {reads.Reads} reads in {reads.Queries} queries; at most {connections} connections of the host");
+        connections.ShouldBeLessThanOrEqualTo(20); // 3-6 seen; 100 when each read took a connection
         reads.Reads.ShouldBeGreaterThanOrEqualTo(400);
-        reads.Queries.ShouldBeLessThan(reads.Reads); // the notifications' reads come a few ids a query (68-132 queries seen)
-        connections.ShouldBeLessThanOrEqualTo(12);
+        reads.Queries.ShouldBeLessThan(reads.Reads); // the notifications' reads come a few ids a query (68-174 queries seen)
     }
 
     [Fact]
