@@ -34,7 +34,9 @@ fi
 # max_connections: `dotnet test TaskFlow.sln` runs test processes side by side, each with pools of up to 100 connections
 # (Npgsql's default), and their worker processes with their own; idle pooled connections stay open for 5 minutes.
 # 200 was exhausted once in CI (53300, 2026-12-08); with that burst fixed, `dotnet test TaskFlow.sln` still peaked at
-# 156 established connections (ss, every 100 ms). 500 leaves room (shared memory 163 MB at 500, `SHOW
+# 156 established connections, sampled every 100 ms during the run with
+#   ss -Htn state established '( sport = :5432 )' | wc -l
+# 500 leaves room (shared memory 163 MB at 500, `SHOW
 # shared_memory_size`, 128 MB of it shared_buffers).
 CONF_DIR="/etc/postgresql/$VERSION/$CLUSTER/conf.d"
 mkdir -p "$CONF_DIR"
